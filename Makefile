@@ -1,0 +1,45 @@
+# Closer: `make run` sets up and runs everything embedded; `make test` sets up and runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# The test suite runs against real PostgreSQL and Redis (see .ci/run, which starts them).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/closer
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+
+.PHONY: run test bench lint setup migrate demo clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -c requirements.lock --group dev
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_demo_login
+
+run: demo
+	$(VENV)/bin/honcho start -f Procfile
+
+test: setup
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
+		$(PY) bench/admin_candidates.py $(BENCH_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,222 @@
+"""CSV (and other tablib formats) import and export of candidates, through django-import-export.
+
+Rows are matched to existing candidates by `id` when given, else by any of their emails, so
+importing the same list twice updates instead of duplicating. Companies and tags named in a
+row are created when missing; an unknown owner or currency is an error on that row. The admin
+imports all rows or none.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Prefetch, Q
+from import_export import fields, resources, widgets
+
+from .models import Candidate, CandidateEmail, Currency
+from .services import find_or_create_company, find_or_create_tags
+
+_EMAIL_SPLIT = re.compile(r"[;,\s]+")
+
+
+class CompanyWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        return find_or_create_company(str(value)) if value not in (None, "") else None
+
+    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return value.name if value else ""
+
+
+class OwnerWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        if value in (None, ""):
+            return None
+        user_model = get_user_model()
+        user = user_model.objects.filter(username__iexact=str(value).strip()).first()
+        if user is None:
+            raise ValueError(f"No user is named “{value}”; use the owner's username.")
+        return user
+
+    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return value.get_username() if value else ""
+
+
+class CurrencyWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        if value in (None, ""):
+            return None
+        code = str(value).strip().upper()
+        currency = Currency.objects.filter(code=code).first()
+        if currency is None:
+            known = ", ".join(Currency.objects.values_list("code", flat=True))
+            raise ValueError(f"Unknown currency “{value}”; known currencies: {known}.")
+        return currency
+
+    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return value.code if value else ""
+
+
+class MoneyWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        if value in (None, ""):
+            return None
+        text = str(value).strip().replace(",", "").replace("_", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"“{value}” is not an amount; write it like 250000.00.") from None
+        if not amount.is_finite():
+            raise ValueError(f"“{value}” is not an amount; write it like 250000.00.")
+        return amount
+
+    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return "" if value is None else f"{value:.2f}"
+
+
+class TagsWidget(widgets.ManyToManyWidget):
+    def __init__(self) -> None:
+        from .models import Tag
+
+        super().__init__(Tag, separator=",", field="name")
+
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        return find_or_create_tags(str(value or "").split(","))
+
+
+class CandidateResource(resources.ModelResource):
+    emails = fields.Field(column_name="emails", attribute=None)
+    current_company = fields.Field(
+        column_name="current_company", attribute="current_company", widget=CompanyWidget()
+    )
+    owner = fields.Field(column_name="owner", attribute="owner", widget=OwnerWidget())
+    tags = fields.Field(column_name="tags", attribute="tags", widget=TagsWidget())
+    current_pay_currency = fields.Field(
+        column_name="current_pay_currency",
+        attribute="current_pay_currency",
+        widget=CurrencyWidget(),
+    )
+    current_base = fields.Field(
+        column_name="current_base", attribute="current_base", widget=MoneyWidget()
+    )
+    current_bonus = fields.Field(
+        column_name="current_bonus", attribute="current_bonus", widget=MoneyWidget()
+    )
+    current_equity_per_year = fields.Field(
+        column_name="current_equity_per_year",
+        attribute="current_equity_per_year",
+        widget=MoneyWidget(),
+    )
+
+    class Meta:
+        model = Candidate
+        fields = (
+            "id", "name", "emails", "phone", "city", "country", "timezone", "current_company",
+            "current_title", "specialty", "level", "linkedin_url", "github_url", "scholar_url",
+            "website_url", "source", "referrer", "owner", "tags", "relationship",
+            "do_not_contact", "consent_basis", "consent_date", "current_base", "current_bonus",
+            "current_equity_per_year", "current_pay_currency", "motivator_pay",
+            "motivator_team_lead", "motivator_work_quality", "motivator_research_freedom",
+            "motivator_publishing", "motivator_ethics_impact", "motivator_location",
+            "flight_risk", "flight_risk_reason",
+        )
+        import_id_fields = ("id",)
+        clean_model_instances = True
+        skip_unchanged = False
+        use_transactions = True
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self._seen_emails: dict[str, int] = {}
+
+    # --- matching rows to candidates -------------------------------------------------------
+
+    @staticmethod
+    def _parse_emails(row) -> list[str]:  # type: ignore[no-untyped-def]
+        raw = str(row.get("emails") or "").strip()
+        return [e for e in _EMAIL_SPLIT.split(raw) if e]
+
+    def get_instance(self, instance_loader, row):  # type: ignore[no-untyped-def]
+        raw_id = str(row.get("id") or "").strip()
+        if raw_id:
+            if not raw_id.isdigit():
+                raise ValidationError({"id": f"“{raw_id}” is not a candidate id."})
+            instance = Candidate.objects.filter(pk=int(raw_id)).first()
+            if instance is None:
+                raise ValidationError(
+                    {"id": f"No candidate #{raw_id}; leave id empty to add a new candidate."}
+                )
+            return instance
+        emails = self._parse_emails(row)
+        if emails:
+            any_of = Q()
+            for email in emails:
+                any_of |= Q(email__iexact=email)
+            match = CandidateEmail.objects.filter(any_of).select_related("candidate").first()
+            if match is not None:
+                return match.candidate
+        return None
+
+    # --- validation ------------------------------------------------------------------------
+
+    def import_instance(self, instance, row, **kwargs):  # type: ignore[no-untyped-def]
+        errors: dict[str, list[str]] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        email_errors = self._check_emails(instance, row, kwargs.get("row_number"))
+        if email_errors:
+            errors["emails"] = email_errors
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_emails(self, instance: Candidate, row, row_number: int | None) -> list[str]:  # type: ignore[no-untyped-def]
+        problems: list[str] = []
+        emails = self._parse_emails(row)
+        for email in emails:
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(f"“{email}” is not a valid email address.")
+                continue
+            key = email.lower()
+            if key in self._seen_emails and self._seen_emails[key] != row_number:
+                problems.append(f"{email} is also in row {self._seen_emails[key]} of this file.")
+                continue
+            self._seen_emails[key] = row_number or 0
+            other = CandidateEmail.objects.filter(email__iexact=email)
+            if instance.pk:
+                other = other.exclude(candidate_id=instance.pk)
+            owner = other.select_related("candidate").first()
+            if owner is not None:
+                problems.append(f"{email} already belongs to {owner.candidate.name} (#{owner.candidate_id}).")
+        instance._import_emails = emails  # saved in after_save_instance
+        return problems
+
+    def after_save_instance(self, instance, row, **kwargs):  # type: ignore[no-untyped-def]
+        emails = getattr(instance, "_import_emails", [])
+        existing = {e.lower() for e in instance.emails.values_list("email", flat=True)}
+        has_primary = instance.emails.filter(is_primary=True).exists()
+        for email in emails:
+            if email.lower() not in existing:
+                CandidateEmail.objects.create(
+                    candidate=instance, email=email, is_primary=not has_primary
+                )
+                existing.add(email.lower())
+                has_primary = True
+
+    # --- export ----------------------------------------------------------------------------
+
+    def dehydrate_emails(self, candidate: Candidate) -> str:
+        return "; ".join(e.email for e in candidate.emails.all())
+
+    def export(self, queryset=None, **kwargs):  # type: ignore[no-untyped-def]
+        if queryset is not None:
+            queryset = queryset.select_related(
+                "current_company", "owner", "current_pay_currency"
+            ).prefetch_related(Prefetch("emails"), "tags")
+        return super().export(queryset=queryset, **kwargs)

@@ -1,0 +1,61 @@
+"""State changes on candidates, companies and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from .models import Candidate, Company, Tag
+
+
+class CandidateError(ValidationError):
+    """A change to candidates that the rules refuse; the message says which rule."""
+
+
+@transaction.atomic
+def assign_owner(
+    candidates: QuerySet[Candidate], *, owner: AbstractBaseUser, by: AbstractBaseUser
+) -> int:
+    if not owner.is_active:
+        raise CandidateError({"owner": f"{owner} is not an active user and cannot own candidates."})
+    return candidates.update(owner=owner)
+
+
+@transaction.atomic
+def tag_candidates(candidates: QuerySet[Candidate], *, tags: Iterable[Tag]) -> int:
+    tags = list(tags)
+    if not tags:
+        raise CandidateError({"tags": "Choose at least one tag."})
+    through = Candidate.tags.through
+    ids = list(candidates.values_list("pk", flat=True))
+    through.objects.bulk_create(
+        [through(candidate_id=c, tag_id=t.pk) for c in ids for t in tags], ignore_conflicts=True
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def mark_do_not_contact(candidates: QuerySet[Candidate], *, by: AbstractBaseUser) -> int:
+    return candidates.filter(do_not_contact=False).update(do_not_contact=True)
+
+
+def find_or_create_company(name: str, *, kind: str = Company.Kind.EMPLOYER) -> Company:
+    name = " ".join(name.split())
+    if not name:
+        raise CandidateError({"current_company": "A company needs a name."})
+    company = Company.objects.filter(name__iexact=name).first()
+    return company or Company.objects.create(name=name, kind=kind)
+
+
+def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for raw in names:
+        name = " ".join(raw.split())
+        if name:
+            tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            tags.append(tag)
+    return tags

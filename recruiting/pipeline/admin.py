@@ -1,0 +1,530 @@
+"""Pipelines in the admin, and the pipeline's part of the candidate admin.
+
+The candidate admin is defined in `candidates`, which knows nothing of pipelines; this module
+extends it with applications, activities, the stage and role filters and the pipeline actions,
+keeping the dependency one way (candidates <- pipeline).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Now
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from candidates.admin import CandidateAdmin as BaseCandidateAdmin
+from candidates.admin import run_action_form
+from candidates.models import Candidate, Company
+
+from .models import Activity, Application, Role, Stage, StageChange
+from .services import (
+    add_to_pipeline,
+    check_add_to_pipeline,
+    check_move_stage,
+    create_default_stages,
+    log_activity,
+    mark_hired,
+    mark_lost,
+    merge_candidates,
+    move_candidates_to_stage,
+    move_stage,
+)
+
+CLOSING = (Stage.Kind.HIRED, Stage.Kind.LOST)
+
+
+def open_stages() -> QuerySet[Stage]:
+    return (
+        Stage.objects.filter(role__status=Role.Status.OPEN)
+        .exclude(kind__in=CLOSING)
+        .select_related("role")
+        .order_by("role__title", "role_id", "position")
+    )
+
+
+# --- Forms ---------------------------------------------------------------------------------
+
+
+class MoveStageForm(forms.Form):
+    stage = forms.ModelChoiceField(
+        queryset=Stage.objects.none(),
+        help_text="Each selected candidate's application in this stage's role moves here.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = open_stages()
+
+
+class MarkLostForm(forms.Form):
+    reason = forms.ChoiceField(choices=[c for c in Application.LostReason.choices if c[0]])
+    lost_to = forms.ModelChoiceField(
+        queryset=Company.objects.exclude(kind=Company.Kind.OURS),
+        required=False,
+        label="Lost to",
+        help_text="The competitor, when the candidate accepted a competing offer.",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class MergeForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Candidate.objects.none(),
+        widget=forms.RadioSelect,
+        help_text="The other record is folded into this one and deleted; both histories stay.",
+    )
+
+    def __init__(self, *args, candidates: QuerySet[Candidate], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = candidates
+
+
+class ApplicationInlineForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ("role", "stage")
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        role, stage = data.get("role"), data.get("stage")
+        if self.instance.pk:
+            if stage and "stage" in self.changed_data:
+                check_move_stage(self.instance, stage)
+        elif role:
+            check_add_to_pipeline(self.instance_candidate, role, stage)
+        return data
+
+
+class ApplicationInlineFormSet(forms.BaseInlineFormSet):
+    """Adds and moves applications through the pipeline services, never by saving rows."""
+
+    request_user = None
+
+    def _construct_form(self, i, **kwargs):  # type: ignore[no-untyped-def]
+        form = super()._construct_form(i, **kwargs)
+        form.instance_candidate = self.instance
+        return form
+
+    def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
+        return add_to_pipeline(
+            self.instance, form.cleaned_data["role"], stage=form.cleaned_data.get("stage"),
+            by=self.request_user,
+        )
+
+    def save_existing(self, form, obj, commit=True):  # type: ignore[no-untyped-def]
+        if "stage" in form.changed_data:
+            return move_stage(obj, form.cleaned_data["stage"], by=self.request_user)
+        return obj
+
+
+class ActivityInlineFormSet(forms.BaseInlineFormSet):
+    request_user = None
+
+    def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
+        data = form.cleaned_data
+        return log_activity(
+            self.instance, kind=data["kind"], summary=data["summary"], body=data.get("body", ""),
+            occurred_at=data.get("occurred_at"), by=self.request_user,
+        )
+
+
+# --- Inlines -------------------------------------------------------------------------------
+
+
+class ApplicationInline(admin.TabularInline):
+    model = Application
+    form = ApplicationInlineForm
+    formset = ApplicationInlineFormSet
+    fk_name = "candidate"
+    extra = 0
+    can_delete = False
+    fields = ("role", "stage", "status", "stage_entered_at", "lost_reason", "lost_to", "open_link")
+    readonly_fields = ("status", "stage_entered_at", "lost_reason", "lost_to", "open_link")
+    autocomplete_fields = ("role",)
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user = request.user
+        formset.form.base_fields["stage"].queryset = open_stages()
+        formset.form.base_fields["stage"].required = False
+        formset.form.base_fields["stage"].help_text = "Empty: the role's first stage."
+        return formset
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self.readonly_fields
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).select_related("role", "stage", "lost_to")
+
+    @admin.display(description="")
+    def open_link(self, application: Application) -> str:
+        if not application.pk:
+            return ""
+        return format_html('<a href="{}">history</a>', application.get_absolute_url())
+
+
+class ActivityInline(admin.TabularInline):
+    model = Activity
+    formset = ActivityInlineFormSet
+    fk_name = "candidate"
+    extra = 1
+    fields = ("occurred_at", "kind", "summary", "body", "author")
+    readonly_fields = ("author",)
+    classes = ("collapse",)
+
+    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user = request.user
+        return formset
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).select_related("author")
+
+
+# --- Candidate admin, with its pipeline ----------------------------------------------------
+
+
+class StageFilter(admin.SimpleListFilter):
+    """Candidates with an open application in a stage of this name (in any role)."""
+
+    title = "stage"
+    parameter_name = "stage"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        names = Stage.objects.order_by().values_list("name", flat=True).distinct()
+        return [(n, n) for n in sorted(set(names), key=_stage_order)]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if not self.value():
+            return queryset
+        return queryset.filter(
+            Exists(
+                Application.objects.filter(
+                    candidate=OuterRef("pk"),
+                    stage__in=Stage.objects.filter(name=self.value()),
+                )
+            )
+        )
+
+
+def _stage_order(name: str) -> tuple[int, str]:
+    from .models import DEFAULT_PIPELINE
+
+    order = {n: i for i, (n, _, _) in enumerate(DEFAULT_PIPELINE)}
+    return (order.get(name, len(order)), name)
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(str(r.pk), f"{r.title} ({r.city})") for r in Role.objects.all()]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if not self.value():
+            return queryset
+        return queryset.filter(
+            Exists(Application.objects.filter(candidate=OuterRef("pk"), role_id=self.value()))
+        )
+
+
+class CandidateAdmin(BaseCandidateAdmin):
+    list_display = (*BaseCandidateAdmin.list_display[:3], "pipeline", *BaseCandidateAdmin.list_display[3:])
+    list_filter = (StageFilter, RoleFilter, *BaseCandidateAdmin.list_filter)
+    inlines = [*BaseCandidateAdmin.inlines, ApplicationInline, ActivityInline]
+    actions = [*BaseCandidateAdmin.actions, "move_stage_action", "merge_action"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Candidate]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "applications",
+                    queryset=Application.objects.filter(status=Application.Status.OPEN)
+                    .select_related("role", "stage")
+                    .order_by("-stage_entered_at"),
+                    to_attr="open_applications",
+                )
+            )
+        )
+
+    @admin.display(description="pipeline")
+    def pipeline(self, candidate: Candidate) -> str:
+        applications = getattr(candidate, "open_applications", [])
+        if not applications:
+            return "—"
+        return format_html_join(
+            format_html("<br>"), "{}: <b>{}</b>", ((a.role.title, a.stage.name) for a in applications)
+        )
+
+    @admin.action(description="Move the selected candidates to a stage")
+    def move_stage_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        def apply(form: MoveStageForm) -> str:
+            stage = form.cleaned_data["stage"]
+            moved = move_candidates_to_stage(queryset, stage, by=request.user)
+            return f"Moved {moved} application(s) to {stage}."
+
+        return run_action_form(
+            self, request, queryset, form_class=MoveStageForm, title="Move to a stage",
+            apply=apply,
+        )
+
+    @admin.action(description="Merge two duplicate candidates")
+    def merge_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        if queryset.count() != 2:
+            self.message_user(request, "Select exactly two candidates to merge.", messages.ERROR)
+            return None
+        pair = queryset.order_by("pk")
+
+        class BoundMergeForm(MergeForm):
+            def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+                super().__init__(*args, candidates=pair, **kwargs)
+
+        def apply(form: MergeForm) -> str:
+            keep = form.cleaned_data["keep"]
+            duplicate = pair.exclude(pk=keep.pk).get()
+            merge_candidates(keep, duplicate, by=request.user)
+            return f"Merged {duplicate.name} into {keep.name}."
+
+        return run_action_form(
+            self, request, queryset, form_class=BoundMergeForm, title="Merge candidates",
+            apply=apply,
+        )
+
+
+admin.site.unregister(Candidate)
+admin.site.register(Candidate, CandidateAdmin)
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ("position", "name", "kind", "time_limit_days")
+    ordering = ("position",)
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title", "team", "hiring_manager", "level", "city", "country", "headcount", "status",
+        "open_applications",
+    )
+    list_filter = ("status", "level", "country", "team")
+    list_select_related = ("hiring_manager",)
+    search_fields = ("title", "team", "city")
+    autocomplete_fields = ("hiring_manager",)
+
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        # A new role gets the default pipeline on save; its stages are edited afterwards.
+        return [StageInline] if obj else []
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_count=Count("applications", filter=Q(applications__status=Application.Status.OPEN))
+            )
+        )
+
+    @admin.display(description="open applications", ordering="open_count")
+    def open_applications(self, role: Role) -> int:
+        return role.open_count
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if not change:
+            create_default_stages(obj)
+
+
+# --- Applications --------------------------------------------------------------------------
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    extra = 0
+    can_delete = False
+    fields = ("changed_at", "from_stage", "to_stage", "changed_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).select_related("from_stage", "to_stage", "changed_by")
+
+
+class ApplicationActivityInline(admin.TabularInline):
+    model = Activity
+    fk_name = "application"
+    extra = 0
+    can_delete = False
+    fields = ("occurred_at", "kind", "summary", "author")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class ApplicationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ("candidate", "role", "stage")
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        role, stage, candidate = data.get("role"), data.get("stage"), data.get("candidate")
+        if self.instance.pk:
+            if stage and "stage" in self.changed_data:
+                check_move_stage(self.instance, stage)
+        elif role and candidate:
+            check_add_to_pipeline(candidate, role, stage)
+        return data
+
+
+class DaysInStageFilter(admin.SimpleListFilter):
+    title = "time in stage"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("yes", "Over the stage's time limit")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(status=Application.Status.OPEN, stage__time_limit_days__isnull=False).filter(
+            stage_entered_at__lt=Now()
+            - ExpressionWrapper(F("stage__time_limit_days") * timezone.timedelta(days=1), output_field=DurationField())
+        )
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationAdminForm
+    list_display = (
+        "candidate", "role", "stage", "status", "stage_entered_at", "days_in_stage", "lost_reason",
+        "lost_to",
+    )
+    list_select_related = ("candidate", "role", "stage", "lost_to")
+    list_filter = ("status", "stage__kind", "role", "lost_reason", DaysInStageFilter)
+    search_fields = ("candidate__name", "role__title")
+    autocomplete_fields = ("candidate", "role")
+    readonly_fields = ("status", "stage_entered_at", "closed_at", "lost_reason", "lost_to", "lost_note")
+    inlines = [StageChangeInline, ApplicationActivityInline]
+    actions = ["mark_hired_action", "mark_lost_action"]
+    show_full_result_count = False
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return ("candidate", "role", "stage")
+        return ("candidate", "role", "stage", *self.readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return ()
+        return ("candidate", "role", *self.readonly_fields)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        stages = open_stages()
+        if obj is not None:
+            stages = Stage.objects.filter(role=obj.role).exclude(kind__in=CLOSING)
+            if obj.is_closed:
+                stages = Stage.objects.filter(pk=obj.stage_id)
+        form.base_fields["stage"].queryset = stages
+        if obj is None:
+            form.base_fields["stage"].required = False
+            form.base_fields["stage"].help_text = "Empty: the role's first stage."
+        return form
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            if "stage" in form.changed_data:
+                # The form put the new stage on obj; the service needs the stored one.
+                stored = Application.objects.get(pk=obj.pk)
+                moved = move_stage(stored, form.cleaned_data["stage"], by=request.user)
+                obj.stage_entered_at = moved.stage_entered_at
+        else:
+            created = add_to_pipeline(
+                form.cleaned_data["candidate"], form.cleaned_data["role"],
+                stage=form.cleaned_data.get("stage"), by=request.user,
+            )
+            obj.pk = created.pk
+            obj.stage = created.stage
+            obj.stage_entered_at = created.stage_entered_at
+            obj.created_at = created.created_at
+            obj._state.adding = False
+
+    @admin.display(description="days in stage")
+    def days_in_stage(self, application: Application) -> int:
+        end = application.closed_at or timezone.now()
+        return (end - application.stage_entered_at).days
+
+    @admin.action(description="Mark the selected applications hired")
+    def mark_hired_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        closed = [str(a) for a in queryset if a.is_closed]
+        if closed:
+            self.message_user(
+                request, f"Already closed: {', '.join(closed)}. Nothing changed.", messages.ERROR
+            )
+            return
+        with transaction.atomic():
+            for application in queryset:
+                mark_hired(application, by=request.user)
+        self.message_user(
+            request, f"Marked {queryset.count()} application(s) hired.", messages.SUCCESS
+        )
+
+    @admin.action(description="Mark the selected applications lost")
+    def mark_lost_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        def apply(form: MarkLostForm) -> str:
+            data = form.cleaned_data
+            closed = [a for a in queryset if a.is_closed]
+            if closed:
+                raise ValidationError(
+                    f"Already closed: {', '.join(str(a) for a in closed)}. Nothing changed."
+                )
+            with transaction.atomic():
+                for application in queryset:
+                    mark_lost(
+                        application, reason=data["reason"], lost_to=data["lost_to"],
+                        note=data["note"], by=request.user,
+                    )
+            return f"Marked {queryset.count()} application(s) lost."
+
+        return run_action_form(
+            self, request, queryset, form_class=MarkLostForm, title="Mark lost", apply=apply
+        )
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "kind", "candidate", "summary", "author")
+    list_select_related = ("candidate", "author")
+    list_filter = ("kind",)
+    search_fields = ("candidate__name", "summary")
+    autocomplete_fields = ("candidate", "application")
+    date_hierarchy = "occurred_at"
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = log_activity(
+            data["candidate"], kind=data["kind"], summary=data["summary"], body=data["body"],
+            application=data.get("application"), occurred_at=data.get("occurred_at"),
+            by=request.user,
+        )
+        obj.pk, obj.author, obj._state.adding = created.pk, created.author, False

@@ -1,0 +1,256 @@
+"""Roles, their ordered stages, applications, stage history and activities."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from candidates.models import Candidate, Company, Level
+from recruiting.db import CleanReportsConstraintsMixin
+
+
+class Role(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ON_HOLD = "on_hold", "On hold"
+        FILLED = "filled", "Filled"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    team = models.CharField(max_length=200)
+    hiring_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_roles",
+    )
+    level = models.CharField(max_length=20, choices=Level.choices)
+    city = models.CharField(max_length=100)
+    country = CountryField()
+    remote_ok = models.BooleanField("remote possible", default=False)
+    headcount = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1, "A role needs a headcount of at least 1.")]
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(headcount__gte=1),
+                name="role_headcount_positive",
+                violation_error_message="A role needs a headcount of at least 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.team}, {self.city})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:pipeline_role_change", args=[self.pk])
+
+
+class Stage(models.Model):
+    """One step of a role's pipeline. `kind` says what the step means to Closer's rules."""
+
+    class Kind(models.TextChoices):
+        SOURCED = "sourced", "Sourced"
+        CONTACTED = "contacted", "Contacted"
+        REPLIED = "replied", "Replied"
+        SCREEN = "screen", "Screen"
+        INTERVIEWS = "interviews", "Interviews"
+        OFFER = "offer", "Offer"
+        HIRED = "hired", "Hired"
+        LOST = "lost", "Lost"
+        OTHER = "other", "Other step"
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    position = models.PositiveSmallIntegerField()
+    time_limit_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, "A time limit is at least one day.")],
+        help_text="Days an application may stay here before it is stale; empty for no limit.",
+    )
+
+    class Meta:
+        ordering = ["role_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "position"],
+                name="stage_position_unique_per_role",
+                violation_error_message="Another stage of this role has this position.",
+            ),
+            models.UniqueConstraint(
+                fields=["role", "name"],
+                name="stage_name_unique_per_role",
+                violation_error_message="This role already has a stage with this name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit_days__isnull=True) | Q(time_limit_days__gte=1),
+                name="stage_time_limit_positive",
+                violation_error_message="A time limit is at least one day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role.title} — {self.name}"
+
+    @property
+    def is_closing(self) -> bool:
+        return self.kind in (self.Kind.HIRED, self.Kind.LOST)
+
+
+# The pipeline every new role starts with: (name, kind, time limit in days).
+DEFAULT_PIPELINE: tuple[tuple[str, str, int | None], ...] = (
+    ("Sourced", Stage.Kind.SOURCED, 14),
+    ("Contacted", Stage.Kind.CONTACTED, 7),
+    ("Replied", Stage.Kind.REPLIED, 5),
+    ("Screen", Stage.Kind.SCREEN, 10),
+    ("Interviews", Stage.Kind.INTERVIEWS, 21),
+    ("Offer", Stage.Kind.OFFER, 10),
+    ("Hired", Stage.Kind.HIRED, None),
+    ("Lost", Stage.Kind.LOST, None),
+)
+
+
+class Application(CleanReportsConstraintsMixin, models.Model):
+    """One candidate in one role's pipeline."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        HIRED = "hired", "Hired"
+        LOST = "lost", "Lost"
+
+    class LostReason(models.TextChoices):
+        NONE = "", "—"
+        COMPETING_OFFER = "competing_offer", "Accepted a competing offer"
+        DECLINED = "declined", "Declined our offer"
+        NOT_INTERESTED = "not_interested", "Not interested"
+        NO_RESPONSE = "no_response", "No response"
+        NOT_A_FIT = "not_a_fit", "Not a fit"
+        WITHDREW = "withdrew", "Withdrew"
+        ROLE_CLOSED = "role_closed", "Role closed"
+        OTHER = "other", "Other"
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="applications")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="applications")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    lost_reason = models.CharField(
+        max_length=30, choices=LostReason.choices, blank=True, default=LostReason.NONE
+    )
+    lost_to = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="won_applications",
+        help_text="The competitor whose offer the candidate accepted.",
+    )
+    lost_note = models.TextField(blank=True)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    constraints_reported_by_clean = frozenset({"application_lost_to_only_for_competing_offer"})
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "role"],
+                name="application_one_per_candidate_and_role",
+                violation_error_message="This candidate is already in this role's pipeline.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="lost") | Q(lost_reason="", lost_to__isnull=True),
+                name="application_lost_reason_only_when_lost",
+                violation_error_message="Only a lost application has a lost reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lost_reason="competing_offer", lost_to__isnull=False)
+                | (~Q(lost_reason="competing_offer") & Q(lost_to__isnull=True)),
+                name="application_lost_to_only_for_competing_offer",
+                violation_error_message="Name the competitor when an application is lost to a "
+                "competing offer, and only then.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "status"], name="application_stage_status"),
+            models.Index(fields=["candidate", "status"], name="application_candidate_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} → {self.role.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:pipeline_application_change", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status != self.Status.OPEN
+
+
+class StageChange(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        start = self.from_stage.name if self.from_stage else "—"
+        return f"{start} → {self.to_stage.name}"
+
+
+class Activity(models.Model):
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        MEETING = "meeting", "Meeting"
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="activities")
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["application", "-occurred_at"], name="activity_app_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"

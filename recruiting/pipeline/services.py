@@ -1,0 +1,325 @@
+"""Every state change of a pipeline: roles, applications, stages, activities, merges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from candidates.models import Candidate, CandidateEmail, Company
+
+from .models import DEFAULT_PIPELINE, Activity, Application, Role, Stage, StageChange
+
+
+class PipelineError(ValidationError):
+    """A pipeline change that the rules refuse; the message names the rule."""
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def create_default_stages(role: Role) -> list[Stage]:
+    if role.stages.exists():
+        raise PipelineError(f"{role} already has stages.")
+    return Stage.objects.bulk_create(
+        Stage(role=role, name=name, kind=kind, position=position, time_limit_days=limit)
+        for position, (name, kind, limit) in enumerate(DEFAULT_PIPELINE, start=1)
+    )
+
+
+@transaction.atomic
+def open_role(**fields) -> Role:  # type: ignore[no-untyped-def]
+    role = Role(**fields)
+    role.full_clean()
+    role.save()
+    create_default_stages(role)
+    return role
+
+
+def _stage_of_kind(role: Role, kind: str) -> Stage:
+    stage = role.stages.filter(kind=kind).order_by("position").first()
+    if stage is None:
+        label = Stage.Kind(kind).label
+        raise PipelineError(f"The pipeline of {role} has no stage of kind {label}.")
+    return stage
+
+
+# --- Applications --------------------------------------------------------------------------
+
+
+def check_add_to_pipeline(candidate: Candidate, role: Role, stage: Stage | None = None) -> Stage:
+    """The rules for adding a candidate to a role; returns the stage the application starts in."""
+    if role.status != Role.Status.OPEN:
+        raise PipelineError(
+            {"role": f"{role} is {role.get_status_display().lower()}; only open roles take candidates."}
+        )
+    if candidate.pk and Application.objects.filter(candidate=candidate, role=role).exists():
+        raise PipelineError({"role": f"{candidate} is already in the pipeline of {role}."})
+    if stage is None:
+        stage = role.stages.exclude(kind__in=[Stage.Kind.HIRED, Stage.Kind.LOST]).first()
+        if stage is None:
+            raise PipelineError({"role": f"{role} has no open stage to start in."})
+    elif stage.role_id != role.pk:
+        raise PipelineError({"stage": f"{stage.name} is a stage of {stage.role}, not of {role}."})
+    elif stage.is_closing:
+        raise PipelineError({"stage": "An application cannot start in a hired or lost stage."})
+    return stage
+
+
+@transaction.atomic
+def add_to_pipeline(
+    candidate: Candidate,
+    role: Role,
+    *,
+    by: AbstractBaseUser | None,
+    stage: Stage | None = None,
+) -> Application:
+    stage = check_add_to_pipeline(candidate, role, stage)
+    now = timezone.now()
+    application = Application.objects.create(
+        candidate=candidate, role=role, stage=stage, stage_entered_at=now
+    )
+    StageChange.objects.create(
+        application=application, from_stage=None, to_stage=stage, changed_at=now, changed_by=by
+    )
+    return application
+
+
+def _lock(application: Application) -> Application:
+    # Two recruiters moving the same application at once must not both record a change
+    # from the same stage: the row lock makes the second one see the first one's result.
+    return Application.objects.select_for_update().select_related("stage", "role").get(
+        pk=application.pk
+    )
+
+
+def _change_stage(application: Application, stage: Stage, *, by: AbstractBaseUser | None) -> None:
+    now = timezone.now()
+    StageChange.objects.create(
+        application=application,
+        from_stage=application.stage,
+        to_stage=stage,
+        changed_at=now,
+        changed_by=by,
+    )
+    application.stage = stage
+    application.stage_entered_at = now
+
+
+def check_move_stage(application: Application, stage: Stage) -> None:
+    """The rules for moving an application; raises PipelineError naming the one broken."""
+    if application.is_closed:
+        raise PipelineError(
+            {"stage": f"This application is {application.get_status_display().lower()}; "
+             "a closed application cannot move."}
+        )
+    if stage.role_id != application.role_id:
+        raise PipelineError(
+            {"stage": f"{stage.name} is a stage of {stage.role}, "
+             f"not of this application's role {application.role}."}
+        )
+    if stage.pk == application.stage_id:
+        raise PipelineError({"stage": f"The application is already in {stage.name}."})
+    if stage.is_closing:
+        action = "Mark hired" if stage.kind == Stage.Kind.HIRED else "Mark lost"
+        raise PipelineError({"stage": f"Use “{action}” to close an application."})
+
+
+@transaction.atomic
+def move_stage(
+    application: Application, stage: Stage, *, by: AbstractBaseUser | None
+) -> Application:
+    application = _lock(application)
+    check_move_stage(application, stage)
+    _change_stage(application, stage, by=by)
+    application.save(update_fields=["stage", "stage_entered_at"])
+    return application
+
+
+@transaction.atomic
+def move_candidates_to_stage(
+    candidates: QuerySet[Candidate], stage: Stage, *, by: AbstractBaseUser | None
+) -> int:
+    """Moves each candidate's application in the stage's role; all of them or none."""
+    names = dict(candidates.values_list("pk", "name"))
+    applications = list(
+        Application.objects.filter(candidate_id__in=names, role_id=stage.role_id).select_related(
+            "stage", "role"
+        )
+    )
+    missing = set(names) - {a.candidate_id for a in applications}
+    if missing:
+        who = ", ".join(sorted(names[pk] for pk in missing))
+        raise PipelineError({"stage": f"Not in the pipeline of {stage.role}: {who}. Nothing moved."})
+    closed = [a for a in applications if a.is_closed]
+    if closed:
+        who = ", ".join(sorted(names[a.candidate_id] for a in closed))
+        raise PipelineError({"stage": f"Closed applications cannot move: {who}. Nothing moved."})
+    moved = 0
+    for application in applications:
+        if application.stage_id != stage.pk:
+            move_stage(application, stage, by=by)
+            moved += 1
+    return moved
+
+
+@transaction.atomic
+def mark_hired(application: Application, *, by: AbstractBaseUser | None) -> Application:
+    application = _lock(application)
+    if application.is_closed:
+        raise PipelineError(
+            f"This application is already {application.get_status_display().lower()}."
+        )
+    _change_stage(application, _stage_of_kind(application.role, Stage.Kind.HIRED), by=by)
+    application.status = Application.Status.HIRED
+    application.closed_at = application.stage_entered_at
+    application.save(update_fields=["stage", "stage_entered_at", "status", "closed_at"])
+    # Once hired, keeping them is a retention matter.
+    Candidate.objects.filter(pk=application.candidate_id).update(
+        relationship=Candidate.Relationship.EMPLOYEE
+    )
+    return application
+
+
+@transaction.atomic
+def mark_lost(
+    application: Application,
+    *,
+    reason: str,
+    by: AbstractBaseUser | None,
+    lost_to: Company | None = None,
+    note: str = "",
+) -> Application:
+    if reason not in Application.LostReason.values or not reason:
+        raise PipelineError({"lost_reason": "Choose why the application was lost."})
+    if reason == Application.LostReason.COMPETING_OFFER:
+        if lost_to is None:
+            raise PipelineError(
+                {"lost_to": "Name the competitor whose offer the candidate accepted."}
+            )
+        if lost_to.kind == Company.Kind.OURS:
+            raise PipelineError({"lost_to": f"{lost_to} is our own company, not a competitor."})
+    elif lost_to is not None:
+        raise PipelineError(
+            {"lost_to": "A competitor is named only when the candidate took a competing offer."}
+        )
+    application = _lock(application)
+    if application.is_closed:
+        raise PipelineError(
+            f"This application is already {application.get_status_display().lower()}."
+        )
+    _change_stage(application, _stage_of_kind(application.role, Stage.Kind.LOST), by=by)
+    application.status = Application.Status.LOST
+    application.lost_reason = reason
+    application.lost_to = lost_to
+    application.lost_note = note
+    application.closed_at = application.stage_entered_at
+    application.save(
+        update_fields=[
+            "stage", "stage_entered_at", "status", "lost_reason", "lost_to", "lost_note",
+            "closed_at",
+        ]
+    )
+    return application
+
+
+# --- Activities ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def log_activity(
+    candidate: Candidate,
+    *,
+    kind: str,
+    summary: str,
+    by: AbstractBaseUser | None,
+    body: str = "",
+    application: Application | None = None,
+    occurred_at: datetime | None = None,
+) -> Activity:
+    if kind not in Activity.Kind.values:
+        raise PipelineError({"kind": f"“{kind}” is not a kind of activity."})
+    if not summary.strip():
+        raise PipelineError({"summary": "Say in a few words what happened."})
+    if application is not None and application.candidate_id != candidate.pk:
+        raise PipelineError({"application": "That application belongs to another candidate."})
+    activity = Activity(
+        candidate=candidate,
+        application=application,
+        kind=kind,
+        summary=summary.strip(),
+        body=body,
+        author=by,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+# --- Merging duplicates --------------------------------------------------------------------
+
+_MERGE_SKIP_FIELDS = {"id", "name", "created_at", "updated_at"}
+
+
+@transaction.atomic
+def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseUser | None) -> Candidate:
+    """Folds `duplicate` into `keep`: emails, tags, applications and history all survive.
+
+    Where both were in the same role's pipeline, `keep`'s application stays and takes over
+    the other's stage history and activities. Fields that `keep` left empty are filled from
+    `duplicate`. Every other record that points at the duplicate is moved to `keep`.
+    """
+    if keep.pk == duplicate.pk:
+        raise PipelineError("A candidate cannot be merged into itself.")
+    keep = Candidate.objects.select_for_update().get(pk=keep.pk)
+    duplicate = Candidate.objects.select_for_update().get(pk=duplicate.pk)
+
+    kept_by_role = {a.role_id: a for a in keep.applications.all()}
+    for application in duplicate.applications.all():
+        kept = kept_by_role.get(application.role_id)
+        if kept is None:
+            continue
+        application.stage_changes.update(application=kept)
+        application.activities.update(application=kept)
+        application.delete()
+
+    CandidateEmail.objects.filter(candidate=duplicate).update(candidate=keep, is_primary=False)
+    keep.tags.add(*duplicate.tags.all())
+
+    # Every other one-to-many relation (applications, activities, and those later apps add)
+    # is repointed generically, so a new app's records are never lost in a merge.
+    for relation in Candidate._meta.related_objects:
+        if relation.one_to_many and relation.related_model is not CandidateEmail:
+            relation.related_model._base_manager.filter(
+                **{relation.field.name: duplicate}
+            ).update(**{relation.field.name: keep})
+
+    changed = []
+    for field in Candidate._meta.concrete_fields:
+        if field.name in _MERGE_SKIP_FIELDS:
+            continue
+        mine, theirs = getattr(keep, field.attname), getattr(duplicate, field.attname)
+        if mine in (None, "") and theirs not in (None, ""):
+            setattr(keep, field.attname, theirs)
+            changed.append(field.attname)
+    if duplicate.do_not_contact and not keep.do_not_contact:
+        # An opt-out given under either record must be honoured.
+        keep.do_not_contact = True
+        changed.append("do_not_contact")
+    if changed:
+        keep.save(update_fields=changed)
+
+    Activity.objects.create(
+        candidate=keep,
+        kind=Activity.Kind.NOTE,
+        summary=f"Merged with duplicate record {duplicate.name} (#{duplicate.pk})",
+        author=by,
+    )
+    duplicate.delete()
+    return keep
+

@@ -1,0 +1,85 @@
+"""Shared factory_boy factories."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from candidates.models import Candidate, CandidateEmail, Company, CompanyPause, Tag
+from recruiting.pipeline.models import Role
+from recruiting.pipeline.services import open_role
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@closer.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name = factory.Sequence(lambda n: f"Lab {n}")
+    kind = Company.Kind.COMPETITOR
+
+
+class CompanyPauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyPause
+
+    company = factory.SubFactory(CompanyFactory)
+    starts_on = factory.Faker("date_this_year")
+    ends_on = factory.LazyAttribute(lambda p: p.starts_on)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidate
+        skip_postgeneration_save = True
+
+    name = factory.Faker("name")
+    city = "San Francisco"
+    country = "US"
+    timezone = "America/Los_Angeles"
+    current_title = "Research Scientist"
+    specialty = Candidate.Specialty.PRETRAINING
+    level = "senior"
+
+    @factory.post_generation
+    def email(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create:
+            address = extracted or f"candidate{self.pk}@example.org"
+            CandidateEmail.objects.create(candidate=self, email=address, is_primary=True)
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    """A role with the default pipeline, created through the service as the admin does."""
+
+    class Meta:
+        model = Role
+
+    title = factory.Sequence(lambda n: f"Research Scientist {n}")
+    team = "Pre-training"
+    level = "senior"
+    city = "San Francisco"
+    country = "US"
+    headcount = 2
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return open_role(**kwargs)
