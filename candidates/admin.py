@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -155,6 +156,10 @@ class CandidateAdminForm(forms.ModelForm):
     class Meta:
         model = Candidate
         fields = "__all__"
+        field_classes = {
+            name: partial(forms.URLField, assume_scheme="https")
+            for name in ("linkedin_url", "github_url", "scholar_url", "website_url")
+        }
 
 
 @admin.register(Candidate)

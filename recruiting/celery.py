@@ -11,5 +11,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruiting.settings")
 app = Celery("recruiting")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The project package is not an installed app, so its own tasks are named here.
-app.conf.include = ["recruiting.tasks"]

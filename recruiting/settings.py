@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_countries",
     "import_export",
+    "recruiting",
     "candidates",
     "recruiting.pipeline",
     "offers",

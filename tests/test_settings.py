@@ -1,0 +1,55 @@
+"""Production mode: strict about secrets and embedded parts, clean under check --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-key-that-is-not-in-the-repo-0123456789abcdef",
+    "ALLOWED_HOSTS": "closer.example.com",
+    "DATABASE_URL": "postgres://closer@db.example.com:5432/closer",
+    "REDIS_URL": "redis://redis.example.com:6379/0",
+    "EMAIL_URL": "smtp+tls://closer:secret@smtp.example.com:587",
+}
+
+
+def check_deploy(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    env.update(PRODUCTION)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings() -> None:
+    result = check_deploy()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = check_deploy(SECRET_KEY=None)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_on_the_embedded_parts_is_an_error() -> None:
+    result = check_deploy(DATABASE_URL=None, REDIS_URL=None, EMAIL_URL=None)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "closer.E001" in output and "closer.E002" in output and "closer.E003" in output
