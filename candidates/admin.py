@@ -248,12 +248,17 @@ class CandidateAdmin(ImportExportModelAdmin):
                 bit = unescape_string_literal(bit)
             matches = (
                 Candidate.objects.filter(name__icontains=bit)
+                .order_by()
                 .values("pk")
                 .union(
-                    CandidateEmail.objects.filter(email__icontains=bit).values("candidate_id"),
+                    CandidateEmail.objects.filter(email__icontains=bit)
+                    .order_by()
+                    .values("candidate_id"),
                     Candidate.objects.filter(
                         current_company__in=Company.objects.filter(name__icontains=bit)
-                    ).values("pk"),
+                    )
+                    .order_by()
+                    .values("pk"),
                 )
             )
             queryset = queryset.filter(pk__in=matches)

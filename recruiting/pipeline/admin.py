@@ -11,8 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Now
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -22,6 +21,7 @@ from candidates.admin import run_action_form
 from candidates.models import Candidate, Company
 
 from .models import Activity, Application, Role, Stage, StageChange
+from .selectors import stale_applications
 from .services import (
     add_to_pipeline,
     check_add_to_pipeline,
@@ -403,10 +403,7 @@ class DaysInStageFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         if self.value() != "yes":
             return queryset
-        return queryset.filter(status=Application.Status.OPEN, stage__time_limit_days__isnull=False).filter(
-            stage_entered_at__lt=Now()
-            - ExpressionWrapper(F("stage__time_limit_days") * timezone.timedelta(days=1), output_field=DurationField())
-        )
+        return queryset.filter(pk__in=stale_applications().values("pk"))
 
 
 @admin.register(Application)
