@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from decimal import Decimal
 
@@ -20,8 +21,13 @@ MONEY_DIGITS = 14  # up to 999,999,999,999.99: nine-figure signing bonuses with 
 MONEY_PLACES = 2
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and value not in known_timezones():
         raise ValidationError(
             "%(value)s is not a known timezone; use an IANA name such as Europe/Paris.",
             params={"value": value},

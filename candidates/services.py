@@ -47,14 +47,20 @@ def find_or_create_company(name: str, *, kind: str = Company.Kind.EMPLOYER) -> C
     name = " ".join(name.split())
     if not name:
         raise CandidateError({"current_company": "A company needs a name."})
+    limit = Company._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise CandidateError({"current_company": f"A company name is at most {limit} characters."})
     company = Company.objects.filter(name__iexact=name).first()
     return company or Company.objects.create(name=name, kind=kind)
 
 
 def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
     tags = []
+    limit = Tag._meta.get_field("name").max_length
     for raw in names:
         name = " ".join(raw.split())
+        if len(name) > limit:
+            raise CandidateError({"tags": f"A tag is at most {limit} characters: “{name}”."})
         if name:
             tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
             tags.append(tag)

@@ -178,6 +178,11 @@ class Application(CleanReportsConstraintsMixin, models.Model):
                 violation_error_message="Only a lost application has a lost reason.",
             ),
             models.CheckConstraint(
+                condition=~Q(status="lost") | ~Q(lost_reason=""),
+                name="application_lost_has_reason",
+                violation_error_message="A lost application needs the reason it was lost.",
+            ),
+            models.CheckConstraint(
                 condition=Q(lost_reason="competing_offer", lost_to__isnull=False)
                 | (~Q(lost_reason="competing_offer") & Q(lost_to__isnull=True)),
                 name="application_lost_to_only_for_competing_offer",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -80,9 +80,14 @@ def add_to_pipeline(
 ) -> Application:
     stage = check_add_to_pipeline(candidate, role, stage)
     now = timezone.now()
-    application = Application.objects.create(
-        candidate=candidate, role=role, stage=stage, stage_entered_at=now
-    )
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                candidate=candidate, role=role, stage=stage, stage_entered_at=now
+            )
+    except IntegrityError:
+        # Someone added the same candidate to the same role a moment ago.
+        raise PipelineError({"role": f"{candidate} is already in the pipeline of {role}."}) from None
     StageChange.objects.create(
         application=application, from_stage=None, to_stage=stage, changed_at=now, changed_by=by
     )
@@ -178,10 +183,12 @@ def mark_hired(application: Application, *, by: AbstractBaseUser | None) -> Appl
     application.status = Application.Status.HIRED
     application.closed_at = application.stage_entered_at
     application.save(update_fields=["stage", "stage_entered_at", "status", "closed_at"])
-    # Once hired, keeping them is a retention matter.
-    Candidate.objects.filter(pk=application.candidate_id).update(
-        relationship=Candidate.Relationship.EMPLOYEE
-    )
+    # Once hired, they work for us and keeping them is a retention matter.
+    ours = Company.objects.filter(kind=Company.Kind.OURS).first()
+    employee = {"relationship": Candidate.Relationship.EMPLOYEE}
+    if ours is not None:
+        employee.update(current_company=ours, current_title=application.role.title)
+    Candidate.objects.filter(pk=application.candidate_id).update(**employee)
     return application
 
 
@@ -263,7 +270,20 @@ def log_activity(
 
 # --- Merging duplicates --------------------------------------------------------------------
 
-_MERGE_SKIP_FIELDS = {"id", "name", "created_at", "updated_at"}
+# Fields that only make sense together are copied as a block, never one by one: a base in one
+# currency must not end up next to a bonus in another.
+_PAY_FIELDS = ("current_base", "current_bonus", "current_equity_per_year", "current_pay_currency")
+_RISK_FIELDS = ("flight_risk", "flight_risk_reason")
+_CONSENT_FIELDS = ("consent_basis", "consent_date")
+_REFERRAL_FIELDS = ("source", "referrer")
+_MERGE_SKIP_FIELDS = {
+    "id", "name", "created_at", "updated_at", "do_not_contact",
+    *_PAY_FIELDS, *_RISK_FIELDS, *_CONSENT_FIELDS, *_REFERRAL_FIELDS,
+}
+
+
+def _is_blank(value: object) -> bool:
+    return value in (None, "", False)
 
 
 @transaction.atomic
@@ -276,8 +296,9 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseU
     """
     if keep.pk == duplicate.pk:
         raise PipelineError("A candidate cannot be merged into itself.")
-    keep = Candidate.objects.select_for_update().get(pk=keep.pk)
-    duplicate = Candidate.objects.select_for_update().get(pk=duplicate.pk)
+    # Lock both rows in id order, so two opposite merges at once cannot deadlock.
+    locked = Candidate.objects.select_for_update().in_bulk(sorted([keep.pk, duplicate.pk]))
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
 
     kept_by_role = {a.role_id: a for a in keep.applications.all()}
     for application in duplicate.applications.all():
@@ -304,9 +325,19 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseU
         if field.name in _MERGE_SKIP_FIELDS:
             continue
         mine, theirs = getattr(keep, field.attname), getattr(duplicate, field.attname)
-        if mine in (None, "") and theirs not in (None, ""):
+        if _is_blank(mine) and not _is_blank(theirs):
             setattr(keep, field.attname, theirs)
             changed.append(field.attname)
+    for block, lead in ((_PAY_FIELDS, None), (_RISK_FIELDS, "flight_risk"),
+                        (_CONSENT_FIELDS, "consent_basis"), (_REFERRAL_FIELDS, "referrer")):
+        attnames = [Candidate._meta.get_field(f).attname for f in block]
+        fields_to_test = [Candidate._meta.get_field(lead).attname] if lead else attnames
+        if all(_is_blank(getattr(keep, a)) for a in fields_to_test) and not all(
+            _is_blank(getattr(duplicate, a)) for a in fields_to_test
+        ):
+            for attname in attnames:
+                setattr(keep, attname, getattr(duplicate, attname))
+            changed.extend(attnames)
     if duplicate.do_not_contact and not keep.do_not_contact:
         # An opt-out given under either record must be honoured.
         keep.do_not_contact = True
