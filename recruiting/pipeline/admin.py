@@ -203,13 +203,11 @@ class StageFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         if not self.value():
             return queryset
+        # The stage ids are looked up first: a literal id list lets PostgreSQL estimate the
+        # matching applications and read them through the stage index instead of all of them.
+        stage_ids = list(Stage.objects.filter(name=self.value()).values_list("pk", flat=True))
         return queryset.filter(
-            Exists(
-                Application.objects.filter(
-                    candidate=OuterRef("pk"),
-                    stage__in=Stage.objects.filter(name=self.value()),
-                )
-            )
+            Exists(Application.objects.filter(candidate=OuterRef("pk"), stage_id__in=stage_ids))
         )
 
 
