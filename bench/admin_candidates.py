@@ -44,10 +44,15 @@ def use_database(name: str) -> None:
     db = settings.DATABASES["default"]
     db["NAME"] = connection.settings_dict["NAME"] = name
     with connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-        dbname="postgres", autocommit=True,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        dbname="postgres",
+        autocommit=True,
     ) as admin_conn:
-        exists = admin_conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        exists = admin_conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
         if not exists:
             admin_conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -105,13 +110,18 @@ def main() -> None:
         for label, query in cases:
             median, p95, count = measure(client, query, args.runs)
             rows.append((total, applications, label, median, p95, count))
-            print(f"{total:>7} candidates  {label:<28} median {median:7.1f} ms  "
-                  f"p95 {p95:7.1f} ms  {count} queries", flush=True)
+            print(
+                f"{total:>7} candidates  {label:<28} median {median:7.1f} ms  "
+                f"p95 {p95:7.1f} ms  {count} queries",
+                flush=True,
+            )
 
     print("\n| candidates | applications | page | median | p95 | queries |")
     print("|---:|---:|---|---:|---:|---:|")
     for total, applications, label, median, p95, count in rows:
-        print(f"| {total:,} | {applications:,} | {label} | {median:.1f} ms | {p95:.1f} ms | {count} |")
+        print(
+            f"| {total:,} | {applications:,} | {label} | {median:.1f} ms | {p95:.1f} ms | {count} |"
+        )
 
 
 if __name__ == "__main__":

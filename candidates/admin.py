@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
-from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,6 +18,9 @@ from import_export.admin import ImportExportModelAdmin
 from .models import MOTIVATORS, Candidate, CandidateEmail, Company, CompanyPause, Currency, Tag
 from .resources import CandidateResource
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
+
+# Links typed without a scheme ("github.com/ada") are read as https.
+URL_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 TIMEZONE_CHOICES = [("", "—")] + [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -64,7 +67,9 @@ def run_action_form(
 
 class AssignOwnerForm(forms.Form):
     owner = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username"),
+        queryset=get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("username"),
         help_text="The recruiter who will own the selected candidates.",
     )
 
@@ -127,7 +132,8 @@ class CandidateEmailFormSet(forms.BaseInlineFormSet):
         seen: set[str] = set()
         primaries = []
         kept = [
-            f for f in self.forms
+            f
+            for f in self.forms
             if f.cleaned_data.get("email") and not f.cleaned_data.get("DELETE")
         ]
         for form in kept:
@@ -155,16 +161,13 @@ class CandidateAdminForm(forms.ModelForm):
 
     class Meta:
         model = Candidate
-        fields = "__all__"
-        field_classes = {
-            name: partial(forms.URLField, assume_scheme="https")
-            for name in ("linkedin_url", "github_url", "scholar_url", "website_url")
-        }
+        fields = ("timezone",)  # the admin adds the rest from its fieldsets
 
 
 @admin.register(Candidate)
 class CandidateAdmin(ImportExportModelAdmin):
     form = CandidateAdminForm
+    formfield_overrides = URL_FORMFIELDS
     resource_classes = [CandidateResource]
     list_display = (
         "name",
@@ -210,8 +213,14 @@ class CandidateAdmin(ImportExportModelAdmin):
             "Contact and location",
             {
                 "fields": (
-                    "phone", "city", "country", "timezone", "linkedin_url", "github_url",
-                    "scholar_url", "website_url",
+                    "phone",
+                    "city",
+                    "country",
+                    "timezone",
+                    "linkedin_url",
+                    "github_url",
+                    "scholar_url",
+                    "website_url",
                 )
             },
         ),
@@ -220,7 +229,9 @@ class CandidateAdmin(ImportExportModelAdmin):
             "Estimated current pay (per year)",
             {
                 "fields": (
-                    "current_pay_currency", "current_base", "current_bonus",
+                    "current_pay_currency",
+                    "current_base",
+                    "current_bonus",
                     "current_equity_per_year",
                 )
             },
@@ -237,7 +248,9 @@ class CandidateAdmin(ImportExportModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .prefetch_related(Prefetch("emails", queryset=CandidateEmail.objects.order_by("-is_primary", "id")))
+            .prefetch_related(
+                Prefetch("emails", queryset=CandidateEmail.objects.order_by("-is_primary", "id"))
+            )
         )
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
@@ -280,7 +293,11 @@ class CandidateAdmin(ImportExportModelAdmin):
             return f"{form.cleaned_data['owner']} now owns {count} candidate(s)."
 
         return run_action_form(
-            self, request, queryset, form_class=AssignOwnerForm, title="Assign an owner",
+            self,
+            request,
+            queryset,
+            form_class=AssignOwnerForm,
+            title="Assign an owner",
             apply=apply,
         )
 
@@ -300,10 +317,9 @@ class CandidateAdmin(ImportExportModelAdmin):
         count = mark_do_not_contact(queryset, by=request.user)
         self.message_user(request, f"{count} candidate(s) marked do-not-contact.", messages.SUCCESS)
 
-    def get_import_data_kwargs(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_import_data_kwargs(self, **kwargs):  # type: ignore[no-untyped-def]
         # All or nothing: a row that turns invalid between preview and confirm rolls back all.
-        return {**super().get_import_data_kwargs(request, *args, **kwargs),
-                "rollback_on_validation_errors": True}
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     def process_result(self, result, request):  # type: ignore[no-untyped-def]
         if result.has_errors() or result.has_validation_errors():
@@ -327,6 +343,7 @@ class CompanyPauseInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELDS
     list_display = ("name", "kind", "website", "pause_list")
     list_filter = ("kind",)
     search_fields = ("name",)
@@ -337,9 +354,10 @@ class CompanyAdmin(admin.ModelAdmin):
 
     @admin.display(description="pauses")
     def pause_list(self, company: Company) -> str:
-        return "; ".join(
-            f"{p.starts_on:%d %b %Y}–{p.ends_on:%d %b %Y}" for p in company.pauses.all()
-        ) or "—"
+        return (
+            "; ".join(f"{p.starts_on:%d %b %Y}–{p.ends_on:%d %b %Y}" for p in company.pauses.all())
+            or "—"
+        )
 
 
 @admin.register(Tag)

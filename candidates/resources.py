@@ -39,6 +39,10 @@ class OwnerWidget(widgets.Widget):
         user = user_model.objects.filter(username__iexact=str(value).strip()).first()
         if user is None:
             raise ValueError(f"No user is named “{value}”; use the owner's username.")
+        if not (user.is_active and user.is_staff):
+            raise ValueError(
+                f"{user.get_username()} is not an active recruiter and cannot own candidates."
+            )
         return user
 
     def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
@@ -88,12 +92,23 @@ class TagsWidget(widgets.ManyToManyWidget):
 
 
 class CandidateResource(resources.ModelResource):
-    emails = fields.Field(column_name="emails", attribute=None)
-    current_company = fields.Field(
-        column_name="current_company", attribute="current_company", widget=CompanyWidget()
+    # The id only finds the candidate to update (get_instance); it is never written.
+    id = fields.Field(
+        column_name="id", attribute="id", readonly=True, widget=widgets.IntegerWidget()
     )
-    owner = fields.Field(column_name="owner", attribute="owner", widget=OwnerWidget())
-    tags = fields.Field(column_name="tags", attribute="tags", widget=TagsWidget())
+    emails = fields.Field(column_name="emails", attribute=None)
+    # An empty cell leaves the company, owner and tags as they are; tags are added, never
+    # removed, so a partial list cannot wipe the ones a recruiter set by hand.
+    current_company = fields.Field(
+        column_name="current_company",
+        attribute="current_company",
+        widget=CompanyWidget(),
+        saves_null_values=False,
+    )
+    owner = fields.Field(
+        column_name="owner", attribute="owner", widget=OwnerWidget(), saves_null_values=False
+    )
+    tags = fields.Field(column_name="tags", attribute="tags", widget=TagsWidget(), m2m_add=True)
     current_pay_currency = fields.Field(
         column_name="current_pay_currency",
         attribute="current_pay_currency",
@@ -114,16 +129,44 @@ class CandidateResource(resources.ModelResource):
     class Meta:
         model = Candidate
         fields = (
-            "id", "name", "emails", "phone", "city", "country", "timezone", "current_company",
-            "current_title", "specialty", "level", "linkedin_url", "github_url", "scholar_url",
-            "website_url", "source", "referrer", "owner", "tags", "relationship",
-            "do_not_contact", "consent_basis", "consent_date", "current_base", "current_bonus",
-            "current_equity_per_year", "current_pay_currency", "motivator_pay",
-            "motivator_team_lead", "motivator_work_quality", "motivator_research_freedom",
-            "motivator_publishing", "motivator_ethics_impact", "motivator_location",
-            "flight_risk", "flight_risk_reason",
+            "id",
+            "name",
+            "emails",
+            "phone",
+            "city",
+            "country",
+            "timezone",
+            "current_company",
+            "current_title",
+            "specialty",
+            "level",
+            "linkedin_url",
+            "github_url",
+            "scholar_url",
+            "website_url",
+            "source",
+            "referrer",
+            "owner",
+            "tags",
+            "relationship",
+            "do_not_contact",
+            "consent_basis",
+            "consent_date",
+            "current_base",
+            "current_bonus",
+            "current_equity_per_year",
+            "current_pay_currency",
+            "motivator_pay",
+            "motivator_team_lead",
+            "motivator_work_quality",
+            "motivator_research_freedom",
+            "motivator_publishing",
+            "motivator_ethics_impact",
+            "motivator_location",
+            "flight_risk",
+            "flight_risk_reason",
         )
-        import_id_fields = ("id",)
+        import_id_fields = ["id"]
         clean_model_instances = True
         skip_unchanged = False
         use_transactions = True
@@ -131,6 +174,9 @@ class CandidateResource(resources.ModelResource):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self._seen_emails: dict[str, int] = {}
+
+    def before_import(self, dataset, **kwargs):  # type: ignore[no-untyped-def]
+        self._seen_emails = {}  # emails met earlier in this file, by row number
 
     # --- matching rows to candidates -------------------------------------------------------
 
@@ -193,7 +239,9 @@ class CandidateResource(resources.ModelResource):
                 other = other.exclude(candidate_id=instance.pk)
             owner = other.select_related("candidate").first()
             if owner is not None:
-                problems.append(f"{email} already belongs to {owner.candidate.name} (#{owner.candidate_id}).")
+                problems.append(
+                    f"{email} already belongs to {owner.candidate.name} (#{owner.candidate_id})."
+                )
         instance._import_emails = emails  # saved in after_save_instance
         return problems
 

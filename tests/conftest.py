@@ -27,3 +27,62 @@ def outsider(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def superuser(db):  # type: ignore[no-untyped-def]
     return UserFactory(username="admin", is_superuser=True)
+
+
+@pytest.fixture
+def recruiter_client(client, recruiter):  # type: ignore[no-untyped-def]
+    """The test client, logged in to the admin as the recruiter."""
+    client.force_login(recruiter)
+    return client
+
+
+def _form_values(form, data: dict) -> None:  # type: ignore[no-untyped-def]
+    from django import forms
+
+    for bound in form:
+        widget = bound.field.widget
+        widget = getattr(widget, "widget", widget)  # unwrap the admin's related-field wrapper
+        value = bound.value()
+        names = [bound.html_name]
+        if bound.field.show_hidden_initial:
+            names.append(bound.html_initial_name)
+        for name in names:
+            if isinstance(widget, forms.MultiWidget):
+                parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+                for i, part in enumerate(parts):
+                    data[f"{name}_{i}"] = "" if part is None else str(part)
+            elif isinstance(
+                bound.field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+            ):
+                data[name] = [str(v) for v in value or []]
+            elif isinstance(widget, forms.CheckboxInput):
+                if value:
+                    data[name] = "on"
+            elif isinstance(value, list | tuple):
+                data[name] = [str(v) for v in value]
+            else:
+                data[name] = "" if value is None else str(value)
+
+
+@pytest.fixture
+def admin_form_data():  # type: ignore[no-untyped-def]
+    """Returns a function turning a rendered admin add/change page into the POST data its
+    form would send unchanged: the main form, and each inline's existing rows with its
+    management form (no extra blank rows; a test appends the rows it adds)."""
+
+    def extract(response) -> dict:  # type: ignore[no-untyped-def]
+        data: dict = {}
+        _form_values(response.context["adminform"].form, data)
+        for inline in response.context["inline_admin_formsets"]:
+            formset = inline.formset
+            initial = formset.initial_form_count()
+            prefix = formset.prefix
+            data[f"{prefix}-TOTAL_FORMS"] = str(initial)
+            data[f"{prefix}-INITIAL_FORMS"] = str(initial)
+            data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+            data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+            for form in formset.forms[:initial]:
+                _form_values(form, data)
+        return data
+
+    return extract

@@ -6,8 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from candidates.models import Candidate, CandidateEmail, Company, CompanyPause, Tag
-from recruiting.pipeline.models import Role
-from recruiting.pipeline.services import open_role
+from recruiting.pipeline.models import Application, Role
+from recruiting.pipeline.services import add_to_pipeline, open_role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -83,3 +83,17 @@ class RoleFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
         return open_role(**kwargs)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application added through the pipeline service, so its history starts as in use."""
+
+    class Meta:
+        model = Application
+
+    candidate = factory.SubFactory(CandidateFactory)
+    role = factory.SubFactory(RoleFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, candidate, role, stage=None, by=None, **kwargs):  # type: ignore[no-untyped-def]
+        return add_to_pipeline(candidate, role, stage=stage, by=by)

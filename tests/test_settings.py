@@ -29,7 +29,11 @@ def check_deploy(**overrides: str | None) -> subprocess.CompletedProcess[str]:
             env[key] = value
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

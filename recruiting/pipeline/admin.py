@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from candidates.admin import CandidateAdmin as BaseCandidateAdmin
 from candidates.admin import run_action_form
@@ -89,6 +90,12 @@ class ApplicationInlineForm(forms.ModelForm):
         model = Application
         fields = ("role", "stage")
 
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # An application never changes role; a new role is a new application.
+            self.fields["role"].disabled = True
+
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
         role, stage = data.get("role"), data.get("stage")
@@ -112,7 +119,9 @@ class ApplicationInlineFormSet(forms.BaseInlineFormSet):
 
     def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
         return add_to_pipeline(
-            self.instance, form.cleaned_data["role"], stage=form.cleaned_data.get("stage"),
+            self.instance,
+            form.cleaned_data["role"],
+            stage=form.cleaned_data.get("stage"),
             by=self.request_user,
         )
 
@@ -128,8 +137,12 @@ class ActivityInlineFormSet(forms.BaseInlineFormSet):
     def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
         data = form.cleaned_data
         return log_activity(
-            self.instance, kind=data["kind"], summary=data["summary"], body=data.get("body", ""),
-            occurred_at=data.get("occurred_at"), by=self.request_user,
+            self.instance,
+            kind=data["kind"],
+            summary=data["summary"],
+            body=data.get("body", ""),
+            occurred_at=data.get("occurred_at"),
+            by=self.request_user,
         )
 
 
@@ -151,7 +164,14 @@ class ApplicationInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
         formset = super().get_formset(request, obj, **kwargs)
         formset.request_user = request.user
-        formset.form.base_fields["stage"].queryset = open_stages()
+        # Open stages to move to, plus the stage each existing application is in now (a
+        # closed application or one of a role on hold must still show, unchanged).
+        current = Application.objects.filter(candidate=obj).values("stage_id") if obj else []
+        formset.form.base_fields["stage"].queryset = (
+            Stage.objects.filter(Q(pk__in=open_stages().values("pk")) | Q(pk__in=current))
+            .select_related("role")
+            .order_by("role__title", "role_id", "position")
+        )
         formset.form.base_fields["stage"].required = False
         formset.form.base_fields["stage"].help_text = "Empty: the role's first stage."
         return formset
@@ -205,7 +225,12 @@ class StageFilter(admin.SimpleListFilter):
             return queryset
         # The stage ids are looked up first: a literal id list lets PostgreSQL estimate the
         # matching applications and read them through the stage index instead of all of them.
-        stage_ids = list(Stage.objects.filter(name=self.value()).values_list("pk", flat=True))
+        stages = Stage.objects.filter(name=self.value())
+        role = request.GET.get(RoleFilter.parameter_name)
+        if role and role.isdigit():
+            # With a role chosen too, "in Screen" means in that role's Screen.
+            stages = stages.filter(role_id=role)
+        stage_ids = list(stages.values_list("pk", flat=True))
         return queryset.filter(
             Exists(Application.objects.filter(candidate=OuterRef("pk"), stage_id__in=stage_ids))
         )
@@ -234,7 +259,11 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 class CandidateAdmin(BaseCandidateAdmin):
-    list_display = (*BaseCandidateAdmin.list_display[:3], "pipeline", *BaseCandidateAdmin.list_display[3:])
+    list_display = (
+        *BaseCandidateAdmin.list_display[:3],
+        "pipeline",
+        *BaseCandidateAdmin.list_display[3:],
+    )
     list_filter = (StageFilter, RoleFilter, *BaseCandidateAdmin.list_filter)
     inlines = [*BaseCandidateAdmin.inlines, ApplicationInline, ActivityInline]
     actions = [*BaseCandidateAdmin.actions, "move_stage_action", "merge_action"]
@@ -260,7 +289,7 @@ class CandidateAdmin(BaseCandidateAdmin):
         if not applications:
             return "—"
         return format_html_join(
-            format_html("<br>"), "{}: <b>{}</b>", ((a.role.title, a.stage.name) for a in applications)
+            mark_safe("<br>"), "{}: <b>{}</b>", ((a.role.title, a.stage.name) for a in applications)
         )
 
     @admin.action(description="Move the selected candidates to a stage")
@@ -271,7 +300,11 @@ class CandidateAdmin(BaseCandidateAdmin):
             return f"Moved {moved} application(s) to {stage}."
 
         return run_action_form(
-            self, request, queryset, form_class=MoveStageForm, title="Move to a stage",
+            self,
+            request,
+            queryset,
+            form_class=MoveStageForm,
+            title="Move to a stage",
             apply=apply,
         )
 
@@ -293,7 +326,11 @@ class CandidateAdmin(BaseCandidateAdmin):
             return f"Merged {duplicate.name} into {keep.name}."
 
         return run_action_form(
-            self, request, queryset, form_class=BoundMergeForm, title="Merge candidates",
+            self,
+            request,
+            queryset,
+            form_class=BoundMergeForm,
+            title="Merge candidates",
             apply=apply,
         )
 
@@ -315,7 +352,14 @@ class StageInline(admin.TabularInline):
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
     list_display = (
-        "title", "team", "hiring_manager", "level", "city", "country", "headcount", "status",
+        "title",
+        "team",
+        "hiring_manager",
+        "level",
+        "city",
+        "country",
+        "headcount",
+        "status",
         "open_applications",
     )
     list_filter = ("status", "level", "country", "team")
@@ -332,7 +376,9 @@ class RoleAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                open_count=Count("applications", filter=Q(applications__status=Application.Status.OPEN))
+                open_count=Count(
+                    "applications", filter=Q(applications__status=Application.Status.OPEN)
+                )
             )
         )
 
@@ -408,14 +454,27 @@ class DaysInStageFilter(admin.SimpleListFilter):
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationAdminForm
     list_display = (
-        "candidate", "role", "stage", "status", "stage_entered_at", "days_in_stage", "lost_reason",
+        "candidate",
+        "role",
+        "stage",
+        "status",
+        "stage_entered_at",
+        "days_in_stage",
+        "lost_reason",
         "lost_to",
     )
-    list_select_related = ("candidate", "role", "stage", "lost_to")
+    list_select_related = ("candidate", "role", "stage__role", "lost_to")
     list_filter = ("status", "stage__kind", "role", "lost_reason", DaysInStageFilter)
     search_fields = ("candidate__name", "role__title")
     autocomplete_fields = ("candidate", "role")
-    readonly_fields = ("status", "stage_entered_at", "closed_at", "lost_reason", "lost_to", "lost_note")
+    readonly_fields = (
+        "status",
+        "stage_entered_at",
+        "closed_at",
+        "lost_reason",
+        "lost_to",
+        "lost_note",
+    )
     inlines = [StageChangeInline, ApplicationActivityInline]
     actions = ["mark_hired_action", "mark_lost_action"]
     show_full_result_count = False
@@ -452,8 +511,10 @@ class ApplicationAdmin(admin.ModelAdmin):
                 obj.stage_entered_at = moved.stage_entered_at
         else:
             created = add_to_pipeline(
-                form.cleaned_data["candidate"], form.cleaned_data["role"],
-                stage=form.cleaned_data.get("stage"), by=request.user,
+                form.cleaned_data["candidate"],
+                form.cleaned_data["role"],
+                stage=form.cleaned_data.get("stage"),
+                by=request.user,
             )
             obj.pk = created.pk
             obj.stage = created.stage
@@ -493,8 +554,11 @@ class ApplicationAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 for application in queryset:
                     mark_lost(
-                        application, reason=data["reason"], lost_to=data["lost_to"],
-                        note=data["note"], by=request.user,
+                        application,
+                        reason=data["reason"],
+                        lost_to=data["lost_to"],
+                        note=data["note"],
+                        by=request.user,
                     )
             return f"Marked {queryset.count()} application(s) lost."
 
@@ -518,8 +582,12 @@ class ActivityAdmin(admin.ModelAdmin):
             return
         data = form.cleaned_data
         created = log_activity(
-            data["candidate"], kind=data["kind"], summary=data["summary"], body=data["body"],
-            application=data.get("application"), occurred_at=data.get("occurred_at"),
+            data["candidate"],
+            kind=data["kind"],
+            summary=data["summary"],
+            body=data["body"],
+            application=data.get("application"),
+            occurred_at=data.get("occurred_at"),
             by=request.user,
         )
         obj.pk, obj.author, obj._state.adding = created.pk, created.author, False

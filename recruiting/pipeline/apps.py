@@ -5,10 +5,21 @@ RECRUITER_GROUP = "Recruiters"
 # What a recruiter may do in the admin: everything on candidates and pipelines, and read the
 # reference data the administrators keep.
 RECRUITER_PERMISSIONS = {
-    "candidates": {"candidate": "avcd", "candidateemail": "avcd", "company": "avc",
-                   "companypause": "avcd", "tag": "avcd", "currency": "v"},
-    "pipeline": {"role": "avc", "stage": "v", "application": "avc", "stagechange": "v",
-                 "activity": "avcd"},
+    "candidates": {
+        "candidate": "avcd",
+        "candidateemail": "avcd",
+        "company": "avc",
+        "companypause": "avcd",
+        "tag": "avcd",
+        "currency": "v",
+    },
+    "pipeline": {
+        "role": "avc",
+        "stage": "v",
+        "application": "avc",
+        "stagechange": "v",
+        "activity": "avcd",
+    },
 }
 _VERBS = {"a": "add", "v": "view", "c": "change", "d": "delete"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -204,6 +205,14 @@ class Application(CleanReportsConstraintsMixin, models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status != self.Status.OPEN
+
+    def clean(self) -> None:
+        if self.lost_reason == self.LostReason.COMPETING_OFFER and self.lost_to_id is None:
+            raise ValidationError({"lost_to": "Name the competitor whose offer they accepted."})
+        if self.lost_reason != self.LostReason.COMPETING_OFFER and self.lost_to_id is not None:
+            raise ValidationError(
+                {"lost_to": "A competitor is named only when they took a competing offer."}
+            )
 
 
 class StageChange(models.Model):

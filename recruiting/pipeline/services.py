@@ -55,7 +55,10 @@ def check_add_to_pipeline(candidate: Candidate, role: Role, stage: Stage | None 
     """The rules for adding a candidate to a role; returns the stage the application starts in."""
     if role.status != Role.Status.OPEN:
         raise PipelineError(
-            {"role": f"{role} is {role.get_status_display().lower()}; only open roles take candidates."}
+            {
+                "role": f"{role} is {role.get_status_display().lower()}; "
+                "only open roles take candidates."
+            }
         )
     if candidate.pk and Application.objects.filter(candidate=candidate, role=role).exists():
         raise PipelineError({"role": f"{candidate} is already in the pipeline of {role}."})
@@ -87,7 +90,9 @@ def add_to_pipeline(
             )
     except IntegrityError:
         # Someone added the same candidate to the same role a moment ago.
-        raise PipelineError({"role": f"{candidate} is already in the pipeline of {role}."}) from None
+        raise PipelineError(
+            {"role": f"{candidate} is already in the pipeline of {role}."}
+        ) from None
     StageChange.objects.create(
         application=application, from_stage=None, to_stage=stage, changed_at=now, changed_by=by
     )
@@ -97,8 +102,10 @@ def add_to_pipeline(
 def _lock(application: Application) -> Application:
     # Two recruiters moving the same application at once must not both record a change
     # from the same stage: the row lock makes the second one see the first one's result.
-    return Application.objects.select_for_update().select_related("stage", "role").get(
-        pk=application.pk
+    return (
+        Application.objects.select_for_update()
+        .select_related("stage", "role")
+        .get(pk=application.pk)
     )
 
 
@@ -119,13 +126,17 @@ def check_move_stage(application: Application, stage: Stage) -> None:
     """The rules for moving an application; raises PipelineError naming the one broken."""
     if application.is_closed:
         raise PipelineError(
-            {"stage": f"This application is {application.get_status_display().lower()}; "
-             "a closed application cannot move."}
+            {
+                "stage": f"This application is {application.get_status_display().lower()}; "
+                "a closed application cannot move."
+            }
         )
     if stage.role_id != application.role_id:
         raise PipelineError(
-            {"stage": f"{stage.name} is a stage of {stage.role}, "
-             f"not of this application's role {application.role}."}
+            {
+                "stage": f"{stage.name} is a stage of {stage.role}, "
+                f"not of this application's role {application.role}."
+            }
         )
     if stage.pk == application.stage_id:
         raise PipelineError({"stage": f"The application is already in {stage.name}."})
@@ -159,7 +170,9 @@ def move_candidates_to_stage(
     missing = set(names) - {a.candidate_id for a in applications}
     if missing:
         who = ", ".join(sorted(names[pk] for pk in missing))
-        raise PipelineError({"stage": f"Not in the pipeline of {stage.role}: {who}. Nothing moved."})
+        raise PipelineError(
+            {"stage": f"Not in the pipeline of {stage.role}: {who}. Nothing moved."}
+        )
     closed = [a for a in applications if a.is_closed]
     if closed:
         who = ", ".join(sorted(names[a.candidate_id] for a in closed))
@@ -227,7 +240,12 @@ def mark_lost(
     application.closed_at = application.stage_entered_at
     application.save(
         update_fields=[
-            "stage", "stage_entered_at", "status", "lost_reason", "lost_to", "lost_note",
+            "stage",
+            "stage_entered_at",
+            "status",
+            "lost_reason",
+            "lost_to",
+            "lost_note",
             "closed_at",
         ]
     )
@@ -277,8 +295,15 @@ _RISK_FIELDS = ("flight_risk", "flight_risk_reason")
 _CONSENT_FIELDS = ("consent_basis", "consent_date")
 _REFERRAL_FIELDS = ("source", "referrer")
 _MERGE_SKIP_FIELDS = {
-    "id", "name", "created_at", "updated_at", "do_not_contact",
-    *_PAY_FIELDS, *_RISK_FIELDS, *_CONSENT_FIELDS, *_REFERRAL_FIELDS,
+    "id",
+    "name",
+    "created_at",
+    "updated_at",
+    "do_not_contact",
+    *_PAY_FIELDS,
+    *_RISK_FIELDS,
+    *_CONSENT_FIELDS,
+    *_REFERRAL_FIELDS,
 }
 
 
@@ -287,7 +312,9 @@ def _is_blank(value: object) -> bool:
 
 
 @transaction.atomic
-def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseUser | None) -> Candidate:
+def merge_candidates(
+    keep: Candidate, duplicate: Candidate, *, by: AbstractBaseUser | None
+) -> Candidate:
     """Folds `duplicate` into `keep`: emails, tags, applications and history all survive.
 
     Where both were in the same role's pipeline, `keep`'s application stays and takes over
@@ -316,9 +343,9 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseU
     # is repointed generically, so a new app's records are never lost in a merge.
     for relation in Candidate._meta.related_objects:
         if relation.one_to_many and relation.related_model is not CandidateEmail:
-            relation.related_model._base_manager.filter(
-                **{relation.field.name: duplicate}
-            ).update(**{relation.field.name: keep})
+            relation.related_model._base_manager.filter(**{relation.field.name: duplicate}).update(
+                **{relation.field.name: keep}
+            )
 
     changed = []
     for field in Candidate._meta.concrete_fields:
@@ -328,8 +355,12 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseU
         if _is_blank(mine) and not _is_blank(theirs):
             setattr(keep, field.attname, theirs)
             changed.append(field.attname)
-    for block, lead in ((_PAY_FIELDS, None), (_RISK_FIELDS, "flight_risk"),
-                        (_CONSENT_FIELDS, "consent_basis"), (_REFERRAL_FIELDS, "referrer")):
+    for block, lead in (
+        (_PAY_FIELDS, None),
+        (_RISK_FIELDS, "flight_risk"),
+        (_CONSENT_FIELDS, "consent_basis"),
+        (_REFERRAL_FIELDS, "referrer"),
+    ):
         attnames = [Candidate._meta.get_field(f).attname for f in block]
         fields_to_test = [Candidate._meta.get_field(lead).attname] if lead else attnames
         if all(_is_blank(getattr(keep, a)) for a in fields_to_test) and not all(
@@ -353,4 +384,3 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: AbstractBaseU
     )
     duplicate.delete()
     return keep
-

@@ -44,9 +44,24 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):  # type
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "recruiting", "worker", "--pool=solo",
-             "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", name],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "recruiting",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+                "-n",
+                name,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60

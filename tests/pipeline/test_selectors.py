@@ -18,8 +18,12 @@ def test_an_application_past_its_stage_time_limit_is_stale(recruiter):  # type: 
     contacted = role.stages.get(name="Contacted")  # 7 days
     screen = role.stages.get(name="Screen")  # 10 days
     now = timezone.now()
-    old = move_stage(add_to_pipeline(CandidateFactory(), role, by=recruiter), contacted, by=recruiter)
-    fresh = move_stage(add_to_pipeline(CandidateFactory(), role, by=recruiter), screen, by=recruiter)
+    old = move_stage(
+        add_to_pipeline(CandidateFactory(), role, by=recruiter), contacted, by=recruiter
+    )
+    fresh = move_stage(
+        add_to_pipeline(CandidateFactory(), role, by=recruiter), screen, by=recruiter
+    )
     Application.objects.filter(pk=old.pk).update(stage_entered_at=now - timedelta(days=8))
     Application.objects.filter(pk=fresh.pk).update(stage_entered_at=now - timedelta(days=8))
 
