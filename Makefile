@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 migrate: setup
-	mkdir -p var
+	mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
