@@ -17,7 +17,7 @@ from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from candidates.models import Candidate, CandidateEmail, Company, CompanyPause
-from recruiting.pipeline.demo import BENCH_EMAIL_DOMAIN, EUR_PER_USD, OUR_COMPANY
+from recruiting.pipeline.demo.spec import BENCH_EMAIL_DOMAIN, EUR_PER_USD, OUR_COMPANY
 from recruiting.pipeline.models import Activity, Application, Role, Stage, StageChange
 from recruiting.pipeline.selectors import stale_applications
 

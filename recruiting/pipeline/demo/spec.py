@@ -1,15 +1,6 @@
-"""Demo data for Closer, and the builders that put it in the database.
+"""The demo as data: who, where, what they earn and weigh, drawn from seeded generators.
 
-`build_demo()` makes the small, hand-shaped demo set in the market of DESIGN.md: a competitor
-about to go quiet for a week, our own people at risk of being poached, a candidate lost to a
-competing offer, stale applications. `build_bench(n)` adds a large synthetic data set for
-benchmarks, written with bulk inserts.
-
-Both are idempotent. Rows are matched on natural keys (company name, username, role title and
-city, candidate email) and only what is missing is created, so a second run changes nothing.
-Everything is drawn from generators seeded with SEED, and the whole demo is computed before the
-database is looked at, so what already exists never shifts what is generated next: the demo is
-the same on every run and on every machine. Dates are relative to the day of the run.
+Everything here is computed without the database, so the demo is the same on every run.
 """
 
 from __future__ import annotations
@@ -17,33 +8,21 @@ from __future__ import annotations
 import random
 import string
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
-from django.db.models.functions import Lower
-from django.utils import timezone
 from faker import Faker
-from tqdm import tqdm
 
 from candidates.models import (
     MOTIVATORS,
     Candidate,
-    CandidateEmail,
-    Company,
-    CompanyPause,
     Level,
 )
-from candidates.services import find_or_create_tags
 
-from .apps import RECRUITER_GROUP
-from .models import Activity, Application, Role, Stage, StageChange
-from .services import add_to_pipeline, log_activity, mark_hired, mark_lost, move_stage, open_role
+from ..models import Activity, Application, Stage
 
 SEED = 2025
 # The rate DESIGN.md's figures imply; demo pay in Europe is quoted in euros.
@@ -335,7 +314,7 @@ def _ascii(text: str) -> str:
 K = TypeVar("K")
 
 
-def _weighted(rng: random.Random, weights: Mapping[K, int]) -> K:
+def weighted(rng: random.Random, weights: Mapping[K, int]) -> K:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -456,7 +435,7 @@ def _employees(rng: random.Random, names: _Names) -> list[CandidateSpec]:
     specs = []
     for city, specialty, level, title, reason in people:
         first, last, email = names.person(city, ("example.com",))
-        profile = _weighted(rng, PROFILE_WEIGHTS)
+        profile = weighted(rng, PROFILE_WEIGHTS)
         linkedin, github, scholar = _links(rng, first, last, github=True, scholar=True)
         tags = ["publishes"] + (["top-50"] if level in (Level.STAFF, Level.PRINCIPAL) else [])
         specs.append(
@@ -495,8 +474,8 @@ def _prospects(
     for n, city in enumerate(cities):
         first, last, email = names.person(city, ("example.org", "example.com", "example.net"))
         # The first San Francisco person is the exceptional one, paid over $10M (DESIGN.md).
-        level = Level.DISTINGUISHED if n == 0 else _weighted(rng, LEVEL_WEIGHTS)
-        specialty = _weighted(rng, SPECIALTY_WEIGHTS)
+        level = Level.DISTINGUISHED if n == 0 else weighted(rng, LEVEL_WEIGHTS)
+        specialty = weighted(rng, SPECIALTY_WEIGHTS)
         r = rng.random()
         if r < 0.5:
             company, kind = rng.choice(competitors), "competitor"
@@ -506,7 +485,7 @@ def _prospects(
             company, kind = UNIVERSITIES[city.name][0], "university"
         else:
             company, kind = None, "none"
-        profile = "pay_first" if n == 0 else _weighted(rng, PROFILE_WEIGHTS)
+        profile = "pay_first" if n == 0 else weighted(rng, PROFILE_WEIGHTS)
         motivators = draw_motivators(rng, profile)
         publishes = kind == "university" or motivators["motivator_publishing"] >= 4
         github = (
@@ -530,7 +509,7 @@ def _prospects(
         if motivators["motivator_location"] <= 2 and rng.random() < 0.5:
             tags.append("relocation-ok")
 
-        source = _weighted(
+        source = weighted(
             rng, {"sourced": 45, "referral": 20, "inbound": 15, "agency": 10, "event": 10}
         )
         referrer = ""
@@ -625,7 +604,7 @@ def _applications(rng: random.Random, prospects: list[CandidateSpec]) -> list[Ap
             app.path = list(OPEN_KINDS)
             app.ago = _timeline(rng, len(app.path) + 1, last_ago_days=rng.randint(10, 90))
         else:
-            target = _weighted(rng, open_weights)
+            target = weighted(rng, open_weights)
             app.path = list(OPEN_KINDS[: OPEN_KINDS.index(target) + 1])
             limit = TIME_LIMITS[target]
             # About three in ten sit past their stage's time limit: the stale ones to chase.
@@ -813,533 +792,3 @@ def demo_pauses(today: date) -> list[tuple[str, date, date, str]]:
         ("Helix Intelligence", next_quarter, next_quarter + week, "Quarterly quiet week"),
         (OUR_COMPANY, ours, ours + week, f"{OUR_COMPANY} quiet week"),
     ]
-
-
-# --- Writing the demo ----------------------------------------------------------------------
-
-
-def _company(name: str, kind: str, website: str = "") -> Company:
-    company = Company.objects.filter(name__iexact=name).first()
-    return company or Company.objects.create(name=name, kind=kind, website=website)
-
-
-def ensure_users() -> dict[str, AbstractBaseUser]:
-    """The demo's recruiters and hiring managers: owners of rows, not logins."""
-    group, _ = Group.objects.get_or_create(name=RECRUITER_GROUP)
-    user_model = get_user_model()
-    users = {}
-    for username, first, last in USERS:
-        user, created = user_model.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{username}@closer.example",
-                "is_staff": True,
-            },
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            user.groups.add(group)
-        users[username] = user
-    return users
-
-
-def ensure_companies(today: date) -> dict[str, Company]:
-    ours = Company.objects.filter(kind=Company.Kind.OURS).first() or _company(
-        OUR_COMPANY, Company.Kind.OURS, "https://closer-labs.example"
-    )
-    companies = {OUR_COMPANY: ours}
-    for name, website in COMPETITORS:
-        companies[name] = _company(name, Company.Kind.COMPETITOR, website)
-    for name, website in (*BIG_TECH, *UNIVERSITIES.values()):
-        companies[name] = _company(name, Company.Kind.EMPLOYER, website)
-    for name, starts_on, ends_on, reason in demo_pauses(today):
-        # Matched on company and reason, not dates: the dates move with the day of the run.
-        CompanyPause.objects.get_or_create(
-            company=companies[name],
-            reason=reason,
-            defaults={"starts_on": starts_on, "ends_on": ends_on},
-        )
-    return companies
-
-
-def ensure_roles(
-    users: dict[str, AbstractBaseUser], specs: Iterable[RoleSpec]
-) -> dict[tuple[str, str], Role]:
-    specs = list(specs)
-    existing = {
-        (r.title, r.city): r for r in Role.objects.filter(title__in={s.title for s in specs})
-    }
-    roles = {}
-    for spec in specs:
-        role = existing.get(spec.key)
-        if role is None:
-            role = open_role(
-                title=spec.title,
-                team=spec.team,
-                level=spec.level,
-                city=spec.city.name,
-                country=spec.city.country,
-                hiring_manager=users.get(spec.hiring_manager),
-                headcount=spec.headcount,
-                remote_ok=spec.remote_ok,
-            )
-        roles[spec.key] = role
-    return roles
-
-
-def _existing_by_email(emails: Iterable[str]) -> dict[str, Candidate]:
-    rows = (
-        CandidateEmail.objects.annotate(lower=Lower("email"))
-        .filter(lower__in=[e.lower() for e in emails])
-        .select_related("candidate")
-    )
-    return {row.email.lower(): row.candidate for row in rows}
-
-
-def _ensure_candidates(
-    specs: list[CandidateSpec],
-    users: dict[str, AbstractBaseUser],
-    companies: dict[str, Company],
-    today: date,
-) -> dict[str, Candidate]:
-    found = _existing_by_email(s.email for s in specs)
-    tags = {t.name: t for t in find_or_create_tags(TAGS)}
-    for spec in specs:
-        if spec.email in found:
-            continue
-        base, bonus, equity = spec.pay
-        candidate = Candidate(
-            name=spec.name,
-            phone=spec.phone,
-            city=spec.city.name,
-            country=spec.city.country,
-            timezone=spec.city.timezone,
-            current_company=companies[spec.company] if spec.company else None,
-            current_title=spec.title,
-            specialty=spec.specialty,
-            level=spec.level,
-            linkedin_url=spec.linkedin_url,
-            github_url=spec.github_url,
-            scholar_url=spec.scholar_url,
-            source=spec.source,
-            referrer=spec.referrer,
-            owner=users.get(spec.owner),
-            relationship=spec.relationship,
-            consent_basis=spec.consent_basis,
-            consent_date=(
-                today - timedelta(days=spec.consent_days_ago) if spec.consent_days_ago else None
-            ),
-            current_base=base,
-            current_bonus=bonus,
-            current_equity_per_year=equity,
-            current_pay_currency_id=spec.city.currency,
-            flight_risk=bool(spec.flight_risk_reason),
-            flight_risk_reason=spec.flight_risk_reason,
-            **spec.motivators,
-        )
-        candidate.full_clean()
-        candidate.save()
-        email = CandidateEmail(candidate=candidate, email=spec.email, is_primary=True)
-        email.full_clean()
-        email.save()
-        candidate.tags.set([tags[name] for name in spec.tags])
-        found[spec.email] = candidate
-    return found
-
-
-def _backdate(application: Application, ago: list[timedelta], now: datetime) -> None:
-    """Moves a just-built application's history into the past. Demo data only: the services
-    stamp every change with the current time, and a demo needs stale applications."""
-    changes = list(application.stage_changes.order_by("id"))
-    for change, delta in zip(changes, ago, strict=True):
-        change.changed_at = now - delta
-    StageChange.objects.bulk_update(changes, ["changed_at"])
-    entered = now - ago[-1]
-    Application.objects.filter(pk=application.pk).update(
-        created_at=now - ago[0],
-        stage_entered_at=entered,
-        closed_at=entered if application.is_closed else None,
-    )
-
-
-def _ensure_applications(
-    specs: list[ApplicationSpec],
-    candidates: dict[str, Candidate],
-    roles: dict[tuple[str, str], Role],
-    users: dict[str, AbstractBaseUser],
-    companies: dict[str, Company],
-    now: datetime,
-) -> dict[tuple[int, int], Application]:
-    found = {
-        (a.candidate_id, a.role_id): a
-        for a in Application.objects.filter(
-            candidate__in=list(candidates.values()), role__in=list(roles.values())
-        )
-    }
-    stages: dict[int, dict[str, Stage]] = {}
-    for spec in specs:
-        candidate, role = candidates[spec.email], roles[spec.role.key]
-        if (candidate.pk, role.pk) in found:
-            continue
-        if role.pk not in stages:
-            stages[role.pk] = {s.kind: s for s in role.stages.order_by("-position")}
-        by = users.get(spec.by)
-        application = add_to_pipeline(candidate, role, by=by)
-        for kind in spec.path[1:]:
-            application = move_stage(application, stages[role.pk][kind], by=by)
-        if spec.outcome == Application.Status.HIRED:
-            application = mark_hired(application, by=by)
-        elif spec.outcome == Application.Status.LOST:
-            application = mark_lost(
-                application,
-                reason=spec.lost_reason,
-                lost_to=companies[spec.lost_to] if spec.lost_to else None,
-                note=spec.lost_note,
-                by=by,
-            )
-        _backdate(application, spec.ago, now)
-        found[(candidate.pk, role.pk)] = application
-    return found
-
-
-def _ensure_activities(
-    specs: list[ActivitySpec],
-    candidates: dict[str, Candidate],
-    roles: dict[tuple[str, str], Role],
-    applications: dict[tuple[int, int], Application],
-    users: dict[str, AbstractBaseUser],
-    now: datetime,
-) -> None:
-    existing = set(
-        Activity.objects.filter(candidate__in=list(candidates.values())).values_list(
-            "candidate_id", "kind", "summary"
-        )
-    )
-    for spec in specs:
-        candidate = candidates[spec.email]
-        if (candidate.pk, spec.kind, spec.summary) in existing:
-            continue
-        application = None
-        if spec.role is not None:
-            application = applications.get((candidate.pk, roles[spec.role.key].pk))
-        log_activity(
-            candidate,
-            kind=spec.kind,
-            summary=spec.summary,
-            body=spec.body,
-            by=users.get(spec.by),
-            application=application,
-            occurred_at=now - spec.ago,
-        )
-        existing.add((candidate.pk, spec.kind, spec.summary))
-
-
-@transaction.atomic
-def build_demo(*, today: date | None = None) -> None:
-    """Creates whatever part of the demo is missing; all of it or, on an error, none."""
-    now = timezone.now()
-    today = today or timezone.localdate(now)
-    spec = demo_spec(today)
-    users = ensure_users()
-    companies = ensure_companies(today)
-    roles = ensure_roles(users, ROLES)
-    candidates = _ensure_candidates(spec.candidates, users, companies, today)
-    applications = _ensure_applications(spec.applications, candidates, roles, users, companies, now)
-    _ensure_activities(spec.activities, candidates, roles, applications, users, now)
-
-
-# --- The benchmark data set ----------------------------------------------------------------
-
-
-def bench_email(number: int) -> str:
-    return f"{BENCH_EMAIL_PREFIX}{number:06d}@{BENCH_EMAIL_DOMAIN}"
-
-
-def bench_candidates() -> Iterator[int]:
-    """The numbers of the bench candidates already in the database."""
-    emails = CandidateEmail.objects.filter(
-        email__istartswith=BENCH_EMAIL_PREFIX, email__iendswith="@" + BENCH_EMAIL_DOMAIN
-    ).values_list("email", flat=True)
-    for email in emails.iterator(chunk_size=10_000):
-        number = email[len(BENCH_EMAIL_PREFIX) : email.index("@")]
-        if number.isdigit():
-            yield int(number)
-
-
-BENCH_COMPANY_WORDS = (
-    "Latent",
-    "Vector",
-    "Gradient",
-    "Sparse",
-    "Tensor",
-    "Kernel",
-    "Signal",
-    "Lattice",
-    "Photon",
-    "Cobalt",
-    "Ember",
-    "Granite",
-    "Harbor",
-    "Juniper",
-    "Lumen",
-    "Mosaic",
-    "Nimbus",
-    "Orchid",
-    "Prism",
-    "Basalt",
-)
-BENCH_COMPANY_SUFFIXES = (
-    "Labs",
-    "AI",
-    "Systems",
-    "Research",
-    "Robotics",
-    "Analytics",
-    "Compute",
-    "Dynamics",
-    "Cloud",
-    "Networks",
-)
-
-
-def bench_role_specs() -> list[RoleSpec]:
-    teams = list(TEAM_DISCIPLINE)
-    levels = (Level.SENIOR, Level.STAFF, Level.PRINCIPAL)
-    specs = []
-    for n in range(BENCH_ROLE_COUNT):
-        team, level = teams[(n // len(CITIES)) % len(teams)], levels[n % len(levels)]
-        specs.append(
-            RoleSpec(
-                title=f"{LEVEL_PREFIX[level]}{TEAM_DISCIPLINE[team]} (bench {n + 1:03d})",
-                team=team,
-                level=level,
-                city=CITIES[n % len(CITIES)],
-                hiring_manager=HIRING_MANAGERS[n % len(HIRING_MANAGERS)],
-                headcount=1 + n % 3,
-            )
-        )
-    return specs
-
-
-def _ensure_bench_companies() -> list[int]:
-    names = [f"{w} {s}" for w in BENCH_COMPANY_WORDS for s in BENCH_COMPANY_SUFFIXES]
-    Company.objects.bulk_create(
-        [Company(name=name, kind=Company.Kind.EMPLOYER) for name in names], ignore_conflicts=True
-    )
-    lowered = [n.lower() for n in names]
-    return list(
-        Company.objects.annotate(lower=Lower("name"))
-        .filter(lower__in=lowered)
-        .order_by("name")
-        .values_list("pk", flat=True)
-    )
-
-
-class _BenchPools:
-    """Everything a bench candidate is drawn from, loaded once."""
-
-    def __init__(self) -> None:
-        users = ensure_users()
-        self.owner_ids = [users[name].pk for name in RECRUITERS]
-        roles = ensure_roles(users, bench_role_specs())
-        self.role_ids = [role.pk for role in roles.values()]
-        self.stages: dict[int, dict[str, int]] = {}
-        # The first stage of each kind, as _stage_of_kind picks it.
-        for role_id, kind, stage_id in (
-            Stage.objects.filter(role_id__in=self.role_ids)
-            .order_by("-position")
-            .values_list("role_id", "kind", "pk")
-        ):
-            self.stages.setdefault(role_id, {})[kind] = stage_id
-        self.company_ids = _ensure_bench_companies()
-        self.competitor_ids = [
-            _company(name, Company.Kind.COMPETITOR, website).pk for name, website in COMPETITORS
-        ]
-        self.tag_ids = [t.pk for t in find_or_create_tags(TAGS)]
-        faker = Faker([c.locale for c in CITIES])
-        faker.seed_instance(SEED)
-        self.first_names = {
-            c.locale: [faker[c.locale].first_name() for _ in range(300)] for c in CITIES
-        }
-        self.last_names = {
-            c.locale: [faker[c.locale].last_name() for _ in range(600)] for c in CITIES
-        }
-
-
-_BENCH_CITY_WEIGHTS = (40, 15, 15, 15, 15)
-_BENCH_APPS_PER_CANDIDATE = {1: 15, 2: 25, 3: 25, 4: 20, 5: 15}  # 2.95 on average
-_BENCH_LOST_REASONS = {
-    "competing_offer": 15,
-    "declined": 10,
-    "not_interested": 25,
-    "no_response": 30,
-    "not_a_fit": 15,
-    "withdrew": 5,
-}
-_BENCH_OPEN_STAGES = {
-    Kind.SOURCED: 30,
-    Kind.CONTACTED: 22,
-    Kind.REPLIED: 12,
-    Kind.SCREEN: 14,
-    Kind.INTERVIEWS: 14,
-    Kind.OFFER: 8,
-}
-
-
-def _bench_candidate(
-    number: int, pools: _BenchPools, today: date, now: datetime
-) -> tuple[Candidate, list[int], list[Application]]:
-    # One generator per candidate: the same number always gives the same person, however
-    # many runs it took to get there.
-    rng = random.Random(SEED * 1_000_003 + number)
-    city = rng.choices(CITIES, weights=_BENCH_CITY_WEIGHTS)[0]
-    first = rng.choice(pools.first_names[city.locale])
-    last = rng.choice(pools.last_names[city.locale])
-    level = _weighted(rng, LEVEL_WEIGHTS)
-    specialty = _weighted(rng, SPECIALTY_WEIGHTS)
-    source = _weighted(
-        rng, {"sourced": 55, "referral": 15, "inbound": 15, "agency": 10, "event": 5}
-    )
-    consent = (
-        Candidate.ConsentBasis.CONSENT
-        if source in (Candidate.Source.INBOUND, Candidate.Source.REFERRAL)
-        else Candidate.ConsentBasis.LEGITIMATE_INTEREST
-    )
-    base, bonus, equity = estimate_pay(rng, level, city)
-    motivators = draw_motivators(rng, _weighted(rng, PROFILE_WEIGHTS))
-    owner_id = rng.choice(pools.owner_ids)
-
-    applications = []
-    hired = False
-    count = _weighted(rng, _BENCH_APPS_PER_CANDIDATE)
-    for role_id in rng.sample(pools.role_ids, count):
-        stages = pools.stages[role_id]
-        entered = now - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
-        status, reason, lost_to = Application.Status.OPEN, "", None
-        r = rng.random()
-        if r < 0.02 and not hired:
-            status, stage_id, hired = Application.Status.HIRED, stages[Kind.HIRED], True
-        elif r < 0.2:
-            status, stage_id = Application.Status.LOST, stages[Kind.LOST]
-            reason = _weighted(rng, _BENCH_LOST_REASONS)
-            if reason == Application.LostReason.COMPETING_OFFER:
-                lost_to = rng.choice(pools.competitor_ids)
-        else:
-            stage_id = stages[_weighted(rng, _BENCH_OPEN_STAGES)]
-        applications.append(
-            Application(
-                role_id=role_id,
-                stage_id=stage_id,
-                status=status,
-                lost_reason=reason,
-                lost_to_id=lost_to,
-                stage_entered_at=entered,
-                closed_at=entered if status != Application.Status.OPEN else None,
-            )
-        )
-
-    candidate = Candidate(
-        name=f"{first} {last}",
-        city=city.name,
-        country=city.country,
-        timezone=city.timezone,
-        current_company_id=rng.choice(pools.company_ids),
-        current_title=job_title(specialty, level, "company"),
-        specialty=specialty,
-        level=level,
-        linkedin_url=f"https://www.linkedin.com/in/{BENCH_EMAIL_PREFIX}{number:06d}",
-        source=source,
-        referrer=(
-            f"{rng.choice(pools.first_names[city.locale])} {last}"
-            if source == Candidate.Source.REFERRAL
-            else ""
-        ),
-        owner_id=owner_id,
-        relationship=(
-            Candidate.Relationship.EMPLOYEE if hired else Candidate.Relationship.CANDIDATE
-        ),
-        consent_basis=consent,
-        consent_date=today - timedelta(days=rng.randint(1, 700)),
-        current_base=base,
-        current_bonus=bonus,
-        current_equity_per_year=equity,
-        current_pay_currency_id=city.currency,
-        **motivators,
-    )
-    tag_ids = rng.sample(pools.tag_ids, rng.choice((0, 0, 1, 1, 2, 3)))
-    return candidate, tag_ids, applications
-
-
-def build_bench(total: int, *, batch_size: int = 2000, progress: bool = True) -> int:
-    """Makes bench candidates 0..total-1 exist, with their applications; returns how many it
-    created. Bulk inserts, one transaction per batch: an interrupted run loses one batch at
-    most, and the next run picks up the numbers still missing."""
-    existing = set(bench_candidates())
-    missing = [n for n in range(total) if n not in existing]
-    if not missing:
-        return 0
-    pools = _BenchPools()
-    through = Candidate.tags.through
-    today, now = timezone.localdate(), timezone.now()
-    with tqdm(total=len(missing), unit="candidate", desc="bench", disable=not progress) as bar:
-        for start in range(0, len(missing), batch_size):
-            numbers = missing[start : start + batch_size]
-            rows = [_bench_candidate(n, pools, today, now) for n in numbers]
-            with transaction.atomic():
-                candidates = Candidate.objects.bulk_create([c for c, _, _ in rows])
-                CandidateEmail.objects.bulk_create(
-                    CandidateEmail(candidate_id=c.pk, email=bench_email(n), is_primary=True)
-                    for n, c in zip(numbers, candidates, strict=True)
-                )
-                through.objects.bulk_create(
-                    through(candidate_id=c.pk, tag_id=tag_id)
-                    for c, tag_ids, _ in rows
-                    for tag_id in tag_ids
-                )
-                applications = []
-                for candidate, _, apps in rows:
-                    for app in apps:
-                        app.candidate_id = candidate.pk
-                        applications.append((app, candidate.owner_id))
-                Application.objects.bulk_create(
-                    [app for app, _ in applications], batch_size=batch_size * 2
-                )
-                StageChange.objects.bulk_create(
-                    (
-                        StageChange(
-                            application_id=app.pk,
-                            from_stage=None,
-                            to_stage_id=app.stage_id,
-                            changed_at=app.stage_entered_at,
-                            changed_by_id=owner_id,
-                        )
-                        for app, owner_id in applications
-                    ),
-                    batch_size=batch_size * 2,
-                )
-            bar.update(len(numbers))
-    return len(missing)
-
-
-# --- Reporting -----------------------------------------------------------------------------
-
-
-def summarize() -> str:
-    """One line saying what exists, for the command's output."""
-    companies = Company.objects.count()
-    competitors = Company.objects.filter(kind=Company.Kind.COMPETITOR).count()
-    pauses = CompanyPause.objects.count()
-    candidates = Candidate.objects.count()
-    bench = CandidateEmail.objects.filter(email__iendswith="@" + BENCH_EMAIL_DOMAIN).count()
-    at_risk = Candidate.objects.filter(
-        relationship=Candidate.Relationship.EMPLOYEE, flight_risk=True
-    ).count()
-    return (
-        f"Closer demo: {companies} companies ({competitors} competitors, {pauses} pauses), "
-        f"{Role.objects.count()} roles, {candidates} candidates ({bench} bench, "
-        f"{at_risk} employees at risk), {Application.objects.count()} applications, "
-        f"{StageChange.objects.count()} stage changes, {Activity.objects.count()} activities."
-    )
