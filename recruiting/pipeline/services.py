@@ -202,6 +202,12 @@ def mark_hired(application: Application, *, by: AbstractBaseUser | None) -> Appl
     if ours is not None:
         employee.update(current_company=ours, current_title=application.role.title)
     Candidate.objects.filter(pk=application.candidate_id).update(**employee)
+    # The last hire the headcount allows fills the role.
+    role = application.role
+    hired = role.applications.filter(status=Application.Status.HIRED).count()
+    if role.status == Role.Status.OPEN and hired >= role.headcount:
+        role.status = Role.Status.FILLED
+        role.save(update_fields=["status"])
     return application
 
 
@@ -307,6 +313,11 @@ _MERGE_SKIP_FIELDS = {
 }
 
 
+def _progress(application: Application) -> tuple[int, int]:
+    rank = {Application.Status.HIRED: 2, Application.Status.OPEN: 1, Application.Status.LOST: 0}
+    return rank[application.status], application.stage.position
+
+
 def _is_blank(value: object) -> bool:
     return value in (None, "", False)
 
@@ -327,14 +338,23 @@ def merge_candidates(
     locked = Candidate.objects.select_for_update().in_bulk(sorted([keep.pk, duplicate.pk]))
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
 
-    kept_by_role = {a.role_id: a for a in keep.applications.all()}
-    for application in duplicate.applications.all():
+    kept_by_role = {a.role_id: a for a in keep.applications.select_related("stage")}
+    for application in duplicate.applications.select_related("stage"):
         kept = kept_by_role.get(application.role_id)
         if kept is None:
             continue
-        application.stage_changes.update(application=kept)
-        application.activities.update(application=kept)
-        application.delete()
+        # Both were in this role: the one further along survives and takes the other's
+        # history (and anything else attached to it).
+        if _progress(application) > _progress(kept):
+            winner, loser = application, kept
+        else:
+            winner, loser = kept, application
+        for relation in Application._meta.related_objects:
+            if relation.one_to_many:
+                relation.related_model._base_manager.filter(**{relation.field.name: loser}).update(
+                    **{relation.field.name: winner}
+                )
+        loser.delete()
 
     CandidateEmail.objects.filter(candidate=duplicate).update(candidate=keep, is_primary=False)
     keep.tags.add(*duplicate.tags.all())

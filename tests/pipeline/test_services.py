@@ -536,6 +536,7 @@ def duplicates(recruiter):  # type: ignore[no-untyped-def]
         "shared_role": shared_role,
         "other_role": other_role,
         "keep_application": keep_application,
+        "duplicate_shared": duplicate_shared,
         "duplicate_other": duplicate_other,
         "company": company,
         "tags": {safety, rlhf, london},
@@ -567,7 +568,9 @@ def test_merging_keeps_every_application_and_folds_those_in_the_same_role(recrui
     assert {a.role.title for a in applications} == {"Inference Engineer", "Safety Researcher"}
     assert Application.objects.count() == 2
     folded = applications.get(role=duplicates["shared_role"])
-    assert folded.pk == duplicates["keep_application"].pk
+    # The duplicate's application had reached Screen, further than the kept one: it survives.
+    assert folded.stage.name == "Screen"
+    assert folded.pk == duplicates["duplicate_shared"].pk
     # Both records' stage history of the shared role survives on the one application.
     assert sorted(history(folded), key=str) == sorted(
         [(None, "Sourced"), (None, "Sourced"), ("Sourced", "Screen")], key=str
@@ -616,6 +619,19 @@ def test_merging_carries_an_opt_out_given_under_the_duplicate(recruiter, duplica
 
     keep.refresh_from_db()
     assert keep.do_not_contact
+
+
+def test_merging_keeps_the_kept_application_when_it_is_further_along(recruiter, duplicates):
+    keep, duplicate = duplicates["keep"], duplicates["duplicate"]
+    kept = duplicates["keep_application"]
+    move_stage(kept, duplicates["shared_role"].stages.get(name="Offer"), by=recruiter)
+
+    merge_candidates(keep, duplicate, by=recruiter)
+
+    folded = Application.objects.get(candidate=keep, role=duplicates["shared_role"])
+    assert folded.pk == kept.pk
+    assert folded.stage.name == "Offer"
+    assert "Duplicate's screen call" in set(folded.activities.values_list("summary", flat=True))
 
 
 def test_a_candidate_cannot_be_merged_into_itself(recruiter):
@@ -687,3 +703,16 @@ def test_merging_fills_missing_pay_from_the_duplicate(recruiter):
         Decimal("30000.00"),
         "EUR",
     )
+
+
+def test_the_hire_that_reaches_the_headcount_fills_the_role(recruiter):
+    role = RoleFactory(headcount=2)
+    first, second = ApplicationFactory(role=role), ApplicationFactory(role=role)
+
+    mark_hired(first, by=recruiter)
+    role.refresh_from_db()
+    assert role.status == Role.Status.OPEN
+
+    mark_hired(second, by=recruiter)
+    role.refresh_from_db()
+    assert role.status == Role.Status.FILLED

@@ -204,7 +204,9 @@ def _ensure_applications(
         )
     }
     stages: dict[int, dict[str, Stage]] = {}
-    for spec in specs:
+    # Hires go last: the hire that reaches a role's headcount fills it, and a filled role
+    # takes no new candidates.
+    for spec in sorted(specs, key=lambda s: s.outcome == Application.Status.HIRED):
         candidate, role = candidates[spec.email], roles[spec.role.key]
         if (candidate.pk, role.pk) in found:
             continue

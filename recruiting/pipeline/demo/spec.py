@@ -128,6 +128,7 @@ class RoleSpec:
         return (self.title, self.city.name)
 
 
+# Headcounts stay above the demo's hires, so every demo role is still open and hiring.
 ROLES = (
     RoleSpec(
         "Staff Research Scientist, Pre-training",
@@ -152,7 +153,7 @@ ROLES = (
         "Staff Research Scientist, Post-training", "Post-training", Level.STAFF, PARIS, "marc", 2
     ),
     RoleSpec(
-        "Senior Research Scientist, Pre-training", "Pre-training", Level.SENIOR, PARIS, "marc", 1
+        "Senior Research Scientist, Pre-training", "Pre-training", Level.SENIOR, PARIS, "marc", 2
     ),
     RoleSpec("Senior Inference Engineer", "Inference", Level.SENIOR, BERLIN, "lena", 2),
     RoleSpec(
@@ -161,7 +162,7 @@ ROLES = (
         Level.STAFF,
         ZURICH,
         "lena",
-        1,
+        2,
     ),
 )
 TEAM_SPECIALTIES = {
