@@ -9,15 +9,17 @@ imports all rows or none.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Prefetch, Q
+from django_countries import countries
 from import_export import fields, resources, widgets
 
-from .models import Candidate, CandidateEmail, Currency
+from .models import Candidate, CandidateEmail, Currency, Level
 from .services import find_or_create_company, find_or_create_tags
 
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
@@ -81,6 +83,60 @@ class MoneyWidget(widgets.Widget):
         return "" if value is None else f"{value:.2f}"
 
 
+class ChoiceWidget(widgets.Widget):
+    """Reads a choice by its label ("Post-training / RLHF") or its code, in any case; writes
+    the label, as the admin shows it."""
+
+    def __init__(self, choices) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.choices = [(code, str(label)) for code, label in choices]
+
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        text = " ".join(str(value or "").split()).casefold()
+        if not text:
+            return ""
+        for code, label in self.choices:
+            if text in (code.casefold(), label.casefold()):
+                return code
+        allowed = ", ".join(label for code, label in self.choices if code)
+        raise ValueError(f"“{value}” is not one of: {allowed}.")
+
+    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return dict(self.choices).get(value, value or "") if value else ""
+
+
+class CountryWidget(widgets.Widget):
+    """Reads a country by ISO code ("FR") or English name ("France")."""
+
+    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+        text = str(value or "").strip()
+        if not text:
+            return ""
+        if text.upper() in countries:
+            return text.upper()
+        code = countries.by_name(text)
+        if not code:
+            raise ValueError(f"“{value}” is not a country; use its name or ISO code, e.g. FR.")
+        return code
+
+    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return value.code if value else ""
+
+
+def _choice(name: str, choices) -> fields.Field:  # type: ignore[no-untyped-def]
+    return fields.Field(column_name=name, attribute=name, widget=ChoiceWidget(choices))
+
+
+def _same_person(a: str, b: str) -> bool:
+    def key(name: str) -> str:
+        plain = unicodedata.normalize("NFKD", name)
+        return " ".join(
+            "".join(c for c in plain if not unicodedata.combining(c)).split()
+        ).casefold()
+
+    return key(a) == key(b)
+
+
 class TagsWidget(widgets.ManyToManyWidget):
     def __init__(self) -> None:
         from .models import Tag
@@ -125,6 +181,13 @@ class CandidateResource(resources.ModelResource):
         attribute="current_equity_per_year",
         widget=MoneyWidget(),
     )
+    country = fields.Field(column_name="country", attribute="country", widget=CountryWidget())
+    specialty = _choice("specialty", Candidate.Specialty.choices)
+    level = _choice("level", Level.choices)
+    source = _choice("source", Candidate.Source.choices)
+    relationship = _choice("relationship", Candidate.Relationship.choices)
+    consent_basis = _choice("consent_basis", Candidate.ConsentBasis.choices)
+    flight_risk_reason = _choice("flight_risk_reason", Candidate.FlightRiskReason.choices)
 
     class Meta:
         model = Candidate
@@ -203,6 +266,8 @@ class CandidateResource(resources.ModelResource):
                 any_of |= Q(email__iexact=email)
             match = CandidateEmail.objects.filter(any_of).select_related("candidate").first()
             if match is not None:
+                match.candidate._matched_email = match.email
+                match.candidate._name_before_import = match.candidate.name
                 return match.candidate
         return None
 
@@ -215,10 +280,35 @@ class CandidateResource(resources.ModelResource):
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         email_errors = self._check_emails(instance, row, kwargs.get("row_number"))
+        matched = getattr(instance, "_matched_email", None)
+        if (
+            matched
+            and instance.name
+            and not _same_person(instance.name, instance._name_before_import)
+        ):
+            # An email match updates that candidate; a different name says it is someone else
+            # (or a typo in the email), and overwriting them would lose a real person's record.
+            email_errors.append(
+                f"{matched} belongs to {instance._name_before_import} (#{instance.pk}), not to "
+                f"{instance.name}. To update {instance._name_before_import}, put "
+                f"{instance.pk} in the id column; otherwise correct the email."
+            )
         if email_errors:
             errors["emails"] = email_errors
         if errors:
             raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):  # type: ignore[no-untyped-def]
+        # Copied first: the parent extends these very lists with full_clean()'s messages.
+        unread = {field: list(errs) for field, errs in (import_validation_errors or {}).items()}
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            # A cell that could not be read (an unknown currency) is reported once, as that;
+            # not again as the rule its empty value then breaks (pay without a currency).
+            raise ValidationError(
+                {field: unread.get(field, messages) for field, messages in error.error_dict.items()}
+            ) from None
 
     def _check_emails(self, instance: Candidate, row, row_number: int | None) -> list[str]:  # type: ignore[no-untyped-def]
         problems: list[str] = []
@@ -260,6 +350,9 @@ class CandidateResource(resources.ModelResource):
     # --- export ----------------------------------------------------------------------------
 
     def dehydrate_emails(self, candidate: Candidate) -> str:
+        pending = getattr(candidate, "_import_emails", None)  # the preview of an import
+        if pending is not None:
+            return "; ".join(pending)
         return "; ".join(e.email for e in candidate.emails.all())
 
     def export(self, queryset=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -237,6 +237,12 @@ BAD_ROWS = [
         id="unknown-currency",
     ),
     pytest.param(grace(owner="nobody"), "owner", "nobody", id="unknown-owner"),
+    pytest.param(
+        grace(name="Dup Mail", emails="BARBARA@mit.example"),
+        "emails",
+        "belongs to Barbara Liskov",
+        id="email-of-someone-else-by-name",
+    ),
 ]
 
 
@@ -418,3 +424,77 @@ def test_staff_without_candidate_permissions_cannot_import_candidates(client, ou
 
     assert response.status_code == 403
     assert not Candidate.objects.exists()
+
+
+def test_a_row_claiming_someone_elses_email_changes_nothing_about_them(recruiter, others):
+    barbara = Candidate.objects.get(name="Barbara Liskov")
+    dataset = tablib.Dataset().load(
+        to_csv(grace(name="Dup Mail", emails="BARBARA@mit.example", current_title="X")),
+        format="csv",
+    )
+
+    result = CandidateResource().import_data(
+        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    )
+
+    message = " ".join(result.invalid_rows[0].field_specific_errors["emails"])
+    assert f"put {barbara.pk} in the id column" in message
+    barbara.refresh_from_db()
+    assert (barbara.name, barbara.current_title) == ("Barbara Liskov", "Research Scientist")
+
+
+def test_the_same_person_written_differently_is_updated(recruiter, others):
+    dataset = tablib.Dataset().load(
+        to_csv(grace(name="  grace HOPPER ", current_title="Rear Admiral")), format="csv"
+    )
+
+    result = CandidateResource().import_data(dataset, dry_run=False, use_transactions=True)
+
+    assert not result.has_validation_errors()
+    assert Candidate.objects.get(emails__email="grace@navy.example").current_title == "Rear Admiral"
+
+
+def test_choices_and_countries_are_read_by_the_labels_the_admin_shows(recruiter):
+    columns = ["name", "emails", "country", "specialty", "level", "source", "referrer"]
+    row = {
+        "name": "Yann Example",
+        "emails": "yann@example.fr",
+        "country": "France",
+        "specialty": "post-training / rlhf",
+        "level": "Staff",
+        "source": "Referral",
+        "referrer": "Rita",
+    }
+    dataset = tablib.Dataset().load(to_csv(row, columns=columns), format="csv")
+
+    result = CandidateResource().import_data(dataset, dry_run=False, use_transactions=True)
+
+    assert not result.has_validation_errors(), result.invalid_rows
+    yann = Candidate.objects.get(name="Yann Example")
+    assert (yann.country.code, yann.specialty, yann.level, yann.source) == (
+        "FR",
+        Candidate.Specialty.POSTTRAINING,
+        "staff",
+        Candidate.Source.REFERRAL,
+    )
+
+
+def test_an_unknown_choice_names_the_ones_allowed(recruiter):
+    dataset = tablib.Dataset().load(
+        to_csv({"name": "X", "level": "Wizard"}, columns=["name", "level"]), format="csv"
+    )
+
+    result = CandidateResource().import_data(dataset, dry_run=True, use_transactions=True)
+
+    message = " ".join(result.invalid_rows[0].field_specific_errors["level"])
+    assert "Wizard" in message and "Senior" in message
+
+
+def test_an_unknown_currency_is_reported_once(recruiter):
+    dataset = tablib.Dataset().load(
+        to_csv(grace(current_base="100", current_pay_currency="XYZ")), format="csv"
+    )
+
+    result = CandidateResource().import_data(dataset, dry_run=True, use_transactions=True)
+
+    assert len(result.invalid_rows[0].field_specific_errors["current_pay_currency"]) == 1
