@@ -63,5 +63,6 @@ def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
             raise CandidateError({"tags": f"A tag is at most {limit} characters: “{name}”."})
         if name:
             tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
-            tags.append(tag)
+            if tag not in tags:
+                tags.append(tag)
     return tags

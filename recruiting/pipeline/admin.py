@@ -63,14 +63,21 @@ class MoveStageForm(forms.Form):
 
 
 class MarkLostForm(forms.Form):
-    reason = forms.ChoiceField(choices=[c for c in Application.LostReason.choices if c[0]])
+    # No reason is preselected: a rushed click must not record a loss to a competitor.
+    reason = forms.ChoiceField(
+        choices=[("", "— choose why —"), *[c for c in Application.LostReason.choices if c[0]]]
+    )
     lost_to = forms.ModelChoiceField(
-        queryset=Company.objects.exclude(kind=Company.Kind.OURS),
+        queryset=Company.objects.exclude(kind=Company.Kind.OURS).order_by("-kind", "name"),
         required=False,
         label="Lost to",
         help_text="The competitor, when the candidate accepted a competing offer.",
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ConfirmHireForm(forms.Form):
+    """No fields: the page lists who will be hired and asks to confirm."""
 
 
 class MergeForm(forms.Form):
@@ -93,8 +100,13 @@ class ApplicationInlineForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            # An application never changes role; a new role is a new application.
+            # An application never changes role; a new role is a new application. Its stage
+            # list is its own role's: the stage it is in and those it may move to.
             self.fields["role"].disabled = True
+            self.fields["stage"].queryset = Stage.objects.filter(
+                Q(role_id=self.instance.role_id) & ~Q(kind__in=CLOSING)
+                | Q(pk=self.instance.stage_id)
+            ).select_related("role")
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
@@ -289,7 +301,9 @@ class CandidateAdmin(BaseCandidateAdmin):
         if not applications:
             return "—"
         return format_html_join(
-            mark_safe("<br>"), "{}: <b>{}</b>", ((a.role.title, a.stage.name) for a in applications)
+            mark_safe("<br>"),
+            "{} ({}): <b>{}</b>",
+            ((a.role.title, a.role.city, a.stage.name) for a in applications),
         )
 
     @admin.action(description="Move the selected candidates to a stage")
@@ -297,7 +311,9 @@ class CandidateAdmin(BaseCandidateAdmin):
         def apply(form: MoveStageForm) -> str:
             stage = form.cleaned_data["stage"]
             moved = move_candidates_to_stage(queryset, stage, by=request.user)
-            return f"Moved {moved} application(s) to {stage}."
+            already = queryset.count() - moved
+            there = f"; {already} already there" if already else ""
+            return f"Moved {moved} application(s) to {stage}{there}."
 
         return run_action_form(
             self,
@@ -523,9 +539,10 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj._state.adding = False
 
     @admin.display(description="days in stage")
-    def days_in_stage(self, application: Application) -> int:
-        end = application.closed_at or timezone.now()
-        return (end - application.stage_entered_at).days
+    def days_in_stage(self, application: Application) -> int | str:
+        if application.is_closed:
+            return "—"
+        return (timezone.now() - application.stage_entered_at).days
 
     @admin.action(description="Mark the selected applications hired")
     def mark_hired_action(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -534,12 +551,22 @@ class ApplicationAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Already closed: {', '.join(closed)}. Nothing changed.", messages.ERROR
             )
-            return
-        with transaction.atomic():
-            for application in queryset:
-                mark_hired(application, by=request.user)
-        self.message_user(
-            request, f"Marked {queryset.count()} application(s) hired.", messages.SUCCESS
+            return None
+
+        def apply(form: forms.Form) -> str:
+            with transaction.atomic():
+                for application in queryset:
+                    mark_hired(application, by=request.user)
+            return f"Marked {queryset.count()} application(s) hired."
+
+        # Hiring makes the person an employee and may fill the role: confirm first.
+        return run_action_form(
+            self,
+            request,
+            queryset,
+            form_class=ConfirmHireForm,
+            title="Mark hired",
+            apply=apply,
         )
 
     @admin.action(description="Mark the selected applications lost")

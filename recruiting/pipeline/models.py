@@ -104,7 +104,8 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.role.title} — {self.name}"
+        # Two roles may share a title in different cities; the city tells them apart.
+        return f"{self.role.title}, {self.role.city} — {self.name}"
 
     @property
     def is_closing(self) -> bool:
@@ -197,7 +198,7 @@ class Application(CleanReportsConstraintsMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.candidate} → {self.role.title}"
+        return f"{self.candidate} → {self.role.title}, {self.role.city}"
 
     def get_absolute_url(self) -> str:
         return reverse("admin:pipeline_application_change", args=[self.pk])

@@ -53,7 +53,7 @@ def test_the_candidate_list_shows_name_email_company_and_pipeline(recruiter_clie
     page = response.content.decode()
     assert "ada@example.org" in page
     assert "Analytical Engines" in page
-    assert "Inference Engineer: <b>Sourced</b>" in page
+    assert "Inference Engineer (San Francisco): <b>Sourced</b>" in page
 
 
 @pytest.mark.parametrize("rows", [5, 60])

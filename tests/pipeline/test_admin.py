@@ -409,9 +409,14 @@ def test_marking_applications_hired_from_the_list(recruiter_client, recruiter):
     ada = CandidateFactory(name="Ada Lovelace")
     application = ApplicationFactory(candidate=ada)
 
-    response = recruiter_client.post(
+    confirmation = recruiter_client.post(
         APPLICATIONS, {"action": "mark_hired_action", "_selected_action": [application.pk]}
     )
+    application.refresh_from_db()
+    assert application.status == Application.Status.OPEN  # nothing until confirmed
+    assert "Ada Lovelace" in confirmation.content.decode()
+
+    response = run_action(recruiter_client, APPLICATIONS, "mark_hired_action", [application])
 
     assert response.status_code == 302
     application.refresh_from_db()
