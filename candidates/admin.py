@@ -336,8 +336,31 @@ class CandidateAdmin(ImportExportModelAdmin):
 # --- Companies and reference data ----------------------------------------------------------
 
 
+class CompanyPauseFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = sorted(
+            (
+                f
+                for f in self.forms
+                if f.cleaned_data.get("starts_on")
+                and f.cleaned_data.get("ends_on")
+                and not f.cleaned_data.get("DELETE")
+            ),
+            key=lambda f: f.cleaned_data["starts_on"],
+        )
+        for before, after in zip(kept, kept[1:], strict=False):
+            if after.cleaned_data["starts_on"] <= before.cleaned_data["ends_on"]:
+                after.add_error(
+                    "starts_on",
+                    f"Overlaps the pause of {before.cleaned_data['starts_on']:%d %b %Y}–"
+                    f"{before.cleaned_data['ends_on']:%d %b %Y}; make them one pause.",
+                )
+
+
 class CompanyPauseInline(admin.TabularInline):
     model = CompanyPause
+    formset = CompanyPauseFormSet
     extra = 1
 
 

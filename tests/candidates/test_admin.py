@@ -389,6 +389,30 @@ def test_a_pause_ending_before_it_starts_is_refused_in_the_company_form(
     assert not company.pauses.exists()
 
 
+def test_overlapping_pauses_of_one_company_are_refused(client, superuser, admin_form_data):
+    client.force_login(superuser)
+    company = CompanyFactory(name="Helix Intelligence")
+    url = reverse("admin:candidates_company_change", args=[company.pk])
+    data = admin_form_data(client.get(url))
+    data.update(
+        {
+            "pauses-TOTAL_FORMS": "2",
+            "pauses-0-starts_on": "2027-01-11",
+            "pauses-0-ends_on": "2027-01-15",
+            "pauses-0-company": str(company.pk),
+            "pauses-1-starts_on": "2027-01-13",
+            "pauses-1-ends_on": "2027-01-20",
+            "pauses-1-company": str(company.pk),
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Overlaps the pause of 11 Jan 2027–15 Jan 2027" in response.content.decode()
+    assert not company.pauses.exists()
+
+
 def test_negative_pay_is_not_saved_when_editing(recruiter_client, admin_form_data):
     ada = CandidateFactory(name="Ada Lovelace")
     url = reverse("admin:candidates_candidate_change", args=[ada.pk])
