@@ -112,7 +112,11 @@ class OwnerFilter(admin.SimpleListFilter):
     parameter_name = "owner"
 
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
-        users = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        users = (
+            get_user_model()
+            .objects.filter(is_staff=True, is_active=True)
+            .order_by("first_name", "last_name", "username")
+        )
         return [("none", "Nobody"), *[(str(u.pk), u.get_full_name() or u.username) for u in users]]
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -172,15 +176,16 @@ class CandidateAdmin(ImportExportModelAdmin):
     list_display = (
         "name",
         "primary_email",
-        "current_company",
-        "current_title",
+        "current_position",
         "specialty",
         "level",
         "location",
-        "owner",
+        "owner_name",
         "relationship",
         "do_not_contact",
     )
+    # get_absolute_url is this admin page itself: no separate site to view it on.
+    view_on_site = False
     list_select_related = ("current_company", "owner")
     list_filter = (
         OwnerFilter,
@@ -281,6 +286,16 @@ class CandidateAdmin(ImportExportModelAdmin):
     def primary_email(self, candidate: Candidate) -> str:
         emails = candidate.emails.all()  # prefetched: no query per row
         return emails[0].email if emails else "—"
+
+    @admin.display(description="current position", ordering="current_company__name")
+    def current_position(self, candidate: Candidate) -> str:
+        company = candidate.current_company.name if candidate.current_company else ""
+        return " at ".join(p for p in (candidate.current_title, company) if p) or "—"
+
+    @admin.display(description="owner", ordering="owner__username")
+    def owner_name(self, candidate: Candidate) -> str:
+        owner = candidate.owner
+        return (owner.get_full_name() or owner.get_username()) if owner else "—"
 
     @admin.display(description="location", ordering="city")
     def location(self, candidate: Candidate) -> str:

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 admin.site.site_header = "Closer"
 admin.site.site_title = "Closer"
 admin.site.index_title = "Candidates, pipelines and offers"
+admin.site.empty_value_display = "—"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -287,23 +287,33 @@ class CandidateAdmin(BaseCandidateAdmin):
             .prefetch_related(
                 Prefetch(
                     "applications",
-                    queryset=Application.objects.filter(status=Application.Status.OPEN)
-                    .select_related("role", "stage")
-                    .order_by("-stage_entered_at"),
-                    to_attr="open_applications",
+                    queryset=Application.objects.select_related("role", "stage").order_by(
+                        "-stage_entered_at"
+                    ),
+                    to_attr="pipeline_applications",
                 )
             )
         )
 
     @admin.display(description="pipeline")
     def pipeline(self, candidate: Candidate) -> str:
-        applications = getattr(candidate, "open_applications", [])
+        applications = getattr(candidate, "pipeline_applications", [])
         if not applications:
             return "—"
+        # Open applications first, their stage in bold; closed ones after, in grey.
+        ordered = sorted(applications, key=lambda a: a.is_closed)
         return format_html_join(
             mark_safe("<br>"),
-            "{} ({}): <b>{}</b>",
-            ((a.role.title, a.role.city, a.stage.name) for a in applications),
+            "<span{}>{} ({}): <b>{}</b></span>",
+            (
+                (
+                    mark_safe(' style="color:var(--body-quiet-color)"') if a.is_closed else "",
+                    a.role.title,
+                    a.role.city,
+                    a.stage.name,
+                )
+                for a in ordered
+            ),
         )
 
     @admin.action(description="Move the selected candidates to a stage")
@@ -378,7 +388,8 @@ class RoleAdmin(admin.ModelAdmin):
         "status",
         "open_applications",
     )
-    list_filter = ("status", "level", "country", "team")
+    list_filter = ("status", "level", ("country", admin.AllValuesFieldListFilter), "team")
+    view_on_site = False
     list_select_related = ("hiring_manager",)
     search_fields = ("title", "team", "city")
     autocomplete_fields = ("hiring_manager",)
@@ -469,6 +480,7 @@ class DaysInStageFilter(admin.SimpleListFilter):
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationAdminForm
+    view_on_site = False
     list_display = (
         "candidate",
         "role",

@@ -56,6 +56,25 @@ def test_the_candidate_list_shows_name_email_company_and_pipeline(recruiter_clie
     assert "Inference Engineer (San Francisco): <b>Sourced</b>" in page
 
 
+def test_the_list_shows_closed_applications_after_open_ones_and_owners_by_name(
+    recruiter_client, recruiter
+):
+    from recruiting.pipeline.models import Application
+    from recruiting.pipeline.services import mark_lost
+
+    ada = CandidateFactory(name="Ada Lovelace", owner=recruiter, current_title="Researcher")
+    ApplicationFactory(candidate=ada, role=RoleFactory(title="Safety Researcher"))
+    lost = ApplicationFactory(candidate=ada, role=RoleFactory(title="Inference Engineer"))
+    mark_lost(lost, reason=Application.LostReason.NO_RESPONSE, by=recruiter)
+
+    page = recruiter_client.get(CHANGELIST).content.decode()
+
+    assert page.index("Safety Researcher (San Francisco): <b>Sourced</b>") < page.index(
+        "Inference Engineer (San Francisco): <b>Lost</b>"
+    )
+    assert "Rita Recruiter" in page
+
+
 @pytest.mark.parametrize("rows", [5, 60])
 def test_the_candidate_list_takes_the_same_number_of_queries_whatever_the_rows(
     recruiter_client, django_assert_max_num_queries, rows
