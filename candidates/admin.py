@@ -186,6 +186,8 @@ class CandidateAdmin(ImportExportModelAdmin):
     )
     # get_absolute_url is this admin page itself: no separate site to view it on.
     view_on_site = False
+    # Facet counts run one count(*) per filter choice over the whole list: too slow at scale.
+    show_facets = admin.ShowFacets.NEVER
     list_select_related = ("current_company", "owner")
     list_filter = (
         OwnerFilter,

@@ -6,6 +6,8 @@ admin.site.site_header = "Closer"
 admin.site.site_title = "Closer"
 admin.site.index_title = "Candidates, pipelines and offers"
 admin.site.empty_value_display = "—"
+admin.site.enable_nav_sidebar = False  # the candidate list needs the width
+admin.site.site_url = None  # there is no separate public site to "view"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from candidates.admin import CandidateAdmin as BaseCandidateAdmin
@@ -168,10 +168,11 @@ class ApplicationInline(admin.TabularInline):
     fk_name = "candidate"
     extra = 0
     can_delete = False
-    fields = ("role", "stage", "status", "stage_entered_at", "lost_reason", "lost_to", "open_link")
-    readonly_fields = ("status", "stage_entered_at", "lost_reason", "lost_to", "open_link")
+    fields = ("role", "stage", "status", "stage_entered_at", "lost_reason", "lost_to")
+    readonly_fields = ("status", "stage_entered_at", "lost_reason", "lost_to")
     autocomplete_fields = ("role",)
-    show_change_link = True
+    show_change_link = True  # the application's page, with its stage history
+    view_on_site = False
 
     def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
         formset = super().get_formset(request, obj, **kwargs)
@@ -193,12 +194,6 @@ class ApplicationInline(admin.TabularInline):
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).select_related("role", "stage", "lost_to")
-
-    @admin.display(description="")
-    def open_link(self, application: Application) -> str:
-        if not application.pk:
-            return ""
-        return format_html('<a href="{}">history</a>', application.get_absolute_url())
 
 
 class ActivityInline(admin.TabularInline):
@@ -481,6 +476,7 @@ class DaysInStageFilter(admin.SimpleListFilter):
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationAdminForm
     view_on_site = False
+    show_facets = admin.ShowFacets.NEVER
     list_display = (
         "candidate",
         "role",
