@@ -303,7 +303,7 @@ class CandidateAdmin(ImportExportModelAdmin):
     def location(self, candidate: Candidate) -> str:
         return ", ".join(p for p in (candidate.city, candidate.country.code) if p) or "—"
 
-    @admin.action(description="Assign an owner to the selected candidates")
+    @admin.action(description="Assign an owner to the selected candidates", permissions=["change"])
     def assign_owner_action(self, request, queryset):  # type: ignore[no-untyped-def]
         def apply(form: AssignOwnerForm) -> str:
             count = assign_owner(queryset, owner=form.cleaned_data["owner"], by=request.user)
@@ -318,7 +318,7 @@ class CandidateAdmin(ImportExportModelAdmin):
             apply=apply,
         )
 
-    @admin.action(description="Add tags to the selected candidates")
+    @admin.action(description="Add tags to the selected candidates", permissions=["change"])
     def add_tags_action(self, request, queryset):  # type: ignore[no-untyped-def]
         def apply(form: AddTagsForm) -> str:
             tags = find_or_create_tags(form.cleaned_data["tags"])
@@ -329,7 +329,7 @@ class CandidateAdmin(ImportExportModelAdmin):
             self, request, queryset, form_class=AddTagsForm, title="Add tags", apply=apply
         )
 
-    @admin.action(description="Mark the selected candidates do-not-contact")
+    @admin.action(description="Mark the selected candidates do-not-contact", permissions=["change"])
     def mark_do_not_contact_action(self, request, queryset):  # type: ignore[no-untyped-def]
         count = mark_do_not_contact(queryset, by=request.user)
         self.message_user(request, f"{count} candidate(s) marked do-not-contact.", messages.SUCCESS)

@@ -311,7 +311,7 @@ class CandidateAdmin(BaseCandidateAdmin):
             ),
         )
 
-    @admin.action(description="Move the selected candidates to a stage")
+    @admin.action(description="Move the selected candidates to a stage", permissions=["change"])
     def move_stage_action(self, request, queryset):  # type: ignore[no-untyped-def]
         def apply(form: MoveStageForm) -> str:
             stage = form.cleaned_data["stage"]
@@ -329,7 +329,7 @@ class CandidateAdmin(BaseCandidateAdmin):
             apply=apply,
         )
 
-    @admin.action(description="Merge two duplicate candidates")
+    @admin.action(description="Merge two duplicate candidates", permissions=["delete"])
     def merge_action(self, request, queryset):  # type: ignore[no-untyped-def]
         if queryset.count() != 2:
             self.message_user(request, "Select exactly two candidates to merge.", messages.ERROR)
@@ -552,7 +552,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             return "—"
         return (timezone.now() - application.stage_entered_at).days
 
-    @admin.action(description="Mark the selected applications hired")
+    @admin.action(description="Mark the selected applications hired", permissions=["change"])
     def mark_hired_action(self, request, queryset):  # type: ignore[no-untyped-def]
         closed = [str(a) for a in queryset if a.is_closed]
         if closed:
@@ -577,7 +577,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             apply=apply,
         )
 
-    @admin.action(description="Mark the selected applications lost")
+    @admin.action(description="Mark the selected applications lost", permissions=["change"])
     def mark_lost_action(self, request, queryset):  # type: ignore[no-untyped-def]
         def apply(form: MarkLostForm) -> str:
             data = form.cleaned_data

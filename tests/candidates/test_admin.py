@@ -444,3 +444,17 @@ def test_negative_pay_is_not_saved_when_editing(recruiter_client, admin_form_dat
     assert "current_base" in response.context["adminform"].form.errors
     ada.refresh_from_db()
     assert ada.current_base is None
+
+
+def test_a_user_who_may_only_view_candidates_gets_no_bulk_actions(client, outsider):
+    from django.contrib.auth.models import Permission
+
+    outsider.user_permissions.add(Permission.objects.get(codename="view_candidate"))
+    CandidateFactory(name="Ada Lovelace")
+    client.force_login(outsider)
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert "Ada Lovelace" in response.content.decode()
+    assert response.context["action_form"] is None  # no action this user may take
