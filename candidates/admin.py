@@ -1,20 +1,23 @@
 from __future__ import annotations
 
-import zoneinfo
-from collections.abc import Callable
-
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.text import smart_split, unescape_string_literal
 from import_export.admin import ImportExportModelAdmin
 
+from recruiting.admin_actions import run_action_form
+
+from .forms import (
+    AddTagsForm,
+    AssignOwnerForm,
+    CandidateAdminForm,
+    CandidateEmailFormSet,
+    CompanyPauseFormSet,
+)
 from .models import MOTIVATORS, Candidate, CandidateEmail, Company, CompanyPause, Currency, Tag
 from .resources import CandidateResource
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
@@ -22,70 +25,7 @@ from .services import assign_owner, find_or_create_tags, mark_do_not_contact, ta
 # Links typed without a scheme ("github.com/ada") are read as https.
 URL_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
 
-TIMEZONE_CHOICES = [("", "—")] + [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
-
-
 # --- Intermediate pages for bulk actions ---------------------------------------------------
-
-
-def run_action_form(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    form_class: type[forms.Form],
-    title: str,
-    apply: Callable[[forms.Form], str],
-) -> HttpResponse | None:
-    """Shows `form_class` for the selected rows; on a valid post calls `apply`, which returns
-    the success message or raises ValidationError (shown on the form, nothing changed)."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if "apply" in request.POST and form.is_valid():
-        try:
-            message = apply(form)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errs in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                form.add_error(None, error)
-        else:
-            modeladmin.message_user(request, message, messages.SUCCESS)
-            return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "form": form,
-        "queryset": queryset,
-        "opts": modeladmin.model._meta,
-        "action": request.POST.get("action"),
-        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"),
-    }
-    return TemplateResponse(request, "admin/action_form.html", context)
-
-
-class AssignOwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(
-        queryset=get_user_model()
-        .objects.filter(is_active=True, is_staff=True)
-        .order_by("username"),
-        help_text="The recruiter who will own the selected candidates.",
-    )
-
-
-class AddTagsForm(forms.Form):
-    tags = forms.CharField(
-        help_text="Comma-separated; tags that do not exist yet are created.", max_length=500
-    )
-
-    def clean_tags(self) -> list[str]:
-        names = [n.strip() for n in self.cleaned_data["tags"].split(",") if n.strip()]
-        if not names:
-            raise ValidationError("Name at least one tag.")
-        if any(len(n) > 50 for n in names):
-            raise ValidationError("A tag is at most 50 characters.")
-        return names
 
 
 # --- Filters that need no DISTINCT over the whole table ------------------------------------
@@ -130,42 +70,11 @@ class OwnerFilter(admin.SimpleListFilter):
 # --- Candidate -----------------------------------------------------------------------------
 
 
-class CandidateEmailFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        seen: set[str] = set()
-        primaries = []
-        kept = [
-            f
-            for f in self.forms
-            if f.cleaned_data.get("email") and not f.cleaned_data.get("DELETE")
-        ]
-        for form in kept:
-            email = form.cleaned_data["email"].lower()
-            if email in seen:
-                form.add_error("email", "This email is listed twice.")
-            seen.add(email)
-            if form.cleaned_data.get("is_primary"):
-                primaries.append(form)
-        if len(primaries) > 1:
-            raise ValidationError("Mark only one email as primary.")
-        if kept and not primaries:
-            kept[0].instance.is_primary = True
-
-
 class CandidateEmailInline(admin.TabularInline):
     model = CandidateEmail
     formset = CandidateEmailFormSet
     extra = 1
     fields = ("email", "is_primary")
-
-
-class CandidateAdminForm(forms.ModelForm):
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, required=False)
-
-    class Meta:
-        model = Candidate
-        fields = ("timezone",)  # the admin adds the rest from its fieldsets
 
 
 @admin.register(Candidate)
@@ -351,28 +260,6 @@ class CandidateAdmin(ImportExportModelAdmin):
 
 
 # --- Companies and reference data ----------------------------------------------------------
-
-
-class CompanyPauseFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        kept = sorted(
-            (
-                f
-                for f in self.forms
-                if f.cleaned_data.get("starts_on")
-                and f.cleaned_data.get("ends_on")
-                and not f.cleaned_data.get("DELETE")
-            ),
-            key=lambda f: f.cleaned_data["starts_on"],
-        )
-        for before, after in zip(kept, kept[1:], strict=False):
-            if after.cleaned_data["starts_on"] <= before.cleaned_data["ends_on"]:
-                after.add_error(
-                    "starts_on",
-                    f"Overlaps the pause of {before.cleaned_data['starts_on']:%d %b %Y}–"
-                    f"{before.cleaned_data['ends_on']:%d %b %Y}; make them one pause.",
-                )
 
 
 class CompanyPauseInline(admin.TabularInline):

@@ -18,15 +18,23 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from candidates.admin import CandidateAdmin as BaseCandidateAdmin
-from candidates.admin import run_action_form
-from candidates.models import Candidate, Company
+from candidates.models import Candidate
+from recruiting.admin_actions import run_action_form
 
-from .models import Activity, Application, Role, Stage, StageChange
-from .selectors import stale_applications
+from .forms import (
+    ActivityInlineFormSet,
+    ApplicationAdminForm,
+    ApplicationInlineForm,
+    ApplicationInlineFormSet,
+    ConfirmHireForm,
+    MarkLostForm,
+    MergeForm,
+    MoveStageForm,
+)
+from .models import CLOSING_KINDS, Activity, Application, Role, Stage, StageChange
+from .selectors import open_stages, stale_applications
 from .services import (
     add_to_pipeline,
-    check_add_to_pipeline,
-    check_move_stage,
     create_default_stages,
     log_activity,
     mark_hired,
@@ -36,126 +44,7 @@ from .services import (
     move_stage,
 )
 
-CLOSING = (Stage.Kind.HIRED, Stage.Kind.LOST)
-
-
-def open_stages() -> QuerySet[Stage]:
-    return (
-        Stage.objects.filter(role__status=Role.Status.OPEN)
-        .exclude(kind__in=CLOSING)
-        .select_related("role")
-        .order_by("role__title", "role_id", "position")
-    )
-
-
 # --- Forms ---------------------------------------------------------------------------------
-
-
-class MoveStageForm(forms.Form):
-    stage = forms.ModelChoiceField(
-        queryset=Stage.objects.none(),
-        help_text="Each selected candidate's application in this stage's role moves here.",
-    )
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["stage"].queryset = open_stages()
-
-
-class MarkLostForm(forms.Form):
-    # No reason is preselected: a rushed click must not record a loss to a competitor.
-    reason = forms.ChoiceField(
-        choices=[("", "— choose why —"), *[c for c in Application.LostReason.choices if c[0]]]
-    )
-    lost_to = forms.ModelChoiceField(
-        queryset=Company.objects.exclude(kind=Company.Kind.OURS).order_by("-kind", "name"),
-        required=False,
-        label="Lost to",
-        help_text="The competitor, when the candidate accepted a competing offer.",
-    )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-
-class ConfirmHireForm(forms.Form):
-    """No fields: the page lists who will be hired and asks to confirm."""
-
-
-class MergeForm(forms.Form):
-    keep = forms.ModelChoiceField(
-        queryset=Candidate.objects.none(),
-        widget=forms.RadioSelect,
-        help_text="The other record is folded into this one and deleted; both histories stay.",
-    )
-
-    def __init__(self, *args, candidates: QuerySet[Candidate], **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["keep"].queryset = candidates
-
-
-class ApplicationInlineForm(forms.ModelForm):
-    class Meta:
-        model = Application
-        fields = ("role", "stage")
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # An application never changes role; a new role is a new application. Its stage
-            # list is its own role's: the stage it is in and those it may move to.
-            self.fields["role"].disabled = True
-            self.fields["stage"].queryset = Stage.objects.filter(
-                Q(role_id=self.instance.role_id) & ~Q(kind__in=CLOSING)
-                | Q(pk=self.instance.stage_id)
-            ).select_related("role")
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
-        role, stage = data.get("role"), data.get("stage")
-        if self.instance.pk:
-            if stage and "stage" in self.changed_data:
-                check_move_stage(self.instance, stage)
-        elif role:
-            check_add_to_pipeline(self.instance_candidate, role, stage)
-        return data
-
-
-class ApplicationInlineFormSet(forms.BaseInlineFormSet):
-    """Adds and moves applications through the pipeline services, never by saving rows."""
-
-    request_user = None
-
-    def _construct_form(self, i, **kwargs):  # type: ignore[no-untyped-def]
-        form = super()._construct_form(i, **kwargs)
-        form.instance_candidate = self.instance
-        return form
-
-    def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
-        return add_to_pipeline(
-            self.instance,
-            form.cleaned_data["role"],
-            stage=form.cleaned_data.get("stage"),
-            by=self.request_user,
-        )
-
-    def save_existing(self, form, obj, commit=True):  # type: ignore[no-untyped-def]
-        if "stage" in form.changed_data:
-            return move_stage(obj, form.cleaned_data["stage"], by=self.request_user)
-        return obj
-
-
-class ActivityInlineFormSet(forms.BaseInlineFormSet):
-    request_user = None
-
-    def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
-        data = form.cleaned_data
-        return log_activity(
-            self.instance,
-            kind=data["kind"],
-            summary=data["summary"],
-            body=data.get("body", ""),
-            occurred_at=data.get("occurred_at"),
-            by=self.request_user,
-        )
 
 
 # --- Inlines -------------------------------------------------------------------------------
@@ -443,22 +332,6 @@ class ApplicationActivityInline(admin.TabularInline):
         return False
 
 
-class ApplicationAdminForm(forms.ModelForm):
-    class Meta:
-        model = Application
-        fields = ("candidate", "role", "stage")
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
-        role, stage, candidate = data.get("role"), data.get("stage"), data.get("candidate")
-        if self.instance.pk:
-            if stage and "stage" in self.changed_data:
-                check_move_stage(self.instance, stage)
-        elif role and candidate:
-            check_add_to_pipeline(candidate, role, stage)
-        return data
-
-
 class DaysInStageFilter(admin.SimpleListFilter):
     title = "time in stage"
     parameter_name = "stale"
@@ -517,7 +390,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         stages = open_stages()
         if obj is not None:
-            stages = Stage.objects.filter(role=obj.role).exclude(kind__in=CLOSING)
+            stages = Stage.objects.filter(role=obj.role).exclude(kind__in=CLOSING_KINDS)
             if obj.is_closed:
                 stages = Stage.objects.filter(pk=obj.stage_id)
         form.base_fields["stage"].queryset = stages

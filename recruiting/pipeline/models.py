@@ -112,6 +112,9 @@ class Stage(models.Model):
         return self.kind in (self.Kind.HIRED, self.Kind.LOST)
 
 
+# The stages that close an application; it never moves into them, only is marked so.
+CLOSING_KINDS = (Stage.Kind.HIRED, Stage.Kind.LOST)
+
 # The pipeline every new role starts with: (name, kind, time limit in days).
 DEFAULT_PIPELINE: tuple[tuple[str, str, int | None], ...] = (
     ("Sourced", Stage.Kind.SOURCED, 14),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Application, Stage
+from .models import CLOSING_KINDS, Application, Role, Stage
 
 
 def stale_applications(now: datetime | None = None) -> QuerySet[Application]:
@@ -27,3 +27,13 @@ def stale_applications(now: datetime | None = None) -> QuerySet[Application]:
     for days in limits:
         over |= Q(stage__time_limit_days=days, stage_entered_at__lt=now - timedelta(days=days))
     return Application.objects.filter(over, status=Application.Status.OPEN)
+
+
+def open_stages() -> QuerySet[Stage]:
+    """The stages an application can be moved to: of open roles, not hired or lost."""
+    return (
+        Stage.objects.filter(role__status=Role.Status.OPEN)
+        .exclude(kind__in=CLOSING_KINDS)
+        .select_related("role")
+        .order_by("role__title", "role_id", "position")
+    )

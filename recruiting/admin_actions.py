@@ -1,0 +1,49 @@
+"""Intermediate pages for admin bulk actions that need a choice (an owner, a stage...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+
+def run_action_form(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    apply: Callable[[forms.Form], str],
+) -> HttpResponse | None:
+    """Shows `form_class` for the selected rows; on a valid post calls `apply`, which returns
+    the success message or raises ValidationError (shown on the form, nothing changed)."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        try:
+            message = apply(form)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errs in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, error)
+        else:
+            modeladmin.message_user(request, message, messages.SUCCESS)
+            return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "queryset": queryset,
+        "opts": modeladmin.model._meta,
+        "action": request.POST.get("action"),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)
