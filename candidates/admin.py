@@ -82,6 +82,7 @@ class CandidateAdmin(ImportExportModelAdmin):
     form = CandidateAdminForm
     formfield_overrides = URL_FORMFIELDS
     resource_classes = [CandidateResource]
+    import_template_name = "admin/candidates/candidate/import.html"
     list_display = (
         "name",
         "primary_email",
