@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from .factories import UserFactory
+
+# Property tests: no per-example deadline (a loaded CI machine is slow, not wrong), and in CI
+# the same examples every run, so a landing never hangs on a chance draw.
+settings.register_profile("closer", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "closer")
 
 
 @pytest.fixture

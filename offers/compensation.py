@@ -1,0 +1,352 @@
+"""The compensation engine: what a package pays, year by year, and in another currency.
+
+Pure Python on Decimal, no database: offers, competing offers and counter-offer suggestions all
+value packages through it, and its tests are hand-computed examples and properties.
+
+Conventions (the same everywhere in Closer):
+
+- Year 1 is the first twelve months after the start date.
+- A payment (an instalment of a signing or retention bonus) is made at a month after the start:
+  month 0 is the start date and falls in year 1, month 12 is the first anniversary and falls in
+  year 2.
+- Equity vests at the end of each period of its frequency (monthly, quarterly, annually); each
+  year vests its own percentage of the grant, spread evenly over that year's periods. Anything
+  due before the cliff vests at the cliff. A one-year cliff therefore changes no yearly amount;
+  an 18-month cliff moves year 1's vesting into year 2.
+- Base salary and target bonus are paid in every year of the horizon. Relocation is paid in
+  year 1; other named amounts in the year given.
+- Amounts are kept exact while computing and rounded to the cent once, on running totals, so
+  that the yearly amounts of every component add up to its rounded total to the cent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+MAX_AMOUNT = Decimal(10) ** 12  # a trillion: far above any package, below any typo's reach
+MAX_BONUS_PERCENT = Decimal(200)
+
+
+class CompensationError(ValueError):
+    """A package the engine cannot value; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class Component(StrEnum):
+    BASE_SALARY = "base_salary"
+    TARGET_BONUS = "target_bonus"
+    SIGNING_BONUS = "signing_bonus"
+    EQUITY = "equity"
+    RETENTION_BONUS = "retention_bonus"
+    RELOCATION = "relocation"
+    OTHER = "other"
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUALLY = "annually"
+
+    @property
+    def periods_per_year(self) -> int:
+        return {"monthly": 12, "quarterly": 4, "annually": 1}[self.value]
+
+
+def check_amount(value: Decimal, field: str) -> Decimal:
+    """Refuses what money cannot be: negative, fractions of a cent, beyond a trillion."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise CompensationError(field, "Enter an amount as a number, such as 250000.00.")
+    if value < 0:
+        raise CompensationError(field, "An amount cannot be negative.")
+    if value != value.quantize(CENT):
+        raise CompensationError(field, "An amount has at most 2 decimal places.")
+    if value > MAX_AMOUNT:
+        raise CompensationError(field, "An amount cannot exceed 1,000,000,000,000.")
+    return value
+
+
+def to_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def spread_to_cents(exact: Sequence[Decimal]) -> tuple[Decimal, ...]:
+    """Rounds a series so that its running totals are the rounded running totals of `exact`:
+    the parts then add up to the rounded whole, to the cent."""
+    parts, running, previous = [], Decimal(0), Decimal(0)
+    for amount in exact:
+        running += amount
+        rounded = to_cents(running)
+        parts.append(rounded - previous)
+        previous = rounded
+    return tuple(parts)
+
+
+# --- The package ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VestingSchedule:
+    yearly_percentages: tuple[Decimal, ...]
+    cliff_months: int = 12
+    frequency: Frequency = Frequency.QUARTERLY
+
+    def __post_init__(self) -> None:
+        if not self.yearly_percentages:
+            raise CompensationError("vesting", "A vesting schedule needs at least one year.")
+        if any(p < 0 for p in self.yearly_percentages):
+            raise CompensationError("vesting", "A year cannot vest a negative percentage.")
+        total = sum(self.yearly_percentages, Decimal(0))
+        if total != HUNDRED:
+            raise CompensationError(
+                "vesting",
+                f"The yearly vesting percentages add up to {total.normalize():f}%, not 100%.",
+            )
+        if self.cliff_months < 0:
+            raise CompensationError("cliff_months", "A cliff cannot be negative.")
+        if self.cliff_months > self.horizon_years * 12:
+            raise CompensationError(
+                "cliff_months",
+                f"A cliff of {self.cliff_months} months is longer than the "
+                f"{self.horizon_years}-year vesting horizon.",
+            )
+
+    @property
+    def horizon_years(self) -> int:
+        return len(self.yearly_percentages)
+
+    def vesting_events(self, value: Decimal) -> list[tuple[int, Decimal]]:
+        """(month after start, exact amount) for each vesting, the cliff applied."""
+        periods = self.frequency.periods_per_year
+        events = []
+        for year, percentage in enumerate(self.yearly_percentages):
+            per_period = value * percentage / HUNDRED / periods
+            for k in range(1, periods + 1):
+                month = year * 12 + 12 * k // periods
+                events.append((max(month, self.cliff_months), per_period))
+        return events
+
+
+def vesting_year(month: int) -> int:
+    """The year (1-based) in which a vesting at the end of `month` falls."""
+    return max(month - 1, 0) // 12 + 1
+
+
+def payment_year(month: int) -> int:
+    """The year (1-based) in which a payment made `month` months after the start falls."""
+    return month // 12 + 1
+
+
+@dataclass(frozen=True)
+class Payment:
+    month: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Bonus:
+    """A signing or retention bonus: one or more payments, and a clawback period."""
+
+    payments: tuple[Payment, ...]
+    clawback_months: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.amount for p in self.payments), Decimal(0))
+
+    def repayable_if_leaving_at(self, month: int) -> Decimal:
+        """What the person owes back on leaving `month` months after the start: each payment
+        received within the clawback period is repaid pro rata to the time left in it."""
+        if self.clawback_months <= 0:
+            return Decimal(0)
+        owed = Decimal(0)
+        for payment in self.payments:
+            elapsed = month - payment.month
+            if 0 <= elapsed < self.clawback_months:
+                owed += payment.amount * (self.clawback_months - elapsed) / self.clawback_months
+        return to_cents(owed)
+
+
+@dataclass(frozen=True)
+class EquityGrant:
+    value: Decimal
+    vesting: VestingSchedule
+    kind: str = "rsu"
+
+
+@dataclass(frozen=True)
+class OtherAmount:
+    name: str
+    amount: Decimal
+    year: int = 1
+
+
+@dataclass(frozen=True)
+class Package:
+    currency: str
+    base_salary: Decimal = Decimal(0)
+    target_bonus_percent: Decimal = Decimal(0)
+    signing_bonus: Bonus | None = None
+    equity: tuple[EquityGrant, ...] = ()
+    retention_bonus: Bonus | None = None
+    relocation: Decimal = Decimal(0)
+    other: tuple[OtherAmount, ...] = ()
+
+    def check(self) -> None:
+        check_amount(self.base_salary, "base_salary")
+        if not (0 <= self.target_bonus_percent <= MAX_BONUS_PERCENT):
+            raise CompensationError(
+                "target_bonus_percent", "A target bonus is between 0% and 200% of base."
+            )
+        for name, bonus in (
+            ("signing_bonus", self.signing_bonus),
+            ("retention_bonus", self.retention_bonus),
+        ):
+            if bonus is None:
+                continue
+            for payment in bonus.payments:
+                check_amount(payment.amount, name)
+                if payment.month < 0:
+                    raise CompensationError(name, "A payment cannot be made before the start.")
+            if bonus.clawback_months < 0:
+                raise CompensationError(name, "A clawback period cannot be negative.")
+        for grant in self.equity:
+            check_amount(grant.value, "equity")
+        check_amount(self.relocation, "relocation")
+        for other in self.other:
+            check_amount(other.amount, "other")
+            if other.year < 1:
+                raise CompensationError("other", f"{other.name} must be paid in year 1 or later.")
+
+    @property
+    def horizon_years(self) -> int:
+        """The years needed to show everything the package pays: at least one."""
+        years = [1]
+        years += [g.vesting.horizon_years for g in self.equity]
+        years += [
+            vesting_year(month)
+            for g in self.equity
+            for month, _ in g.vesting.vesting_events(g.value)
+        ]
+        for bonus in (self.signing_bonus, self.retention_bonus):
+            if bonus is not None:
+                years += [payment_year(p.month) for p in bonus.payments]
+        years += [o.year for o in self.other]
+        return max(years)
+
+
+# --- Valuing it ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearlyCompensation:
+    """What a package pays in each year of its horizon, by component, in one currency."""
+
+    currency: str
+    by_component: dict[str, tuple[Decimal, ...]] = field(default_factory=dict)
+
+    @property
+    def years(self) -> int:
+        return len(next(iter(self.by_component.values()), (Decimal(0),)))
+
+    @property
+    def yearly_totals(self) -> tuple[Decimal, ...]:
+        return tuple(
+            sum((amounts[i] for amounts in self.by_component.values()), Decimal(0))
+            for i in range(self.years)
+        )
+
+    @property
+    def year_one(self) -> Decimal:
+        return self.yearly_totals[0]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.yearly_totals, Decimal(0))
+
+    @property
+    def annual_average(self) -> Decimal:
+        return to_cents(self.total / self.years)
+
+    def component_total(self, component: str) -> Decimal:
+        return sum(self.by_component.get(component, ()), Decimal(0))
+
+
+def _by_year(items: Iterable[tuple[int, Decimal]], years: int) -> list[Decimal]:
+    amounts = [Decimal(0)] * years
+    for year, amount in items:
+        amounts[year - 1] += amount
+    return amounts
+
+
+def compute(package: Package, *, years: int | None = None) -> YearlyCompensation:
+    """Values `package` over its horizon (or over `years`, to compare it with a longer one)."""
+    package.check()
+    needed = package.horizon_years
+    if years is None:
+        years = needed
+    elif years < needed:
+        raise CompensationError(
+            "horizon", f"This package pays over {needed} years; it cannot be shown over {years}."
+        )
+    base = package.base_salary
+    exact: dict[str, list[Decimal]] = {
+        Component.BASE_SALARY: [base] * years,
+        Component.TARGET_BONUS: [base * package.target_bonus_percent / HUNDRED] * years,
+        Component.SIGNING_BONUS: _by_year(
+            ((payment_year(p.month), p.amount) for p in package.signing_bonus.payments)
+            if package.signing_bonus
+            else (),
+            years,
+        ),
+        Component.EQUITY: _by_year(
+            (
+                (vesting_year(month), amount)
+                for grant in package.equity
+                for month, amount in grant.vesting.vesting_events(grant.value)
+            ),
+            years,
+        ),
+        Component.RETENTION_BONUS: _by_year(
+            ((payment_year(p.month), p.amount) for p in package.retention_bonus.payments)
+            if package.retention_bonus
+            else (),
+            years,
+        ),
+        Component.RELOCATION: _by_year([(1, package.relocation)], years),
+        Component.OTHER: _by_year(((o.year, o.amount) for o in package.other), years),
+    }
+    return YearlyCompensation(
+        currency=package.currency,
+        by_component={name: spread_to_cents(amounts) for name, amounts in exact.items()},
+    )
+
+
+def convert(
+    compensation: YearlyCompensation, *, rate: Decimal, currency: str
+) -> YearlyCompensation:
+    """The same compensation in `currency`, at `rate` units of it per unit of the original.
+
+    Each yearly amount is converted and rounded to the cent on its own, so converting back
+    gives every amount again to within a cent; the converted total is the sum of the converted
+    years, as always.
+    """
+    if not rate.is_finite() or rate <= 0:
+        raise CompensationError("rate", "An exchange rate is a positive number.")
+    if currency == compensation.currency:
+        return compensation
+    return YearlyCompensation(
+        currency=currency,
+        by_component={
+            name: tuple(to_cents(amount * rate) for amount in amounts)
+            for name, amounts in compensation.by_component.items()
+        },
+    )
