@@ -25,6 +25,7 @@ migrate: setup
 
 demo: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_market
 	$(PY) manage.py ensure_demo_login
 
 run: demo

@@ -272,7 +272,14 @@ class RoleAdmin(admin.ModelAdmin):
         "status",
         "open_applications",
     )
-    list_filter = ("status", "level", ("country", admin.AllValuesFieldListFilter), "team")
+    list_filter = (
+        "status",
+        "level",
+        "family",
+        "zone",
+        ("country", admin.AllValuesFieldListFilter),
+        "team",
+    )
     view_on_site = False
     list_select_related = ("hiring_manager",)
     search_fields = ("title", "team", "city")

@@ -16,6 +16,15 @@ from recruiting.db import CleanReportsConstraintsMixin
 
 
 class Role(models.Model):
+    class Family(models.TextChoices):
+        RESEARCH_SCIENTIST = "research_scientist", "Research scientist"
+        RESEARCH_ENGINEER = "research_engineer", "Research engineer"
+        ML_ENGINEER = "ml_engineer", "ML / infrastructure engineer"
+
+    class Zone(models.TextChoices):
+        SILICON_VALLEY = "silicon_valley", "Silicon Valley"
+        EUROPE = "europe", "Europe"
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         ON_HOLD = "on_hold", "On hold"
@@ -32,6 +41,13 @@ class Role(models.Model):
         related_name="managed_roles",
     )
     level = models.CharField(max_length=20, choices=Level.choices)
+    # Family, level and zone pick the compensation band an offer for this role is held to.
+    family = models.CharField(
+        max_length=30, choices=Family.choices, default=Family.RESEARCH_SCIENTIST
+    )
+    zone = models.CharField(
+        "location zone", max_length=30, choices=Zone.choices, default=Zone.SILICON_VALLEY
+    )
     city = models.CharField(max_length=100)
     country = CountryField()
     remote_ok = models.BooleanField("remote possible", default=False)

@@ -527,6 +527,8 @@ def test_a_role_added_in_the_admin_gets_the_default_pipeline(recruiter_client):
             "team": "Serving",
             "hiring_manager": "",
             "level": "senior",
+            "family": "ml_engineer",
+            "zone": "europe",
             "city": "London",
             "country": "GB",
             "headcount": "2",
@@ -536,6 +538,7 @@ def test_a_role_added_in_the_admin_gets_the_default_pipeline(recruiter_client):
 
     assert response.status_code == 302
     role = Role.objects.get(title="Inference Engineer")
+    assert (role.family, role.zone) == (Role.Family.ML_ENGINEER, Role.Zone.EUROPE)
     assert [(s.position, s.name, s.kind, s.time_limit_days) for s in role.stages.all()] == [
         (position, name, kind, limit)
         for position, (name, kind, limit) in enumerate(DEFAULT_PIPELINE, start=1)

@@ -89,6 +89,14 @@ def ensure_companies(today: date) -> dict[str, Company]:
     return companies
 
 
+def role_family(title: str) -> str:
+    if "Scientist" in title:
+        return Role.Family.RESEARCH_SCIENTIST
+    if "Research Engineer" in title:
+        return Role.Family.RESEARCH_ENGINEER
+    return Role.Family.ML_ENGINEER
+
+
 def ensure_roles(
     users: dict[str, AbstractBaseUser], specs: Iterable[RoleSpec]
 ) -> dict[tuple[str, str], Role]:
@@ -109,6 +117,8 @@ def ensure_roles(
                 hiring_manager=users.get(spec.hiring_manager),
                 headcount=spec.headcount,
                 remote_ok=spec.remote_ok,
+                family=role_family(spec.title),
+                zone=Role.Zone.SILICON_VALLEY if spec.city.country == "US" else Role.Zone.EUROPE,
             )
         roles[spec.key] = role
     return roles

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from offers.services import RateFileError, load_rates
+
+
+class Command(BaseCommand):
+    help = "Loads exchange rates from a CSV with columns base,quote,rate,as_of (all or none)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("path", type=Path)
+
+    def handle(self, *args, path: Path, **options):  # type: ignore[no-untyped-def]
+        try:
+            count = load_rates(path.read_text(encoding="utf-8-sig"))
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+        except RateFileError as error:
+            raise CommandError("Nothing loaded:\n" + "\n".join(error.messages)) from None
+        self.stdout.write(f"Loaded {count} exchange rate(s) from {path}.")
