@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from recruiting.pipeline.models import Role
 
-from .models import CompensationBand, ExchangeRate
+from . import compensation as engine
+from .models import BandPosition, CompensationBand, ExchangeRate, Offer
 
 
 class RateMissing(ValidationError):
@@ -53,3 +57,36 @@ def band_for(role: Role, on: date) -> CompensationBand | None:
         .order_by("-effective_on")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class OfferValuation:
+    """An offer's worth: year by year in its currency and in the reporting currency, and
+    where its annual average and base sit in the band of the role."""
+
+    compensation: engine.YearlyCompensation
+    reporting: engine.YearlyCompensation
+    rate: Decimal
+    band: CompensationBand | None
+    band_position: BandPosition | None
+    base_position: BandPosition | None
+
+
+def value_offer(offer: Offer, on: date | None = None) -> OfferValuation:
+    """Values the offer. A sent offer keeps the rate it was sent at; others use the rate of
+    `on` (today). Raises RateMissing when a currency has no rate."""
+    on = on or timezone.localdate()
+    compensation = engine.compute(offer.to_package())
+    reporting_currency = settings.REPORTING_CURRENCY
+    if offer.sent_rate is not None and offer.sent_rate_currency_id == reporting_currency:
+        rate = offer.sent_rate
+    else:
+        rate, _ = rate_on(offer.currency_id, reporting_currency, on)
+    reporting = engine.convert(compensation, rate=rate, currency=reporting_currency)
+    band = band_for(offer.application.role, on)
+    band_position = base_position = None
+    if band is not None:
+        to_band, _ = rate_on(offer.currency_id, band.currency_id, on)
+        band_position = band.position(engine.to_cents(compensation.annual_average * to_band))
+        base_position = band.position(engine.to_cents(offer.base_salary * to_band), of="base")
+    return OfferValuation(compensation, reporting, rate, band, band_position, base_position)

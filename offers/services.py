@@ -1,22 +1,480 @@
-"""State changes of offers' reference data: exchange rates and bands."""
+"""Every state change of offers and of their reference data."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import can_proceed
 
-from candidates.models import Currency
+from candidates.models import Candidate, Currency
+from recruiting.pipeline.models import Application
+from recruiting.pipeline.services import PipelineError, mark_hired
 
-from .models import ExchangeRate
+from . import compensation as engine
+from .models import (
+    Approval,
+    ApprovalRule,
+    EquityGrant,
+    ExchangeRate,
+    Offer,
+    OfferPayment,
+    OtherAmount,
+    VestingYear,
+)
+from .selectors import RateMissing, rate_on, value_offer
+
+
+class OfferError(ValidationError):
+    """A step on an offer that the rules refuse; the message says which rule."""
 
 
 class RateFileError(ValidationError):
     """A rates file with bad rows; nothing of it was saved."""
+
+
+# --- The terms of an offer -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EquityTerms:
+    value: Decimal
+    percentages: Sequence[Decimal]
+    cliff_months: int = 12
+    frequency: str = engine.Frequency.QUARTERLY.value
+    kind: str = EquityGrant.Kind.RSU
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """Everything a recruiter types into an offer."""
+
+    currency: str
+    start_date: date
+    expires_at: datetime
+    base_salary: Decimal = Decimal(0)
+    target_bonus_percent: Decimal = Decimal(0)
+    relocation: Decimal = Decimal(0)
+    signing_payments: Sequence[tuple[int, Decimal]] = ()
+    signing_clawback_months: int = 0
+    retention_payments: Sequence[tuple[int, Decimal]] = ()
+    retention_clawback_months: int = 0
+    equity: Sequence[EquityTerms] = ()
+    other: Sequence[tuple[str, Decimal, int]] = field(default_factory=tuple)
+
+    def to_package(self) -> engine.Package:
+        def bonus(payments, clawback):  # type: ignore[no-untyped-def]
+            rows = tuple(engine.Payment(month, amount) for month, amount in payments)
+            return engine.Bonus(rows, clawback) if rows else None
+
+        return engine.Package(
+            currency=self.currency,
+            base_salary=self.base_salary,
+            target_bonus_percent=self.target_bonus_percent,
+            signing_bonus=bonus(self.signing_payments, self.signing_clawback_months),
+            retention_bonus=bonus(self.retention_payments, self.retention_clawback_months),
+            equity=tuple(
+                engine.EquityGrant(
+                    e.value,
+                    engine.VestingSchedule(
+                        tuple(e.percentages), e.cliff_months, engine.Frequency(e.frequency)
+                    ),
+                    e.kind,
+                )
+                for e in self.equity
+            ),
+            relocation=self.relocation,
+            other=tuple(engine.OtherAmount(n, a, y) for n, a, y in self.other),
+        )
+
+    @classmethod
+    def of(cls, offer: Offer) -> OfferTerms:
+        payments = list(offer.payments.all())
+        return cls(
+            currency=offer.currency_id,
+            start_date=offer.start_date,
+            expires_at=offer.expires_at,
+            base_salary=offer.base_salary,
+            target_bonus_percent=offer.target_bonus_percent,
+            relocation=offer.relocation,
+            signing_payments=[(p.month, p.amount) for p in payments if p.kind == "signing"],
+            signing_clawback_months=offer.signing_clawback_months,
+            retention_payments=[(p.month, p.amount) for p in payments if p.kind == "retention"],
+            retention_clawback_months=offer.retention_clawback_months,
+            equity=[
+                EquityTerms(
+                    g.value,
+                    [y.percentage for y in g.vesting_years.all()],
+                    g.cliff_months,
+                    g.frequency,
+                    g.kind,
+                )
+                for g in offer.equity_grants.all()
+            ],
+            other=[(o.name, o.amount, o.year) for o in offer.other_amounts.all()],
+        )
+
+
+def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> None:
+    """Refuses terms that cannot make an offer, naming the field: what the engine cannot
+    value, an unknown currency, a currency with no rate today, dates that make no sense."""
+    today = today or timezone.localdate()
+    if not Currency.objects.filter(code=terms.currency).exists():
+        raise OfferError({"currency": f"“{terms.currency}” is not a currency Closer knows."})
+    try:
+        engine.compute(terms.to_package())
+    except engine.CompensationError as error:
+        raise OfferError({error.field: error.message}) from None
+    if new and terms.start_date < today:
+        raise OfferError({"start_date": "A new offer cannot start in the past."})
+    if terms.expires_at <= timezone.now():
+        raise OfferError({"expires_at": "The expiry must be in the future."})
+    try:
+        rate_on(terms.currency, settings.REPORTING_CURRENCY, today)
+    except RateMissing as missing:
+        raise OfferError({"currency": missing.messages}) from None
+
+
+def _write_terms(offer: Offer, terms: OfferTerms) -> None:
+    offer.currency_id = terms.currency
+    offer.start_date = terms.start_date
+    offer.expires_at = terms.expires_at
+    offer.base_salary = terms.base_salary
+    offer.target_bonus_percent = terms.target_bonus_percent
+    offer.relocation = terms.relocation
+    offer.signing_clawback_months = terms.signing_clawback_months
+    offer.retention_clawback_months = terms.retention_clawback_months
+    offer.save()
+    offer.payments.all().delete()
+    offer.equity_grants.all().delete()
+    offer.other_amounts.all().delete()
+    OfferPayment.objects.bulk_create(
+        [
+            OfferPayment(offer=offer, kind="signing", month=m, amount=a)
+            for m, a in terms.signing_payments
+        ]
+        + [
+            OfferPayment(offer=offer, kind="retention", month=m, amount=a)
+            for m, a in terms.retention_payments
+        ]
+    )
+    for equity in terms.equity:
+        grant = EquityGrant.objects.create(
+            offer=offer,
+            kind=equity.kind,
+            value=equity.value,
+            cliff_months=equity.cliff_months,
+            frequency=equity.frequency,
+        )
+        VestingYear.objects.bulk_create(
+            VestingYear(grant=grant, year=year, percentage=p)
+            for year, p in enumerate(equity.percentages, start=1)
+        )
+    OtherAmount.objects.bulk_create(
+        OtherAmount(offer=offer, name=n, amount=a, year=y) for n, a, y in terms.other
+    )
+
+
+def _refuse(offer: Offer, step: str) -> OfferError:
+    return OfferError(f"An offer that is {offer.get_status_display().lower()} cannot be {step}.")
+
+
+def _lock(offer: Offer) -> Offer:
+    return Offer.objects.select_for_update().select_related("application__role").get(pk=offer.pk)
+
+
+# --- Drafting ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def draft_offer(
+    application: Application,
+    terms: OfferTerms,
+    *,
+    by: AbstractBaseUser,
+    kind: str = Offer.Kind.NEW_HIRE,
+) -> Offer:
+    if application.is_closed:
+        raise OfferError(
+            f"The application is {application.get_status_display().lower()}; "
+            "only an open application gets an offer."
+        )
+    is_employee = application.candidate.relationship == Candidate.Relationship.EMPLOYEE
+    if kind == Offer.Kind.RETENTION and not is_employee:
+        raise OfferError({"kind": "A retention offer is for one of our employees."})
+    if application.offers.filter(status__in=Offer.OPEN_STATUSES).exists():
+        raise OfferError("This application already has an open offer; revise it instead.")
+    check_terms(terms, new=True)
+    offer = Offer(application=application, kind=kind, drafted_by=by, drafted_at=timezone.now())
+    offer.version = (
+        application.offers.order_by("-version").values_list("version", flat=True).first() or 0
+    ) + 1
+    try:
+        with transaction.atomic():
+            _write_terms(offer, terms)
+    except IntegrityError:
+        raise OfferError("This application already has an open offer; revise it instead.") from None
+    return offer
+
+
+@transaction.atomic
+def update_draft(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser) -> Offer:
+    """Changes a draft in place (history keeps every change); a submitted offer is revised."""
+    offer = _lock(offer)
+    if offer.status != Offer.Status.DRAFT:
+        raise OfferError(
+            f"An offer that is {offer.get_status_display().lower()} is not edited; revise it "
+            "to make a new version."
+        )
+    check_terms(terms, new=offer.revises_id is None)
+    _write_terms(offer, terms)
+    return offer
+
+
+@transaction.atomic
+def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None = None) -> Offer:
+    """A new draft version; the one it revises becomes superseded and stays as it was."""
+    offer = _lock(offer)
+    if offer.status == Offer.Status.DRAFT:
+        raise OfferError("A draft is edited as it is; revise an offer once it was submitted.")
+    if not can_proceed(offer.supersede):
+        raise _refuse(offer, "revised")
+    terms = terms or OfferTerms.of(offer)
+    check_terms(terms, new=False)
+    offer.supersede()
+    offer.save(update_fields=["status"])
+    new = Offer(
+        application=offer.application,
+        kind=offer.kind,
+        version=offer.version + 1,
+        revises=offer,
+        drafted_by=by,
+        drafted_at=timezone.now(),
+    )
+    _write_terms(new, terms)
+    return new
+
+
+# --- Approvals -----------------------------------------------------------------------------
+
+
+def required_approvals(offer: Offer) -> list[tuple[ApprovalRule, str]]:
+    """The active rules this offer meets, each with the reason in words."""
+    valuation = value_offer(offer)
+    reporting = valuation.reporting
+    needed = []
+    for rule in ApprovalRule.objects.filter(active=True).select_related("group", "currency"):
+        condition = ApprovalRule.Condition
+        if rule.condition == condition.TOTAL_ABOVE_BAND_MAX:
+            position = valuation.band_position
+            if position is not None and position.where == "above":
+                needed.append((rule, f"total compensation above the band's max ({position})"))
+        elif rule.condition == condition.SIGNING_AT_OR_ABOVE:
+            signing = reporting.component_total(engine.Component.SIGNING_BONUS)
+            if signing >= rule.amount:
+                needed.append(
+                    (
+                        rule,
+                        f"signing bonus {signing:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}",
+                    )
+                )
+        elif rule.condition == condition.EQUITY_AT_OR_ABOVE:
+            equity = reporting.component_total(engine.Component.EQUITY)
+            if equity >= rule.amount:
+                needed.append(
+                    (rule, f"equity {equity:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}")
+                )
+        elif rule.condition == condition.RETENTION_OFFER:
+            if offer.kind == Offer.Kind.RETENTION:
+                needed.append((rule, "a retention offer"))
+        elif rule.condition == condition.CURRENCY_IS:
+            if offer.currency_id == rule.currency_id:
+                needed.append((rule, f"an offer in {rule.currency_id}"))
+    return needed
+
+
+@transaction.atomic
+def submit_for_approval(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+    """Works out the approvals the offer needs; with none, it is approved at once."""
+    offer = _lock(offer)
+    if not can_proceed(offer.submit):
+        raise _refuse(offer, "submitted")
+    check_terms(OfferTerms.of(offer), new=offer.revises_id is None)
+    needed = required_approvals(offer)
+    now = timezone.now()
+    offer.submitted_by, offer.submitted_at = by, now
+    by_group: dict[int, list[str]] = {}
+    rules = {}
+    for rule, reason in needed:
+        by_group.setdefault(rule.group_id, []).append(reason)
+        rules.setdefault(rule.group_id, rule)
+    if not by_group:
+        offer.approve()
+        offer.approved_at = now
+    else:
+        offer.submit()
+        Approval.objects.bulk_create(
+            Approval(offer=offer, rule=rules[group], group_id=group, reason="; ".join(reasons))
+            for group, reasons in by_group.items()
+        )
+    offer.save(update_fields=["status", "submitted_by", "submitted_at", "approved_at"])
+    return offer
+
+
+def _my_pending_approvals(offer: Offer, user: AbstractBaseUser) -> list[Approval]:
+    if user.pk == offer.drafted_by_id:
+        raise OfferError("Whoever drafted an offer cannot approve or reject it.")
+    pending = list(
+        offer.approvals.filter(
+            status=Approval.Status.PENDING, group__in=user.groups.all()
+        ).select_related("group")
+    )
+    if not pending:
+        raise OfferError("Only a member of a group whose approval is waiting can decide.")
+    return pending
+
+
+@transaction.atomic
+def approve_offer(offer: Offer, *, by: AbstractBaseUser, comment: str = "") -> Offer:
+    offer = _lock(offer)
+    if offer.status != Offer.Status.PENDING_APPROVAL:
+        raise _refuse(offer, "approved")
+    now = timezone.now()
+    for approval in _my_pending_approvals(offer, by):
+        approval.status, approval.decided_by, approval.decided_at = "approved", by, now
+        approval.comment = comment
+        approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    fields = ["last_comment"]
+    offer.last_comment = comment
+    if not offer.approvals.filter(status=Approval.Status.PENDING).exists():
+        offer.approve()
+        offer.approved_at = now
+        fields += ["status", "approved_at"]
+    offer.save(update_fields=fields)
+    return offer
+
+
+@transaction.atomic
+def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
+    """Sends the offer back to draft with the approver's comment."""
+    offer = _lock(offer)
+    if offer.status != Offer.Status.PENDING_APPROVAL:
+        raise _refuse(offer, "rejected")
+    if not comment.strip():
+        raise OfferError({"comment": "Say why the offer is rejected; the recruiter reads it."})
+    now = timezone.now()
+    for approval in _my_pending_approvals(offer, by):
+        approval.status, approval.decided_by, approval.decided_at = "rejected", by, now
+        approval.comment = comment
+        approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    # The other sign-offs of this round are moot; a new submission asks again.
+    offer.approvals.filter(status=Approval.Status.PENDING).delete()
+    offer.reject()
+    offer.last_comment = comment
+    offer.save(update_fields=["status", "last_comment"])
+    return offer
+
+
+# --- After approval ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+    """Sends an approved offer and fixes the exchange rate it is valued at from now on."""
+    offer = _lock(offer)
+    if not can_proceed(offer.send):
+        raise _refuse(offer, "sent")
+    if offer.is_expired:
+        raise OfferError(
+            {"expires_at": "The expiry has passed; revise the offer with a later one."}
+        )
+    today = timezone.localdate()
+    try:
+        rate, _ = rate_on(offer.currency_id, settings.REPORTING_CURRENCY, today)
+    except RateMissing as missing:
+        raise OfferError({"currency": missing.messages}) from None
+    offer.send()
+    offer.sent_by, offer.sent_at = by, timezone.now()
+    offer.sent_rate, offer.sent_rate_currency_id, offer.sent_rate_date = (
+        rate,
+        settings.REPORTING_CURRENCY,
+        today,
+    )
+    offer.save(
+        update_fields=[
+            "status",
+            "sent_by",
+            "sent_at",
+            "sent_rate",
+            "sent_rate_currency",
+            "sent_rate_date",
+        ]
+    )
+    return offer
+
+
+def _close(offer: Offer, step, by: AbstractBaseUser | None) -> None:  # type: ignore[no-untyped-def]
+    step()
+    offer.closed_by, offer.closed_at = by, timezone.now()
+    offer.save(update_fields=["status", "closed_by", "closed_at"])
+
+
+@transaction.atomic
+def accept_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+    """Records the candidate's acceptance; a new hire's application is marked hired."""
+    offer = _lock(offer)
+    if not can_proceed(offer.accept):
+        raise _refuse(offer, "accepted")
+    if offer.is_expired:
+        raise OfferError(f"The offer expired on {offer.expires_at:%d %b %Y %H:%M}; revise it.")
+    _close(offer, offer.accept, by)
+    if offer.kind == Offer.Kind.NEW_HIRE and not offer.application.is_closed:
+        try:
+            mark_hired(offer.application, by=by)
+        except PipelineError as error:
+            raise OfferError(error.messages) from None
+    return offer
+
+
+@transaction.atomic
+def decline_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+    offer = _lock(offer)
+    if not can_proceed(offer.decline):
+        raise _refuse(offer, "declined")
+    _close(offer, offer.decline, by)
+    return offer
+
+
+@transaction.atomic
+def rescind_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+    offer = _lock(offer)
+    if not can_proceed(offer.rescind):
+        raise _refuse(offer, "rescinded")
+    _close(offer, offer.rescind, by)
+    return offer
+
+
+@transaction.atomic
+def expire_offer(offer: Offer, *, by: AbstractBaseUser | None = None) -> Offer:
+    offer = _lock(offer)
+    if not can_proceed(offer.expire):
+        raise _refuse(offer, "expired")
+    if not offer.is_expired:
+        raise OfferError(f"The offer runs until {offer.expires_at:%d %b %Y %H:%M}.")
+    _close(offer, offer.expire, by)
+    return offer
+
+
+# --- Exchange rates ------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -48,7 +506,7 @@ def load_rates(text: str) -> int:
             problems.append(f"line {number}: a rate is between two different currencies.")
         if not rate.is_finite() or rate <= 0:
             problems.append(f"line {number}: rate must be a positive number.")
-        if rate.is_finite() and rate.as_tuple().exponent < -10:
+        elif rate.as_tuple().exponent < -10:
             problems.append(f"line {number}: a rate has at most 10 decimal places.")
         rows.append((base, quote, rate, as_of))
     if problems:

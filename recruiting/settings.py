@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_countries",
     "import_export",
+    "simple_history",
     "recruiting",
     "candidates",
     "recruiting.pipeline",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "recruiting.urls"
@@ -121,6 +123,9 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Offers are compared and approved in this currency.
+REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the right to add, exporting the right to view: a staff user without rights

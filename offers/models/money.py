@@ -1,4 +1,4 @@
-"""Exchange rates and compensation bands. Offers, approvals and competing offers come next."""
+"""Exchange rates and compensation bands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from candidates.models import MONEY_DIGITS, MONEY_PLACES, Currency, Level
 from recruiting.db import CleanReportsConstraintsMixin
 from recruiting.pipeline.models import Role
 
-from .compensation import MAX_AMOUNT
+from ..compensation import MAX_AMOUNT
 
 
 def money_field(label: str, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]

@@ -1,0 +1,16 @@
+from .approval import Approval, ApprovalRule
+from .money import BandPosition, CompensationBand, ExchangeRate
+from .offer import EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
+
+__all__ = [
+    "Approval",
+    "ApprovalRule",
+    "BandPosition",
+    "CompensationBand",
+    "EquityGrant",
+    "ExchangeRate",
+    "Offer",
+    "OfferPayment",
+    "OtherAmount",
+    "VestingYear",
+]

@@ -1,0 +1,364 @@
+"""An offer and its components. Every change is kept by django-simple-history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from candidates.models import Currency
+from recruiting.pipeline.models import Application
+
+from .. import compensation as engine
+from ..compensation import MAX_BONUS_PERCENT
+from .money import money_field
+
+PERCENT = {"max_digits": 6, "decimal_places": 2}
+
+
+class Offer(ConcurrentTransitionMixin, models.Model):
+    """One version of a package offered to one application.
+
+    The status changes only through the transitions below, which the services in
+    offers/services.py call after checking who may take the step; a revision is a new row, and
+    the row it revises becomes superseded, so a version is never overwritten.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_HIRE = "new_hire", "New hire"
+        RETENTION = "retention", "Retention"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PENDING_APPROVAL = "pending_approval", "Pending approval"
+        APPROVED = "approved", "Approved"
+        SENT = "sent", "Sent"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        RESCINDED = "rescinded", "Rescinded"
+        SUPERSEDED = "superseded", "Superseded"
+
+    OPEN_STATUSES = (
+        Status.DRAFT,
+        Status.PENDING_APPROVAL,
+        Status.APPROVED,
+        Status.SENT,
+    )
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="offers")
+    version = models.PositiveSmallIntegerField(default=1)
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revised_by",
+        help_text="The version this one replaces.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW_HIRE)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    start_date = models.DateField()
+    expires_at = models.DateTimeField("expires")
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+
+    base_salary = money_field("annual base salary", default=Decimal(0))
+    target_bonus_percent = models.DecimalField(
+        "target annual bonus (% of base)",
+        **PERCENT,
+        default=Decimal(0),
+        validators=[
+            MinValueValidator(Decimal(0), "A target bonus cannot be negative."),
+            MaxValueValidator(MAX_BONUS_PERCENT, "A target bonus is at most 200% of base."),
+        ],
+    )
+    relocation = money_field("relocation", default=Decimal(0))
+    signing_clawback_months = models.PositiveSmallIntegerField(
+        "signing bonus clawback (months)", default=0
+    )
+    retention_clawback_months = models.PositiveSmallIntegerField(
+        "retention bonus clawback (months)", default=0
+    )
+
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="drafted_offers"
+    )
+    drafted_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The rate used when the offer was sent, kept so that later rates never change a sent offer.
+    sent_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    sent_rate_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_rate_date = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who recorded the acceptance, decline, rescission or expiry.",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_comment = models.TextField(blank=True, help_text="The latest approver's comment.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["application_id", "-version"]
+        permissions = [("view_compensation", "Can see compensation amounts")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "version"],
+                name="offer_version_unique_per_application",
+                violation_error_message="This application already has an offer of this version.",
+            ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status__in=["draft", "pending_approval", "approved", "sent"]),
+                name="offer_one_open_per_application",
+                violation_error_message="This application already has an open offer; revise it.",
+            ),
+            models.CheckConstraint(
+                condition=Q(base_salary__gte=0, relocation__gte=0),
+                name="offer_amounts_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_bonus_percent__gte=0, target_bonus_percent__lte=200),
+                name="offer_bonus_percent_0_200",
+                violation_error_message="A target bonus is between 0% and 200% of base.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="offer_status_expiry")]
+
+    def __str__(self) -> str:
+        return (
+            f"Offer v{self.version} to {self.application.candidate} ({self.get_status_display()})"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:offers_offer_change", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    # --- the package, for the engine -------------------------------------------------------
+
+    def to_package(self) -> engine.Package:
+        """The offer as the engine's Package. Reads the components (prefetch them for lists)."""
+        payments = list(self.payments.all())
+
+        def bonus(kind: str, clawback: int) -> engine.Bonus | None:
+            rows = [engine.Payment(p.month, p.amount) for p in payments if p.kind == kind]
+            return engine.Bonus(tuple(rows), clawback) if rows else None
+
+        return engine.Package(
+            currency=self.currency_id,
+            base_salary=self.base_salary,
+            target_bonus_percent=self.target_bonus_percent,
+            signing_bonus=bonus(OfferPayment.Kind.SIGNING, self.signing_clawback_months),
+            retention_bonus=bonus(OfferPayment.Kind.RETENTION, self.retention_clawback_months),
+            equity=tuple(grant.to_grant() for grant in self.equity_grants.all()),
+            relocation=self.relocation,
+            other=tuple(
+                engine.OtherAmount(o.name, o.amount, o.year) for o in self.other_amounts.all()
+            ),
+        )
+
+    # --- transitions: the status only; services decide who may take them ------------------
+
+    @transition(field=status, source=Status.DRAFT, target=Status.PENDING_APPROVAL)
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[Status.DRAFT, Status.PENDING_APPROVAL], target=Status.APPROVED
+    )
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.PENDING_APPROVAL, target=Status.DRAFT)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.APPROVED, target=Status.SENT)
+    def send(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SENT, target=Status.ACCEPTED)
+    def accept(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SENT, target=Status.DECLINED)
+    def decline(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.PENDING_APPROVAL, Status.APPROVED, Status.SENT],
+        target=Status.RESCINDED,
+    )
+    def rescind(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.PENDING_APPROVAL, Status.APPROVED, Status.SENT],
+        target=Status.EXPIRED,
+    )
+    def expire(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED, Status.SENT],
+        target=Status.SUPERSEDED,
+    )
+    def supersede(self) -> None:
+        pass
+
+
+class OfferPayment(models.Model):
+    """One instalment of the signing or the retention bonus."""
+
+    class Kind(models.TextChoices):
+        SIGNING = "signing", "Signing bonus"
+        RETENTION = "retention", "Retention bonus"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    month = models.PositiveSmallIntegerField(
+        "paid in month", default=0, help_text="Months after the start date; 0 is the start."
+    )
+    amount = money_field("amount")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "month", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="offer_payment_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount} at month {self.month}"
+
+
+class EquityGrant(models.Model):
+    class Kind(models.TextChoices):
+        RSU = "rsu", "RSUs"
+        OPTIONS = "options", "Options"
+        PROFIT_UNITS = "profit_units", "Profit units"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="equity_grants")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RSU)
+    value = money_field("value at grant")
+    cliff_months = models.PositiveSmallIntegerField(default=12)
+    frequency = models.CharField(
+        max_length=20,
+        choices=[(f.value, f.value.capitalize()) for f in engine.Frequency],
+        default=engine.Frequency.QUARTERLY.value,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="equity_grant_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} worth {self.value}"
+
+    def to_grant(self) -> engine.EquityGrant:
+        percentages = tuple(y.percentage for y in self.vesting_years.all())
+        schedule = engine.VestingSchedule(
+            percentages, cliff_months=self.cliff_months, frequency=engine.Frequency(self.frequency)
+        )
+        return engine.EquityGrant(value=self.value, vesting=schedule, kind=self.kind)
+
+
+class VestingYear(models.Model):
+    """The share of a grant that vests in one year; a grant's years add up to 100%."""
+
+    grant = models.ForeignKey(EquityGrant, on_delete=models.CASCADE, related_name="vesting_years")
+    year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    percentage = models.DecimalField(
+        **PERCENT,
+        validators=[
+            MinValueValidator(Decimal(0), "A year cannot vest a negative percentage."),
+            MaxValueValidator(Decimal(100), "A year vests at most 100%."),
+        ],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["grant_id", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "year"],
+                name="vesting_year_unique_per_grant",
+                violation_error_message="This grant already has a percentage for this year.",
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0, percentage__lte=100),
+                name="vesting_year_percentage_0_100",
+                violation_error_message="A year vests between 0% and 100%.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"year {self.year}: {self.percentage}%"
+
+
+class OtherAmount(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="other_amounts")
+    name = models.CharField(max_length=100)
+    amount = money_field("amount")
+    year = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="other_amount_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount} in year {self.year}"
