@@ -10,14 +10,25 @@ cost less there, which is how smaller labs compete.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from recruiting.pipeline.models import Role
+from recruiting.pipeline.models import Application, Role
 
-from .models import CompensationBand, ExchangeRate
+from .apps import APPROVER_GROUP
+from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer
+from .services import (
+    EquityTerms,
+    OfferTerms,
+    approve_offer,
+    draft_offer,
+    send_offer,
+    submit_for_approval,
+)
 
 EUR_PER_USD = Decimal("0.847")
 RATE_DATE = date(2025, 11, 1)
@@ -97,3 +108,135 @@ def build_market() -> tuple[int, int]:
                     )
                     created += new
     return int(rate_created), created
+
+
+# --- Demo approval rules and offers --------------------------------------------------------
+
+DEMO_APPROVER = "cora"
+RULES = (
+    ("Total compensation above the band", "total_above_band_max", None, None),
+    ("Signing bonus of $10M or more", "signing_at_or_above", Decimal(10_000_000), None),
+    ("Equity of $20M or more", "equity_at_or_above", Decimal(20_000_000), None),
+    ("Every retention offer", "retention_offer", None, None),
+)
+
+
+def _terms(currency: str, today: date, **amounts) -> OfferTerms:  # type: ignore[no-untyped-def]
+    return OfferTerms(
+        currency=currency,
+        start_date=today + timedelta(days=45),
+        expires_at=timezone.now() + timedelta(days=amounts.pop("days", 7)),
+        **amounts,
+    )
+
+
+def _four_years(value: int) -> tuple[EquityTerms, ...]:
+    return (EquityTerms(Decimal(value), [Decimal(25)] * 4),)
+
+
+@transaction.atomic
+def build_demo_offers() -> int:
+    """Approval rules, an approver, and offers at each step for candidates of the demo.
+    Applications that already have an offer are left alone. Returns the offers created."""
+    from django.contrib.auth.models import Group
+
+    approvers = Group.objects.get(name=APPROVER_GROUP)
+    for name, condition, amount, currency in RULES:
+        ApprovalRule.objects.get_or_create(
+            name=name,
+            defaults=dict(
+                condition=condition, amount=amount, currency_id=currency, group=approvers
+            ),
+        )
+    users = get_user_model().objects
+    cora, new = users.get_or_create(
+        username=DEMO_APPROVER,
+        defaults=dict(
+            first_name="Cora", last_name="Approver", email="cora@closer.example", is_staff=True
+        ),
+    )
+    if new:
+        cora.set_unusable_password()
+        cora.save()
+    cora.groups.add(approvers)
+    rita = users.get(username="rita")
+    today = timezone.localdate()
+
+    def application(name: str) -> Application | None:
+        found = (
+            Application.objects.filter(candidate__name=name, status=Application.Status.OPEN)
+            .select_related("candidate", "role")
+            .first()
+        )
+        return found if found is not None and not found.offers.exists() else None
+
+    created = 0
+    # Sent: a San Francisco senior engineer, above the band, approved by Cora.
+    if app := application("Richard Williams"):
+        offer = draft_offer(
+            app,
+            _terms(
+                "USD",
+                today,
+                days=5,
+                base_salary=Decimal(450_000),
+                target_bonus_percent=Decimal(20),
+                equity=_four_years(8_000_000),
+                signing_payments=[(0, Decimal(1_000_000))],
+                signing_clawback_months=12,
+            ),
+            by=rita,
+        )
+        submit_for_approval(offer, by=rita)
+        approve_offer(offer, by=cora, comment="Worth it: Meridian is circling.")
+        send_offer(offer, by=rita)
+        created += 1
+    # Waiting for approval: a €12M signing bonus for a London principal.
+    if app := application("Fedele Trupiano"):
+        offer = draft_offer(
+            app,
+            _terms(
+                "EUR",
+                today,
+                base_salary=Decimal(600_000),
+                target_bonus_percent=Decimal(25),
+                equity=_four_years(12_000_000),
+                signing_payments=[(0, Decimal(6_000_000)), (12, Decimal(6_000_000))],
+                signing_clawback_months=24,
+            ),
+            by=rita,
+        )
+        submit_for_approval(offer, by=rita)
+        created += 1
+    # A retention offer for one of our own people, waiting for approval.
+    if app := application("Tina Garcia"):
+        offer = draft_offer(
+            app,
+            _terms(
+                "EUR",
+                today,
+                base_salary=Decimal(520_000),
+                retention_payments=[(0, Decimal(1_500_000)), (12, Decimal(1_500_000))],
+                retention_clawback_months=12,
+                equity=_four_years(6_000_000),
+            ),
+            by=rita,
+            kind=Offer.Kind.RETENTION,
+        )
+        submit_for_approval(offer, by=rita)
+        created += 1
+    # A draft in Paris, within the band.
+    if app := application("Adrien Guichard"):
+        draft_offer(
+            app,
+            _terms(
+                "EUR",
+                today,
+                base_salary=Decimal(300_000),
+                target_bonus_percent=Decimal(15),
+                equity=_four_years(6_000_000),
+            ),
+            by=rita,
+        )
+        created += 1
+    return created

@@ -2,16 +2,21 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from offers.demo import build_market
-from offers.models import CompensationBand, ExchangeRate
+from offers.demo import build_demo_offers, build_market
+from offers.models import ApprovalRule, CompensationBand, ExchangeRate, Offer
 
 
 class Command(BaseCommand):
-    help = "Loads the market of DESIGN.md: the USD/EUR rate and the compensation bands."
+    help = (
+        "Loads the market of DESIGN.md (the USD/EUR rate and compensation bands), demo approval "
+        "rules and demo offers at each step. Running it again changes nothing."
+    )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         build_market()
+        build_demo_offers()
         self.stdout.write(
             f"Closer market: {ExchangeRate.objects.count()} exchange rate(s), "
-            f"{CompensationBand.objects.count()} compensation bands."
+            f"{CompensationBand.objects.count()} compensation bands, "
+            f"{ApprovalRule.objects.count()} approval rules, {Offer.objects.count()} offers."
         )

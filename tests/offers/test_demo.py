@@ -1,0 +1,28 @@
+"""The demo's offers: one at each step, built through the services, the same on every run."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from offers.models import Approval, Offer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_offers_at_each_step_and_seeding_again_changes_nothing():
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_market", verbosity=0)
+    statuses = sorted(Offer.objects.values_list("status", flat=True))
+    approvals = Approval.objects.count()
+
+    call_command("seed_market", verbosity=0)
+
+    assert statuses == ["draft", "pending_approval", "pending_approval", "sent"]
+    assert sorted(Offer.objects.values_list("status", flat=True)) == statuses
+    assert Approval.objects.count() == approvals
+    sent = Offer.objects.get(status="sent")
+    assert sent.sent_rate is not None
+    assert sent.approvals.get().decided_by.username == "cora"
+    retention = Offer.objects.get(kind=Offer.Kind.RETENTION)
+    assert "a retention offer" in retention.approvals.get().reason
