@@ -19,11 +19,19 @@ from .forms import (
     CompanyPauseFormSet,
 )
 from .models import MOTIVATORS, Candidate, CandidateEmail, Company, CompanyPause, Currency, Tag
-from .resources import CandidateResource
+from .resources import CandidateResource, CandidateResourceWithoutPay
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
 
 # Links typed without a scheme ("github.com/ada") are read as https.
 URL_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+PAY_FIELDSET = "Estimated current pay (per year)"
+
+
+def can_see_pay(request: HttpRequest) -> bool:
+    # The permission belongs to offers; named by string so that candidates imports nothing of it.
+    return request.user.has_perm("offers.view_compensation")
+
 
 # --- Intermediate pages for bulk actions ---------------------------------------------------
 
@@ -143,7 +151,7 @@ class CandidateAdmin(ImportExportModelAdmin):
         ),
         ("Consent", {"fields": ("do_not_contact", "consent_basis", "consent_date")}),
         (
-            "Estimated current pay (per year)",
+            PAY_FIELDSET,
             {
                 "fields": (
                     "current_pay_currency",
@@ -169,6 +177,16 @@ class CandidateAdmin(ImportExportModelAdmin):
                 Prefetch("emails", queryset=CandidateEmail.objects.order_by("-is_primary", "id"))
             )
         )
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The form is built from the fieldsets: without the pay fieldset it has no pay fields.
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_see_pay(request):
+            return fieldsets
+        return [fieldset for fieldset in fieldsets if fieldset[0] != PAY_FIELDSET]
+
+    def get_resource_classes(self, request):  # type: ignore[no-untyped-def]
+        return [CandidateResource if can_see_pay(request) else CandidateResourceWithoutPay]
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         # Each word must match a name, an email or a company. Matching ids come from a union

@@ -24,6 +24,9 @@ from .services import find_or_create_company, find_or_create_tags
 
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 
+# The estimated current pay: exported and imported only for users who may see compensation.
+PAY_FIELDS = ("current_base", "current_bonus", "current_equity_per_year", "current_pay_currency")
+
 
 class CompanyWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
@@ -361,3 +364,11 @@ class CandidateResource(resources.ModelResource):
                 "current_company", "owner", "current_pay_currency"
             ).prefetch_related(Prefetch("emails"), "tags")
         return super().export(queryset=queryset, **kwargs)
+
+
+class CandidateResourceWithoutPay(CandidateResource):
+    """The same file less the estimated current pay, for users without the permission to see
+    compensation: the pay columns are neither written on export nor read on import."""
+
+    class Meta(CandidateResource.Meta):
+        fields = tuple(f for f in CandidateResource.Meta.fields if f not in PAY_FIELDS)

@@ -1,8 +1,947 @@
+"""Offers in the admin: offers with their components, approvals and history; bands, rates and
+approval rules.
+
+Offers change only through offers.services: the add and change pages collect the terms and
+call draft_offer or update_draft; every other step is an action on the offer list. Amounts of
+offers, bands, approval rules and reasons are shown only to users with the
+`offers.view_compensation` permission; to the others every offer page is read-only.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
 
-from .models import CompensationBand, ExchangeRate
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from recruiting.admin_actions import run_action_form
+
+from . import compensation as engine
+from .forms import (
+    ApproveOfferForm,
+    ComponentFormSet,
+    ConfirmOfferStepForm,
+    EquityGrantForm,
+    OfferAdminForm,
+    RejectOfferForm,
+    percentages_text,
+)
+from .models import (
+    Approval,
+    ApprovalRule,
+    BandPosition,
+    CompensationBand,
+    EquityGrant,
+    ExchangeRate,
+    Offer,
+    OfferPayment,
+    OtherAmount,
+    VestingYear,
+)
+from .selectors import OfferValuation, RateMissing, rate_on, value_offer
+from .services import (
+    accept_offer,
+    approve_offer,
+    decline_offer,
+    draft_offer,
+    reject_offer,
+    rescind_offer,
+    revise_offer,
+    send_offer,
+    submit_for_approval,
+    update_draft,
+)
+
+HIDDEN = "hidden"
+COMPONENT_INLINE_TEMPLATE = "admin/offers/edit_inline/tabular_components.html"
+OFFER_AMOUNT_FIELDS = ("base_salary", "target_bonus_percent", "relocation")
+COMPONENT_LABELS = {
+    engine.Component.BASE_SALARY: "Base salary",
+    engine.Component.TARGET_BONUS: "Target bonus",
+    engine.Component.SIGNING_BONUS: "Signing bonus",
+    engine.Component.EQUITY: "Equity",
+    engine.Component.RETENTION_BONUS: "Retention bonus",
+    engine.Component.RELOCATION: "Relocation",
+    engine.Component.OTHER: "Other",
+}
+
+
+def can_see_compensation(request: HttpRequest) -> bool:
+    return request.user.has_perm("offers.view_compensation")
+
+
+def money(amount: Decimal, currency: str = "") -> str:
+    return f"{amount:,.2f} {currency}".strip()
+
+
+# --- Valuing a page of offers --------------------------------------------------------------
+
+
+class Market:
+    """The exchange rates and bands in effect on a day, read in one query each, so that a page
+    of offers is valued as value_offer values one offer without a query per row."""
+
+    def __init__(self, on: date) -> None:
+        self.on = on
+
+    @cached_property
+    def rates(self) -> dict[tuple[str, str], ExchangeRate]:
+        latest = (
+            ExchangeRate.objects.filter(
+                base=OuterRef("base"), quote=OuterRef("quote"), as_of__lte=self.on
+            )
+            .order_by("-as_of")
+            .values("as_of")[:1]
+        )
+        rows = ExchangeRate.objects.filter(as_of=Subquery(latest))
+        return {(r.base_id, r.quote_id): r for r in rows}
+
+    @cached_property
+    def bands(self) -> dict[tuple[str, str, str], CompensationBand]:
+        latest = (
+            CompensationBand.objects.filter(
+                family=OuterRef("family"),
+                level=OuterRef("level"),
+                zone=OuterRef("zone"),
+                effective_on__lte=self.on,
+            )
+            .order_by("-effective_on")
+            .values("effective_on")[:1]
+        )
+        rows = CompensationBand.objects.filter(effective_on=Subquery(latest))
+        return {(b.family, b.level, b.zone): b for b in rows}
+
+    def rate(self, base: str, quote: str) -> Decimal:
+        """As selectors.rate_on: the later of the direct rate and the opposite pair's."""
+        if base == quote:
+            return Decimal(1)
+        direct, inverse = self.rates.get((base, quote)), self.rates.get((quote, base))
+        if direct and (not inverse or direct.as_of >= inverse.as_of):
+            return direct.rate
+        if inverse:
+            return Decimal(1) / inverse.rate
+        # Not among the page's rates: ask rate_on, which raises RateMissing with its message
+        # (or finds a rate added since the page's were read).
+        return rate_on(base, quote, self.on)[0]
+
+    def value(self, offer: Offer) -> OfferValuation:
+        """As selectors.value_offer, from the rates and bands read once for the page."""
+        compensation = engine.compute(offer.to_package())
+        reporting_currency = settings.REPORTING_CURRENCY
+        if offer.sent_rate is not None and offer.sent_rate_currency_id == reporting_currency:
+            rate = offer.sent_rate
+        else:
+            rate = self.rate(offer.currency_id, reporting_currency)
+        reporting = engine.convert(compensation, rate=rate, currency=reporting_currency)
+        role = offer.application.role
+        band = self.bands.get((role.family, role.level, role.zone))
+        band_position = base_position = None
+        if band is not None:
+            to_band = self.rate(offer.currency_id, band.currency_id)
+            band_position = band.position(engine.to_cents(compensation.annual_average * to_band))
+            base_position = band.position(engine.to_cents(offer.base_salary * to_band), of="base")
+        return OfferValuation(compensation, reporting, rate, band, band_position, base_position)
+
+
+@dataclass(frozen=True)
+class Unvalued:
+    """Why an offer could not be valued (no rate for its currency, say)."""
+
+    message: str
+
+
+def valuation_of(
+    offer: Offer, value: Callable[[Offer], OfferValuation]
+) -> OfferValuation | Unvalued:
+    """Values the offer once per page (the result is kept on it); a missing rate or a package
+    the engine refuses becomes a message instead of an error page."""
+    if not hasattr(offer, "_admin_valuation"):
+        try:
+            offer._admin_valuation = value(offer)
+        except RateMissing as missing:
+            offer._admin_valuation = Unvalued(" ".join(missing.messages))
+        except engine.CompensationError as error:
+            offer._admin_valuation = Unvalued(error.message)
+    return offer._admin_valuation
+
+
+def position_text(position: BandPosition | None, *, with_ratio: bool) -> str:
+    if position is None:
+        return "no band"
+    if with_ratio:
+        return str(position)
+    return f"{position.where} band"
+
+
+# --- Inlines -------------------------------------------------------------------------------
+
+
+class OfferPartInline(admin.TabularInline):
+    """A part of an offer: editable only on a draft (or a new offer), by users who may see
+    amounts. The rows' own names are not printed (they would show amounts)."""
+
+    template = COMPONENT_INLINE_TEMPLATE
+    extra = 0
+
+    def _editable(self, request: HttpRequest, obj: Offer | None) -> bool:
+        return can_see_compensation(request) and (obj is None or obj.status == Offer.Status.DRAFT)
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self._editable(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self._editable(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self._editable(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_extra(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        return 1 if obj is None else 0
+
+
+class ComponentInline(OfferPartInline):
+    formset = ComponentFormSet
+    amount_fields: tuple[str, ...] = ()
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.fields
+        return tuple(f for f in self.fields if f not in self.amount_fields)
+
+
+class PaymentInline(ComponentInline):
+    model = OfferPayment
+    fields = ("kind", "month", "amount")
+    amount_fields = ("amount",)
+    verbose_name = "bonus payment"
+    verbose_name_plural = "signing and retention bonus payments"
+
+
+class EquityGrantInline(ComponentInline):
+    model = EquityGrant
+    form = EquityGrantForm
+    fields = ("kind", "value", "cliff_months", "frequency", "vesting")
+    amount_fields = ("value",)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("vesting_years")
+
+    @admin.display(description="vesting per year (%)")
+    def vesting(self, grant: EquityGrant) -> str:
+        return percentages_text(grant) or "—"
+
+
+class OtherAmountInline(ComponentInline):
+    model = OtherAmount
+    fields = ("name", "amount", "year")
+    amount_fields = ("amount",)
+
+
+class ApprovalInline(OfferPartInline):
+    model = Approval
+    can_delete = False
+    fields = ("group", "reason", "status", "decided_by", "decided_at", "comment")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The reason names amounts ("signing bonus 150,000,000.00 USD ≥ …") and a comment may.
+        if can_see_compensation(request):
+            return self.fields
+        return ("group", "status", "decided_by", "decided_at")
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self.get_fields(request, obj)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).select_related("group", "decided_by")
+
+
+# --- History -------------------------------------------------------------------------------
+
+
+class HiddenAmountsContextHelper(HistoricalRecordContextHelper):
+    """Shows a change of an amount as "hidden" to users who may not see compensation."""
+
+    hidden_fields = (*OFFER_AMOUNT_FIELDS, "last_comment")
+
+    def format_delta_change(self, change):  # type: ignore[no-untyped-def]
+        formatted = super().format_delta_change(change)
+        if change.field in self.hidden_fields:
+            return dataclasses.replace(formatted, old=HIDDEN, new=HIDDEN)
+        return formatted
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    at: datetime
+    by: object
+    kind: str  # created, changed, deleted
+    what: str
+
+
+def component_history(offer_id: int, *, amounts: bool) -> list[ComponentChange]:
+    """Every created, changed or deleted component row of an offer, newest first."""
+    types = {"+": "created", "~": "changed", "-": "deleted"}
+
+    def amount(value: Decimal) -> str:
+        return money(value) if amounts else HIDDEN
+
+    grants = EquityGrant.history.filter(offer_id=offer_id)
+    rows: list[tuple[object, str]] = []
+    for p in OfferPayment.history.filter(offer_id=offer_id).select_related("history_user"):
+        label = dict(OfferPayment.Kind.choices).get(p.kind, p.kind)
+        rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
+    for g in grants.select_related("history_user"):
+        label = dict(EquityGrant.Kind.choices).get(g.kind, g.kind)
+        rows.append(
+            (
+                g,
+                f"Equity grant #{g.id} ({label}) worth {amount(g.value)}, "
+                f"cliff {g.cliff_months} months, vesting {g.frequency}",
+            )
+        )
+    vesting = VestingYear.history.filter(grant_id__in=grants.values("id"))
+    for v in vesting.select_related("history_user"):
+        rows.append((v, f"Equity grant #{v.grant_id}: year {v.year} vests {v.percentage}%"))
+    for o in OtherAmount.history.filter(offer_id=offer_id).select_related("history_user"):
+        rows.append((o, f"{o.name} in year {o.year}: {amount(o.amount)}"))
+    changes = [
+        ComponentChange(r.history_date, r.history_user, types[r.history_type], what)
+        for r, what in rows
+    ]
+    return sorted(changes, key=lambda c: c.at, reverse=True)
+
+
+# --- Offers --------------------------------------------------------------------------------
+
+
+@admin.register(Offer)
+class OfferAdmin(SimpleHistoryAdmin):
+    form = OfferAdminForm
+    object_history_template = "admin/offers/offer/object_history.html"
+    view_on_site = False
+    show_facets = admin.ShowFacets.NEVER
+    show_full_result_count = False
+    list_display = (
+        "candidate",
+        "role",
+        "version",
+        "kind",
+        "status",
+        "currency_code",
+        "year_one",
+        "annual_average",
+        "band_position",
+        "expires_at",
+    )
+    list_select_related = ("application__candidate", "application__role")
+    list_filter = (
+        "status",
+        "currency",
+        ("application__role", admin.RelatedOnlyFieldListFilter),
+        "kind",
+    )
+    search_fields = ("application__candidate__name",)
+    search_help_text = "Search by candidate name."
+    ordering = ("-drafted_at", "-pk")
+    autocomplete_fields = ("application",)
+    inlines = [PaymentInline, EquityGrantInline, OtherAmountInline, ApprovalInline]
+    actions = [
+        "submit_action",
+        "approve_action",
+        "reject_action",
+        "send_action",
+        "accept_action",
+        "decline_action",
+        "rescind_action",
+        "revise_action",
+    ]
+    record_fields = (
+        "drafted_by",
+        "drafted_at",
+        "submitted_by",
+        "submitted_at",
+        "approved_at",
+        "sent_by",
+        "sent_at",
+        "sent_rate",
+        "sent_rate_date",
+        "closed_by",
+        "closed_at",
+        "last_comment",
+    )
+
+    # --- who may do what ---
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Only a draft is edited; a submitted offer moves on by the actions, or is revised.
+        if obj is not None and obj.status != Offer.Status.DRAFT:
+            return False
+        return can_see_compensation(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # versions are kept; a draft no longer wanted is left to expire or revised
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Approving and rejecting; the service checks the group and the drafter."""
+        return request.user.has_perm("offers.change_approval")
+
+    # --- the list ---
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                "payments",
+                Prefetch(
+                    "equity_grants", queryset=EquityGrant.objects.prefetch_related("vesting_years")
+                ),
+                "other_amounts",
+            )
+        )
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.list_display
+        hidden = ("year_one", "annual_average", "band_position")
+        return tuple(
+            "band_where" if f == "band_position" else f
+            for f in self.list_display
+            if f == "band_position" or f not in hidden
+        )
+
+    def get_changelist_instance(self, request):  # type: ignore[no-untyped-def]
+        changelist = super().get_changelist_instance(request)
+        if request.method == "GET":
+            market = Market(timezone.localdate())
+            for offer in changelist.result_list:  # evaluated once; the page reuses the rows
+                offer._admin_market = market
+        return changelist
+
+    def _valuation(self, offer: Offer) -> OfferValuation | Unvalued:
+        market = getattr(offer, "_admin_market", None) or Market(timezone.localdate())
+        return valuation_of(offer, market.value)
+
+    @admin.display(description="candidate", ordering="application__candidate__name")
+    def candidate(self, offer: Offer) -> str:
+        return offer.application.candidate.name
+
+    @admin.display(description="role", ordering="application__role__title")
+    def role(self, offer: Offer) -> str:
+        return f"{offer.application.role.title} ({offer.application.role.city})"
+
+    @admin.display(description="currency", ordering="currency")
+    def currency_code(self, offer: Offer) -> str:
+        return offer.currency_id
+
+    def _reporting(self, offer: Offer, amount: Callable[[engine.YearlyCompensation], Decimal]):  # type: ignore[no-untyped-def]
+        valuation = self._valuation(offer)
+        if isinstance(valuation, Unvalued):
+            return format_html('<span title="{}">no rate</span>', valuation.message)
+        return money(amount(valuation.reporting))
+
+    @admin.display(description=f"year one ({settings.REPORTING_CURRENCY})")
+    def year_one(self, offer: Offer) -> str:
+        return self._reporting(offer, lambda c: c.year_one)
+
+    @admin.display(description=f"annual average ({settings.REPORTING_CURRENCY})")
+    def annual_average(self, offer: Offer) -> str:
+        return self._reporting(offer, lambda c: c.annual_average)
+
+    @admin.display(description="band position")
+    def band_position(self, offer: Offer) -> str:
+        valuation = self._valuation(offer)
+        if isinstance(valuation, Unvalued):
+            return "—"
+        return position_text(valuation.band_position, with_ratio=True)
+
+    @admin.display(description="band position")
+    def band_where(self, offer: Offer) -> str:
+        valuation = self._valuation(offer)
+        if isinstance(valuation, Unvalued):
+            return "—"
+        return position_text(valuation.band_position, with_ratio=False)
+
+    # --- the page ---
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        can_see = can_see_compensation(request)
+        main = ["application", "kind"]
+        if obj is not None:
+            main += ["version", "status", "revises"]
+        main += ["currency", "start_date", "expires_at"]
+        pay = ["base_salary", "target_bonus_percent", "relocation"] if can_see else ["amounts"]
+        pay += ["signing_clawback_months", "retention_clawback_months"]
+        fieldsets = [(None, {"fields": main}), ("Pay", {"fields": pay})]
+        if obj is not None and not getattr(request, "_offer_history_version", False):
+            value = ("totals", "band") if can_see else ("amounts", "band")
+            fieldsets.append(("Value", {"fields": value}))
+        if obj is not None:
+            record = [f for f in self.record_fields if can_see or f != "last_comment"]
+            fieldsets.append(("Record", {"fields": record}))
+        if obj is not None and obj.status != Offer.Status.DRAFT:
+            fieldsets[0] = (
+                None,
+                {
+                    "fields": main,
+                    "description": f"This offer is {obj.get_status_display().lower()}: it is "
+                    "not edited. Take the next step with the actions on the offer list; "
+                    "“Revise” makes a new draft version.",
+                },
+            )
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return ()
+        computed = ("version", "status", "revises", "amounts", "totals", "band")
+        readonly = ("application", "kind", *computed, *self.record_fields)
+        if getattr(request, "_offer_history_version", False):
+            return tuple(
+                f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
+            )
+        return readonly
+
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return [PaymentInline, EquityGrantInline, OtherAmountInline]
+        return self.inlines
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "currency" in form.base_fields:
+            # Currencies are reference data, kept on their own admin page.
+            widget = form.base_fields["currency"].widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        if obj is None and "application" in form.base_fields:
+            form.base_fields["application"].help_text = (
+                "An open application without an open offer; a new version of an offer is made "
+                "with “Revise”."
+            )
+        return form
+
+    @admin.display(description="amounts")
+    def amounts(self, offer: Offer) -> str:
+        return HIDDEN
+
+    @admin.display(description="total compensation")
+    def totals(self, offer: Offer) -> SafeString | str:
+        valuation = valuation_of(offer, value_offer)
+        if isinstance(valuation, Unvalued):
+            return valuation.message
+        tables = [self._years_table(valuation.compensation)]
+        if valuation.reporting.currency != valuation.compensation.currency:
+            tables.append(self._years_table(valuation.reporting))
+        return mark_safe("".join(tables)) + self._summary(offer, valuation)
+
+    def _years_table(self, compensation: engine.YearlyCompensation) -> SafeString:
+        years = range(1, compensation.years + 1)
+        head = format_html_join("", "<th>Year {}</th>", ((y,) for y in years))
+        rows = [
+            (COMPONENT_LABELS.get(name, name), amounts, sum(amounts, Decimal(0)))
+            for name, amounts in compensation.by_component.items()
+            if any(amounts)
+        ]
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td>{}<td>{}</td></tr>",
+            (
+                (
+                    label,
+                    format_html_join("", "<td>{}</td>", ((money(a),) for a in amounts)),
+                    money(total),
+                )
+                for label, amounts, total in rows
+            ),
+        )
+        totals = format_html_join(
+            "", "<td><b>{}</b></td>", ((money(a),) for a in compensation.yearly_totals)
+        )
+        return format_html(
+            '<table class="offer-totals"><thead><tr><th>{}</th>{}<th>Total</th></tr></thead>'
+            "<tbody>{}<tr><td><b>Total</b></td>{}<td><b>{}</b></td></tr></tbody></table>",
+            compensation.currency,
+            head,
+            body,
+            totals,
+            money(compensation.total),
+        )
+
+    def _summary(self, offer: Offer, valuation: OfferValuation) -> SafeString:
+        own, reporting = valuation.compensation, valuation.reporting
+        lines = [
+            ("Year one", own.year_one, reporting.year_one),
+            ("Annual average", own.annual_average, reporting.annual_average),
+            (f"Horizon total ({own.years} years)", own.total, reporting.total),
+        ]
+        converted = reporting.currency != own.currency
+        items = format_html_join(
+            "",
+            "<li>{}: <b>{}</b>{}</li>",
+            (
+                (
+                    label,
+                    money(mine, own.currency),
+                    f" = {money(theirs, reporting.currency)}" if converted else "",
+                )
+                for label, mine, theirs in lines
+            ),
+        )
+        rate_note = ""
+        if converted:
+            kind = (
+                "the rate fixed when it was sent" if offer.sent_rate is not None else "today's rate"
+            )
+            rate = f"{valuation.rate.quantize(Decimal('0.000001')).normalize():f}"
+            rate_note = format_html(
+                "<li>{} at {}: {} {} per {}.</li>",
+                reporting.currency,
+                kind,
+                rate,
+                reporting.currency,
+                own.currency,
+            )
+        return format_html("<ul>{}{}</ul>", items, rate_note)
+
+    @admin.display(description="band position")
+    def band(self, offer: Offer) -> SafeString | str:
+        valuation = valuation_of(offer, value_offer)
+        if isinstance(valuation, Unvalued):
+            return valuation.message
+        if valuation.band is None:
+            role = offer.application.role
+            return (
+                f"No band for {role.get_family_display()}, {role.get_level_display()}, "
+                f"{role.get_zone_display()}."
+            )
+        # Without the permission: where it sits only; the ratio and the band's amounts stay hidden.
+        # (The request is not passed to a read-only field; the offer carries the flag.)
+        with_ratio = getattr(offer, "_admin_can_see", True)
+        return format_html(
+            'Annual average: {}; base: {}. Band: <a href="{}">{}</a>.',
+            position_text(valuation.band_position, with_ratio=with_ratio),
+            position_text(valuation.base_position, with_ratio=with_ratio),
+            reverse("admin:offers_compensationband_change", args=[valuation.band.pk]),
+            valuation.band,
+        )
+
+    def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+        offer = super().get_object(request, object_id, from_field)
+        if offer is not None:
+            offer._admin_can_see = can_see_compensation(request)
+        return offer
+
+    # --- saving: through the services ---
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            update_draft(Offer.objects.get(pk=obj.pk), form.terms, by=request.user)
+            return
+        created = draft_offer(
+            form.cleaned_data["application"],
+            form.terms,
+            by=request.user,
+            kind=form.cleaned_data["kind"],
+        )
+        obj.pk, obj.version = created.pk, created.version
+        obj.drafted_by, obj.drafted_at = created.drafted_by, created.drafted_at
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        pass  # the service wrote every component row
+
+    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
+        message = super().construct_change_message(request, form, [], add)
+        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
+        if changed and not add:
+            message.append({"changed": {"fields": changed}})
+        return message
+
+    # --- history ---
+
+    def revert_disabled(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return True  # a change is made by the services, never by restoring an old row
+
+    def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+        if not str(object_id).isdigit():
+            raise Http404
+        context = {
+            "component_history": component_history(
+                int(object_id), amounts=can_see_compensation(request)
+            ),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
+        if request.method != "GET":
+            raise PermissionDenied
+        request._offer_history_version = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return HiddenAmountsContextHelper(self.model, historical_record)
+
+    # --- the steps, as actions ---
+
+    def _step(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Offer],
+        *,
+        title: str,
+        step: Callable[[Offer, forms.Form], object],
+        done: Callable[[list[object]], str],
+        form_class: type[forms.Form] = ConfirmOfferStepForm,
+    ) -> HttpResponse | None:
+        """Runs `step` on each selected offer, all or none: a refusal names the offer and
+        shows the service's message on the page, and nothing is changed."""
+
+        def apply(form: forms.Form) -> str:
+            results = []
+            with transaction.atomic():
+                for offer in queryset.order_by("pk"):
+                    try:
+                        results.append(step(offer, form))
+                    except ValidationError as error:
+                        raise about(offer, error) from None
+            return done(results)
+
+        return run_action_form(
+            self, request, queryset, form_class=form_class, title=title, apply=apply
+        )
+
+    @admin.action(description="Submit the selected offers for approval", permissions=["change"])
+    def submit_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        def done(offers: list) -> str:  # type: ignore[type-arg]
+            approved = sum(o.status == Offer.Status.APPROVED for o in offers)
+            waiting = len(offers) - approved
+            return (
+                f"Submitted {len(offers)} offer(s): {approved} approved at once (no rule applies), "
+                f"{waiting} waiting for approval."
+            )
+
+        return self._step(
+            request,
+            queryset,
+            title="Submit for approval",
+            step=lambda offer, form: submit_for_approval(offer, by=request.user),
+            done=done,
+        )
+
+    @admin.action(description="Approve the selected offers", permissions=["decide"])
+    def approve_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        def done(offers: list) -> str:  # type: ignore[type-arg]
+            approved = sum(o.status == Offer.Status.APPROVED for o in offers)
+            return (
+                f"Approved {len(offers)} offer(s); {approved} fully approved, "
+                f"{len(offers) - approved} still waiting for another group."
+            )
+
+        return self._step(
+            request,
+            queryset,
+            title="Approve",
+            form_class=ApproveOfferForm,
+            step=lambda offer, form: approve_offer(
+                offer, by=request.user, comment=form.cleaned_data["comment"]
+            ),
+            done=done,
+        )
+
+    @admin.action(description="Reject the selected offers (back to draft)", permissions=["decide"])
+    def reject_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        return self._step(
+            request,
+            queryset,
+            title="Reject",
+            form_class=RejectOfferForm,
+            step=lambda offer, form: reject_offer(
+                offer, by=request.user, comment=form.cleaned_data["comment"]
+            ),
+            done=lambda offers: f"Rejected {len(offers)} offer(s); they are drafts again.",
+        )
+
+    @admin.action(description="Send the selected offers", permissions=["change"])
+    def send_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        return self._step(
+            request,
+            queryset,
+            title="Send",
+            step=lambda offer, form: send_offer(offer, by=request.user),
+            done=lambda offers: f"Sent {len(offers)} offer(s); their exchange rate is now fixed.",
+        )
+
+    @admin.action(description="Record the candidate's acceptance", permissions=["change"])
+    def accept_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        return self._step(
+            request,
+            queryset,
+            title="Record acceptance",
+            step=lambda offer, form: accept_offer(offer, by=request.user),
+            done=lambda offers: f"Recorded {len(offers)} acceptance(s).",
+        )
+
+    @admin.action(description="Record the candidate's decline", permissions=["change"])
+    def decline_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        return self._step(
+            request,
+            queryset,
+            title="Record decline",
+            step=lambda offer, form: decline_offer(offer, by=request.user),
+            done=lambda offers: f"Recorded {len(offers)} decline(s).",
+        )
+
+    @admin.action(description="Rescind the selected offers", permissions=["change"])
+    def rescind_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        return self._step(
+            request,
+            queryset,
+            title="Rescind",
+            step=lambda offer, form: rescind_offer(offer, by=request.user),
+            done=lambda offers: f"Rescinded {len(offers)} offer(s).",
+        )
+
+    @admin.action(
+        description="Revise the selected offers (new draft version)", permissions=["change"]
+    )
+    def revise_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        def done(offers: list) -> SafeString:  # type: ignore[type-arg]
+            links = format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                ((reverse("admin:offers_offer_change", args=[o.pk]), o) for o in offers),
+            )
+            return format_html("New draft version(s), ready to edit: {}.", links)
+
+        return self._step(
+            request,
+            queryset,
+            title="Revise",
+            step=lambda offer, form: revise_offer(offer, by=request.user),
+            done=done,
+        )
+
+
+def about(offer: Offer, error: ValidationError) -> ValidationError:
+    """The service's refusal, naming the offer it is about (several may be selected)."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                field: [f"{offer}: {m}" for m in ValidationError(errors).messages]
+                for field, errors in error.error_dict.items()
+            }
+        )
+    return ValidationError([f"{offer}: {m}" for m in error.messages])
+
+
+# --- Approvals -----------------------------------------------------------------------------
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "condition", "amount", "currency", "group", "active")
+    list_filter = ("active", "condition", "group")
+    list_select_related = ("group", "currency")
+    search_fields = ("name",)
+    fields = ("name", "condition", "amount", "currency", "group", "active")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_change_permission(request, obj)
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.list_display
+        return tuple(f for f in self.list_display if f != "amount")
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.fields
+        return tuple(f for f in self.fields if f != "amount")
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """A read-only list: approvals are asked for by submit_for_approval and decided by the
+    actions on the offer list. There is no page per approval: its name carries the reason,
+    amounts included, and the list shows everything."""
+
+    list_display = (
+        "offer_link",
+        "group",
+        "status",
+        "reason",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "comment",
+    )
+    list_display_links = None
+    list_filter = ("status", "group")
+    list_select_related = ("offer__application__candidate", "group", "decided_by")
+    search_fields = ("offer__application__candidate__name",)
+    search_help_text = "Search by candidate name."
+    show_facets = admin.ShowFacets.NEVER
+    date_hierarchy = "requested_at"
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return obj is None and super().has_view_permission(request)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.list_display
+        return tuple(f for f in self.list_display if f not in ("reason", "comment"))
+
+    @admin.display(description="offer", ordering="offer__application__candidate__name")
+    def offer_link(self, approval: Approval) -> SafeString:
+        url = reverse("admin:offers_offer_change", args=[approval.offer_id])
+        return format_html('<a href="{}">{}</a>', url, approval.offer)
+
+
+# --- Reference data ------------------------------------------------------------------------
 
 
 @admin.register(ExchangeRate)
@@ -34,3 +973,26 @@ class CompensationBandAdmin(admin.ModelAdmin):
         ("Base salary per year", {"fields": ("base_min", "base_target", "base_max")}),
         ("Total compensation per year", {"fields": ("total_min", "total_target", "total_max")}),
     )
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_change_permission(request, obj)
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.list_display
+        return self.list_display[:5]
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.fieldsets
+        return (self.fieldsets[0], ("Amounts", {"fields": ("amounts",)}))
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return () if can_see_compensation(request) else ("amounts",)
+
+    @admin.display(description="amounts")
+    def amounts(self, band: CompensationBand) -> str:
+        return HIDDEN

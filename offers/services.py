@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
+from simple_history.utils import bulk_create_with_history
 
 from candidates.models import Candidate, Currency
 from recruiting.pipeline.models import Application
@@ -134,6 +135,7 @@ def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> N
         engine.compute(terms.to_package())
     except engine.CompensationError as error:
         raise OfferError({error.field: error.message}) from None
+    _check_storable(terms)
     if new and terms.start_date < today:
         raise OfferError({"start_date": "A new offer cannot start in the past."})
     if terms.expires_at <= timezone.now():
@@ -142,6 +144,32 @@ def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> N
         rate_on(terms.currency, settings.REPORTING_CURRENCY, today)
     except RateMissing as missing:
         raise OfferError({"currency": missing.messages}) from None
+
+
+# The money columns hold up to 999,999,999,999.99 (the engine takes 10^12 itself), and the
+# percentage columns 2 decimals: refuse what the database would reject or silently round.
+_COLUMN_MAX = engine.MAX_AMOUNT - engine.CENT
+
+
+def _check_storable(terms: OfferTerms) -> None:
+    amounts = {
+        "base_salary": [terms.base_salary],
+        "relocation": [terms.relocation],
+        "signing_bonus": [a for _, a in terms.signing_payments],
+        "retention_bonus": [a for _, a in terms.retention_payments],
+        "equity": [e.value for e in terms.equity],
+        "other": [a for _, a, _ in terms.other],
+    }
+    for name, values in amounts.items():
+        if any(value > _COLUMN_MAX for value in values):
+            raise OfferError({name: f"An amount cannot exceed {_COLUMN_MAX:,}."})
+    percentages = {
+        "target_bonus_percent": [terms.target_bonus_percent],
+        "vesting": [p for e in terms.equity for p in e.percentages],
+    }
+    for name, values in percentages.items():
+        if any(value != value.quantize(engine.CENT) for value in values):
+            raise OfferError({name: "A percentage has at most 2 decimal places."})
 
 
 def _write_terms(offer: Offer, terms: OfferTerms) -> None:
@@ -157,7 +185,7 @@ def _write_terms(offer: Offer, terms: OfferTerms) -> None:
     offer.payments.all().delete()
     offer.equity_grants.all().delete()
     offer.other_amounts.all().delete()
-    OfferPayment.objects.bulk_create(
+    bulk_create_with_history(
         [
             OfferPayment(offer=offer, kind="signing", month=m, amount=a)
             for m, a in terms.signing_payments
@@ -165,7 +193,8 @@ def _write_terms(offer: Offer, terms: OfferTerms) -> None:
         + [
             OfferPayment(offer=offer, kind="retention", month=m, amount=a)
             for m, a in terms.retention_payments
-        ]
+        ],
+        OfferPayment,
     )
     for equity in terms.equity:
         grant = EquityGrant.objects.create(
@@ -175,17 +204,26 @@ def _write_terms(offer: Offer, terms: OfferTerms) -> None:
             cliff_months=equity.cliff_months,
             frequency=equity.frequency,
         )
-        VestingYear.objects.bulk_create(
-            VestingYear(grant=grant, year=year, percentage=p)
-            for year, p in enumerate(equity.percentages, start=1)
+        bulk_create_with_history(
+            [
+                VestingYear(grant=grant, year=year, percentage=p)
+                for year, p in enumerate(equity.percentages, start=1)
+            ],
+            VestingYear,
         )
-    OtherAmount.objects.bulk_create(
-        OtherAmount(offer=offer, name=n, amount=a, year=y) for n, a, y in terms.other
+    bulk_create_with_history(
+        [OtherAmount(offer=offer, name=n, amount=a, year=y) for n, a, y in terms.other],
+        OtherAmount,
     )
 
 
 def _refuse(offer: Offer, step: str) -> OfferError:
     return OfferError(f"An offer that is {offer.get_status_display().lower()} cannot be {step}.")
+
+
+def _withdraw_waiting_approvals(offer: Offer) -> None:
+    """An offer that leaves approval (rescinded, expired, superseded) leaves nothing waiting."""
+    offer.approvals.filter(status=Approval.Status.PENDING).delete()
 
 
 def _lock(offer: Offer) -> Offer:
@@ -252,6 +290,7 @@ def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None
     check_terms(terms, new=False)
     offer.supersede()
     offer.save(update_fields=["status"])
+    _withdraw_waiting_approvals(offer)
     new = Offer(
         application=offer.application,
         kind=offer.kind,
@@ -309,7 +348,10 @@ def submit_for_approval(offer: Offer, *, by: AbstractBaseUser) -> Offer:
     if not can_proceed(offer.submit):
         raise _refuse(offer, "submitted")
     check_terms(OfferTerms.of(offer), new=offer.revises_id is None)
-    needed = required_approvals(offer)
+    try:
+        needed = required_approvals(offer)
+    except RateMissing as missing:  # e.g. no rate to the currency of the role's band
+        raise OfferError({"currency": missing.messages}) from None
     now = timezone.now()
     offer.submitted_by, offer.submitted_at = by, now
     by_group: dict[int, list[str]] = {}
@@ -460,6 +502,7 @@ def rescind_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
     if not can_proceed(offer.rescind):
         raise _refuse(offer, "rescinded")
     _close(offer, offer.rescind, by)
+    _withdraw_waiting_approvals(offer)
     return offer
 
 
@@ -471,6 +514,7 @@ def expire_offer(offer: Offer, *, by: AbstractBaseUser | None = None) -> Offer:
     if not offer.is_expired:
         raise OfferError(f"The offer runs until {offer.expires_at:%d %b %Y %H:%M}.")
     _close(offer, offer.expire, by)
+    _withdraw_waiting_approvals(offer)
     return offer
 
 

@@ -95,3 +95,15 @@ def admin_form_data():  # type: ignore[no-untyped-def]
         return data
 
     return extract
+
+
+@pytest.fixture
+def approver(db):  # type: ignore[no-untyped-def]
+    """A member of the Compensation approvers group."""
+    from django.contrib.auth.models import Group
+
+    from offers.apps import APPROVER_GROUP
+
+    user = UserFactory(username="approver", first_name="Ava", last_name="Approver")
+    user.groups.add(Group.objects.get(name=APPROVER_GROUP))
+    return user

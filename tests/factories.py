@@ -97,3 +97,61 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, candidate, role, stage=None, by=None, **kwargs):  # type: ignore[no-untyped-def]
         return add_to_pipeline(candidate, role, stage=stage, by=by)
+
+
+# --- Offers (build_market() first: drafting needs the USD/EUR rate) ---------------------------
+
+
+def offer_terms(**changes):  # type: ignore[no-untyped-def]
+    """What a recruiter types into an offer: a $400k base in USD, starting in a month and open
+    for two weeks, with `changes` on top."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from offers.services import OfferTerms
+
+    fields = dict(
+        currency="USD",
+        start_date=timezone.localdate() + timedelta(days=30),
+        expires_at=timezone.now() + timedelta(days=14),
+        base_salary=Decimal(400_000),
+    )
+    return OfferTerms(**{**fields, **changes})
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """A draft offer made through the drafting service; other keywords go to offer_terms."""
+
+    class Meta:
+        model = "offers.Offer"
+
+    application = factory.SubFactory(ApplicationFactory)
+    drafted_by = factory.SubFactory(UserFactory)
+    kind = "new_hire"
+
+    @classmethod
+    def _create(cls, model_class, *args, application, drafted_by, kind, terms=None, **kwargs):  # type: ignore[no-untyped-def]
+        from offers.services import draft_offer
+
+        return draft_offer(application, terms or offer_terms(**kwargs), by=drafted_by, kind=kind)
+
+
+def approver_group():  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group
+
+    from offers.apps import APPROVER_GROUP
+
+    return Group.objects.get(name=APPROVER_GROUP)
+
+
+class ApprovalRuleFactory(factory.django.DjangoModelFactory):
+    """A rule for the Compensation approvers unless `group` says otherwise."""
+
+    class Meta:
+        model = "offers.ApprovalRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    condition = "retention_offer"
+    group = factory.LazyFunction(approver_group)

@@ -1,0 +1,271 @@
+"""Forms of the offer admin.
+
+An offer changes only through offers.services. The offer form and its component inlines
+collect the terms (the offer's own fields and its payment, equity and other-amount rows); the
+offer form's clean() runs the services' checks on the whole of them, so that a refusal is an
+error on the field to fix and nothing is saved; the admin then hands the terms to draft_offer
+or update_draft, which write the offer and every component row.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import compensation as engine
+from .models import EquityGrant, Offer, OfferPayment, OtherAmount
+from .services import EquityTerms, OfferError, OfferTerms, check_terms
+
+# Where the component inlines of the offer being edited leave themselves for the offer form.
+COMPONENT_FORMSETS = "_admin_component_formsets"
+
+# The fields of a service error that have no field on the offer form, in words.
+TERM_LABELS = {
+    "signing_bonus": "Signing bonus",
+    "retention_bonus": "Retention bonus",
+    "equity": "Equity",
+    "vesting": "Vesting",
+    "cliff_months": "Equity cliff",
+    "other": "Other amounts",
+    "horizon": "Horizon",
+}
+
+
+# --- The components ------------------------------------------------------------------------
+
+
+class ComponentFormSet(forms.BaseInlineFormSet):
+    """An inline of an offer's components. It saves nothing itself (the service writes the
+    rows); it leaves itself on the offer so that the offer's form can read the whole terms."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.instance.__dict__.setdefault(COMPONENT_FORMSETS, {})[self.model] = self
+
+    def kept_rows(self) -> list[dict[str, Any]]:
+        """The cleaned rows the person kept: neither deleted nor left blank."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+
+class PercentagesField(forms.CharField):
+    """Yearly vesting percentages typed on one line: "25, 25, 25, 25" or "40/30/20/10"."""
+
+    def prepare_value(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, list | tuple):
+            return ", ".join(f"{p.normalize():f}" for p in value)
+        return value
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, list | tuple):
+            return list(value)
+        text = super().to_python(value)
+        percentages = []
+        for part in re.split(r"[,;/\s]+", text):
+            part = part.strip().rstrip("%")
+            if not part:
+                continue
+            try:
+                percentage = Decimal(part)
+            except InvalidOperation:
+                raise ValidationError(
+                    f"“{part}” is not a percentage; write one per year, such as 25, 25, 25, 25."
+                ) from None
+            if not percentage.is_finite() or not (0 <= percentage <= 100):
+                raise ValidationError("Each year vests between 0% and 100%.")
+            if percentage != percentage.quantize(Decimal("0.01")):
+                raise ValidationError("A percentage has at most 2 decimal places.")
+            percentages.append(percentage)
+        return percentages
+
+
+def percentages_of(grant: EquityGrant) -> list[Decimal]:
+    return [year.percentage for year in grant.vesting_years.all()]
+
+
+def percentages_text(grant: EquityGrant) -> str:
+    return ", ".join(f"{p.normalize():f}" for p in percentages_of(grant))
+
+
+class EquityGrantForm(forms.ModelForm):
+    vesting = PercentagesField(
+        label="vesting per year (%)",
+        initial=[Decimal(25)] * 4,
+        help_text="One percentage per year, adding up to 100: 25, 25, 25, 25 or 40, 30, 20, 10.",
+    )
+
+    class Meta:
+        model = EquityGrant
+        fields = ("kind", "value", "cliff_months", "frequency")
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A list, as cleaned: a read-only inline's rows are read from their initial data.
+            self.initial["vesting"] = percentages_of(self.instance)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        vesting, cliff, frequency = (data.get(k) for k in ("vesting", "cliff_months", "frequency"))
+        if vesting and cliff is not None and frequency:
+            # The engine's own rules for a schedule, reported on this row's field.
+            try:
+                engine.VestingSchedule(
+                    tuple(vesting), cliff_months=cliff, frequency=engine.Frequency(frequency)
+                )
+            except engine.CompensationError as error:
+                field = "cliff_months" if error.field == "cliff_months" else "vesting"
+                self.add_error(field, error.message)
+        return data
+
+
+# --- The offer -----------------------------------------------------------------------------
+
+
+def check_new_offer(application, terms: OfferTerms, *, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """The preconditions of services.draft_offer, checked before it is called so that a
+    refusal shows on the form; keep them in step with it."""
+    from candidates.models import Candidate
+
+    if application.is_closed:
+        raise OfferError(
+            {
+                "application": f"The application is {application.get_status_display().lower()}; "
+                "only an open application gets an offer."
+            }
+        )
+    is_employee = application.candidate.relationship == Candidate.Relationship.EMPLOYEE
+    if kind == Offer.Kind.RETENTION and not is_employee:
+        raise OfferError({"kind": "A retention offer is for one of our employees."})
+    if application.offers.filter(status__in=Offer.OPEN_STATUSES).exists():
+        raise OfferError(
+            {"application": "This application already has an open offer; revise it instead."}
+        )
+    check_terms(terms, new=True)
+
+
+class OfferAdminForm(forms.ModelForm):
+    """The offer's own fields. Once valid, `terms` holds everything the service needs."""
+
+    terms: OfferTerms | None = None
+
+    class Meta:
+        model = Offer
+        fields = ()  # the admin's fieldsets add the rest
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        formsets = self.instance.__dict__.get(COMPONENT_FORMSETS, {})
+        # Validating the inlines here (Django validates them again, from its cache, later)
+        # lets the services' checks run on the whole terms before anything is saved.
+        if self.errors or not all([formset.is_valid() for formset in formsets.values()]):
+            return data
+        terms = self.build_terms(data, formsets)
+        try:
+            if self.instance.pk is None:
+                check_new_offer(data["application"], terms, kind=data["kind"])
+            else:
+                check_terms(terms, new=self.instance.revises_id is None)
+        except OfferError as error:
+            self.add_service_errors(error)
+        else:
+            self.terms = terms
+        return data
+
+    def build_terms(self, data: dict[str, Any], formsets: dict) -> OfferTerms:  # type: ignore[type-arg]
+        def value(name: str) -> Any:
+            return data[name] if name in self.fields else getattr(self.instance, name)
+
+        # A part without its inline (the user may not edit that model) stays as saved.
+        saved = OfferTerms.of(self.instance) if self.instance.pk else None
+
+        def rows(model) -> list[dict[str, Any]] | None:  # type: ignore[no-untyped-def]
+            if model in formsets:
+                return formsets[model].kept_rows()
+            return None if saved else []
+
+        payments = rows(OfferPayment)
+        grants = rows(EquityGrant)
+        others = rows(OtherAmount)
+        currency = data["currency"].pk if "currency" in self.fields else self.instance.currency_id
+
+        def paid(kind: str) -> list[tuple[int, Decimal]]:
+            return [(p["month"], p["amount"]) for p in payments or () if p["kind"] == kind]
+
+        return OfferTerms(
+            currency=currency,
+            start_date=value("start_date"),
+            expires_at=value("expires_at"),
+            base_salary=value("base_salary"),
+            target_bonus_percent=value("target_bonus_percent"),
+            relocation=value("relocation"),
+            signing_payments=(
+                paid(OfferPayment.Kind.SIGNING) if payments is not None else saved.signing_payments
+            ),
+            signing_clawback_months=value("signing_clawback_months"),
+            retention_payments=(
+                paid(OfferPayment.Kind.RETENTION)
+                if payments is not None
+                else saved.retention_payments
+            ),
+            retention_clawback_months=value("retention_clawback_months"),
+            equity=(
+                [
+                    EquityTerms(
+                        g["value"], list(g["vesting"]), g["cliff_months"], g["frequency"], g["kind"]
+                    )
+                    for g in grants
+                ]
+                if grants is not None
+                else saved.equity
+            ),
+            other=(
+                [(o["name"], o["amount"], o["year"]) for o in others]
+                if others is not None
+                else saved.other
+            ),
+        )
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            if field in self.fields:
+                self.add_error(field, errors)
+            else:
+                label = TERM_LABELS.get(field, field.replace("_", " ").capitalize())
+                messages = ValidationError(errors).messages
+                self.add_error(None, [f"{label}: {message}" for message in messages])
+
+
+# --- Steps taken from the offer list -------------------------------------------------------
+
+
+class ConfirmOfferStepForm(forms.Form):
+    """No fields: the page lists the selected offers and asks to confirm the step."""
+
+
+class ApproveOfferForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Optional; the recruiter sees it on the offer.",
+    )
+
+
+class RejectOfferForm(forms.Form):
+    # Not required here: the service refuses an empty comment with its own message.
+    comment = forms.CharField(
+        label="Why (required)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="The offer goes back to draft; the recruiter reads this to revise it.",
+    )
