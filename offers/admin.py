@@ -12,16 +12,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -54,7 +53,7 @@ from .models import (
     OtherAmount,
     VestingYear,
 )
-from .selectors import OfferValuation, RateMissing, rate_on, value_offer
+from .selectors import Market, OfferValuation, RateMissing, value_offer
 from .services import (
     accept_offer,
     approve_offer,
@@ -91,72 +90,6 @@ def money(amount: Decimal, currency: str = "") -> str:
 
 
 # --- Valuing a page of offers --------------------------------------------------------------
-
-
-class Market:
-    """The exchange rates and bands in effect on a day, read in one query each, so that a page
-    of offers is valued as value_offer values one offer without a query per row."""
-
-    def __init__(self, on: date) -> None:
-        self.on = on
-
-    @cached_property
-    def rates(self) -> dict[tuple[str, str], ExchangeRate]:
-        latest = (
-            ExchangeRate.objects.filter(
-                base=OuterRef("base"), quote=OuterRef("quote"), as_of__lte=self.on
-            )
-            .order_by("-as_of")
-            .values("as_of")[:1]
-        )
-        rows = ExchangeRate.objects.filter(as_of=Subquery(latest))
-        return {(r.base_id, r.quote_id): r for r in rows}
-
-    @cached_property
-    def bands(self) -> dict[tuple[str, str, str], CompensationBand]:
-        latest = (
-            CompensationBand.objects.filter(
-                family=OuterRef("family"),
-                level=OuterRef("level"),
-                zone=OuterRef("zone"),
-                effective_on__lte=self.on,
-            )
-            .order_by("-effective_on")
-            .values("effective_on")[:1]
-        )
-        rows = CompensationBand.objects.filter(effective_on=Subquery(latest))
-        return {(b.family, b.level, b.zone): b for b in rows}
-
-    def rate(self, base: str, quote: str) -> Decimal:
-        """As selectors.rate_on: the later of the direct rate and the opposite pair's."""
-        if base == quote:
-            return Decimal(1)
-        direct, inverse = self.rates.get((base, quote)), self.rates.get((quote, base))
-        if direct and (not inverse or direct.as_of >= inverse.as_of):
-            return direct.rate
-        if inverse:
-            return Decimal(1) / inverse.rate
-        # Not among the page's rates: ask rate_on, which raises RateMissing with its message
-        # (or finds a rate added since the page's were read).
-        return rate_on(base, quote, self.on)[0]
-
-    def value(self, offer: Offer) -> OfferValuation:
-        """As selectors.value_offer, from the rates and bands read once for the page."""
-        compensation = engine.compute(offer.to_package())
-        reporting_currency = settings.REPORTING_CURRENCY
-        if offer.sent_rate is not None and offer.sent_rate_currency_id == reporting_currency:
-            rate = offer.sent_rate
-        else:
-            rate = self.rate(offer.currency_id, reporting_currency)
-        reporting = engine.convert(compensation, rate=rate, currency=reporting_currency)
-        role = offer.application.role
-        band = self.bands.get((role.family, role.level, role.zone))
-        band_position = base_position = None
-        if band is not None:
-            to_band = self.rate(offer.currency_id, band.currency_id)
-            band_position = band.position(engine.to_cents(compensation.annual_average * to_band))
-            base_position = band.position(engine.to_cents(offer.base_salary * to_band), of="base")
-        return OfferValuation(compensation, reporting, rate, band, band_position, base_position)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,11 @@ from enum import StrEnum
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-MAX_AMOUNT = Decimal(10) ** 12  # a trillion: far above any package, below any typo's reach
+# Just under a trillion: far above any package, below any typo's reach, and what the
+# database's money columns (14 digits, 2 decimals) hold.
+MAX_AMOUNT = Decimal("999999999999.99")
+MAX_MONTHS = 600  # fifty years: no payment, cliff or clawback is further away
+MAX_YEARS = 50
 MAX_BONUS_PERCENT = Decimal(200)
 
 
@@ -70,7 +74,7 @@ def check_amount(value: Decimal, field: str) -> Decimal:
     if value != value.quantize(CENT):
         raise CompensationError(field, "An amount has at most 2 decimal places.")
     if value > MAX_AMOUNT:
-        raise CompensationError(field, "An amount cannot exceed 1,000,000,000,000.")
+        raise CompensationError(field, f"An amount cannot exceed {MAX_AMOUNT:,}.")
     return value
 
 
@@ -102,6 +106,8 @@ class VestingSchedule:
     def __post_init__(self) -> None:
         if not self.yearly_percentages:
             raise CompensationError("vesting", "A vesting schedule needs at least one year.")
+        if len(self.yearly_percentages) > MAX_YEARS:
+            raise CompensationError("vesting", f"A vesting schedule is at most {MAX_YEARS} years.")
         if any(p < 0 for p in self.yearly_percentages):
             raise CompensationError("vesting", "A year cannot vest a negative percentage.")
         total = sum(self.yearly_percentages, Decimal(0))
@@ -216,15 +222,23 @@ class Package:
                 check_amount(payment.amount, name)
                 if payment.month < 0:
                     raise CompensationError(name, "A payment cannot be made before the start.")
-            if bonus.clawback_months < 0:
-                raise CompensationError(name, "A clawback period cannot be negative.")
+                if payment.month > MAX_MONTHS:
+                    raise CompensationError(
+                        name, f"A payment is made within {MAX_MONTHS} months of the start."
+                    )
+            if not 0 <= bonus.clawback_months <= MAX_MONTHS:
+                raise CompensationError(
+                    name, f"A clawback period is between 0 and {MAX_MONTHS} months."
+                )
         for grant in self.equity:
             check_amount(grant.value, "equity")
         check_amount(self.relocation, "relocation")
         for other in self.other:
             check_amount(other.amount, "other")
-            if other.year < 1:
-                raise CompensationError("other", f"{other.name} must be paid in year 1 or later.")
+            if not 1 <= other.year <= MAX_YEARS:
+                raise CompensationError(
+                    "other", f"{other.name}: the year is between 1 and {MAX_YEARS}."
+                )
 
     @property
     def horizon_years(self) -> int:

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from . import compensation as engine
 from .models import EquityGrant, Offer, OfferPayment, OtherAmount
-from .services import EquityTerms, OfferError, OfferTerms, check_terms
+from .services import EquityTerms, OfferError, OfferTerms, check_draft_offer, check_terms
 
 # Where the component inlines of the offer being edited leave themselves for the offer form.
 COMPONENT_FORMSETS = "_admin_component_formsets"
@@ -129,28 +129,6 @@ class EquityGrantForm(forms.ModelForm):
 # --- The offer -----------------------------------------------------------------------------
 
 
-def check_new_offer(application, terms: OfferTerms, *, kind: str) -> None:  # type: ignore[no-untyped-def]
-    """The preconditions of services.draft_offer, checked before it is called so that a
-    refusal shows on the form; keep them in step with it."""
-    from candidates.models import Candidate
-
-    if application.is_closed:
-        raise OfferError(
-            {
-                "application": f"The application is {application.get_status_display().lower()}; "
-                "only an open application gets an offer."
-            }
-        )
-    is_employee = application.candidate.relationship == Candidate.Relationship.EMPLOYEE
-    if kind == Offer.Kind.RETENTION and not is_employee:
-        raise OfferError({"kind": "A retention offer is for one of our employees."})
-    if application.offers.filter(status__in=Offer.OPEN_STATUSES).exists():
-        raise OfferError(
-            {"application": "This application already has an open offer; revise it instead."}
-        )
-    check_terms(terms, new=True)
-
-
 class OfferAdminForm(forms.ModelForm):
     """The offer's own fields. Once valid, `terms` holds everything the service needs."""
 
@@ -170,7 +148,7 @@ class OfferAdminForm(forms.ModelForm):
         terms = self.build_terms(data, formsets)
         try:
             if self.instance.pk is None:
-                check_new_offer(data["application"], terms, kind=data["kind"])
+                check_draft_offer(data["application"], terms, kind=data["kind"])
             else:
                 check_terms(terms, new=self.instance.revises_id is None)
         except OfferError as error:

@@ -146,23 +146,13 @@ def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> N
         raise OfferError({"currency": missing.messages}) from None
 
 
-# The money columns hold up to 999,999,999,999.99 (the engine takes 10^12 itself), and the
-# percentage columns 2 decimals: refuse what the database would reject or silently round.
-_COLUMN_MAX = engine.MAX_AMOUNT - engine.CENT
-
-
 def _check_storable(terms: OfferTerms) -> None:
-    amounts = {
-        "base_salary": [terms.base_salary],
-        "relocation": [terms.relocation],
-        "signing_bonus": [a for _, a in terms.signing_payments],
-        "retention_bonus": [a for _, a in terms.retention_payments],
-        "equity": [e.value for e in terms.equity],
-        "other": [a for _, a, _ in terms.other],
-    }
-    for name, values in amounts.items():
-        if any(value > _COLUMN_MAX for value in values):
-            raise OfferError({name: f"An amount cannot exceed {_COLUMN_MAX:,}."})
+    """What the engine can value but the columns cannot hold as typed: percentages keep 2
+    decimals, names 100 characters. Refused rather than silently rounded or cut."""
+    limit = OtherAmount._meta.get_field("name").max_length
+    for name, _, _ in terms.other:
+        if not name.strip() or len(name) > limit:
+            raise OfferError({"other": f"An amount's name has 1 to {limit} characters."})
     percentages = {
         "target_bonus_percent": [terms.target_bonus_percent],
         "vesting": [p for e in terms.equity for p in e.percentages],
@@ -172,7 +162,7 @@ def _check_storable(terms: OfferTerms) -> None:
             raise OfferError({name: "A percentage has at most 2 decimal places."})
 
 
-def _write_terms(offer: Offer, terms: OfferTerms) -> None:
+def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None) -> None:
     offer.currency_id = terms.currency
     offer.start_date = terms.start_date
     offer.expires_at = terms.expires_at
@@ -181,6 +171,7 @@ def _write_terms(offer: Offer, terms: OfferTerms) -> None:
     offer.relocation = terms.relocation
     offer.signing_clawback_months = terms.signing_clawback_months
     offer.retention_clawback_months = terms.retention_clawback_months
+    offer._history_user = by
     offer.save()
     offer.payments.all().delete()
     offer.equity_grants.all().delete()
@@ -195,25 +186,30 @@ def _write_terms(offer: Offer, terms: OfferTerms) -> None:
             for m, a in terms.retention_payments
         ],
         OfferPayment,
+        default_user=by,
     )
     for equity in terms.equity:
-        grant = EquityGrant.objects.create(
+        grant = EquityGrant(
             offer=offer,
             kind=equity.kind,
             value=equity.value,
             cliff_months=equity.cliff_months,
             frequency=equity.frequency,
         )
+        grant._history_user = by
+        grant.save()
         bulk_create_with_history(
             [
                 VestingYear(grant=grant, year=year, percentage=p)
                 for year, p in enumerate(equity.percentages, start=1)
             ],
             VestingYear,
+            default_user=by,
         )
     bulk_create_with_history(
         [OtherAmount(offer=offer, name=n, amount=a, year=y) for n, a, y in terms.other],
         OtherAmount,
+        default_user=by,
     )
 
 
@@ -233,6 +229,25 @@ def _lock(offer: Offer) -> Offer:
 # --- Drafting ------------------------------------------------------------------------------
 
 
+def check_draft_offer(application: Application, terms: OfferTerms, *, kind: str) -> None:
+    """The rules for a new offer, each refusal naming the field to fix."""
+    if application.is_closed:
+        raise OfferError(
+            {
+                "application": f"The application is {application.get_status_display().lower()}; "
+                "only an open application gets an offer."
+            }
+        )
+    is_employee = application.candidate.relationship == Candidate.Relationship.EMPLOYEE
+    if kind == Offer.Kind.RETENTION and not is_employee:
+        raise OfferError({"kind": "A retention offer is for one of our employees."})
+    if application.offers.filter(status__in=Offer.OPEN_STATUSES).exists():
+        raise OfferError(
+            {"application": "This application already has an open offer; revise it instead."}
+        )
+    check_terms(terms, new=True)
+
+
 @transaction.atomic
 def draft_offer(
     application: Application,
@@ -241,26 +256,18 @@ def draft_offer(
     by: AbstractBaseUser,
     kind: str = Offer.Kind.NEW_HIRE,
 ) -> Offer:
-    if application.is_closed:
-        raise OfferError(
-            f"The application is {application.get_status_display().lower()}; "
-            "only an open application gets an offer."
-        )
-    is_employee = application.candidate.relationship == Candidate.Relationship.EMPLOYEE
-    if kind == Offer.Kind.RETENTION and not is_employee:
-        raise OfferError({"kind": "A retention offer is for one of our employees."})
-    if application.offers.filter(status__in=Offer.OPEN_STATUSES).exists():
-        raise OfferError("This application already has an open offer; revise it instead.")
-    check_terms(terms, new=True)
+    check_draft_offer(application, terms, kind=kind)
     offer = Offer(application=application, kind=kind, drafted_by=by, drafted_at=timezone.now())
     offer.version = (
         application.offers.order_by("-version").values_list("version", flat=True).first() or 0
     ) + 1
     try:
         with transaction.atomic():
-            _write_terms(offer, terms)
+            _write_terms(offer, terms, by=by)
     except IntegrityError:
-        raise OfferError("This application already has an open offer; revise it instead.") from None
+        raise OfferError(
+            {"application": "This application already has an open offer; revise it instead."}
+        ) from None
     return offer
 
 
@@ -274,7 +281,7 @@ def update_draft(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser) -> Of
             "to make a new version."
         )
     check_terms(terms, new=offer.revises_id is None)
-    _write_terms(offer, terms)
+    _write_terms(offer, terms, by=by)
     return offer
 
 
@@ -289,6 +296,7 @@ def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None
     terms = terms or OfferTerms.of(offer)
     check_terms(terms, new=False)
     offer.supersede()
+    offer._history_user = by
     offer.save(update_fields=["status"])
     _withdraw_waiting_approvals(offer)
     new = Offer(
@@ -299,7 +307,7 @@ def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None
         drafted_by=by,
         drafted_at=timezone.now(),
     )
-    _write_terms(new, terms)
+    _write_terms(new, terms, by=by)
     return new
 
 
@@ -316,7 +324,13 @@ def required_approvals(offer: Offer) -> list[tuple[ApprovalRule, str]]:
         if rule.condition == condition.TOTAL_ABOVE_BAND_MAX:
             position = valuation.band_position
             if position is not None and position.where == "above":
-                needed.append((rule, f"total compensation above the band's max ({position})"))
+                needed.append(
+                    (
+                        rule,
+                        f"total compensation above the band's max "
+                        f"({position.ratio_to_target:.2f}× target)",
+                    )
+                )
         elif rule.condition == condition.SIGNING_AT_OR_ABOVE:
             signing = reporting.component_total(engine.Component.SIGNING_BONUS)
             if signing >= rule.amount:
@@ -368,6 +382,7 @@ def submit_for_approval(offer: Offer, *, by: AbstractBaseUser) -> Offer:
             Approval(offer=offer, rule=rules[group], group_id=group, reason="; ".join(reasons))
             for group, reasons in by_group.items()
         )
+    offer._history_user = by
     offer.save(update_fields=["status", "submitted_by", "submitted_at", "approved_at"])
     return offer
 
@@ -401,6 +416,7 @@ def approve_offer(offer: Offer, *, by: AbstractBaseUser, comment: str = "") -> O
         offer.approve()
         offer.approved_at = now
         fields += ["status", "approved_at"]
+    offer._history_user = by
     offer.save(update_fields=fields)
     return offer
 
@@ -422,6 +438,7 @@ def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
     offer.approvals.filter(status=Approval.Status.PENDING).delete()
     offer.reject()
     offer.last_comment = comment
+    offer._history_user = by
     offer.save(update_fields=["status", "last_comment"])
     return offer
 
@@ -451,6 +468,7 @@ def send_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
         settings.REPORTING_CURRENCY,
         today,
     )
+    offer._history_user = by
     offer.save(
         update_fields=[
             "status",
@@ -467,6 +485,7 @@ def send_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
 def _close(offer: Offer, step, by: AbstractBaseUser | None) -> None:  # type: ignore[no-untyped-def]
     step()
     offer.closed_by, offer.closed_at = by, timezone.now()
+    offer._history_user = by
     offer.save(update_fields=["status", "closed_by", "closed_at"])
 
 

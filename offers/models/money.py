@@ -24,7 +24,7 @@ def money_field(label: str, **kwargs) -> models.DecimalField:  # type: ignore[no
         decimal_places=MONEY_PLACES,
         validators=[
             MinValueValidator(Decimal(0), "An amount cannot be negative."),
-            MaxValueValidator(MAX_AMOUNT, "An amount cannot exceed 1,000,000,000,000."),
+            MaxValueValidator(MAX_AMOUNT, f"An amount cannot exceed {MAX_AMOUNT:,}."),
         ],
         **kwargs,
     )

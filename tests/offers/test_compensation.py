@@ -145,7 +145,7 @@ def test_a_shorter_package_is_shown_over_a_longer_horizon_to_compare():
         (
             lambda: compute(Package("USD", relocation=Decimal(10) ** 12 + 1)),
             "relocation",
-            "1,000,000,000,000",
+            "999,999,999,999.99",
         ),
         (
             lambda: compute(Package("USD", target_bonus_percent=Decimal(250))),
@@ -157,6 +157,17 @@ def test_a_shorter_package_is_shown_over_a_longer_horizon_to_compare():
             "signing_bonus",
             "before the start",
         ),
+        (
+            lambda: compute(Package("USD", signing_bonus=Bonus((Payment(601, M),)))),
+            "signing_bonus",
+            "within 600 months",
+        ),
+        (
+            lambda: compute(Package("USD", retention_bonus=Bonus((Payment(0, M),), 40_000))),
+            "retention_bonus",
+            "between 0 and 600 months",
+        ),
+        (lambda: VestingSchedule((Decimal(2),) * 50 + (Decimal(0),)), "vesting", "at most 50"),
         (
             lambda: convert(compute(Package("USD")), rate=Decimal(0), currency="EUR"),
             "rate",
