@@ -14,6 +14,13 @@ settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True
 settings.load_profile("ci" if os.environ.get("CI") else "closer")
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):  # type: ignore[no-untyped-def]
+    # Every named actor hashes a password; PBKDF2 costs a quarter of a second a user. Tests
+    # that log in through the login form still go through Django's real hashing code.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def recruiter(db):  # type: ignore[no-untyped-def]
     from django.contrib.auth.models import Group

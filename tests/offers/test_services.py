@@ -70,12 +70,6 @@ def market(db):  # type: ignore[no-untyped-def]
     build_market()
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):  # type: ignore[no-untyped-def]
-    # Each named actor hashes a password; PBKDF2 costs a quarter second a user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def role():  # type: ignore[no-untyped-def]
     """Senior research scientist in Silicon Valley: band total $900k–$2M, target $1.4M."""
