@@ -624,8 +624,8 @@ def _applications(rng: random.Random, prospects: list[CandidateSpec]) -> list[Ap
     lost.path = list(OPEN_KINDS)
     lost.ago = _timeline(rng, len(lost.path) + 1, last_ago_days=12)
     lost.lost_note = (
-        f"Accepted a competing offer from {QUIET_LAB}: about $6M a year and a signing bonus "
-        "we could not match."
+        # No amounts in a note: whoever may not see compensation still reads notes.
+        f"Accepted a competing offer from {QUIET_LAB}, with a signing bonus we could not match."
     )
     return apps
 
