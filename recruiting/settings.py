@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "simple_history",
     "recruiting",
     "candidates",
+    "recruiting.alerts",
     "recruiting.pipeline",
     "offers",
 ]
@@ -161,7 +162,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# The scheduler runs in UTC, and there is exactly one of it (see the README).
+CELERY_BEAT_SCHEDULE: dict = {
+    "alerts-sweep": {"task": "alerts.sweep", "schedule": 60.0},
+}
 
 # --- Email --------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Closer <closer@localhost>")

@@ -114,3 +114,73 @@ def approver(db):  # type: ignore[no-untyped-def]
     user = UserFactory(username="approver", first_name="Ava", last_name="Approver")
     user.groups.add(Group.objects.get(name=APPROVER_GROUP))
     return user
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free local port; `messages` holds what it accepted."""
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+        import threading
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        self.refuse = False  # while True, every message is refused with a 451
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+                if sink.refuse:
+                    return "451 Try again later"
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                with sink._lock:
+                    sink.messages.append(message)
+                return "250 OK"
+
+        import socket
+
+        with socket.socket() as probe:  # a free port; aiosmtpd checks it can connect to it
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def wait_for(self, count: int, timeout: float = 30) -> list:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.messages)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():  # type: ignore[no-untyped-def]
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, settings):  # type: ignore[no-untyped-def]
+    """Email from this test process goes to the real SMTP server, emptied for each test."""
+    smtp_server.clear()
+    smtp_server.refuse = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server

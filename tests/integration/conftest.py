@@ -22,8 +22,9 @@ def _test_database_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """A `celery worker` process consuming from the test broker and using the test database.
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):  # type: ignore[no-untyped-def]
+    """A `celery worker` process consuming from the test broker, using the test database and
+    sending email to the tests' SMTP server.
 
     It is a separate process, as in production: tasks cross the broker as JSON, and the worker
     sees only what the test process has committed.
@@ -40,6 +41,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):  # type
         **os.environ,
         "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
         "DJANGO_SETTINGS_MODULE": "recruiting.settings",
+        # The worker sends its email to the tests' real SMTP server.
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
     }
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     with open(log, "wb") as out:

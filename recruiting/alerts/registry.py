@@ -1,0 +1,47 @@
+"""What domain apps tell the alerts app: the kinds of alert they raise, and their reminder
+rules. The alerts app imports no domain app; domain apps call these from AppConfig.ready()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    name: str
+    label: str
+    urgent: bool = False  # an urgent alert ignores quiet hours
+
+
+# A reminder rule looks at the database as of `now` and raises the alerts that have come due
+# (through services.raise_alert, whose unique keys make a second run raise nothing new).
+ReminderRule = Callable[[datetime], Iterable[object]]
+
+_kinds: dict[str, AlertKind] = {}
+_rules: dict[str, ReminderRule] = {}
+
+
+def register_kind(kind: AlertKind) -> AlertKind:
+    _kinds[kind.name] = kind
+    return kind
+
+
+def register_rule(name: str, rule: ReminderRule) -> None:
+    _rules[name] = rule
+
+
+def kind(name: str) -> AlertKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise LookupError(f"No alert kind “{name}” is registered.") from None
+
+
+def kinds() -> list[AlertKind]:
+    return sorted(_kinds.values(), key=lambda k: k.label)
+
+
+def rules() -> dict[str, ReminderRule]:
+    return dict(_rules)

@@ -1,0 +1,178 @@
+"""The alert outbox: raising, delivering through a real SMTP server, retrying, quiet hours and
+digests. Time is moved by passing `now`, never waited for."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import transaction
+
+from recruiting.alerts import registry
+from recruiting.alerts.models import Alert, AlertPreference, AlertProfile
+from recruiting.alerts.services import (
+    MAX_ATTEMPTS,
+    deliver_alert,
+    raise_alert,
+    release_stale_claims,
+    retry_failed,
+    send_digests,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOTICE = registry.register_kind(registry.AlertKind("test_notice", "A test notice"))
+URGENT = registry.register_kind(registry.AlertKind("test_urgent", "An urgent notice", urgent=True))
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def rita(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="rita", email="rita@closer.example", first_name="Rita")
+
+
+def notice(user, key: str = "k1", kind: str = "test_notice", **extra) -> Alert | None:  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        return raise_alert(
+            kind=kind,
+            recipient=user,
+            key=key,
+            subject="Meridian AI's deadline for Ada Lovelace is in 24 hours",
+            context={"message": "Their offer beats ours by 20% in year one."},
+            link="/admin/offers/offer/1/change/",
+            **extra,
+        )
+
+
+def test_an_alert_arrives_by_smtp_with_subject_text_and_html(rita, smtp):
+    alert = notice(rita)
+
+    assert deliver_alert(alert.pk) == "sent"
+
+    [message] = smtp.messages
+    assert message["To"] == "rita@closer.example"
+    assert message["Subject"] == "[Closer] Meridian AI's deadline for Ada Lovelace is in 24 hours"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "beats ours by 20%" in text and "beats ours by 20%" in html
+    assert "http://127.0.0.1:8000/admin/offers/offer/1/change/" in text
+    assert "/alerts/preferences/" in html
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENT and alert.sent_at is not None
+
+
+def test_the_same_event_never_makes_two_alerts(rita):
+    assert notice(rita, key="deadline-24h-offer-1") is not None
+    assert notice(rita, key="deadline-24h-offer-1") is None
+    assert Alert.objects.count() == 1
+
+
+def test_delivering_twice_sends_one_email(rita, smtp):
+    alert = notice(rita)
+
+    outcomes = [deliver_alert(alert.pk), deliver_alert(alert.pk)]
+
+    assert outcomes == ["sent", "skipped"]
+    assert len(smtp.messages) == 1
+
+
+def test_smtp_refusing_is_retried_with_backoff_then_delivered(rita, smtp):
+    alert = notice(rita)
+    smtp.refuse = True
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
+    Alert.objects.filter(pk=alert.pk).update(next_attempt_at=start)
+
+    first = deliver_alert(alert.pk, now=start)
+    alert.refresh_from_db()
+    assert first == "retry" and alert.next_attempt_at == start + timedelta(minutes=1)
+    assert "451" in alert.last_error
+    second = deliver_alert(alert.pk, now=start + timedelta(minutes=1))
+    alert.refresh_from_db()
+    assert second == "retry" and alert.next_attempt_at == start + timedelta(minutes=3)
+    assert deliver_alert(alert.pk, now=start + timedelta(minutes=2)) == "skipped"  # not due
+
+    smtp.refuse = False
+    assert deliver_alert(alert.pk, now=start + timedelta(minutes=3)) == "sent"
+    assert len(smtp.messages) == 1
+
+
+def test_an_alert_that_keeps_failing_is_marked_failed_and_can_be_retried(rita, smtp):
+    alert = notice(rita)
+    smtp.refuse = True
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
+    for _ in range(MAX_ATTEMPTS):
+        Alert.objects.filter(pk=alert.pk).update(next_attempt_at=now)
+        outcome = deliver_alert(alert.pk, now=now)
+    alert.refresh_from_db()
+    assert outcome == "failed" and alert.status == Alert.Status.FAILED
+    assert alert.attempts == MAX_ATTEMPTS
+
+    smtp.refuse = False
+    assert retry_failed(Alert.objects.all()) == 1
+    assert deliver_alert(alert.pk) == "sent"
+
+
+def test_an_alert_claimed_by_a_worker_that_died_is_delivered_later(rita, smtp):
+    alert = notice(rita)
+    claimed_at = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
+    Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.SENDING, claimed_at=claimed_at)
+
+    assert deliver_alert(alert.pk) == "skipped"  # another worker holds it
+    assert release_stale_claims(claimed_at + timedelta(minutes=5)) == 0
+    assert release_stale_claims(claimed_at + timedelta(minutes=11)) == 1
+    assert deliver_alert(alert.pk) == "sent"
+    assert len(smtp.messages) == 1
+
+
+def test_quiet_hours_hold_an_alert_until_they_end_but_not_an_urgent_one(rita):
+    AlertProfile.objects.create(
+        user=rita, timezone="Europe/Paris", quiet_from=time(21, 0), quiet_until=time(7, 30)
+    )
+    late = datetime(2026, 11, 30, 23, 15, tzinfo=PARIS)
+
+    held = notice(rita, key="a", now=late)
+    urgent = notice(rita, key="b", kind="test_urgent", now=late)
+
+    assert held.next_attempt_at == datetime(2026, 12, 1, 7, 30, tzinfo=PARIS)
+    assert urgent.next_attempt_at == late
+
+
+def test_digest_alerts_go_together_at_8_in_the_users_timezone(rita, smtp):
+    AlertProfile.objects.create(user=rita, timezone="Europe/Paris")
+    AlertPreference.objects.create(user=rita, kind="test_notice", mode="digest")
+    evening = datetime(2026, 11, 30, 18, 0, tzinfo=PARIS)
+    first = notice(rita, key="a", now=evening)
+    notice(rita, key="b", now=evening + timedelta(hours=1))
+
+    assert first.next_attempt_at == datetime(2026, 12, 1, 8, 0, tzinfo=PARIS)
+    assert deliver_alert(first.pk) == "skipped"  # a digest alert is never sent on its own
+    assert send_digests(datetime(2026, 12, 1, 7, 59, tzinfo=PARIS)) == 0
+    assert send_digests(datetime(2026, 12, 1, 8, 0, tzinfo=PARIS)) == 1
+    assert send_digests(datetime(2026, 12, 1, 8, 1, tzinfo=PARIS)) == 0
+
+    [message] = smtp.messages
+    assert message["Subject"] == "[Closer] Your daily digest: 2 alerts"
+    assert message.get_body(("plain",)).get_content().count("Meridian AI's deadline") == 2
+    assert set(Alert.objects.values_list("status", flat=True)) == {Alert.Status.SENT}
+
+
+def test_an_alert_turned_off_is_kept_but_never_sent(rita, smtp):
+    AlertPreference.objects.create(user=rita, kind="test_notice", mode="off")
+
+    alert = notice(rita)
+
+    assert alert.status == Alert.Status.SUPPRESSED
+    assert deliver_alert(alert.pk) == "skipped"
+    assert smtp.messages == []
+
+
+def test_a_recipient_without_an_email_address_is_a_failure_on_the_row(db, smtp):
+    nobody = UserFactory(username="noemail", email="")
+
+    alert = notice(nobody)
+
+    assert deliver_alert(alert.pk) == "failed"
+    alert.refresh_from_db()
+    assert "no email address" in alert.last_error
