@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Closer"
@@ -12,4 +12,5 @@ admin.site.site_url = None  # there is no separate public site to "view"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("alerts/", include("recruiting.alerts.urls")),
 ]

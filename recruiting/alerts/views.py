@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from . import registry
+from .forms import PreferencesForm
+from .models import Alert
+from .preferences import current_preferences, set_preferences
+
+
+@login_required
+def my_alerts(request: HttpRequest) -> HttpResponse:
+    alerts = Alert.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    labels = {k.name: k.label for k in registry.kinds()}
+    for alert in page.object_list:
+        alert.kind_label = labels.get(alert.kind, alert.kind)
+    return render(request, "alerts/my_alerts.html", {"page": page})
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, initial=current_preferences(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        set_preferences(
+            request.user,
+            modes=form.modes(),
+            timezone=data["timezone"],
+            quiet_from=data["quiet_from"],
+            quiet_until=data["quiet_until"],
+        )
+        messages.success(request, "Your alert preferences are saved.")
+        return redirect("alerts:preferences")
+    return render(request, "alerts/preferences.html", {"form": form})

@@ -1,0 +1,112 @@
+"""My alerts and the preferences page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from recruiting.alerts import registry
+from recruiting.alerts.models import Alert, AlertPreference, AlertProfile
+
+pytestmark = pytest.mark.django_db
+
+registry.register_kind(registry.AlertKind("test_notice", "A test notice"))
+registry.register_kind(registry.AlertKind("test_urgent", "An urgent notice", urgent=True))
+
+
+def alert(user, n: int, **fields) -> Alert:  # type: ignore[no-untyped-def]
+    return Alert.objects.create(
+        kind="test_notice",
+        recipient=user,
+        key=f"{user.pk}-{n}",
+        subject=f"Notice number {n}",
+        link=f"/admin/offers/offer/{n}/change/",
+        created_at=timezone.now() - timedelta(hours=n),
+        **fields,
+    )
+
+
+def test_my_alerts_lists_mine_newest_first_with_links(client, recruiter, outsider):
+    for n in (3, 1, 2):
+        alert(recruiter, n)
+    alert(outsider, 9)
+    client.force_login(recruiter)
+
+    page = client.get(reverse("alerts:mine")).content.decode()
+
+    assert (
+        page.index("Notice number 1")
+        < page.index("Notice number 2")
+        < page.index("Notice number 3")
+    )
+    assert 'href="/admin/offers/offer/2/change/"' in page
+    assert "Notice number 9" not in page
+    assert "A test notice" in page
+
+
+def test_my_alerts_takes_the_same_queries_for_few_and_many(
+    client, recruiter, django_assert_max_num_queries
+):
+    client.force_login(recruiter)
+    alert(recruiter, 1)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("alerts:mine"))
+    for n in range(2, 60):
+        alert(recruiter, n)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("alerts:mine"))
+
+
+def test_my_alerts_needs_a_login(client):
+    response = client.get(reverse("alerts:mine"))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_preferences_are_saved_and_shown_again(client, recruiter):
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("alerts:preferences"),
+        {
+            "kind_test_notice": "digest",
+            "kind_test_urgent": "immediately",
+            "timezone": "Europe/Paris",
+            "quiet_from": "21:00",
+            "quiet_until": "07:30",
+        },
+        follow=True,
+    )
+
+    assert "Your alert preferences are saved." in response.content.decode()
+    assert AlertPreference.objects.get(user=recruiter, kind="test_notice").mode == "digest"
+    profile = AlertProfile.objects.get(user=recruiter)
+    assert (profile.timezone, str(profile.quiet_from)) == ("Europe/Paris", "21:00:00")
+    form = client.get(reverse("alerts:preferences")).context["form"]
+    assert form.initial["kind_test_notice"] == "digest"
+
+
+def test_half_given_quiet_hours_are_refused_on_the_field_and_nothing_is_saved(client, recruiter):
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("alerts:preferences"),
+        {
+            "kind_test_notice": "off",
+            "kind_test_urgent": "immediately",
+            "timezone": "UTC",
+            "quiet_from": "21:00",
+            "quiet_until": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["quiet_until"] == [
+        "Give both ends of the quiet hours, or neither."
+    ]
+    assert not AlertPreference.objects.exists()
+    assert not AlertProfile.objects.filter(user=recruiter).exists()
