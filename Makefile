@@ -37,6 +37,11 @@ test: setup
 bench: setup
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
 		$(PY) bench/admin_candidates.py $(BENCH_ARGS)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
+		REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/15} \
+		$(PY) bench/alert_delivery.py $(BENCH_ALERT_ARGS)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
+		$(PY) bench/reminder_scan.py $(BENCH_SCAN_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -51,3 +51,7 @@ class OffersConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="offers.ensure_groups")
+        # The alerts app knows no domain: offers hand it their reminder rules.
+        from . import reminders
+
+        reminders.register()

@@ -130,6 +130,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Offers are compared and approved in this currency.
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
 
+# Who hears that an open offer is about to expire, and when: (hours before expiry, audiences),
+# each step once per offer and expiry. Audiences: "recruiter" (who drafted the offer),
+# "hiring_manager" (the role's). An offer first seen inside a later step skips the earlier ones.
+OFFER_EXPIRY_LADDER: list[tuple[int, list[str]]] = [
+    (72, ["recruiter"]),
+    (24, ["recruiter", "hiring_manager"]),
+]
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the right to add, exporting the right to view: a staff user without rights
 # on candidates must not be able to download them.
@@ -150,6 +158,22 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A Redis that hangs (failover, a dropped NAT entry) must not hang a request that queues
+    # a task: without these a publish waits on the dead socket for ever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+# Queueing fails fast when the broker is down: no retry (a retry re-runs every timeout above;
+# redis-py reconnects a pooled connection that died with a restarted Redis by itself), the
+# error goes to the caller, which logs it and goes on; the sweep delivers what was not queued
+# (DESIGN.md, "How an alert travels"). Measured: refused at once, hung 3 s.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 0,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None) or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_ACCEPT_CONTENT = ["json"]

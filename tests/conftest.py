@@ -117,9 +117,18 @@ def approver(db):  # type: ignore[no-untyped-def]
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on a free local port; `messages` holds what it accepted."""
+    """A real SMTP server (aiosmtpd) on a free local port; `messages` holds what it accepted,
+    and `peers` the client end of the connection each came on (one per SMTP connection).
+
+    It can be made slow: with `delay` set, each message waits that many seconds before the
+    server takes it, or, with `accept_first`, after the server has taken it but before the
+    client hears the 250 (the one case where a sender that dies sends a duplicate). `holding`
+    counts the messages that have reached that wait: a test kills a sender mid-send by waiting
+    for it. A client that disconnects during the wait cancels it (aiosmtpd does).
+    """
 
     def __init__(self) -> None:
+        import asyncio
         import email
         import email.policy
         import threading
@@ -127,7 +136,11 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
+        self.peers: list = []
         self.refuse = False  # while True, every message is refused with a 451
+        self.delay = 0.0
+        self.accept_first = False
+        self.holding = 0
         self._lock = threading.Lock()
         sink = self
 
@@ -136,8 +149,14 @@ class SmtpSink:
                 if sink.refuse:
                     return "451 Try again later"
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-                with sink._lock:
-                    sink.messages.append(message)
+                if sink.accept_first:
+                    sink._take(message, session.peer)
+                if sink.delay:
+                    with sink._lock:
+                        sink.holding += 1
+                    await asyncio.sleep(sink.delay)
+                if not sink.accept_first:
+                    sink._take(message, session.peer)
                 return "250 OK"
 
         import socket
@@ -153,9 +172,22 @@ class SmtpSink:
     def stop(self) -> None:
         self.controller.stop()
 
+    def _take(self, message, peer) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.messages.append(message)
+            self.peers.append(peer)
+
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+            self.peers.clear()
+
+    def reset(self) -> None:
+        """Empty, accepting and fast again."""
+        self.clear()
+        self.refuse = self.accept_first = False
+        self.delay = 0.0
+        self.holding = 0
 
     def wait_for(self, count: int, timeout: float = 30) -> list:
         import time
@@ -164,6 +196,14 @@ class SmtpSink:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return list(self.messages)
+
+    def wait_for_holding(self, count: int = 1, timeout: float = 30) -> bool:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.holding < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.holding >= count
 
 
 @pytest.fixture(scope="session")
@@ -177,8 +217,7 @@ def smtp_server():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def smtp(smtp_server, settings):  # type: ignore[no-untyped-def]
     """Email from this test process goes to the real SMTP server, emptied for each test."""
-    smtp_server.clear()
-    smtp_server.refuse = False
+    smtp_server.reset()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

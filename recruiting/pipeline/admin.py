@@ -135,7 +135,7 @@ class StageFilter(admin.SimpleListFilter):
 def _stage_order(name: str) -> tuple[int, str]:
     from .models import DEFAULT_PIPELINE
 
-    order = {n: i for i, (n, _, _) in enumerate(DEFAULT_PIPELINE)}
+    order = {n: i for i, (n, *_) in enumerate(DEFAULT_PIPELINE)}
     return (order.get(name, len(order)), name)
 
 
@@ -255,7 +255,7 @@ admin.site.register(Candidate, CandidateAdmin)
 class StageInline(admin.TabularInline):
     model = Stage
     extra = 0
-    fields = ("position", "name", "kind", "time_limit_days")
+    fields = ("position", "name", "kind", "time_limit_days", "follow_up_days")
     ordering = ("position",)
 
 

@@ -48,3 +48,7 @@ class PipelineConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="pipeline.ensure_groups")
+        # The alerts app knows no domain: the pipeline hands it its reminder rules.
+        from . import reminders
+
+        reminders.register()

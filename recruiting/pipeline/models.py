@@ -98,6 +98,14 @@ class Stage(models.Model):
         validators=[MinValueValidator(1, "A time limit is at least one day.")],
         help_text="Days an application may stay here before it is stale; empty for no limit.",
     )
+    # Marks the stage for the follow-up reminder: the owner hears when an application has
+    # stayed here this long without any activity. The default pipeline marks Contacted.
+    follow_up_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, "A follow-up is due after at least one day.")],
+        help_text="Days without activity after which a follow-up is due; empty for none.",
+    )
 
     class Meta:
         ordering = ["role_id", "position"]
@@ -117,6 +125,11 @@ class Stage(models.Model):
                 name="stage_time_limit_positive",
                 violation_error_message="A time limit is at least one day.",
             ),
+            models.CheckConstraint(
+                condition=Q(follow_up_days__isnull=True) | Q(follow_up_days__gte=1),
+                name="stage_follow_up_positive",
+                violation_error_message="A follow-up is due after at least one day.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,16 +144,17 @@ class Stage(models.Model):
 # The stages that close an application; it never moves into them, only is marked so.
 CLOSING_KINDS = (Stage.Kind.HIRED, Stage.Kind.LOST)
 
-# The pipeline every new role starts with: (name, kind, time limit in days).
-DEFAULT_PIPELINE: tuple[tuple[str, str, int | None], ...] = (
-    ("Sourced", Stage.Kind.SOURCED, 14),
-    ("Contacted", Stage.Kind.CONTACTED, 7),
-    ("Replied", Stage.Kind.REPLIED, 5),
-    ("Screen", Stage.Kind.SCREEN, 10),
-    ("Interviews", Stage.Kind.INTERVIEWS, 21),
-    ("Offer", Stage.Kind.OFFER, 10),
-    ("Hired", Stage.Kind.HIRED, None),
-    ("Lost", Stage.Kind.LOST, None),
+# The pipeline every new role starts with: (name, kind, time limit in days, follow-up due
+# after days without activity).
+DEFAULT_PIPELINE: tuple[tuple[str, str, int | None, int | None], ...] = (
+    ("Sourced", Stage.Kind.SOURCED, 14, None),
+    ("Contacted", Stage.Kind.CONTACTED, 7, 5),
+    ("Replied", Stage.Kind.REPLIED, 5, None),
+    ("Screen", Stage.Kind.SCREEN, 10, None),
+    ("Interviews", Stage.Kind.INTERVIEWS, 21, None),
+    ("Offer", Stage.Kind.OFFER, 10, None),
+    ("Hired", Stage.Kind.HIRED, None, None),
+    ("Lost", Stage.Kind.LOST, None, None),
 )
 
 
@@ -214,6 +228,13 @@ class Application(CleanReportsConstraintsMixin, models.Model):
         indexes = [
             models.Index(fields=["stage", "status"], name="application_stage_status"),
             models.Index(fields=["candidate", "status"], name="application_candidate_status"),
+            # The reminder scan's question (stale, follow-up due): which open applications
+            # entered their stage before a cutoff? Closed applications are never asked about.
+            models.Index(
+                fields=["stage_entered_at"],
+                condition=Q(status="open"),
+                name="application_open_since",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +305,8 @@ class Activity(models.Model):
         verbose_name_plural = "activities"
         indexes = [
             models.Index(fields=["application", "-occurred_at"], name="activity_app_recent"),
+            # The follow-up reminder reads a candidate's latest activity.
+            models.Index(fields=["candidate", "-occurred_at"], name="activity_candidate_recent"),
         ]
 
     def __str__(self) -> str:

@@ -26,8 +26,15 @@ def create_default_stages(role: Role) -> list[Stage]:
     if role.stages.exists():
         raise PipelineError(f"{role} already has stages.")
     return Stage.objects.bulk_create(
-        Stage(role=role, name=name, kind=kind, position=position, time_limit_days=limit)
-        for position, (name, kind, limit) in enumerate(DEFAULT_PIPELINE, start=1)
+        Stage(
+            role=role,
+            name=name,
+            kind=kind,
+            position=position,
+            time_limit_days=limit,
+            follow_up_days=follow_up,
+        )
+        for position, (name, kind, limit, follow_up) in enumerate(DEFAULT_PIPELINE, start=1)
     )
 
 

@@ -14,6 +14,7 @@ from recruiting.alerts.models import Alert, AlertPreference, AlertProfile
 from recruiting.alerts.services import (
     MAX_ATTEMPTS,
     deliver_alert,
+    deliver_alerts,
     raise_alert,
     release_stale_claims,
     retry_failed,
@@ -26,6 +27,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NOTICE = registry.register_kind(registry.AlertKind("test_notice", "A test notice"))
 URGENT = registry.register_kind(registry.AlertKind("test_urgent", "An urgent notice", urgent=True))
 PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture(autouse=True)
+def no_worker_races_these_tests(monkeypatch):  # type: ignore[no-untyped-def]
+    """These tests deliver by calling the services. raise_alert queues a delivery task after
+    commit, and the session's real worker (started by tests/integration, on the same database)
+    would take it and race the test for the alert; here that task goes nowhere. That the task
+    is queued and run is proven in tests/integration."""
+    from recruiting.alerts.tasks import deliver_alert as task
+
+    monkeypatch.setattr(task, "delay", lambda alert_id: None)
 
 
 @pytest.fixture
@@ -176,3 +188,38 @@ def test_a_recipient_without_an_email_address_is_a_failure_on_the_row(db, smtp):
     assert deliver_alert(alert.pk) == "failed"
     alert.refresh_from_db()
     assert "no email address" in alert.last_error
+
+
+def pending(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
+    """A pending alert, due now, with no delivery task queued (as the sweep finds one)."""
+    return Alert.objects.create(kind="test_notice", recipient=user, key=key, subject=key)
+
+
+def test_a_batch_is_delivered_over_one_smtp_connection_each_alert_on_its_own(rita, smtp):
+    first, second, third = (pending(rita, f"batch-{i}") for i in range(3))
+    no_address = pending(UserFactory(username="noemail", email=""), "batch-none")
+    assert deliver_alert(first.pk) == "sent"
+
+    outcomes = deliver_alerts([first.pk, second.pk, no_address.pk, third.pk])
+
+    assert outcomes == {"skipped": 1, "sent": 2, "failed": 1}
+    assert len(smtp.messages) == 3
+    assert smtp.peers[1] == smtp.peers[2]  # the batch's two emails, one connection
+    assert set(
+        Alert.objects.filter(pk__in=[second.pk, third.pk]).values_list("status", flat=True)
+    ) == {Alert.Status.SENT}
+
+
+def test_a_batch_the_server_refuses_is_retried_alert_by_alert(rita, smtp):
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
+    alerts = [pending(rita, f"batch-{i}") for i in range(2)]
+    Alert.objects.update(next_attempt_at=start)
+    smtp.refuse = True
+
+    assert deliver_alerts([a.pk for a in alerts], now=start) == {"retry": 2}
+
+    smtp.refuse = False
+    later = start + timedelta(minutes=1)
+    assert deliver_alerts([a.pk for a in alerts], now=later) == {"sent": 2}
+    assert len(smtp.messages) == 2
+    assert set(Alert.objects.values_list("attempts", flat=True)) == {2}

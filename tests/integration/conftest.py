@@ -1,8 +1,15 @@
-"""Real parts for integration tests: a Celery worker in its own process, on the real broker."""
+"""Real parts for integration tests: a Celery worker in its own process, on the real broker.
+
+Tests that stop Redis or kill a worker get parts of their own (a redis-server on a free port,
+workers consuming from it) so the session's Redis and worker go on serving the other tests.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,20 +38,32 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_ser
     """
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.fail("integration tests need REDIS_URL pointing at a real Redis (see .ci/run)")
+    from recruiting.celery import app
+
+    app.connection_for_write().default_channel.client.flushdb()
+    process = _start_worker(tmp_path_factory.mktemp("celery") / "worker.log", smtp_server)
+    try:
+        yield process
+    finally:
+        _stop_worker(process)
+
+
+def _start_worker(log: Path, smtp_server, **env_overrides: str) -> subprocess.Popen:  # type: ignore[no-untyped-def, type-arg]
+    """Starts a worker and waits until it answers a ping on the broker the tests' Celery app
+    points at (which the worker's environment must name too)."""
     from django.db import connection
 
     from recruiting.celery import app
 
-    app.connection_for_write().default_channel.client.flushdb()
-    log = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
         "DJANGO_SETTINGS_MODULE": "recruiting.settings",
         # The worker sends its email to the tests' real SMTP server.
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        **env_overrides,
     }
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    name = f"test-{uuid.uuid4().hex[:8]}@closer-tests"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [
@@ -66,15 +85,159 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_ser
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
-        yield process
-    finally:
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[name], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop_worker(process)
+            pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+    return process
+
+
+def _stop_worker(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    if process.poll() is None:
         process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def mail(smtp_server):  # type: ignore[no-untyped-def]
+    """The session's SMTP server, empty, accepting and fast, and left so for the next test."""
+    smtp_server.reset()
+    yield smtp_server
+    smtp_server.reset()
+
+
+class RedisServer:
+    """A redis-server of a test's own, on a free port, that the test may kill and start again
+    (on the same port, empty: nothing is saved, as a Redis that lost its contents)."""
+
+    def __init__(self, directory: Path) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            pytest.fail("redis-server not found: Redis is not installed (see .ci/run)")
+        self.executable, self.directory = executable, directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None  # type: ignore[type-arg]
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 10
+        with redis.Redis.from_url(self.url, socket_connect_timeout=1) as client:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"redis-server did not start on port {self.port}")
+                    time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.resume()
+            self.process.kill()
+            self.process.wait()
+
+    def pause(self) -> None:
+        """A hung Redis: connections open, no answers (a failover, a dropped NAT entry)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def own_redis(tmp_path):  # type: ignore[no-untyped-def]
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+def _use_broker(app, url: str, *, close: bool) -> None:  # type: ignore[no-untyped-def]
+    """Points the app at another broker. It keeps its connections and producers in pools made
+    for its broker URL (shared, per URL, in kombu's registry); dropping its references makes
+    the next publish take the pools of the new URL. `close` closes the ones left, which no one
+    will use again."""
+    if close:
+        for pool in (app._pool, app.amqp._producer_pool):
+            if pool is not None:
+                pool.force_close_all()
+    app._pool = app.amqp._producer_pool = None
+    app.conf.broker_url = url
+
+
+@pytest.fixture
+def own_broker(own_redis, settings):  # type: ignore[no-untyped-def]
+    """Points this process's Celery app (its tasks' .delay and control pings) at the test's own
+    Redis for the length of the test; results stay on the session's Redis."""
+    from recruiting.celery import app
+
+    saved = app.conf.broker_url
+    _use_broker(app, own_redis.url, close=False)
+    settings.CELERY_BROKER_URL = own_redis.url
+    try:
+        yield own_redis
+    finally:
+        _use_broker(app, saved, close=True)
+
+
+@pytest.fixture
+def own_worker(own_broker, smtp_server, tmp_path):  # type: ignore[no-untyped-def]
+    """Starts workers of the test's own, on its own Redis, which the test may kill; any left
+    running are stopped after the test."""
+    started: list[subprocess.Popen] = []  # type: ignore[type-arg]
+
+    def start() -> subprocess.Popen:  # type: ignore[type-arg]
+        log = tmp_path / f"worker-{len(started)}.log"
+        process = _start_worker(log, smtp_server, CELERY_BROKER_URL=own_broker.url)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        _stop_worker(process)
+
+
+@pytest.fixture
+def drain():  # type: ignore[no-untyped-def]
+    """A function that returns once the worker (on the broker the app points at) has run every
+    task queued so far and every task those queued (a sweep's batches). A worker here runs one
+    task at a time, in order: the first ping answers after the tasks queued before it, the
+    second after the tasks they queued."""
+    from recruiting.tasks import ping
+
+    def drain() -> None:
+        for _ in range(2):
+            assert ping.delay().get(timeout=60) == "pong"
+
+    return drain

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import redis
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from recruiting.alerts import registry
-from recruiting.alerts.models import Alert
+from recruiting.alerts.models import Alert, AlertPreference, AlertProfile
 from recruiting.alerts.services import raise_alert
-from recruiting.alerts.tasks import deliver_alert
+from recruiting.alerts.tasks import (
+    SWEEP_LOCK,
+    deliver_alert,
+    deliver_alerts,
+    one_sweep_at_a_time,
+    sweep,
+)
 from recruiting.tasks import ping
 from tests.factories import UserFactory
 
@@ -57,3 +69,93 @@ def test_the_delivery_task_run_twice_sends_one_email(celery_worker, smtp_server)
     assert len(smtp_server.wait_for(1)) == 1
     alert.refresh_from_db()
     assert alert.status == Alert.Status.SENT
+
+
+def lost_task_alert(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
+    """A pending alert, due now, whose delivery task was lost (never queued)."""
+    return Alert.objects.create(
+        kind="test_notice", recipient=user, key=key, subject=f"Lost task {key}"
+    )
+
+
+def test_the_sweep_and_the_batch_delivery_run_twice_send_one_email(celery_worker, drain, mail):
+    rita = UserFactory(username="rita", email="rita@closer.example")
+    alert = lost_task_alert(rita, "it-3")
+
+    sweep.delay()
+    sweep.delay()
+    deliver_alerts.delay([alert.pk])
+    deliver_alerts.delay([alert.pk])
+    [message] = mail.wait_for(1)
+    drain()  # both sweeps and the four batches (two of them queued by the sweeps)
+
+    assert len(mail.messages) == 1
+    assert message["Subject"] == "[Closer] Lost task it-3"
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.SENT and alert.attempts == 1
+
+
+def test_the_digest_sweep_run_twice_sends_one_digest(celery_worker, drain, mail):
+    rita = UserFactory(username="rita", email="rita@closer.example")
+    AlertProfile.objects.create(user=rita, timezone="Europe/Paris")
+    AlertPreference.objects.create(user=rita, kind="test_notice", mode="digest")
+    # Raised two evenings ago: their 08:00 (Paris) came yesterday, so they are due now.
+    evening = timezone.now().astimezone(ZoneInfo("Europe/Paris")).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    ) - timedelta(days=2)
+    for key in ("d1", "d2"):
+        with transaction.atomic():
+            raise_alert(
+                kind="test_notice",
+                recipient=rita,
+                key=key,
+                subject=f"Digest item {key}",
+                now=evening,
+            )
+    assert set(Alert.objects.values_list("next_attempt_at", flat=True)) == {
+        datetime.combine(
+            evening.date() + timedelta(days=1), AlertProfile.DIGEST_AT, ZoneInfo("Europe/Paris")
+        )
+    }
+
+    sweep.delay()
+    sweep.delay()
+    [message] = mail.wait_for(1)
+    drain()
+
+    assert len(mail.messages) == 1
+    assert message["To"] == "rita@closer.example"
+    assert message["Subject"] == "[Closer] Your daily digest: 2 alerts"
+    assert set(Alert.objects.values_list("status", flat=True)) == {Alert.Status.SENT}
+
+
+def test_a_sweep_while_another_holds_the_lock_does_nothing(celery_worker, drain, mail):
+    rita = UserFactory(username="rita", email="rita@closer.example")
+    alert = lost_task_alert(rita, "it-4")
+    other_scheduler = redis.Redis.from_url(settings.CELERY_BROKER_URL).lock(SWEEP_LOCK, timeout=30)
+    assert other_scheduler.acquire(blocking=False)
+
+    try:
+        sweep.delay()  # a second scheduler's sweep, while the first one's runs
+        drain()
+        assert mail.messages == []
+        alert.refresh_from_db()
+        assert alert.status == Alert.Status.PENDING
+    finally:
+        other_scheduler.release()
+
+    sweep.delay()
+    [message] = mail.wait_for(1)
+    assert message["Subject"] == "[Closer] Lost task it-4"
+
+
+def test_the_embedded_broker_sweeps_without_a_lock(settings):
+    """The filesystem broker runs on one machine with one scheduler: no lock to take."""
+    lock = redis.Redis.from_url(settings.CELERY_BROKER_URL).lock(SWEEP_LOCK, timeout=30)
+    assert lock.acquire(blocking=False)
+    try:
+        settings.CELERY_BROKER_URL = "filesystem://"
+        with one_sweep_at_a_time() as mine:
+            assert mine is True
+    finally:
+        lock.release()

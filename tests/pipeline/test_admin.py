@@ -77,7 +77,7 @@ def test_the_stage_filter_offers_stages_in_pipeline_order(recruiter_client, pipe
     response = recruiter_client.get(CANDIDATES)
 
     stage_filter = next(f for f in response.context["cl"].filter_specs if f.title == "stage")
-    assert [name for name, _ in stage_filter.lookup_choices] == [n for n, _, _ in DEFAULT_PIPELINE]
+    assert [name for name, _ in stage_filter.lookup_choices] == [n for n, *_ in DEFAULT_PIPELINE]
 
 
 def test_the_role_filter_shows_candidates_in_that_roles_pipeline(recruiter_client, pipelines):
@@ -539,10 +539,9 @@ def test_a_role_added_in_the_admin_gets_the_default_pipeline(recruiter_client):
     assert response.status_code == 302
     role = Role.objects.get(title="Inference Engineer")
     assert (role.family, role.zone) == (Role.Family.ML_ENGINEER, Role.Zone.EUROPE)
-    assert [(s.position, s.name, s.kind, s.time_limit_days) for s in role.stages.all()] == [
-        (position, name, kind, limit)
-        for position, (name, kind, limit) in enumerate(DEFAULT_PIPELINE, start=1)
-    ]
+    assert [
+        (s.position, s.name, s.kind, s.time_limit_days, s.follow_up_days) for s in role.stages.all()
+    ] == [(position, *stage) for position, stage in enumerate(DEFAULT_PIPELINE, start=1)]
     assert role.stages.count() == 8
 
 
