@@ -5,6 +5,10 @@ PipelineConfig.ready() registers them with the alerts app. Each rule reads the d
 out in SQL what it has raised before (recruiting.alerts.keys), so a rerun reads nothing and
 raises nothing. Alerts go to the candidate's owner; with no owner, or one no longer active,
 nobody is told.
+
+Rows are read whole, not through iterator(): on PostgreSQL that is a server-side cursor, which
+is planned for its first rows (nested loops instead of the hash anti-join): at 300,000
+applications the stale query took twice as long, and a scan that finds nothing new 1.5 times.
 """
 
 from __future__ import annotations
@@ -32,9 +36,6 @@ APPLICATION_STALE = registry.AlertKind("application_stale", "Stale application")
 PAUSE_RISK = registry.AlertKind("pause_risk", "Pause risk")
 
 PAUSE_WARNING_DAYS = 7
-# Rows read at a time: a first scan over a large backlog raises thousands of alerts, and its
-# rows need not all be in memory at once.
-CHUNK = 2000
 
 
 def _where(role: Role) -> str:
@@ -88,7 +89,7 @@ def follow_ups_due(now: datetime) -> list[Alert]:
         applications, "follow-up-due:", F("pk"), ":", Stamp("last_touch")
     ).select_related("candidate__owner", "role", "stage")
     raised = []
-    for application in rows.iterator(chunk_size=CHUNK):
+    for application in rows:
         candidate, role, stage = application.candidate, application.role, application.stage
         silent = (now - application.last_touch).days
         raised.append(
@@ -127,7 +128,7 @@ def stale(now: datetime) -> list[Alert]:
         Stamp("stage_entered_at"),
     ).select_related("candidate__owner", "role", "stage")
     raised = []
-    for application in rows.iterator(chunk_size=CHUNK):
+    for application in rows:
         candidate, role, stage = application.candidate, application.role, application.stage
         days = (now - application.stage_entered_at).days
         raised.append(
@@ -195,16 +196,11 @@ def pause_risks(now: datetime) -> list[Alert]:
         ":",
         F("current_company__pauses"),
     )
-    raised = [
-        _raise_pause_risk(person, pauses[person.pause_id], now)
-        for person in theirs.iterator(chunk_size=CHUNK)
-    ]
+    raised = [_raise_pause_risk(person, pauses[person.pause_id], now) for person in theirs]
     for pause in pauses.values():
         if pause.company.kind == Company.Kind.OURS:
             ours = unraised(people, "pause-risk:", F("pk"), f":{pause.pk}")
-            raised += [
-                _raise_pause_risk(person, pause, now) for person in ours.iterator(chunk_size=CHUNK)
-            ]
+            raised += [_raise_pause_risk(person, pause, now) for person in ours]
     return [alert for alert in raised if alert is not None]
 
 
