@@ -47,6 +47,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Min  # noqa: E402
@@ -80,6 +81,8 @@ def use_database(name: str, template: str) -> None:
     from psycopg import connect
 
     connection.close()
+    # Content type ids differ from one database to the next: forget the last one's.
+    ContentType.objects.clear_cache()
     db = settings.DATABASES["default"]
     db["NAME"] = connection.settings_dict["NAME"] = name
     with connect(
