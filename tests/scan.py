@@ -1,8 +1,9 @@
 """Counting a reminder scan's queries apart from the alerts it writes.
 
-A first scan raises alerts, each one costing a savepoint, an insert and a release, plus the
-recipient's preference and profile (read once per scan); those grow with what has come due,
-by design. What must not grow with the data is the rest: the queries that find what is due.
+A first scan raises alerts: one bulk INSERT per rule that raised any (per 2,000 alerts), plus
+each recipient's preference and profile (read once per scan), which grow with the number of
+people told. What must not grow with the data is the rest: the queries that find what is
+due.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 @dataclass
 class ScanQueries:
     finding: list[str]  # the rules' own queries
-    inserts: list[str]  # one INSERT of an alert per alert raised
+    inserts: list[str]  # the bulk INSERTs of a rule's alerts
     lookups: list[str]  # a recipient's preference or profile, once per scan
     savepoints: list[str]
 

@@ -22,7 +22,8 @@ from recruiting.alerts.tasks import (
     sweep,
 )
 from recruiting.tasks import ping
-from tests.factories import UserFactory
+from recruiting.pipeline.models import Application, Stage
+from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,6 +94,32 @@ def test_the_sweep_and_the_batch_delivery_run_twice_send_one_email(celery_worker
     assert message["Subject"] == "[Closer] Lost task it-3"
     alert.refresh_from_db()
     assert alert.status == Alert.Status.SENT and alert.attempts == 1
+
+
+def test_a_reminder_the_sweep_finds_is_emailed_by_the_worker_in_the_same_sweep(
+    celery_worker, drain, mail
+):
+    # The scan inserts its alerts in bulk and queues none itself: the sweep that ran it
+    # queues them with every other due alert.
+    rita = UserFactory(username="rita", email="rita@closer.example")
+    ada = CandidateFactory(name="Ada Lovelace", owner=rita)
+    role = RoleFactory(title="Research Scientist", city="London")
+    screen = role.stages.get(kind=Stage.Kind.SCREEN)
+    application = ApplicationFactory(candidate=ada, role=role, stage=screen)
+    entered = timezone.now() - timedelta(days=screen.time_limit_days + 2)
+    Application.objects.filter(pk=application.pk).update(stage_entered_at=entered)
+
+    sweep.delay()
+    sweep.delay()
+    [message] = mail.wait_for(1)
+    drain()
+
+    assert len(mail.messages) == 1
+    assert message["To"] == "rita@closer.example"
+    assert message["Subject"].startswith(
+        f"[Closer] Ada Lovelace has been in {screen.name} for {screen.time_limit_days + 2} days"
+    )
+    assert Alert.objects.get(kind="application_stale").status == Alert.Status.SENT
 
 
 def test_the_digest_sweep_run_twice_sends_one_digest(celery_worker, drain, mail):
