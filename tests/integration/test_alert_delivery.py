@@ -21,8 +21,8 @@ from recruiting.alerts.tasks import (
     one_sweep_at_a_time,
     sweep,
 )
-from recruiting.tasks import ping
 from recruiting.pipeline.models import Application, Stage
+from recruiting.tasks import ping
 from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
