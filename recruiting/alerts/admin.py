@@ -2,15 +2,36 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from . import registry
 from .models import Alert, AlertPreference, AlertProfile
 from .services import retry_failed
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds by their labels, as the preferences page names them."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(kind.name, kind.label) for kind in registry.kinds()]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+def kind_label(name: str) -> str:
+    try:
+        return registry.kind(name).label
+    except LookupError:
+        return name
 
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
-        "kind",
+        "kind_name",
         "recipient",
         "subject",
         "status",
@@ -19,7 +40,7 @@ class AlertAdmin(admin.ModelAdmin):
         "sent_at",
         "last_error",
     )
-    list_filter = ("status", "kind", "in_digest", "urgent")
+    list_filter = ("status", KindFilter, "in_digest", "urgent")
     list_select_related = ("recipient",)
     search_fields = ("subject", "key", "recipient__username")
     readonly_fields = [f.name for f in Alert._meta.fields]
@@ -30,10 +51,37 @@ class AlertAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
+    @admin.display(description="kind", ordering="kind")
+    def kind_name(self, alert: Alert) -> str:
+        return kind_label(alert.kind)
+
     @admin.action(description="Retry the selected failed alerts", permissions=["change"])
     def retry_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        selected = queryset.count()
+        without_email = queryset.filter(status=Alert.Status.FAILED, recipient__email="").count()
         count = retry_failed(queryset)
-        self.message_user(request, f"{count} failed alert(s) will be sent again.", messages.SUCCESS)
+        if count == 0:
+            self.message_user(
+                request,
+                "None of the selected alerts had failed: nothing to retry.",
+                messages.WARNING,
+            )
+            return
+        others = (
+            f" ({selected - count} of those selected had not failed)" if selected > count else ""
+        )
+        self.message_user(
+            request,
+            f"{count} failed alert(s) will be sent again within a minute{others}.",
+            messages.SUCCESS,
+        )
+        if without_email:
+            self.message_user(
+                request,
+                f"{without_email} of them go(es) to someone with no email address and will "
+                "fail again: add one to their user first.",
+                messages.WARNING,
+            )
 
 
 @admin.register(AlertPreference)

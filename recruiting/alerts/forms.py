@@ -9,7 +9,14 @@ from django import forms
 from . import registry
 from .models import AlertPreference
 
-TIMEZONES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+# Region/City names and UTC: the legacy aliases ("US/Pacific", "Etc/GMT+8", "localtime") only
+# lengthen a list people scroll through.
+LEGACY = ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Chile/", "Mexico/")
+TIMEZONES = [("UTC", "UTC")] + [
+    (tz, tz.replace("_", " "))
+    for tz in sorted(zoneinfo.available_timezones())
+    if "/" in tz and not tz.startswith(LEGACY)
+]
 
 
 class PreferencesForm(forms.Form):

@@ -27,6 +27,10 @@ def set_preferences(
     profile.timezone, profile.quiet_from, profile.quiet_until = timezone, quiet_from, quiet_until
     profile.full_clean()
     profile.save(update_fields=["timezone", "quiet_from", "quiet_until"])
+    # Alerts already held for the old preferences follow the new ones.
+    from .services import replan_held_alerts
+
+    replan_held_alerts(user)
     return profile
 
 

@@ -92,6 +92,44 @@ def mode_for(user: AbstractBaseUser, kind: str) -> str:
 # --- Raising -------------------------------------------------------------------------------
 
 
+def _plan(
+    alert_kind: registry.AlertKind, recipient: AbstractBaseUser, now: datetime
+) -> tuple[str, datetime, bool]:
+    """(status, when due, in the digest) by the recipient's preferences as of `now`."""
+    mode = mode_for(recipient, alert_kind.name)
+    profile = profile_of(recipient)
+    if mode == AlertPreference.Mode.OFF:
+        return Alert.Status.SUPPRESSED, now, False
+    if mode == AlertPreference.Mode.DIGEST and not alert_kind.urgent:
+        return Alert.Status.PENDING, next_digest_at(now, profile), True
+    if not alert_kind.urgent:
+        return Alert.Status.PENDING, quiet_hours_end(now, profile) or now, False
+    return Alert.Status.PENDING, now, False
+
+
+def replan_held_alerts(user: AbstractBaseUser, now: datetime | None = None) -> int:
+    """After the user changed their preferences: the alerts still held for them (waiting for
+    quiet hours to end, or for the digest, never tried) follow the new ones: turned off, they
+    are suppressed; moved to the digest, they wait for it; out of quiet hours, they are due
+    now. Returns how many changed."""
+    now = now or timezone.now()
+    held = Alert.objects.filter(recipient=user, status=Alert.Status.PENDING, attempts=0).filter(
+        models.Q(next_attempt_at__gt=now) | models.Q(in_digest=True)
+    )
+    changed = 0
+    for alert in held:
+        try:
+            alert_kind = registry.kind(alert.kind)
+        except LookupError:
+            continue  # a kind no app registers any more: left as it is
+        status, due, in_digest = _plan(alert_kind, user, now)
+        if (status, due, in_digest) != (alert.status, alert.next_attempt_at, alert.in_digest):
+            changed += Alert.objects.filter(
+                pk=alert.pk, status=Alert.Status.PENDING, attempts=0
+            ).update(status=status, next_attempt_at=due, in_digest=in_digest)
+    return changed
+
+
 def raise_alert(
     *,
     kind: str,
@@ -109,15 +147,7 @@ def raise_alert(
     its rule's alerts (see run_reminder_rules)."""
     alert_kind = registry.kind(kind)
     now = now or timezone.now()
-    mode = mode_for(recipient, kind)
-    profile = profile_of(recipient)
-    status, due, in_digest = Alert.Status.PENDING, now, False
-    if mode == AlertPreference.Mode.OFF:
-        status = Alert.Status.SUPPRESSED
-    elif mode == AlertPreference.Mode.DIGEST and not alert_kind.urgent:
-        due, in_digest = next_digest_at(now, profile), True
-    elif not alert_kind.urgent:
-        due = quiet_hours_end(now, profile) or now
+    status, due, in_digest = _plan(alert_kind, recipient, now)
     alert = Alert(
         kind=kind,
         recipient=recipient,

@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from . import registry
 from .forms import PreferencesForm
-from .models import Alert
+from .models import Alert, AlertProfile
 from .preferences import current_preferences, set_preferences
 
 
@@ -19,7 +20,10 @@ def my_alerts(request: HttpRequest) -> HttpResponse:
     labels = {k.name: k.label for k in registry.kinds()}
     for alert in page.object_list:
         alert.kind_label = labels.get(alert.kind, alert.kind)
-    return render(request, "alerts/my_alerts.html", {"page": page})
+    profile = AlertProfile.objects.filter(user=request.user).first()
+    # Times on the page in the user's own timezone, the one their quiet hours follow.
+    with timezone.override(profile.timezone if profile else "UTC"):
+        return render(request, "alerts/my_alerts.html", {"page": page})
 
 
 @login_required

@@ -3,8 +3,10 @@ from django.db.models.signals import post_migrate
 
 RECRUITER_GROUP = "Recruiters"
 # What a recruiter may do in the admin: everything on candidates and pipelines, and read the
-# reference data the administrators keep.
+# reference data the administrators keep, and the users (to pick a candidate's owner or a
+# role's hiring manager, whose autocomplete lists users).
 RECRUITER_PERMISSIONS = {
+    "auth": {"user": "v"},
     "candidates": {
         "candidate": "avcd",
         "candidateemail": "avcd",

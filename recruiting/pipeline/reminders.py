@@ -207,7 +207,11 @@ def pause_risks(now: datetime) -> list[Alert]:
 def _raise_pause_risk(person: Candidate, pause: CompanyPause, now: datetime) -> Alert | None:
     company = pause.company
     who = "in our pipeline" if person.in_pipeline else "one of our employees, flagged at risk"
-    dates = f"from {pause.starts_on:%a %d %b} to {pause.ends_on:%a %d %b %Y}"
+    dates = (
+        f"on {pause.starts_on:%a %d %b %Y}"
+        if pause.starts_on == pause.ends_on
+        else f"from {pause.starts_on:%a %d %b} to {pause.ends_on:%a %d %b %Y}"
+    )
     reason = f" ({pause.reason})" if pause.reason else ""
     if company.kind == Company.Kind.OURS:
         subject = f"{person.name}: our pause starts {pause.starts_on:%a %d %b}"

@@ -109,3 +109,57 @@ def test_half_given_quiet_hours_are_refused_on_the_field_and_nothing_is_saved(cl
     ]
     assert not AlertPreference.objects.exists()
     assert not AlertProfile.objects.filter(user=recruiter).exists()
+
+
+def test_a_refused_save_says_so_at_the_top_of_the_page(client, recruiter):
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("alerts:preferences"),
+        {**every_kind("off"), "timezone": "UTC", "quiet_from": "21:00", "quiet_until": ""},
+    )
+
+    page = response.content.decode()
+    summary = page.index("Nothing was saved: 1 field below needs a change.")
+    assert summary < page.index("<form")
+    assert "Quiet until</a>: Give both ends of the quiet hours, or neither." in page
+
+
+def test_alerts_held_for_quiet_hours_follow_new_preferences(client, recruiter):
+    # Held until the end of the quiet hours: one alert that stays on, one turned off.
+    later = timezone.now() + timedelta(hours=5)
+    stays = alert(recruiter, 1, next_attempt_at=later)
+    muted = Alert.objects.create(
+        kind="test_urgent", recipient=recruiter, key="muted", subject="Muted", next_attempt_at=later
+    )
+    client.force_login(recruiter)
+
+    client.post(
+        reverse("alerts:preferences"),
+        {**every_kind(), "kind_test_urgent": "off", "timezone": "UTC"},  # no quiet hours now
+    )
+
+    stays.refresh_from_db()
+    muted.refresh_from_db()
+    assert stays.status == "pending" and stays.next_attempt_at <= timezone.now()
+    assert muted.status == "suppressed"
+
+
+def test_my_alerts_shows_times_in_my_timezone_and_why_one_failed(client, recruiter):
+    AlertProfile.objects.create(user=recruiter, timezone="America/Los_Angeles")
+    alert(recruiter, 1, status="failed", last_error="The recipient has no email address.")
+    client.force_login(recruiter)
+
+    page = client.get(reverse("alerts:mine")).content.decode()
+
+    assert "PST" in page
+    assert "not sent: The recipient has no email address." in page
+
+
+def test_the_admin_links_to_my_alerts_and_my_preferences(client, recruiter):
+    client.force_login(recruiter)
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert f'href="{reverse("alerts:mine")}">My alerts</a>' in page
+    assert f'href="{reverse("alerts:preferences")}">Alert preferences</a>' in page

@@ -601,3 +601,20 @@ def test_without_view_compensation_editing_a_candidate_keeps_their_pay(
         "Chief Scientist",
         Decimal("2000000.00"),
     )
+
+
+def test_a_recruiter_can_pick_a_candidates_owner_from_the_autocomplete(
+    recruiter_client, hiring_manager
+):
+    response = recruiter_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "candidates",
+            "model_name": "candidate",
+            "field_name": "owner",
+            "term": "hiring",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [str(hiring_manager)]

@@ -268,7 +268,7 @@ def var_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
 def demo_login() -> tuple[str, str, str]:
     out = StringIO()
     call_command("ensure_demo_login", stdout=out)
-    match = re.fullmatch(r"Closer is at (\S+) — log in as (\S+) / (\S+)\n", out.getvalue())
+    match = re.match(r"Closer is at (\S+) — log in as (\S+) / (\S+)\n", out.getvalue())
     assert match, out.getvalue()
     url, username, password = match.groups()
     return url, username, password
@@ -300,6 +300,18 @@ def test_demo_login_gets_a_new_password_when_the_file_is_lost(var_dir):
     assert authenticate(username=username, password=old) is None
     assert get_user_model().objects.filter(username=username).count() == 1
     assert demo_login()[2] == new
+
+
+def test_with_the_demo_the_login_also_works_for_its_recruiter(var_dir, client):
+    call_command("seed_demo", verbosity=0)
+    out = StringIO()
+    call_command("ensure_demo_login", stdout=out)
+    _, _, password = demo_login()
+
+    assert f"or as rita / {password}, a recruiter who owns demo candidates" in out.getvalue()
+    assert client.login(username="rita", password=password)
+    assert client.get("/alerts/").status_code == 200
+    assert get_user_model().objects.get(username="admin").email == "admin@closer.example"
 
 
 def test_demo_login_is_refused_outside_the_embedded_setup(settings, tmp_path):

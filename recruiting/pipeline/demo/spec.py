@@ -779,7 +779,8 @@ def _monday_on_or_after(day: date) -> date:
 
 def demo_pauses(today: date) -> list[tuple[str, date, date, str]]:
     """(company, starts_on, ends_on, reason): quiet weeks, Monday to Friday, around today."""
-    upcoming = _monday_on_or_after(today + timedelta(days=7))  # 7 to 13 days away
+    # 1 to 7 days away: within the pause-risk warning, so the demo shows that alert at once.
+    upcoming = _monday_on_or_after(today + timedelta(days=1))
     first_of_month = today.replace(day=1)
     last_month = _monday_on_or_after((first_of_month - timedelta(days=1)).replace(day=8))
     quarter_month = (today.month - 1) // 3 * 3 + 4

@@ -16,6 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 USERNAME = "admin"
+EMAIL = "admin@closer.example"
+# The demo recruiter who owns candidates and gets their alerts; the same password lets a new
+# user see Closer as a recruiter does (seed_demo makes her; without the demo, nobody).
+RECRUITER = "rita"
 LOGIN_FILE = "demo-login.txt"
 
 
@@ -54,7 +58,7 @@ class Command(BaseCommand):
         password = read_password(path)
         if user is None:
             password = secrets.token_urlsafe(16)
-            user_model.objects.create_superuser(USERNAME, email="", password=password)
+            user_model.objects.create_superuser(USERNAME, email=EMAIL, password=password)
             write_password(path, password)
         elif not (user.is_active and user.is_staff):
             raise CommandError(
@@ -67,5 +71,17 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             write_password(path, password)
+        user_model.objects.filter(username=USERNAME, email="").update(email=EMAIL)
         url = settings.SITE_URL.rstrip("/") + reverse("admin:index")
         self.stdout.write(f"Closer is at {url} — log in as {USERNAME} / {password}")
+        recruiter = user_model.objects.filter(
+            username=RECRUITER, is_active=True, is_staff=True
+        ).first()
+        if recruiter is not None:
+            if not recruiter.check_password(password):
+                recruiter.set_password(password)
+                recruiter.save(update_fields=["password"])
+            self.stdout.write(
+                f"or as {RECRUITER} / {password}, a recruiter who owns demo candidates and "
+                "gets their alerts (My alerts, at the top right)"
+            )
