@@ -18,7 +18,16 @@ from .forms import (
     CandidateEmailFormSet,
     CompanyPauseFormSet,
 )
-from .models import MOTIVATORS, Candidate, CandidateEmail, Company, CompanyPause, Currency, Tag
+from .models import (
+    MOTIVATORS,
+    OFFERINGS,
+    Candidate,
+    CandidateEmail,
+    Company,
+    CompanyPause,
+    Currency,
+    Tag,
+)
 from .resources import CandidateResource, CandidateResourceWithoutPay
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
 
@@ -294,6 +303,17 @@ class CompanyAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name",)
     inlines = [CompanyPauseInline]
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "website")}),
+        (
+            "What they offer beyond pay",
+            {
+                "fields": tuple(f"rating_{key}" for key, _ in OFFERINGS),
+                "description": "Rated 0 (poor) to 5 (best in the field); leave empty what you "
+                "do not know. Weighed by each candidate's motivators against our role.",
+            },
+        ),
+    )
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).prefetch_related("pauses")

@@ -236,16 +236,20 @@ class ComponentChange:
     what: str
 
 
-def component_history(offer_id: int, *, amounts: bool) -> list[ComponentChange]:
-    """Every created, changed or deleted component row of an offer, newest first."""
+def component_history(
+    offer_id: int, *, amounts: bool, parent: str = "offer"
+) -> list[ComponentChange]:
+    """Every created, changed or deleted component row of an offer (or, with
+    parent="competing_offer", of a competing offer), newest first."""
     types = {"+": "created", "~": "changed", "-": "deleted"}
+    of_parent = {f"{parent}_id": offer_id}
 
     def amount(value: Decimal) -> str:
         return money(value) if amounts else HIDDEN
 
-    grants = EquityGrant.history.filter(offer_id=offer_id)
+    grants = EquityGrant.history.filter(**of_parent)
     rows: list[tuple[object, str]] = []
-    for p in OfferPayment.history.filter(offer_id=offer_id).select_related("history_user"):
+    for p in OfferPayment.history.filter(**of_parent).select_related("history_user"):
         label = dict(OfferPayment.Kind.choices).get(p.kind, p.kind)
         rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
     for g in grants.select_related("history_user"):
@@ -260,7 +264,7 @@ def component_history(offer_id: int, *, amounts: bool) -> list[ComponentChange]:
     vesting = VestingYear.history.filter(grant_id__in=grants.values("id"))
     for v in vesting.select_related("history_user"):
         rows.append((v, f"Equity grant #{v.grant_id}: year {v.year} vests {v.percentage}%"))
-    for o in OtherAmount.history.filter(offer_id=offer_id).select_related("history_user"):
+    for o in OtherAmount.history.filter(**of_parent).select_related("history_user"):
         rows.append((o, f"{o.name} in year {o.year}: {amount(o.amount)}"))
     changes = [
         ComponentChange(r.history_date, r.history_user, types[r.history_type], what)
@@ -929,3 +933,8 @@ class CompensationBandAdmin(admin.ModelAdmin):
     @admin.display(description="amounts")
     def amounts(self, band: CompensationBand) -> str:
         return HIDDEN
+
+
+# Competing offers, and their part of the candidate, application and company pages; last, as
+# they build on the inlines and helpers above.
+from . import admin_competing  # noqa: E402, F401

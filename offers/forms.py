@@ -4,7 +4,9 @@ An offer changes only through offers.services. The offer form and its component 
 collect the terms (the offer's own fields and its payment, equity and other-amount rows); the
 offer form's clean() runs the services' checks on the whole of them, so that a refusal is an
 error on the field to fix and nothing is saved; the admin then hands the terms to draft_offer
-or update_draft, which write the offer and every component row.
+or update_draft, which write the offer and every component row. A competing offer is collected
+the same way, with the same inlines, for offers.competition's record_competing_offer and
+update_competing_offer.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import compensation as engine
-from .models import EquityGrant, Offer, OfferPayment, OtherAmount
-from .services import EquityTerms, OfferError, OfferTerms, check_draft_offer, check_terms
+from .competition import CompetingTerms, check_competing_terms
+from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount
+from .services import (
+    EquityTerms,
+    OfferError,
+    OfferTerms,
+    PackageTerms,
+    check_draft_offer,
+    check_terms,
+)
 
 # Where the component inlines of the offer being edited leave themselves for the offer form.
 COMPONENT_FORMSETS = "_admin_component_formsets"
@@ -126,43 +136,33 @@ class EquityGrantForm(forms.ModelForm):
         return data
 
 
-# --- The offer -----------------------------------------------------------------------------
+# --- The package: an offer's or a competing offer's own fields ----------------------------
 
 
-class OfferAdminForm(forms.ModelForm):
-    """The offer's own fields. Once valid, `terms` holds everything the service needs."""
+class PackageAdminForm(forms.ModelForm):
+    """The own fields of a package (an offer or a competing offer). Its clean() reads them with
+    the component inlines into terms, for the services' checks."""
 
-    terms: OfferTerms | None = None
+    def component_formsets(self) -> dict:  # type: ignore[type-arg]
+        return self.instance.__dict__.get(COMPONENT_FORMSETS, {})
 
-    class Meta:
-        model = Offer
-        fields = ()  # the admin's fieldsets add the rest
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
-        formsets = self.instance.__dict__.get(COMPONENT_FORMSETS, {})
+    def components_valid(self, formsets: dict) -> bool:  # type: ignore[type-arg]
         # Validating the inlines here (Django validates them again, from its cache, later)
         # lets the services' checks run on the whole terms before anything is saved.
-        if self.errors or not all([formset.is_valid() for formset in formsets.values()]):
-            return data
-        terms = self.build_terms(data, formsets)
-        try:
-            if self.instance.pk is None:
-                check_draft_offer(data["application"], terms, kind=data["kind"])
-            else:
-                check_terms(terms, new=self.instance.revises_id is None)
-        except OfferError as error:
-            self.add_service_errors(error)
-        else:
-            self.terms = terms
-        return data
+        return not self.errors and all([formset.is_valid() for formset in formsets.values()])
 
-    def build_terms(self, data: dict[str, Any], formsets: dict) -> OfferTerms:  # type: ignore[type-arg]
-        def value(name: str) -> Any:
-            return data[name] if name in self.fields else getattr(self.instance, name)
+    def value(self, data: dict[str, Any], name: str) -> Any:
+        """The field as typed, or as saved when the form does not show it."""
+        return data[name] if name in self.fields else getattr(self.instance, name)
 
-        # A part without its inline (the user may not edit that model) stays as saved.
-        saved = OfferTerms.of(self.instance) if self.instance.pk else None
+    def package_components(
+        self,
+        data: dict[str, Any],
+        formsets: dict,  # type: ignore[type-arg]
+        saved: PackageTerms | None,
+    ) -> dict[str, Any]:
+        """The PackageTerms fields: the package's own fields and its inlines' kept rows. A
+        part without its inline (the user may not edit that model) stays as `saved`."""
 
         def rows(model) -> list[dict[str, Any]] | None:  # type: ignore[no-untyped-def]
             if model in formsets:
@@ -177,23 +177,21 @@ class OfferAdminForm(forms.ModelForm):
         def paid(kind: str) -> list[tuple[int, Decimal]]:
             return [(p["month"], p["amount"]) for p in payments or () if p["kind"] == kind]
 
-        return OfferTerms(
+        return dict(
             currency=currency,
-            start_date=value("start_date"),
-            expires_at=value("expires_at"),
-            base_salary=value("base_salary"),
-            target_bonus_percent=value("target_bonus_percent"),
-            relocation=value("relocation"),
+            base_salary=self.value(data, "base_salary"),
+            target_bonus_percent=self.value(data, "target_bonus_percent"),
+            relocation=self.value(data, "relocation"),
             signing_payments=(
                 paid(OfferPayment.Kind.SIGNING) if payments is not None else saved.signing_payments
             ),
-            signing_clawback_months=value("signing_clawback_months"),
+            signing_clawback_months=self.value(data, "signing_clawback_months"),
             retention_payments=(
                 paid(OfferPayment.Kind.RETENTION)
                 if payments is not None
                 else saved.retention_payments
             ),
-            retention_clawback_months=value("retention_clawback_months"),
+            retention_clawback_months=self.value(data, "retention_clawback_months"),
             equity=(
                 [
                     EquityTerms(
@@ -222,6 +220,94 @@ class OfferAdminForm(forms.ModelForm):
                 label = TERM_LABELS.get(field, field.replace("_", " ").capitalize())
                 messages = ValidationError(errors).messages
                 self.add_error(None, [f"{label}: {message}" for message in messages])
+
+
+# --- The offer -----------------------------------------------------------------------------
+
+
+class OfferAdminForm(PackageAdminForm):
+    """The offer's own fields. Once valid, `terms` holds everything the service needs."""
+
+    terms: OfferTerms | None = None
+
+    class Meta:
+        model = Offer
+        fields = ()  # the admin's fieldsets add the rest
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        formsets = self.component_formsets()
+        if not self.components_valid(formsets):
+            return data
+        terms = self.build_terms(data, formsets)
+        try:
+            if self.instance.pk is None:
+                check_draft_offer(data["application"], terms, kind=data["kind"])
+            else:
+                check_terms(terms, new=self.instance.revises_id is None)
+        except OfferError as error:
+            self.add_service_errors(error)
+        else:
+            self.terms = terms
+        return data
+
+    def build_terms(self, data: dict[str, Any], formsets: dict) -> OfferTerms:  # type: ignore[type-arg]
+        saved = OfferTerms.of(self.instance) if self.instance.pk else None
+        return OfferTerms(
+            start_date=self.value(data, "start_date"),
+            expires_at=self.value(data, "expires_at"),
+            **self.package_components(data, formsets, saved),
+        )
+
+
+# --- A competing offer ---------------------------------------------------------------------
+
+
+class CompetingOfferAdminForm(PackageAdminForm):
+    """A competing offer's own fields. Once valid, `terms` holds everything
+    record_competing_offer or update_competing_offer needs."""
+
+    terms: CompetingTerms | None = None
+
+    class Meta:
+        model = CompetingOffer
+        fields = ()  # the admin's fieldsets add the rest
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        formsets = self.component_formsets()
+        if not self.components_valid(formsets):
+            return data
+        candidate = self.value(data, "candidate")
+        terms = self.build_terms(data, formsets)
+        # A deadline kept as it was may have passed since; only a new or moved one is checked.
+        moved = self.instance.pk is None or terms.deadline != self.instance.deadline
+        try:
+            check_competing_terms(candidate, terms, deadline_changed=moved)
+        except OfferError as error:
+            self.add_service_errors(error)
+        else:
+            self.terms = terms
+        return data
+
+    def build_terms(self, data: dict[str, Any], formsets: dict) -> CompetingTerms:  # type: ignore[type-arg]
+        saved = (
+            PackageTerms(**PackageTerms.components_of(self.instance)) if self.instance.pk else None
+        )
+        deadline = self.value(data, "deadline")
+        if self.instance.pk and "deadline" not in self.changed_data:
+            # The page shows the deadline to the second: kept as it was, it is the saved one
+            # (which the service checks only when moved), not one cut to the second.
+            deadline = self.instance.deadline
+        return CompetingTerms(
+            competitor=self.value(data, "competitor"),
+            deadline=deadline,
+            application=self.value(data, "application"),
+            confidence=self.value(data, "confidence"),
+            source=self.value(data, "source"),
+            notes=self.value(data, "notes"),
+            **self.package_components(data, formsets, saved),
+        )
 
 
 # --- Steps taken from the offer list -------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from candidates.admin import CandidateAdmin as BaseCandidateAdmin
-from candidates.models import Candidate
+from candidates.models import OFFERINGS, Candidate
 from recruiting.admin_actions import run_action_form
 
 from .forms import (
@@ -284,6 +284,34 @@ class RoleAdmin(admin.ModelAdmin):
     list_select_related = ("hiring_manager",)
     search_fields = ("title", "team", "city")
     autocomplete_fields = ("hiring_manager",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "team",
+                    "hiring_manager",
+                    "level",
+                    "family",
+                    "zone",
+                    "city",
+                    "country",
+                    "remote_ok",
+                    "headcount",
+                    "status",
+                )
+            },
+        ),
+        (
+            "What this role offers beyond pay",
+            {
+                "fields": tuple(f"rating_{key}" for key, _ in OFFERINGS),
+                "description": "Rated 0 (poor) to 5 (best in the field); leave empty what you "
+                "do not know. Weighed by each candidate's motivators against a competitor's.",
+            },
+        ),
+    )
 
     def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
         # A new role gets the default pipeline on save; its stages are edited afterwards.

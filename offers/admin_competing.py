@@ -1,0 +1,828 @@
+"""Competing offers in the admin: their list and page, where each stands against our latest
+offer (the money, the fit beyond pay, a counter-offer to draft), and the competing offers shown
+on the candidate and application pages, with the candidate list's filters on them.
+
+A competing offer changes only through offers.competition: the add and change pages collect
+the terms with the same component inlines as an offer's and call record_competing_offer or
+update_competing_offer. As for offers, amounts (and the free-text notes, which quote them) are
+shown only to users with the `offers.view_compensation` permission.
+
+Imported at the end of offers/admin.py, whose inlines and helpers it shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
+
+from candidates.admin import CompanyAdmin as BaseCompanyAdmin
+from candidates.models import OFFERINGS, Candidate, Company
+from recruiting.pipeline.admin import ApplicationAdmin as PipelineApplicationAdmin
+from recruiting.pipeline.admin import CandidateAdmin as PipelineCandidateAdmin
+from recruiting.pipeline.models import Application
+
+from . import compensation as engine
+from .admin import (
+    HIDDEN,
+    OFFER_AMOUNT_FIELDS,
+    EquityGrantInline,
+    HiddenAmountsContextHelper,
+    OtherAmountInline,
+    PaymentInline,
+    Unvalued,
+    can_see_compensation,
+    component_history,
+    money,
+)
+from .competition import (
+    Standing,
+    latest_offer_for,
+    record_competing_offer,
+    standing,
+    update_competing_offer,
+)
+from .counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
+from .forms import CompetingOfferAdminForm
+from .models import CompetingOffer, EquityGrant, Offer
+from .selectors import Market, RateMissing
+
+REPORTING = settings.REPORTING_CURRENCY
+DEADLINE_SOON = timedelta(hours=72)
+OFFERING_LABELS = dict(OFFERINGS)
+
+
+def components(prefix: str = "") -> list[str | Prefetch]:  # type: ignore[type-arg]
+    """The prefetches that value a package (at `prefix`, a relation to one) without a query
+    per row."""
+    return [
+        f"{prefix}payments",
+        Prefetch(
+            f"{prefix}equity_grants",
+            queryset=EquityGrant.objects.prefetch_related("vesting_years"),
+        ),
+        f"{prefix}other_amounts",
+    ]
+
+
+def with_standing(queryset: QuerySet[CompetingOffer]) -> QuerySet[CompetingOffer]:
+    """Competing offers with all that standing_of reads: their components, and those of the
+    offer of ours they were last compared with."""
+    return queryset.select_related(
+        "candidate", "competitor", "application__role", "compared_with__application__role"
+    ).prefetch_related(*components(), *components("compared_with__"))
+
+
+def standing_of(competing: CompetingOffer, market: Market) -> Standing | Unvalued:
+    """Where a competing offer of a list stands against the offer of ours it was last compared
+    with (kept on the row with `ahead`, so that the two agree), once per page; a missing rate
+    becomes a message."""
+    if not hasattr(competing, "_admin_standing"):
+        try:
+            competing._admin_standing = standing(
+                competing, ours=competing.compared_with, market=market
+            )
+        except RateMissing as missing:
+            competing._admin_standing = Unvalued(" ".join(missing.messages))
+        except engine.CompensationError as error:
+            competing._admin_standing = Unvalued(error.message)
+    return competing._admin_standing
+
+
+def role_text(competing: CompetingOffer) -> str:
+    if not competing.application_id:
+        return "— (outside offer)"
+    role = competing.application.role
+    return f"{role.title} ({role.city})"
+
+
+def signed(amount: Decimal, currency: str = "") -> str:
+    return ("+" if amount > 0 else "−" if amount < 0 else "") + money(abs(amount), currency)
+
+
+def signed_percent(percent: Decimal | None) -> str:
+    if percent is None:
+        return "—"
+    return f"{'+' if percent > 0 else '−' if percent < 0 else ''}{abs(percent)}%"
+
+
+def offerings_text(keys: tuple[str, ...]) -> str:
+    return ", ".join(OFFERING_LABELS[key].lower() for key in keys)
+
+
+def summary_without_amounts(result: Standing) -> str:
+    """Standing.summary with neither amounts nor percentages: who is ahead, and the fit."""
+    competitor, gap = result.competing.competitor, result.gap
+    if result.ours is None:
+        text = f"We have made no offer yet; {competitor} has"
+    elif gap.amount > 0:
+        text = f"{competitor} pays more than we do in {result.measure.label}"
+    elif gap.amount < 0:
+        text = f"We pay more than {competitor} in {result.measure.label}"
+    else:
+        text = f"{competitor} pays the same as we do in {result.measure.label}"
+    if result.fit and result.fit.we_win_on:
+        text += "; we win on " + " and ".join(
+            OFFERING_LABELS[k].lower() for k in result.fit.we_win_on[:2]
+        )
+    if result.fit and result.fit.they_win_on:
+        text += "; they win on " + " and ".join(
+            OFFERING_LABELS[k].lower() for k in result.fit.they_win_on[:2]
+        )
+    return text + "."
+
+
+def summary_for(result: Standing | Unvalued, *, amounts: bool) -> str:
+    if isinstance(result, Unvalued):
+        return result.message
+    return result.summary if amounts else summary_without_amounts(result)
+
+
+# --- The panels of a competing offer's page -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    ours: str
+    theirs: str
+    gap: str
+    percent: str
+
+
+@dataclass(frozen=True)
+class CounterPanel:
+    """Our counter-offer, as offers.counter suggests it (amounts: only shown to users who may
+    see compensation)."""
+
+    message: str = ""
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    approvals: list[str] = field(default_factory=list)
+    draft_url: str = ""  # empty: nothing to draft, or the user may not draft offers
+    within_band: bool = True
+    above_band_url: str = ""  # the same suggestion allowed above the band
+    problem: str = ""  # why there is no suggestion
+
+
+@dataclass(frozen=True)
+class StandingPanels:
+    summary: str
+    problem: str = ""  # why it could not be valued
+    ours: SafeString | str = ""
+    verdict: str = ""
+    currency: str = REPORTING
+    rows: list[ComparisonRow] = field(default_factory=list)
+    drivers: list[tuple[str, str]] = field(default_factory=list)
+    fit_scores: str = ""
+    we_win_on: str = ""
+    they_win_on: str = ""
+    counter: CounterPanel | None = None
+
+
+def comparison_rows(result: Standing) -> list[ComparisonRow]:
+    comparison, currency = result.money, result.money.ours.currency
+    rows = [
+        ("Year one", comparison.year_one),
+        ("Annual average", comparison.annual_average),
+        (f"Horizon total ({comparison.years} years)", comparison.total),
+    ]
+    return [
+        ComparisonRow(
+            label,
+            money(gap.ours, currency) if result.ours is not None else "—",
+            money(gap.theirs, currency),
+            signed(gap.amount, currency),
+            signed_percent(gap.percent),
+        )
+        for label, gap in rows
+    ]
+
+
+def verdict(result: Standing) -> str:
+    label = result.measure.label
+    if result.ours is None:
+        return f"We have made no offer yet: they are ahead on {label}."
+    if result.gap.amount > 0:
+        return f"They are ahead of our offer on {label}, the measure that decides."
+    if result.gap.amount < 0:
+        return f"Our offer is ahead of theirs on {label}, the measure that decides."
+    return f"Level with our offer on {label}, the measure that decides."
+
+
+def our_offer_link(offer: Offer | None) -> SafeString | str:
+    if offer is None:
+        return "We have made no offer yet."
+    return format_html(
+        'Against our latest offer: <a href="{}">version {}, {}</a>.',
+        reverse("admin:offers_offer_change", args=[offer.pk]),
+        offer.version,
+        offer.get_status_display().lower(),
+    )
+
+
+def fit_lines(result: Standing) -> tuple[str, str, str]:
+    """The fit scores, and what each side wins on, in words."""
+    fit = result.fit
+    if fit is None:
+        return (
+            "No role to compare with: the fit needs the role's ratings (the competing offer "
+            "names no application, and we have made no offer).",
+            "",
+            "",
+        )
+    if fit.ours is None or fit.theirs is None:
+        scores = (
+            "Not enough ratings to compare: rate the role and the competitor on what the "
+            "candidate weighs (“What they offer beyond pay”)."
+        )
+    else:
+        scores = f"Ours {fit.ours} / 100, theirs {fit.theirs} / 100."
+    return scores, offerings_text(fit.we_win_on) or "—", offerings_text(fit.they_win_on) or "—"
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = "decision deadline"
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [
+            ("72h", "Within 72 hours"),
+            ("ahead", "Still ahead"),
+            ("passed", "Passed"),
+        ]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        if self.value() == "72h":
+            return queryset.filter(deadline__gt=now, deadline__lte=now + DEADLINE_SOON)
+        if self.value() == "ahead":
+            return queryset.filter(deadline__gt=now)
+        if self.value() == "passed":
+            return queryset.filter(deadline__lte=now)
+        return queryset
+
+
+class CompetitorAheadFilter(admin.SimpleListFilter):
+    """Candidates with a competing offer ahead of our offer (kept on the competing offer)."""
+
+    title = "competing offer"
+    parameter_name = "competing_ahead"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("yes", "Ahead of ours")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(
+            Exists(CompetingOffer.objects.filter(candidate=OuterRef("pk"), ahead=True))
+        )
+
+
+class CompetitorDeadlineFilter(admin.SimpleListFilter):
+    """Candidates who must answer a competitor within 72 hours."""
+
+    title = "competitor deadline"
+    parameter_name = "competitor_deadline"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("72h", "Within 72 hours")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() != "72h":
+            return queryset
+        now = timezone.now()
+        return queryset.filter(
+            Exists(
+                CompetingOffer.objects.filter(
+                    candidate=OuterRef("pk"), deadline__gt=now, deadline__lte=now + DEADLINE_SOON
+                )
+            )
+        )
+
+
+# --- Inlines of components -----------------------------------------------------------------
+
+
+class CompetingPart:
+    """An offer's component inline, on a competing offer: editable by users who may see
+    amounts (a competing offer has no status)."""
+
+    fk_name = "competing_offer"
+
+    def _editable(self, request: HttpRequest, obj: CompetingOffer | None) -> bool:
+        return can_see_compensation(request)
+
+
+class CompetingPaymentInline(CompetingPart, PaymentInline):
+    pass
+
+
+class CompetingEquityGrantInline(CompetingPart, EquityGrantInline):
+    pass
+
+
+class CompetingOtherAmountInline(CompetingPart, OtherAmountInline):
+    pass
+
+
+class HiddenAmountsAndNotesContextHelper(HiddenAmountsContextHelper):
+    # A competing offer's notes quote what the candidate was told ("$1.2M cash, 4 years").
+    hidden_fields = (*OFFER_AMOUNT_FIELDS, "notes")
+
+
+# --- Competing offers ----------------------------------------------------------------------
+
+
+@admin.register(CompetingOffer)
+class CompetingOfferAdmin(SimpleHistoryAdmin):
+    form = CompetingOfferAdminForm
+    object_history_template = "admin/offers/offer/object_history.html"
+    view_on_site = False
+    show_facets = admin.ShowFacets.NEVER
+    show_full_result_count = False
+    list_display = (
+        "candidate",
+        "competitor",
+        "role",
+        "deadline",
+        "confidence",
+        "ahead",
+        "gap",
+    )
+    list_filter = (
+        ("competitor", admin.RelatedOnlyFieldListFilter),
+        "confidence",
+        "ahead",
+        DeadlineFilter,
+    )
+    search_fields = ("candidate__name", "competitor__name")
+    search_help_text = "Search by candidate name or competitor."
+    ordering = ("deadline", "pk")
+    autocomplete_fields = ("candidate", "application", "competitor")
+    inlines = [CompetingPaymentInline, CompetingEquityGrantInline, CompetingOtherAmountInline]
+    record_fields = ("ahead", "recorded_by", "recorded_at", "updated_at")
+
+    # --- who may do what ---
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return can_see_compensation(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # every version is kept; a change is recorded, not a deletion
+
+    def may_draft_offers(self, request: HttpRequest) -> bool:
+        user = request.user
+        return can_see_compensation(request) and user.has_perms(
+            ["offers.add_offer", "offers.change_offer"]
+        )
+
+    # --- the list ---
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompetingOffer]:
+        return with_standing(super().get_queryset(request))
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.list_display
+        return tuple(f for f in self.list_display if f != "gap")
+
+    def get_changelist_instance(self, request):  # type: ignore[no-untyped-def]
+        changelist = super().get_changelist_instance(request)
+        market = Market(timezone.localdate())
+        for competing in changelist.result_list:  # evaluated once; the page reuses the rows
+            competing._admin_market = market
+        return changelist
+
+    @admin.display(description="candidate", ordering="candidate__name")
+    def candidate(self, competing: CompetingOffer) -> str:
+        return competing.candidate.name
+
+    @admin.display(description="role")
+    def role(self, competing: CompetingOffer) -> str:
+        return role_text(competing)
+
+    @admin.display(description=f"gap ({REPORTING})")
+    def gap(self, competing: CompetingOffer) -> SafeString | str:
+        market = getattr(competing, "_admin_market", None) or Market(timezone.localdate())
+        result = standing_of(competing, market)
+        if isinstance(result, Unvalued):
+            return format_html('<span title="{}">no rate</span>', result.message)
+        if result.ours is None:
+            return format_html(
+                '<span title="We have made no offer yet">theirs {}</span>',
+                money(result.gap.theirs, result.money.ours.currency),
+            )
+        return format_html(
+            '<span title="Theirs minus ours, in {}">{} ({})</span>',
+            result.measure.label,
+            signed(result.gap.amount, result.money.ours.currency),
+            signed_percent(result.gap.percent),
+        )
+
+    # --- the page ---
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        can_see = can_see_compensation(request)
+        main = ["candidate", "application", "competitor", "deadline", "confidence", "source"]
+        if can_see:
+            main.append("notes")
+        pay = ["currency"]
+        pay += list(OFFER_AMOUNT_FIELDS) if can_see else ["amounts"]
+        pay += ["signing_clawback_months", "retention_clawback_months"]
+        fieldsets = [
+            (None, {"fields": main}),
+            (
+                "Their package",
+                {
+                    "fields": pay,
+                    "description": "Bonus instalments, equity grants and other amounts are "
+                    "listed below, as on our offers.",
+                },
+            ),
+        ]
+        if obj is not None:
+            record = self.record_fields
+            if getattr(request, "_competing_history_version", False):
+                # Who is ahead is not kept in the history: an old version would say "no".
+                record = tuple(f for f in record if f != "ahead")
+            fieldsets.append(("Record", {"fields": record}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return ()
+        if getattr(request, "_competing_history_version", False):
+            return tuple(
+                f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
+            )
+        return ("candidate", "amounts", *self.record_fields)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "currency" in form.base_fields:
+            # Currencies are reference data, kept on their own admin page.
+            widget = form.base_fields["currency"].widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        if "competitor" in form.base_fields:
+            form.base_fields["competitor"].help_text = (
+                "The company making the offer. Rate what it offers beyond pay on its page: "
+                "the fit with what the candidate weighs is worked out from it."
+            )
+        return form
+
+    def get_changeform_initial_data(self, request):  # type: ignore[no-untyped-def]
+        initial = super().get_changeform_initial_data(request)
+        # From an application's page: the candidate is the application's.
+        application = str(initial.get("application", ""))
+        if application.isdigit() and "candidate" not in initial:
+            candidate = (
+                Application.objects.filter(pk=application)
+                .values_list("candidate_id", flat=True)
+                .first()
+            )
+            if candidate is not None:
+                initial["candidate"] = candidate
+        return initial
+
+    @admin.display(description="amounts")
+    def amounts(self, competing: CompetingOffer) -> str:
+        return HIDDEN
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # type: ignore[no-untyped-def]
+        if change and obj is not None and obj.pk:
+            context["standing_panels"] = self.standing_panels(request, obj.pk)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def standing_panels(self, request: HttpRequest, pk: int) -> StandingPanels:
+        """Where the competing offer stands, as saved (not as typed in a form with errors),
+        against our latest offer."""
+        competing = with_standing(CompetingOffer.objects.filter(pk=pk)).get()
+        amounts = can_see_compensation(request)
+        try:
+            result = standing(competing)
+        except RateMissing as missing:
+            return StandingPanels(summary="", problem=" ".join(missing.messages))
+        except engine.CompensationError as error:
+            return StandingPanels(summary="", problem=error.message)
+        scores, we_win_on, they_win_on = fit_lines(result)
+        currency = result.money.ours.currency
+        if amounts:
+            drivers = [(label, signed(share, currency)) for label, share in result.drivers()]
+        else:
+            drivers = [
+                (label, "theirs higher" if share > 0 else "ours higher")
+                for label, share in result.drivers()
+            ]
+        return StandingPanels(
+            summary=summary_for(result, amounts=amounts),
+            ours=our_offer_link(result.ours),
+            verdict=verdict(result),
+            currency=currency,
+            rows=comparison_rows(result) if amounts else [],
+            drivers=drivers,
+            fit_scores=scores,
+            we_win_on=we_win_on,
+            they_win_on=they_win_on,
+            counter=self.counter_panel(request, competing, result.ours) if amounts else None,
+        )
+
+    # --- the counter-offer ---
+
+    def counter_panel(
+        self, request: HttpRequest, competing: CompetingOffer, ours: Offer | None
+    ) -> CounterPanel:
+        if ours is None:
+            return CounterPanel(
+                problem="We have made no offer to counter with: draft one first, then come "
+                "back for a suggestion."
+            )
+        within_band = request.GET.get("above_band") != "1"
+        try:
+            suggestion = suggest_counter_offer(ours, within_band=within_band)
+        except ValidationError as error:  # OfferError, RateMissing
+            return CounterPanel(problem=" ".join(error.messages))
+        except engine.CompensationError as error:
+            return CounterPanel(problem=error.message)
+        currency = ours.currency_id
+        draft_url = ""
+        if suggestion.terms is not None and self.may_draft_offers(request):
+            draft_url = reverse("admin:offers_competingoffer_counter", args=[competing.pk])
+            if not within_band:
+                draft_url += "?" + urlencode({"above_band": "1"})
+        above_band_url = ""
+        if within_band and not suggestion.beats:
+            above_band_url = (
+                reverse("admin:offers_competingoffer_change", args=[competing.pk])
+                + "?"
+                + urlencode({"above_band": "1"})
+                + "#counter-offer"
+            )
+        return CounterPanel(
+            message=suggestion.message,
+            changes=[
+                (LEVER_LABELS.get(lever, lever).capitalize(), "+" + money(amount, currency))
+                for lever, amount in suggestion.changes
+            ],
+            approvals=[reason for _, reason in suggestion.approvals],
+            draft_url=draft_url,
+            within_band=within_band,
+            above_band_url=above_band_url,
+        )
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "<path:object_id>/counter-offer/",
+                self.admin_site.admin_view(self.draft_counter_view),
+                name="offers_competingoffer_counter",
+            ),
+            *super().get_urls(),
+        ]
+
+    def draft_counter_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Drafts our next offer from the counter-offer suggestion, worked out again now."""
+        if request.method != "POST":
+            raise Http404
+        if not str(object_id).isdigit():
+            raise Http404
+        competing = get_object_or_404(CompetingOffer, pk=object_id)
+        if not (self.has_view_permission(request, competing) and self.may_draft_offers(request)):
+            raise PermissionDenied
+        back = reverse("admin:offers_competingoffer_change", args=[competing.pk])
+        ours = latest_offer_for(competing)
+        if ours is None:
+            self.message_user(request, "We have made no offer to counter with.", messages.ERROR)
+            return HttpResponseRedirect(back)
+        within_band = request.GET.get("above_band") != "1"
+        try:
+            suggestion: Suggestion = suggest_counter_offer(ours, within_band=within_band)
+            offer = draft_from_suggestion(suggestion, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(back)
+        except engine.CompensationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            f"Drafted {offer} from the counter-offer suggestion: {suggestion.message} "
+            "Check it, then submit it for approval.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:offers_offer_change", args=[offer.pk]))
+
+    # --- saving: through the services ---
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            update_competing_offer(
+                CompetingOffer.objects.get(pk=obj.pk), form.terms, by=request.user
+            )
+            return
+        created = record_competing_offer(
+            form.cleaned_data["candidate"], form.terms, by=request.user
+        )
+        obj.pk = created.pk
+        obj.recorded_by, obj.recorded_at = created.recorded_by, created.recorded_at
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        pass  # the service wrote every component row
+
+    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
+        message = super().construct_change_message(request, form, [], add)
+        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
+        if changed and not add:
+            message.append({"changed": {"fields": changed}})
+        return message
+
+    # --- history (simple-history's pages, as on offers) ---
+
+    def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+        if not str(object_id).isdigit():
+            raise Http404
+        context = {
+            "component_history": component_history(
+                int(object_id),
+                amounts=can_see_compensation(request),
+                parent="competing_offer",
+            ),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
+        if request.method != "GET":
+            raise PermissionDenied
+        request._competing_history_version = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return True  # a change is made by the services, never by restoring an old row
+
+    def get_historical_record_context_helper(self, request, historical_record):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return HiddenAmountsAndNotesContextHelper(self.model, historical_record)
+
+
+# --- On the candidate and application pages ------------------------------------------------
+
+
+class CompetingOfferSummaryInline(admin.TabularInline):
+    """The candidate's competing offers, read-only, each linked, with where it stands (in
+    words, without amounts, for users who may not see compensation), and a link to record
+    another."""
+
+    model = CompetingOffer
+    fk_name = "candidate"
+    template = "admin/offers/competingoffer/edit_inline/summary.html"
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "competing offers"
+    fields = ("competitor_link", "role", "deadline", "confidence", "standing")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if can_see_compensation(request):
+            return self.fields
+        return tuple("standing_in_words" if f == "standing" else f for f in self.fields)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self.get_fields(request, obj)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return with_standing(super().get_queryset(request))
+
+    def add_url(self, request: HttpRequest, parent: Candidate | Application) -> str:
+        query = {"candidate": parent.pk}
+        return reverse("admin:offers_competingoffer_add") + "?" + urlencode(query)
+
+    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        formset = super().get_formset(request, obj, **kwargs)
+        may_add = can_see_compensation(request) and request.user.has_perm(
+            "offers.add_competingoffer"
+        )
+        formset.add_competing_url = self.add_url(request, obj) if obj and may_add else ""
+        return formset
+
+    def _market(self) -> Market:
+        # One per page: the inline is made anew for each request.
+        if not hasattr(self, "_page_market"):
+            self._page_market = Market(timezone.localdate())
+        return self._page_market
+
+    @admin.display(description="competitor")
+    def competitor_link(self, competing: CompetingOffer) -> SafeString:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:offers_competingoffer_change", args=[competing.pk]),
+            competing.competitor,
+        )
+
+    @admin.display(description="role")
+    def role(self, competing: CompetingOffer) -> str:
+        return role_text(competing)
+
+    @admin.display(description="where it stands")
+    def standing(self, competing: CompetingOffer) -> str:
+        return summary_for(standing_of(competing, self._market()), amounts=True)
+
+    @admin.display(description="where it stands")
+    def standing_in_words(self, competing: CompetingOffer) -> str:
+        return summary_for(standing_of(competing, self._market()), amounts=False)
+
+
+class ApplicationCompetingOfferInline(CompetingOfferSummaryInline):
+    fk_name = "application"
+
+    def add_url(self, request: HttpRequest, parent: Candidate | Application) -> str:
+        query = {"candidate": parent.candidate_id, "application": parent.pk}
+        return reverse("admin:offers_competingoffer_add") + "?" + urlencode(query)
+
+
+class CandidateAdmin(PipelineCandidateAdmin):
+    """The candidate admin with its competing offers: on the page, in the list's filters, and
+    the flight risk they may raise."""
+
+    list_display = (*PipelineCandidateAdmin.list_display, "flight_risk_text")
+    list_filter = (
+        *PipelineCandidateAdmin.list_filter,
+        "flight_risk_reason",
+        CompetitorAheadFilter,
+        CompetitorDeadlineFilter,
+    )
+
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        inlines = super().get_inlines(request, obj)
+        return [*inlines, CompetingOfferSummaryInline] if obj is not None else inlines
+
+    @admin.display(description="flight risk", ordering="flight_risk")
+    def flight_risk_text(self, candidate: Candidate) -> str:
+        if not candidate.flight_risk:
+            return "—"
+        reason = candidate.get_flight_risk_reason_display()
+        return f"Yes: {reason}" if candidate.flight_risk_reason else "Yes"
+
+
+admin.site.unregister(Candidate)
+admin.site.register(Candidate, CandidateAdmin)
+
+
+class ApplicationAdmin(PipelineApplicationAdmin):
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        inlines = super().get_inlines(request, obj)
+        return [*inlines, ApplicationCompetingOfferInline] if obj is not None else inlines
+
+
+admin.site.unregister(Application)
+admin.site.register(Application, ApplicationAdmin)
+
+
+class CompanyAdmin(BaseCompanyAdmin):
+    """Companies, whose search offers only competitors (and other employers, never our own
+    company) when picking the competitor of a competing offer."""
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        picking_competitor = (
+            request.GET.get("app_label") == CompetingOffer._meta.app_label
+            and request.GET.get("model_name") == CompetingOffer._meta.model_name
+            and request.GET.get("field_name") == "competitor"
+        )
+        if picking_competitor:
+            queryset = queryset.exclude(kind=Company.Kind.OURS)
+        return queryset, may_have_duplicates
+
+
+admin.site.unregister(Company)
+admin.site.register(Company, CompanyAdmin)
