@@ -62,7 +62,60 @@ class Currency(models.Model):
         return self.code
 
 
-class Company(models.Model):
+# What an employer offers on each motivator but pay, rated 0–5 by our recruiters: for each of our
+# roles, and for a competitor where known. A candidate's motivators weigh them into a fit score.
+OFFERINGS = (
+    ("team_lead", "Team lead reputation"),
+    ("work_quality", "Quality of work"),
+    ("research_freedom", "Research freedom"),
+    ("publishing", "Publishing policy"),
+    ("ethics_impact", "Ethics and social impact"),
+    ("location", "Location and remote policy"),
+)
+
+
+def rating_field(label: str) -> models.PositiveSmallIntegerField:
+    """An offering rated 0 (poor) to 5 (best in the field); empty when we do not know."""
+    return models.PositiveSmallIntegerField(
+        label,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+        help_text="0 (poor) to 5 (best in the field); empty if unknown",
+    )
+
+
+def rating_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"rating_{key}__gte": 0, f"rating_{key}__lte": 5})
+            | Q(**{f"rating_{key}__isnull": True}),
+            name=f"{prefix}_rating_{key}_0_5",
+            violation_error_message=f"{label} is rated between 0 and 5.",
+        )
+        for key, label in OFFERINGS
+    ]
+
+
+class RatedOfferings(models.Model):
+    """Ratings of what an employer offers beyond pay (OFFERINGS)."""
+
+    rating_team_lead = rating_field("Team lead reputation")
+    rating_work_quality = rating_field("Quality of work")
+    rating_research_freedom = rating_field("Research freedom")
+    rating_publishing = rating_field("Publishing policy")
+    rating_ethics_impact = rating_field("Ethics and social impact")
+    rating_location = rating_field("Location and remote policy")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def offerings(self) -> dict[str, int | None]:
+        return {key: getattr(self, f"rating_{key}") for key, _ in OFFERINGS}
+
+
+class Company(RatedOfferings):
     class Kind(models.TextChoices):
         OURS = "ours", "Our company"
         COMPETITOR = "competitor", "Competitor"
@@ -88,6 +141,7 @@ class Company(models.Model):
                 name="company_only_one_ours",
                 violation_error_message="Only one company can be our own.",
             ),
+            *rating_constraints("company"),
         ]
 
     def __str__(self) -> str:

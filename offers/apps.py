@@ -2,7 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 APPROVER_GROUP = "Compensation approvers"
-OFFER_MODELS = ("offer", "offerpayment", "equitygrant", "vestingyear", "otheramount")
+OFFER_MODELS = (
+    "offer",
+    "offerpayment",
+    "equitygrant",
+    "vestingyear",
+    "otheramount",
+    "competingoffer",
+)
 
 
 def ensure_groups(sender, using="default", **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -52,6 +59,7 @@ class OffersConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="offers.ensure_groups")
         # The alerts app knows no domain: offers hand it their reminder rules.
-        from . import reminders
+        from . import competition, reminders
 
         reminders.register()
+        competition.register()

@@ -364,3 +364,106 @@ def convert(
             for name, amounts in compensation.by_component.items()
         },
     )
+
+
+# --- Comparing two packages ------------------------------------------------------------------
+
+
+class Measure(StrEnum):
+    """What "more" means when two packages are compared: what the first year pays, or the
+    yearly average over the horizon of both."""
+
+    YEAR_ONE = "year_one"
+    ANNUAL_AVERAGE = "annual_average"
+
+    @property
+    def label(self) -> str:
+        return {"year_one": "year one", "annual_average": "annual average"}[self.value]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Theirs against ours on one measure: positive when theirs pays more."""
+
+    ours: Decimal
+    theirs: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.theirs - self.ours
+
+    @property
+    def percent(self) -> Decimal | None:
+        """The gap as a percentage of ours, to 0.1; None when ours pays nothing."""
+        if self.ours == 0:
+            return None
+        return (self.amount / self.ours * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PackageComparison:
+    """Two packages valued over the same years in the same currency."""
+
+    ours: YearlyCompensation
+    theirs: YearlyCompensation
+
+    def __post_init__(self) -> None:
+        if self.ours.currency != self.theirs.currency or self.ours.years != self.theirs.years:
+            raise ValueError("Compare packages in one currency over the same years.")
+
+    @property
+    def years(self) -> int:
+        return self.ours.years
+
+    @property
+    def year_one(self) -> Gap:
+        return Gap(self.ours.year_one, self.theirs.year_one)
+
+    @property
+    def annual_average(self) -> Gap:
+        return Gap(self.ours.annual_average, self.theirs.annual_average)
+
+    @property
+    def total(self) -> Gap:
+        return Gap(self.ours.total, self.theirs.total)
+
+    def gap(self, measure: Measure) -> Gap:
+        return self.year_one if measure == Measure.YEAR_ONE else self.annual_average
+
+    def drivers(self, measure: Measure) -> list[tuple[str, Decimal]]:
+        """Each component's share of the gap on `measure` (theirs minus ours), the largest
+        first by size; components that are equal are left out. The shares add up to the gap,
+        to within a cent per component on the annual average."""
+
+        def on(compensation: YearlyCompensation, component: str) -> Decimal:
+            amounts = compensation.by_component.get(component, ())
+            if measure == Measure.YEAR_ONE:
+                return amounts[0] if amounts else Decimal(0)
+            return to_cents(sum(amounts, Decimal(0)) / self.years)
+
+        shares = [
+            (component.value, on(self.theirs, component) - on(self.ours, component))
+            for component in Component
+        ]
+        return sorted(
+            ((name, share) for name, share in shares if share != 0),
+            key=lambda item: abs(item[1]),
+            reverse=True,
+        )
+
+
+def compare(
+    ours: Package,
+    theirs: Package,
+    *,
+    currency: str,
+    rate_ours: Decimal = Decimal(1),
+    rate_theirs: Decimal = Decimal(1),
+) -> PackageComparison:
+    """Values both packages over the longer of their horizons and converts them to
+    `currency` (at `rate_*` units of it per unit of each package's currency)."""
+    years = max(ours.horizon_years, theirs.horizon_years)
+    return PackageComparison(
+        convert(compute(ours, years=years), rate=rate_ours, currency=currency),
+        convert(compute(theirs, years=years), rate=rate_theirs, currency=currency),
+    )

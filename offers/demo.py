@@ -178,7 +178,7 @@ def build_demo_offers() -> int:
             _terms(
                 "USD",
                 today,
-                days=5,
+                days=2,  # expiring within 72 hours: the demo shows that alert at once
                 base_salary=Decimal(450_000),
                 target_bonus_percent=Decimal(20),
                 equity=_four_years(8_000_000),
@@ -207,6 +207,8 @@ def build_demo_offers() -> int:
             by=rita,
         )
         submit_for_approval(offer, by=rita)
+        # Asked yesterday morning: the demo's approvers are reminded at once.
+        offer.approvals.update(requested_at=timezone.now() - timedelta(hours=30))
         created += 1
     # A retention offer for one of our own people, waiting for approval.
     if app := application("Tina Garcia"):
@@ -236,6 +238,109 @@ def build_demo_offers() -> int:
                 target_bonus_percent=Decimal(15),
                 equity=_four_years(6_000_000),
             ),
+            by=rita,
+        )
+        created += 1
+    return created
+
+
+# --- Demo competing offers -----------------------------------------------------------------
+
+# What each demo lab offers beyond pay, as our recruiters rate it (team lead, work quality,
+# research freedom, publishing, ethics and impact, location): Meridian pays and ships but
+# publishes little; Helix gives freedom; Polaris publishes.
+LAB_RATINGS = {
+    "Meridian AI": (4, 4, 2, 1, 2, 4),
+    "Helix Intelligence": (3, 4, 5, 3, 3, 3),
+    "Polaris Research": (4, 3, 4, 5, 4, 2),
+}
+ROLE_RATINGS = (5, 5, 3, 4, 5, 3)
+
+
+def _rate_offerings(target, ratings) -> None:  # type: ignore[no-untyped-def]
+    from candidates.models import OFFERINGS
+
+    if all(value is None for value in target.offerings.values()):
+        for (key, _), value in zip(OFFERINGS, ratings, strict=True):
+            setattr(target, f"rating_{key}", value)
+        target.save()
+
+
+@transaction.atomic
+def build_demo_competition() -> int:
+    """Ratings of the demo roles and labs, and competing offers against three demo offers:
+    Meridian ahead of our sent offer with a deadline in 60 hours, a verbal Helix offer in
+    euros, and an outside offer to one of our employees (a retention case). People who
+    already have a competing offer are left alone. Returns the competing offers created."""
+    from candidates.models import Candidate, Company
+    from recruiting.pipeline.models import Role
+
+    from .competition import CompetingTerms, record_competing_offer
+
+    for role in Role.objects.all():
+        _rate_offerings(role, ROLE_RATINGS)
+    labs = {c.name: c for c in Company.objects.filter(name__in=LAB_RATINGS)}
+    for name, ratings in LAB_RATINGS.items():
+        if name in labs:
+            _rate_offerings(labs[name], ratings)
+    rita = get_user_model().objects.get(username="rita")
+    now = timezone.now()
+    demo = (
+        (
+            "Richard Williams",
+            "Meridian AI",
+            dict(
+                currency="USD",
+                deadline=now + timedelta(hours=60),
+                confidence="written",
+                source="Richard forwarded the letter",
+                base_salary=Decimal(500_000),
+                equity=_four_years(12_000_000),
+                signing_payments=[(0, Decimal(2_000_000))],
+            ),
+            True,
+        ),
+        (
+            "Fedele Trupiano",
+            "Helix Intelligence",
+            dict(
+                currency="EUR",
+                deadline=now + timedelta(days=6),
+                confidence="verbal",
+                source="A former colleague of his",
+                base_salary=Decimal(550_000),
+                signing_payments=[(0, Decimal(4_000_000)), (12, Decimal(4_000_000))],
+                equity=_four_years(10_000_000),
+            ),
+            True,
+        ),
+        (
+            "Tina Garcia",
+            "Polaris Research",
+            dict(
+                currency="USD",
+                deadline=now + timedelta(days=4),
+                confidence="rumoured",
+                source="Her manager heard it at NeurIPS",
+                base_salary=Decimal(650_000),
+                equity=_four_years(9_000_000),
+            ),
+            False,  # an outside offer to an employee: on no application
+        ),
+    )
+    created = 0
+    for person, lab, terms, on_application in demo:
+        candidate = Candidate.objects.filter(name=person).first()
+        if candidate is None or lab not in labs or candidate.competing_offers.exists():
+            continue
+        application = (
+            candidate.applications.filter(status=Application.Status.OPEN).first()
+            if on_application
+            else None
+        )
+        record_competing_offer(
+            candidate,
+            CompetingTerms(competitor=labs[lab], application=application, **terms),
             by=rita,
         )
         created += 1

@@ -15,7 +15,7 @@ from django.utils import timezone
 from recruiting.pipeline.models import Role
 
 from . import compensation as engine
-from .models import BandPosition, CompensationBand, ExchangeRate, Offer
+from .models import BandPosition, CompensationBand, CompetingOffer, ExchangeRate, Offer
 
 
 class RateMissing(ValidationError):
@@ -121,22 +121,36 @@ class Market:
         # (or finds a rate added since the page's were read).
         return rate_on(base, quote, self.on)[0]
 
+    def reporting_rate(self, package: Offer | CompetingOffer) -> Decimal:
+        """Units of the reporting currency per unit of the package's: a sent offer keeps the
+        rate it was sent at."""
+        reporting_currency = settings.REPORTING_CURRENCY
+        sent_rate = getattr(package, "sent_rate", None)
+        if sent_rate is not None and package.sent_rate_currency_id == reporting_currency:
+            return sent_rate
+        return self.rate(package.currency_id, reporting_currency)
+
     def value(self, offer: Offer) -> OfferValuation:
         """Values the offer from the rates and bands read once for the day."""
-        compensation = engine.compute(offer.to_package())
-        reporting_currency = settings.REPORTING_CURRENCY
-        if offer.sent_rate is not None and offer.sent_rate_currency_id == reporting_currency:
-            rate = offer.sent_rate
-        else:
-            rate = self.rate(offer.currency_id, reporting_currency)
-        reporting = engine.convert(compensation, rate=rate, currency=reporting_currency)
-        role = offer.application.role
+        return self.value_package(
+            offer.to_package(), offer.application.role, rate=self.reporting_rate(offer)
+        )
+
+    def value_package(
+        self, package: engine.Package, role: Role, *, rate: Decimal | None = None
+    ) -> OfferValuation:
+        """Values a package for `role` (an offer, or one not saved yet), at `rate` units of
+        the reporting currency per unit of the package's (today's rate by default)."""
+        compensation = engine.compute(package)
+        if rate is None:
+            rate = self.rate(package.currency, settings.REPORTING_CURRENCY)
+        reporting = engine.convert(compensation, rate=rate, currency=settings.REPORTING_CURRENCY)
         band = self.bands.get((role.family, role.level, role.zone))
         band_position = base_position = None
         if band is not None:
-            to_band = self.rate(offer.currency_id, band.currency_id)
+            to_band = self.rate(package.currency, band.currency_id)
             band_position = band.position(engine.to_cents(compensation.annual_average * to_band))
-            base_position = band.position(engine.to_cents(offer.base_salary * to_band), of="base")
+            base_position = band.position(engine.to_cents(package.base_salary * to_band), of="base")
         return OfferValuation(compensation, reporting, rate, band, band_position, base_position)
 
 

@@ -25,6 +25,7 @@ from . import compensation as engine
 from .models import (
     Approval,
     ApprovalRule,
+    CompetingOffer,
     EquityGrant,
     ExchangeRate,
     Offer,
@@ -32,7 +33,8 @@ from .models import (
     OtherAmount,
     VestingYear,
 )
-from .selectors import RateMissing, rate_on, value_offer
+from .models.offer import Package
+from .selectors import OfferValuation, RateMissing, rate_on, value_offer
 
 
 class OfferError(ValidationError):
@@ -55,13 +57,11 @@ class EquityTerms:
     kind: str = EquityGrant.Kind.RSU
 
 
-@dataclass(frozen=True)
-class OfferTerms:
-    """Everything a recruiter types into an offer."""
+@dataclass(frozen=True, kw_only=True)
+class PackageTerms:
+    """The components of a package, as typed: what an offer and a competing offer share."""
 
     currency: str
-    start_date: date
-    expires_at: datetime
     base_salary: Decimal = Decimal(0)
     target_bonus_percent: Decimal = Decimal(0)
     relocation: Decimal = Decimal(0)
@@ -97,20 +97,19 @@ class OfferTerms:
             other=tuple(engine.OtherAmount(n, a, y) for n, a, y in self.other),
         )
 
-    @classmethod
-    def of(cls, offer: Offer) -> OfferTerms:
-        payments = list(offer.payments.all())
-        return cls(
-            currency=offer.currency_id,
-            start_date=offer.start_date,
-            expires_at=offer.expires_at,
-            base_salary=offer.base_salary,
-            target_bonus_percent=offer.target_bonus_percent,
-            relocation=offer.relocation,
+    @staticmethod
+    def components_of(package: Package) -> dict[str, object]:
+        """The PackageTerms fields of a saved offer or competing offer."""
+        payments = list(package.payments.all())
+        return dict(
+            currency=package.currency_id,
+            base_salary=package.base_salary,
+            target_bonus_percent=package.target_bonus_percent,
+            relocation=package.relocation,
             signing_payments=[(p.month, p.amount) for p in payments if p.kind == "signing"],
-            signing_clawback_months=offer.signing_clawback_months,
+            signing_clawback_months=package.signing_clawback_months,
             retention_payments=[(p.month, p.amount) for p in payments if p.kind == "retention"],
-            retention_clawback_months=offer.retention_clawback_months,
+            retention_clawback_months=package.retention_clawback_months,
             equity=[
                 EquityTerms(
                     g.value,
@@ -119,15 +118,31 @@ class OfferTerms:
                     g.frequency,
                     g.kind,
                 )
-                for g in offer.equity_grants.all()
+                for g in package.equity_grants.all()
             ],
-            other=[(o.name, o.amount, o.year) for o in offer.other_amounts.all()],
+            other=[(o.name, o.amount, o.year) for o in package.other_amounts.all()],
         )
 
 
-def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> None:
-    """Refuses terms that cannot make an offer, naming the field: what the engine cannot
-    value, an unknown currency, a currency with no rate today, dates that make no sense."""
+@dataclass(frozen=True, kw_only=True)
+class OfferTerms(PackageTerms):
+    """Everything a recruiter types into an offer."""
+
+    start_date: date
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, offer: Offer) -> OfferTerms:
+        return cls(
+            start_date=offer.start_date,
+            expires_at=offer.expires_at,
+            **cls.components_of(offer),
+        )
+
+
+def check_package(terms: PackageTerms, *, today: date | None = None) -> None:
+    """Refuses components that cannot make a package, naming the field: what the engine
+    cannot value or the columns cannot hold, an unknown currency, a currency with no rate."""
     today = today or timezone.localdate()
     if not Currency.objects.filter(code=terms.currency).exists():
         raise OfferError({"currency": f"“{terms.currency}” is not a currency Closer knows."})
@@ -136,17 +151,24 @@ def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> N
     except engine.CompensationError as error:
         raise OfferError({error.field: error.message}) from None
     _check_storable(terms)
-    if new and terms.start_date < today:
-        raise OfferError({"start_date": "A new offer cannot start in the past."})
-    if terms.expires_at <= timezone.now():
-        raise OfferError({"expires_at": "The expiry must be in the future."})
     try:
         rate_on(terms.currency, settings.REPORTING_CURRENCY, today)
     except RateMissing as missing:
         raise OfferError({"currency": missing.messages}) from None
 
 
-def _check_storable(terms: OfferTerms) -> None:
+def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> None:
+    """Refuses terms that cannot make an offer, naming the field: the package's rules
+    (check_package), and dates that make no sense."""
+    today = today or timezone.localdate()
+    check_package(terms, today=today)
+    if new and terms.start_date < today:
+        raise OfferError({"start_date": "A new offer cannot start in the past."})
+    if terms.expires_at <= timezone.now():
+        raise OfferError({"expires_at": "The expiry must be in the future."})
+
+
+def _check_storable(terms: PackageTerms) -> None:
     """What the engine can value but the columns cannot hold as typed: percentages keep 2
     decimals, names 100 characters. Refused rather than silently rounded or cut."""
     limit = OtherAmount._meta.get_field("name").max_length
@@ -163,26 +185,35 @@ def _check_storable(terms: OfferTerms) -> None:
 
 
 def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None) -> None:
-    offer.currency_id = terms.currency
     offer.start_date = terms.start_date
     offer.expires_at = terms.expires_at
-    offer.base_salary = terms.base_salary
-    offer.target_bonus_percent = terms.target_bonus_percent
-    offer.relocation = terms.relocation
-    offer.signing_clawback_months = terms.signing_clawback_months
-    offer.retention_clawback_months = terms.retention_clawback_months
-    offer._history_user = by
-    offer.save()
-    offer.payments.all().delete()
-    offer.equity_grants.all().delete()
-    offer.other_amounts.all().delete()
+    write_package(offer, terms, by=by)
+
+
+def write_package(
+    parent: Offer | CompetingOffer, terms: PackageTerms, *, by: AbstractBaseUser | None
+) -> None:
+    """Saves the package's own fields on `parent` (an offer or a competing offer) and replaces
+    its component rows with those of `terms`."""
+    parent.currency_id = terms.currency
+    parent.base_salary = terms.base_salary
+    parent.target_bonus_percent = terms.target_bonus_percent
+    parent.relocation = terms.relocation
+    parent.signing_clawback_months = terms.signing_clawback_months
+    parent.retention_clawback_months = terms.retention_clawback_months
+    parent._history_user = by
+    parent.save()
+    owner = {"competing_offer" if isinstance(parent, CompetingOffer) else "offer": parent}
+    parent.payments.all().delete()
+    parent.equity_grants.all().delete()
+    parent.other_amounts.all().delete()
     bulk_create_with_history(
         [
-            OfferPayment(offer=offer, kind="signing", month=m, amount=a)
+            OfferPayment(**owner, kind="signing", month=m, amount=a)
             for m, a in terms.signing_payments
         ]
         + [
-            OfferPayment(offer=offer, kind="retention", month=m, amount=a)
+            OfferPayment(**owner, kind="retention", month=m, amount=a)
             for m, a in terms.retention_payments
         ],
         OfferPayment,
@@ -190,7 +221,7 @@ def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None
     )
     for equity in terms.equity:
         grant = EquityGrant(
-            offer=offer,
+            **owner,
             kind=equity.kind,
             value=equity.value,
             cliff_months=equity.cliff_months,
@@ -207,7 +238,7 @@ def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None
             default_user=by,
         )
     bulk_create_with_history(
-        [OtherAmount(offer=offer, name=n, amount=a, year=y) for n, a, y in terms.other],
+        [OtherAmount(**owner, name=n, amount=a, year=y) for n, a, y in terms.other],
         OtherAmount,
         default_user=by,
     )
@@ -268,7 +299,15 @@ def draft_offer(
         raise OfferError(
             {"application": "This application already has an open offer; revise it instead."}
         ) from None
+    _competition_changed(offer)
     return offer
+
+
+def _competition_changed(offer: Offer) -> None:
+    """Our offer changed: the competing offers it answers stand anew."""
+    from .competition import refresh_for_application  # competition builds on these services
+
+    refresh_for_application(offer.application)
 
 
 @transaction.atomic
@@ -282,6 +321,7 @@ def update_draft(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser) -> Of
         )
     check_terms(terms, new=offer.revises_id is None)
     _write_terms(offer, terms, by=by)
+    _competition_changed(offer)
     return offer
 
 
@@ -308,6 +348,7 @@ def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None
         drafted_at=timezone.now(),
     )
     _write_terms(new, terms, by=by)
+    _competition_changed(new)
     return new
 
 
@@ -316,7 +357,13 @@ def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None
 
 def required_approvals(offer: Offer) -> list[tuple[ApprovalRule, str]]:
     """The active rules this offer meets, each with the reason in words."""
-    valuation = value_offer(offer)
+    return approvals_for(value_offer(offer), kind=offer.kind, currency=offer.currency_id)
+
+
+def approvals_for(
+    valuation: OfferValuation, *, kind: str, currency: str
+) -> list[tuple[ApprovalRule, str]]:
+    """The active rules a package so valued meets (saved or not), each with the reason."""
     reporting = valuation.reporting
     needed = []
     for rule in ApprovalRule.objects.filter(active=True).select_related("group", "currency"):
@@ -347,10 +394,10 @@ def required_approvals(offer: Offer) -> list[tuple[ApprovalRule, str]]:
                     (rule, f"equity {equity:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}")
                 )
         elif rule.condition == condition.RETENTION_OFFER:
-            if offer.kind == Offer.Kind.RETENTION:
+            if kind == Offer.Kind.RETENTION:
                 needed.append((rule, "a retention offer"))
         elif rule.condition == condition.CURRENCY_IS:
-            if offer.currency_id == rule.currency_id:
+            if currency == rule.currency_id:
                 needed.append((rule, f"an offer in {rule.currency_id}"))
     return needed
 

@@ -35,3 +35,29 @@ def embedded_parts_in_production(app_configs, **kwargs):  # type: ignore[no-unty
             )
         )
     return errors
+
+
+@register()
+def competition_settings(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    """The competing-offer settings read from the environment: caught at start, not at the
+    first competing offer."""
+    errors = []
+    measures = ("year_one", "annual_average")
+    if settings.COMPETING_OFFER_MEASURE not in measures:
+        errors.append(
+            Error(
+                f"COMPETING_OFFER_MEASURE is {settings.COMPETING_OFFER_MEASURE!r}.",
+                hint=f"Use one of {', '.join(measures)}.",
+                id="closer.E004",
+            )
+        )
+    margin = settings.COUNTER_OFFER_MARGIN_PERCENT
+    if not margin.is_finite() or margin < 0:
+        errors.append(
+            Error(
+                f"COUNTER_OFFER_MARGIN_PERCENT is {margin}.",
+                hint="Use a percentage of 0 or more, such as 5.",
+                id="closer.E005",
+            )
+        )
+    return errors

@@ -7,6 +7,7 @@ that mode missing secrets are an error and `manage.py check --deploy` passes.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -136,6 +137,24 @@ REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
 OFFER_EXPIRY_LADDER: list[tuple[int, list[str]]] = [
     (72, ["recruiter"]),
     (24, ["recruiter", "hiring_manager"]),
+]
+
+# A competing offer "beats" ours when it pays more on this measure: "year_one" (what the first
+# year pays) or "annual_average" (the yearly average over the horizon of both).
+COMPETING_OFFER_MEASURE = env.str("COMPETING_OFFER_MEASURE", default="year_one")
+# A counter-offer suggestion beats the strongest competing offer by this much (percent).
+try:
+    COUNTER_OFFER_MARGIN_PERCENT = Decimal(env.str("COUNTER_OFFER_MARGIN_PERCENT", default="5"))
+except ArithmeticError:  # not a number: the check closer.E005 says so at start
+    COUNTER_OFFER_MARGIN_PERCENT = Decimal("NaN")
+# Who hears that a competitor's decision deadline is near while our offer is not accepted:
+# (hours before the deadline, audiences). Audiences: "recruiter" (the candidate's owner),
+# "hiring_manager" (the role's), "approvers" (the compensation approvers group). Steps of 24
+# hours or less are urgent: they ignore quiet hours.
+COMPETITOR_DEADLINE_LADDER: list[tuple[int, list[str]]] = [
+    (72, ["recruiter", "hiring_manager"]),
+    (24, ["recruiter", "hiring_manager", "approvers"]),
+    (6, ["recruiter", "hiring_manager", "approvers"]),
 ]
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

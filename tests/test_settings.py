@@ -57,3 +57,12 @@ def test_production_on_the_embedded_parts_is_an_error() -> None:
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "closer.E001" in output and "closer.E002" in output and "closer.E003" in output
+
+
+def test_a_mistyped_competing_offer_setting_is_an_error_at_start() -> None:
+    result = check_deploy(COMPETING_OFFER_MEASURE="year one", COUNTER_OFFER_MARGIN_PERCENT="5%")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "COMPETING_OFFER_MEASURE is 'year one'" in output and "closer.E004" in output
+    assert "COUNTER_OFFER_MARGIN_PERCENT is NaN" in output and "closer.E005" in output

@@ -1,4 +1,5 @@
 from .approval import Approval, ApprovalRule
+from .competing import CompetingOffer
 from .money import BandPosition, CompensationBand, ExchangeRate
 from .offer import EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
 
@@ -6,6 +7,7 @@ __all__ = [
     "Approval",
     "ApprovalRule",
     "BandPosition",
+    "CompetingOffer",
     "CompensationBand",
     "EquityGrant",
     "ExchangeRate",

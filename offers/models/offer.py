@@ -23,7 +23,71 @@ from .money import money_field
 PERCENT = {"max_digits": 6, "decimal_places": 2}
 
 
-class Offer(ConcurrentTransitionMixin, models.Model):
+class Package(models.Model):
+    """What an offer and a competing offer share: the components the engine values. Their
+    instalments, equity grants and other amounts are rows of OfferPayment, EquityGrant and
+    OtherAmount, which belong to exactly one of the two."""
+
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    base_salary = money_field("annual base salary", default=Decimal(0))
+    target_bonus_percent = models.DecimalField(
+        "target annual bonus (% of base)",
+        **PERCENT,
+        default=Decimal(0),
+        validators=[
+            MinValueValidator(Decimal(0), "A target bonus cannot be negative."),
+            MaxValueValidator(MAX_BONUS_PERCENT, "A target bonus is at most 200% of base."),
+        ],
+    )
+    relocation = money_field("relocation", default=Decimal(0))
+    signing_clawback_months = models.PositiveSmallIntegerField(
+        "signing bonus clawback (months)", default=0
+    )
+    retention_clawback_months = models.PositiveSmallIntegerField(
+        "retention bonus clawback (months)", default=0
+    )
+
+    class Meta:
+        abstract = True
+
+    def to_package(self) -> engine.Package:
+        """The package for the engine. Reads the components (prefetch them for lists)."""
+        payments = list(self.payments.all())
+
+        def bonus(kind: str, clawback: int) -> engine.Bonus | None:
+            rows = [engine.Payment(p.month, p.amount) for p in payments if p.kind == kind]
+            return engine.Bonus(tuple(rows), clawback) if rows else None
+
+        return engine.Package(
+            currency=self.currency_id,
+            base_salary=self.base_salary,
+            target_bonus_percent=self.target_bonus_percent,
+            signing_bonus=bonus(OfferPayment.Kind.SIGNING, self.signing_clawback_months),
+            retention_bonus=bonus(OfferPayment.Kind.RETENTION, self.retention_clawback_months),
+            equity=tuple(grant.to_grant() for grant in self.equity_grants.all()),
+            relocation=self.relocation,
+            other=tuple(
+                engine.OtherAmount(o.name, o.amount, o.year) for o in self.other_amounts.all()
+            ),
+        )
+
+
+def amount_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(base_salary__gte=0, relocation__gte=0),
+            name=f"{prefix}_amounts_not_negative",
+            violation_error_message="An amount cannot be negative.",
+        ),
+        models.CheckConstraint(
+            condition=Q(target_bonus_percent__gte=0, target_bonus_percent__lte=200),
+            name=f"{prefix}_bonus_percent_0_200",
+            violation_error_message="A target bonus is between 0% and 200% of base.",
+        ),
+    ]
+
+
+class Offer(ConcurrentTransitionMixin, Package):
     """One version of a package offered to one application.
 
     The status changes only through the transitions below, which the services in
@@ -64,28 +128,9 @@ class Offer(ConcurrentTransitionMixin, models.Model):
         help_text="The version this one replaces.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW_HIRE)
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     start_date = models.DateField()
     expires_at = models.DateTimeField("expires")
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
-
-    base_salary = money_field("annual base salary", default=Decimal(0))
-    target_bonus_percent = models.DecimalField(
-        "target annual bonus (% of base)",
-        **PERCENT,
-        default=Decimal(0),
-        validators=[
-            MinValueValidator(Decimal(0), "A target bonus cannot be negative."),
-            MaxValueValidator(MAX_BONUS_PERCENT, "A target bonus is at most 200% of base."),
-        ],
-    )
-    relocation = money_field("relocation", default=Decimal(0))
-    signing_clawback_months = models.PositiveSmallIntegerField(
-        "signing bonus clawback (months)", default=0
-    )
-    retention_clawback_months = models.PositiveSmallIntegerField(
-        "retention bonus clawback (months)", default=0
-    )
 
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="drafted_offers"
@@ -134,16 +179,7 @@ class Offer(ConcurrentTransitionMixin, models.Model):
                 name="offer_one_open_per_application",
                 violation_error_message="This application already has an open offer; revise it.",
             ),
-            models.CheckConstraint(
-                condition=Q(base_salary__gte=0, relocation__gte=0),
-                name="offer_amounts_not_negative",
-                violation_error_message="An amount cannot be negative.",
-            ),
-            models.CheckConstraint(
-                condition=Q(target_bonus_percent__gte=0, target_bonus_percent__lte=200),
-                name="offer_bonus_percent_0_200",
-                violation_error_message="A target bonus is between 0% and 200% of base.",
-            ),
+            *amount_constraints("offer"),
         ]
         indexes = [models.Index(fields=["status", "expires_at"], name="offer_status_expiry")]
 
@@ -162,29 +198,6 @@ class Offer(ConcurrentTransitionMixin, models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
-
-    # --- the package, for the engine -------------------------------------------------------
-
-    def to_package(self) -> engine.Package:
-        """The offer as the engine's Package. Reads the components (prefetch them for lists)."""
-        payments = list(self.payments.all())
-
-        def bonus(kind: str, clawback: int) -> engine.Bonus | None:
-            rows = [engine.Payment(p.month, p.amount) for p in payments if p.kind == kind]
-            return engine.Bonus(tuple(rows), clawback) if rows else None
-
-        return engine.Package(
-            currency=self.currency_id,
-            base_salary=self.base_salary,
-            target_bonus_percent=self.target_bonus_percent,
-            signing_bonus=bonus(OfferPayment.Kind.SIGNING, self.signing_clawback_months),
-            retention_bonus=bonus(OfferPayment.Kind.RETENTION, self.retention_clawback_months),
-            equity=tuple(grant.to_grant() for grant in self.equity_grants.all()),
-            relocation=self.relocation,
-            other=tuple(
-                engine.OtherAmount(o.name, o.amount, o.year) for o in self.other_amounts.all()
-            ),
-        )
 
     # --- transitions: the status only; services decide who may take them ------------------
 
@@ -239,6 +252,15 @@ class Offer(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+def one_parent(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(offer__isnull=False, competing_offer__isnull=True)
+        | Q(offer__isnull=True, competing_offer__isnull=False),
+        name=f"{prefix}_one_parent",
+        violation_error_message="A component belongs to one offer or one competing offer.",
+    )
+
+
 class OfferPayment(models.Model):
     """One instalment of the signing or the retention bonus."""
 
@@ -246,7 +268,16 @@ class OfferPayment(models.Model):
         SIGNING = "signing", "Signing bonus"
         RETENTION = "retention", "Retention bonus"
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="payments")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="payments"
+    )
+    competing_offer = models.ForeignKey(
+        "CompetingOffer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     month = models.PositiveSmallIntegerField(
         "paid in month", default=0, help_text="Months after the start date; 0 is the start."
@@ -263,6 +294,7 @@ class OfferPayment(models.Model):
                 name="offer_payment_not_negative",
                 violation_error_message="An amount cannot be negative.",
             ),
+            one_parent("offer_payment"),
         ]
 
     def __str__(self) -> str:
@@ -275,7 +307,16 @@ class EquityGrant(models.Model):
         OPTIONS = "options", "Options"
         PROFIT_UNITS = "profit_units", "Profit units"
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="equity_grants")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="equity_grants"
+    )
+    competing_offer = models.ForeignKey(
+        "CompetingOffer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="equity_grants",
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RSU)
     value = money_field("value at grant")
     cliff_months = models.PositiveSmallIntegerField(default=12)
@@ -295,6 +336,7 @@ class EquityGrant(models.Model):
                 name="equity_grant_not_negative",
                 violation_error_message="An amount cannot be negative.",
             ),
+            one_parent("equity_grant"),
         ]
 
     def __str__(self) -> str:
@@ -343,7 +385,16 @@ class VestingYear(models.Model):
 
 
 class OtherAmount(models.Model):
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="other_amounts")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="other_amounts"
+    )
+    competing_offer = models.ForeignKey(
+        "CompetingOffer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="other_amounts",
+    )
     name = models.CharField(max_length=100)
     amount = money_field("amount")
     year = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
@@ -358,6 +409,7 @@ class OtherAmount(models.Model):
                 name="other_amount_not_negative",
                 violation_error_message="An amount cannot be negative.",
             ),
+            one_parent("other_amount"),
         ]
 
     def __str__(self) -> str:

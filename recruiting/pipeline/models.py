@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from candidates.models import Candidate, Company, Level
+from candidates.models import Candidate, Company, Level, RatedOfferings, rating_constraints
 from recruiting.db import CleanReportsConstraintsMixin
 
 
-class Role(models.Model):
+class Role(RatedOfferings):
     class Family(models.TextChoices):
         RESEARCH_SCIENTIST = "research_scientist", "Research scientist"
         RESEARCH_ENGINEER = "research_engineer", "Research engineer"
@@ -65,6 +65,7 @@ class Role(models.Model):
                 name="role_headcount_positive",
                 violation_error_message="A role needs a headcount of at least 1.",
             ),
+            *rating_constraints("role"),
         ]
 
     def __str__(self) -> str:

@@ -26,3 +26,25 @@ def test_the_demo_has_offers_at_each_step_and_seeding_again_changes_nothing():
     assert sent.approvals.get().decided_by.username == "cora"
     retention = Offer.objects.get(kind=Offer.Kind.RETENTION)
     assert "a retention offer" in retention.approvals.get().reason
+
+
+def test_the_demo_has_competing_offers_one_ahead_with_a_deadline_this_week():
+    from candidates.models import Candidate
+    from offers.competition import standing
+    from offers.models import CompetingOffer
+    from recruiting.alerts.models import Alert
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_market", verbosity=0)
+    call_command("seed_market", verbosity=0)
+
+    by_lab = {c.competitor.name: c for c in CompetingOffer.objects.select_related("competitor")}
+    assert sorted(by_lab) == ["Helix Intelligence", "Meridian AI", "Polaris Research"]
+    meridian = by_lab["Meridian AI"]
+    assert meridian.ahead and meridian.compared_with.status == "sent"
+    assert standing(meridian).fit is not None  # the roles and the lab are rated
+    # Rita, who owns Richard, heard at once that Meridian beats our offer.
+    assert Alert.objects.filter(kind="competitor_ahead", about_id=meridian.pk).exists()
+    tina = Candidate.objects.get(name="Tina Garcia")
+    assert by_lab["Polaris Research"].application is None
+    assert tina.flight_risk

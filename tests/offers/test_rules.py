@@ -313,9 +313,10 @@ def test_a_resubmission_is_a_new_wait(pending, approver, recruiter):
 # The queries that find what is due, in one scan of every rule, at any size: the offer rules'
 # six (72 hours for the recruiter; 24 hours for the recruiter and for the hiring manager;
 # approvals for approvers, and those approvers; late approvals for recruiters), the pipeline
-# rules' five with nothing of theirs due (tests/pipeline/test_rules.py), and the offers'
-# content type the first time it is asked for.
-SCAN_QUERIES = 12
+# rules' five with nothing of theirs due (tests/pipeline/test_rules.py), the competitor
+# deadline rule's three steps with nothing in them, and the offers' content type the first time
+# it is asked for.
+SCAN_QUERIES = 15
 
 
 def build_offers(size: int, recruiter, expiry) -> None:  # type: ignore[no-untyped-def]

@@ -268,6 +268,19 @@ def test_a_pause_of_a_candidates_company_within_7_days_alerts_the_owner(
     assert pause_risks(NOON + timedelta(days=3)) == []
 
 
+def test_a_one_day_pause_is_named_by_its_day(ada, role, meridian):
+    Candidate.objects.filter(pk=ada.pk).update(current_company=meridian)
+    apply(ada, role)
+    starts_on = TODAY + timedelta(days=2)
+    CompanyPauseFactory(company=meridian, starts_on=starts_on, ends_on=starts_on, reason="")
+
+    [alert] = pause_risks(NOON)
+
+    assert alert.context["message"].startswith(
+        f"Meridian AI pauses on {starts_on:%a %d %b %Y}. Ada Lovelace works there"
+    )
+
+
 def test_a_pause_alerts_from_7_days_before_until_it_starts(ada, role, meridian):
     Candidate.objects.filter(pk=ada.pk).update(current_company=meridian)
     apply(ada, role)
@@ -330,9 +343,10 @@ def test_no_pause_alert_for_closed_applications_or_without_an_owner(role, recrui
 
 # The queries that find what is due, in one scan of every rule, at any size: follow-up delays
 # and follow-ups; time limits and stale applications; pauses, the pausing companies' people
-# and our own pause's; the offer rules' five with no offers (tests/offers/test_rules.py); and
+# and our own pause's; the offer rules' five with no offers (tests/offers/test_rules.py); the
+# competitor deadline rule's three steps with no competing offers; and
 # the content types of applications and candidates, the first time they are asked for.
-SCAN_QUERIES = 14
+SCAN_QUERIES = 17
 
 
 def build_pipeline(size: int, owner, meridian, ours) -> None:  # type: ignore[no-untyped-def]

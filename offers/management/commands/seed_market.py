@@ -2,21 +2,23 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from offers.demo import build_demo_offers, build_market
-from offers.models import ApprovalRule, CompensationBand, ExchangeRate, Offer
+from offers.demo import build_demo_competition, build_demo_offers, build_market
+from offers.models import ApprovalRule, CompensationBand, CompetingOffer, ExchangeRate, Offer
 
 
 class Command(BaseCommand):
     help = (
         "Loads the market of DESIGN.md (the USD/EUR rate and compensation bands), demo approval "
-        "rules and demo offers at each step. Running it again changes nothing."
+        "rules, demo offers at each step and competing offers. Running it again changes nothing."
     )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         build_market()
         build_demo_offers()
+        build_demo_competition()
         self.stdout.write(
             f"Closer market: {ExchangeRate.objects.count()} exchange rate(s), "
             f"{CompensationBand.objects.count()} compensation bands, "
-            f"{ApprovalRule.objects.count()} approval rules, {Offer.objects.count()} offers."
+            f"{ApprovalRule.objects.count()} approval rules, {Offer.objects.count()} offers, "
+            f"{CompetingOffer.objects.count()} competing offers."
         )

@@ -1,0 +1,451 @@
+"""Competing offers: recording them (and refusing bad input), the comparison with our latest
+offer and the fit beyond money, against hand-computed cases; the counter-offer suggestion and
+the draft made from it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from candidates.models import Company
+from offers import compensation as engine
+from offers.competition import (
+    CompetingTerms,
+    record_competing_offer,
+    standing,
+    update_competing_offer,
+)
+from offers.counter import draft_from_suggestion, suggest_counter_offer
+from offers.demo import build_market
+from offers.models import CompetingOffer, EquityGrant, Offer, OfferPayment
+from offers.services import EquityTerms, OfferError, send_offer, submit_for_approval
+from recruiting.pipeline.models import Role
+from tests.factories import (
+    ApplicationFactory,
+    ApprovalRuleFactory,
+    CandidateFactory,
+    CompanyFactory,
+    OfferFactory,
+    RoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+M = Decimal(1_000_000)
+EVEN_4_YEARS = [Decimal(25)] * 4
+# $150M paid in 4 instalments of $37.5M, at the start and on each anniversary.
+SIGNING_150M = [(month, Decimal("37500000")) for month in (0, 12, 24, 36)]
+
+
+@pytest.fixture(autouse=True)
+def market(db):  # type: ignore[no-untyped-def]
+    build_market()
+
+
+@pytest.fixture
+def role():  # type: ignore[no-untyped-def]
+    """Senior research scientist in Silicon Valley: base band $300k–$450k, total $900k–$2M."""
+    return RoleFactory(
+        family=Role.Family.RESEARCH_SCIENTIST,
+        level="senior",
+        zone=Role.Zone.SILICON_VALLEY,
+        rating_team_lead=5,
+        rating_work_quality=4,
+        rating_research_freedom=2,
+        rating_publishing=5,
+    )
+
+
+@pytest.fixture
+def helix():  # type: ignore[no-untyped-def]
+    return CompanyFactory(
+        name="Helix Intelligence",
+        kind=Company.Kind.COMPETITOR,
+        rating_team_lead=3,
+        rating_work_quality=4,
+        rating_research_freedom=5,
+        rating_publishing=1,
+    )
+
+
+@pytest.fixture
+def ada(recruiter):  # type: ignore[no-untyped-def]
+    return CandidateFactory(
+        name="Ada Lovelace",
+        owner=recruiter,
+        motivator_pay=5,
+        motivator_team_lead=4,
+        motivator_work_quality=3,
+        motivator_research_freedom=2,
+        motivator_publishing=5,
+    )
+
+
+@pytest.fixture
+def application(ada, role):  # type: ignore[no-untyped-def]
+    return ApplicationFactory(candidate=ada, role=role)
+
+
+def competing_terms(competitor, application=None, **changes):  # type: ignore[no-untyped-def]
+    fields = dict(
+        competitor=competitor,
+        application=application,
+        currency="USD",
+        deadline=timezone.now() + timedelta(days=5),
+        confidence=CompetingOffer.Confidence.WRITTEN,
+        source="The candidate",
+    )
+    return CompetingTerms(**{**fields, **changes})
+
+
+def record(application, competitor, by, **changes):  # type: ignore[no-untyped-def]
+    return record_competing_offer(
+        application.candidate, competing_terms(competitor, application, **changes), by=by
+    )
+
+
+# --- The comparison ----------------------------------------------------------------------------
+
+
+def test_a_150m_signing_bonus_over_4_years_against_2m_base_and_8m_equity_a_year(
+    application, helix, recruiter
+):
+    ours = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=2 * M,
+        equity=[EquityTerms(32 * M, EVEN_4_YEARS)],
+    )
+    theirs = record(application, helix, recruiter, signing_payments=SIGNING_150M)
+
+    result = standing(theirs)
+
+    assert result.ours == ours
+    assert result.money.years == 4
+    # Ours: $2M base + $8M vesting each year. Theirs: $37.5M each year.
+    assert result.money.ours.yearly_totals == (10 * M,) * 4
+    assert result.money.theirs.yearly_totals == (Decimal("37500000"),) * 4
+    assert (result.money.year_one.ours, result.money.year_one.theirs) == (
+        10 * M,
+        Decimal("37500000"),
+    )
+    assert result.money.year_one.amount == Decimal("27500000")
+    assert result.money.year_one.percent == Decimal("275.0")
+    assert (result.money.annual_average.ours, result.money.annual_average.theirs) == (
+        10 * M,
+        Decimal("37500000"),
+    )
+    assert (result.money.total.ours, result.money.total.theirs) == (40 * M, 150 * M)
+    assert result.money.total.amount == 110 * M
+    assert result.drivers() == [
+        ("signing bonus", Decimal("37500000")),
+        ("equity", -8 * M),
+        ("base salary", -2 * M),
+    ]
+    assert result.ahead
+    theirs.refresh_from_db()
+    assert theirs.ahead and theirs.compared_with == ours
+
+
+def test_the_comparison_says_who_pays_more_and_where_we_win_beyond_money(
+    application, helix, recruiter
+):
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=1 * M)
+    theirs = record(application, helix, recruiter, base_salary=Decimal(1_200_000))
+
+    result = standing(theirs)
+
+    # Rated on both sides: team lead (weight 4), work quality (3), research freedom (2),
+    # publishing (5): 14 in all. Ours 4×5 + 3×4 + 2×2 + 5×5 = 61 of 70; theirs 4×3 + 3×4 +
+    # 2×5 + 5×1 = 39 of 70.
+    assert (result.fit.ours, result.fit.theirs) == (87, 56)
+    assert result.fit.we_win_on == ("publishing", "team_lead")
+    assert result.fit.they_win_on == ()  # research freedom weighs 2: it does not matter to Ada
+    assert result.summary == (
+        "Helix Intelligence pays 20.0% more (200,000 USD) in year one; we win on publishing "
+        "policy and team lead reputation."
+    )
+
+
+def test_a_competing_offer_in_euros_is_compared_in_the_reporting_currency(
+    application, helix, recruiter
+):
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=1 * M)
+    theirs = record(application, helix, recruiter, currency="EUR", base_salary=Decimal(847_000))
+
+    result = standing(theirs)
+
+    assert result.money.year_one.theirs == 1 * M  # 847,000 EUR at 0.847 EUR per USD
+    assert result.money.year_one.amount == 0
+    assert not result.ahead
+
+
+def test_with_no_offer_of_ours_a_competing_offer_is_ahead(application, helix, recruiter):
+    theirs = record(application, helix, recruiter, base_salary=Decimal(500_000))
+
+    result = standing(theirs)
+
+    assert result.ours is None and result.ahead
+    assert result.summary.startswith("We have made no offer yet; Helix Intelligence offers")
+
+
+# --- Bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            lambda: {"deadline": timezone.now() - timedelta(hours=1)},
+            "deadline",
+            "The decision deadline must be in the future.",
+        ),
+        (
+            lambda: {"currency": "GBP"},
+            "currency",
+            f"No GBP→USD exchange rate is known on or before "
+            f"{timezone.localdate():%d %b %Y}; add one under Offers → Exchange rates.",
+        ),
+        (
+            lambda: {"equity": [EquityTerms(4 * M, [Decimal(25)] * 3)]},
+            "vesting",
+            "The yearly vesting percentages add up to 75%, not 100%.",
+        ),
+        (
+            lambda: {"base_salary": Decimal(-1)},
+            "base_salary",
+            "An amount cannot be negative.",
+        ),
+    ],
+    ids=["deadline in the past", "currency with no rate", "vesting not 100%", "negative base"],
+)
+def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(
+    application, helix, recruiter, changes, field, message
+):
+    with pytest.raises(OfferError) as refused:
+        record(application, helix, recruiter, **{"base_salary": M, **changes()})
+
+    assert refused.value.message_dict == {field: [message]}
+    assert not CompetingOffer.objects.exists()
+    assert not OfferPayment.objects.exists() and not EquityGrant.objects.exists()
+
+
+def test_our_own_company_is_no_competitor(application, recruiter):
+    ours = CompanyFactory(name="Closer Labs", kind=Company.Kind.OURS)
+
+    with pytest.raises(OfferError) as refused:
+        record(application, ours, recruiter, base_salary=M)
+
+    assert refused.value.message_dict == {
+        "competitor": ["Closer Labs is our own company, not a competitor."]
+    }
+    assert not CompetingOffer.objects.exists()
+
+
+def test_an_application_of_someone_else_is_refused(application, helix, recruiter, role):
+    other = ApplicationFactory(role=role)
+
+    with pytest.raises(OfferError) as refused:
+        record_competing_offer(
+            application.candidate, competing_terms(helix, other, base_salary=M), by=recruiter
+        )
+
+    assert refused.value.message_dict == {
+        "application": ["This application is not Ada Lovelace's; pick one of theirs."]
+    }
+
+
+def test_an_update_keeps_its_history_and_its_components(application, helix, recruiter):
+    theirs = record(application, helix, recruiter, base_salary=M, signing_payments=[(0, M)])
+
+    update_competing_offer(
+        theirs,
+        competing_terms(helix, application, base_salary=M, signing_payments=[(0, 3 * M)]),
+        by=recruiter,
+    )
+
+    theirs.refresh_from_db()
+    assert [p.amount for p in theirs.payments.all()] == [3 * M]
+    assert theirs.history.count() == 2
+
+
+# --- The counter-offer suggestion ------------------------------------------------------------
+
+
+def test_the_suggestion_adds_signing_bonus_first_to_beat_year_one_by_the_margin(
+    application, helix, recruiter
+):
+    ours = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=2 * M,
+        equity=[EquityTerms(32 * M, EVEN_4_YEARS)],
+    )
+    record(application, helix, recruiter, signing_payments=SIGNING_150M)
+    ApprovalRuleFactory(name="Big signing", condition="signing_at_or_above", amount=10 * M)
+
+    suggestion = suggest_counter_offer(
+        ours, measure="year_one", margin_percent=Decimal(5), within_band=False
+    )
+
+    # Their year one is $37.5M; 5% more is $39,375,000; ours is $10M: $29,375,000 of signing
+    # bonus, paid at the start.
+    assert suggestion.changes == (("signing_bonus", Decimal("29375000")),)
+    assert suggestion.terms.signing_payments == [(0, Decimal("29375000"))]
+    assert suggestion.beats
+    assert suggestion.after.ours == Decimal("39375000")
+    assert suggestion.after.amount == Decimal("-1875000")
+    assert [rule.name for rule, _ in suggestion.approvals] == ["Big signing"]
+
+
+def test_within_the_band_the_suggestion_says_it_falls_short(application, helix, recruiter):
+    ours = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=2 * M,
+        equity=[EquityTerms(32 * M, EVEN_4_YEARS)],
+    )
+    record(application, helix, recruiter, signing_payments=SIGNING_150M)
+
+    suggestion = suggest_counter_offer(ours, measure="year_one", margin_percent=Decimal(5))
+
+    # Our $10M a year is already far above the band's $2M max total: nothing more fits.
+    assert suggestion.changes == ()
+    assert not suggestion.beats
+    assert "Allow going above the band to beat it." in suggestion.message
+
+
+def test_on_the_annual_average_a_signing_bonus_counts_over_the_horizon(
+    application, helix, recruiter
+):
+    ours = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=Decimal(400_000),
+        equity=[EquityTerms(Decimal(1_600_000), EVEN_4_YEARS)],
+    )
+    record(
+        application,
+        helix,
+        recruiter,
+        base_salary=Decimal(500_000),
+        equity=[EquityTerms(Decimal(2_400_000), EVEN_4_YEARS)],
+    )
+
+    suggestion = suggest_counter_offer(ours, measure="annual_average", margin_percent=Decimal(5))
+
+    # Theirs averages $1.1M a year, ours $800k: the goal is $1,155,000, $355,000 a year more,
+    # which a signing bonus spread over 4 years gives at $1,420,000.
+    assert suggestion.changes == (("signing_bonus", Decimal(1_420_000)),)
+    assert suggestion.after.ours == Decimal(1_155_000)
+    assert suggestion.beats and suggestion.within_band
+
+
+def test_the_band_caps_the_base_and_the_next_lever_takes_the_rest(application, helix, recruiter):
+    ours = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=Decimal(400_000),
+        equity=[EquityTerms(Decimal(1_600_000), EVEN_4_YEARS)],
+    )
+    record(
+        application,
+        helix,
+        recruiter,
+        base_salary=Decimal(450_000),
+        signing_payments=[(0, Decimal(1_500_000))],
+        equity=[EquityTerms(Decimal(2_400_000), EVEN_4_YEARS)],
+    )
+
+    suggestion = suggest_counter_offer(
+        ours,
+        measure="year_one",
+        margin_percent=Decimal(5),
+        order=("base_salary", "signing_bonus"),
+    )
+
+    # Their year one: 450k + 1.5M + 600k = $2,550,000; the goal $2,677,500; ours $800k. The
+    # base goes to the band's max base, $450k (+$50k), and the signing bonus covers the other
+    # $1,827,500, rounded up to $1,828,000.
+    assert suggestion.changes == (
+        ("base_salary", Decimal(50_000)),
+        ("signing_bonus", Decimal(1_828_000)),
+    )
+    assert suggestion.after.ours == Decimal(2_678_000)
+    assert suggestion.beats
+
+
+def test_a_suggestion_for_an_offer_that_already_wins_changes_nothing(application, helix, recruiter):
+    ours = OfferFactory(application=application, drafted_by=recruiter, base_salary=2 * M)
+    record(application, helix, recruiter, base_salary=M)
+
+    suggestion = suggest_counter_offer(ours)
+
+    assert suggestion.terms is None and suggestion.beats
+    assert suggestion.message.startswith("Our offer already beats Helix Intelligence by")
+
+
+def test_with_no_live_competing_offer_there_is_nothing_to_suggest(application, recruiter):
+    ours = OfferFactory(application=application, drafted_by=recruiter)
+
+    with pytest.raises(OfferError, match="no competing offer"):
+        suggest_counter_offer(ours)
+
+
+def test_a_suggestion_becomes_the_next_version_of_a_sent_offer(application, helix, recruiter):
+    ours = OfferFactory(application=application, drafted_by=recruiter, base_salary=Decimal(400_000))
+    submit_for_approval(ours, by=recruiter)  # no rule applies: approved at once
+    send_offer(ours, by=recruiter)
+    theirs = record(application, helix, recruiter, base_salary=Decimal(450_000))
+    assert theirs.ahead
+
+    new = draft_from_suggestion(
+        suggest_counter_offer(ours, margin_percent=Decimal(10)), by=recruiter
+    )
+
+    ours.refresh_from_db()
+    assert ours.status == Offer.Status.SUPERSEDED
+    assert (new.version, new.status, new.revises) == (2, Offer.Status.DRAFT, ours)
+    # Their $450k and 10%: $495k; ours $400k: $95,000 of signing bonus at the start.
+    assert [(p.kind, p.month, p.amount) for p in new.payments.all()] == [
+        ("signing", 0, Decimal(95_000))
+    ]
+    theirs.refresh_from_db()
+    assert not theirs.ahead and theirs.compared_with == new
+
+
+def test_the_year_one_measure_is_what_the_engine_says(application, helix, recruiter):
+    # The measure names map to the engine's: a typo in settings is refused, not ignored.
+    assert engine.Measure("year_one").label == "year one"
+    assert engine.Measure("annual_average").label == "annual average"
+    with pytest.raises(ValueError):
+        engine.Measure("year one")
+
+
+def test_an_employees_outside_offer_flags_them_and_the_counter_is_a_retention_bonus(
+    helix, recruiter, role
+):
+    tina = CandidateFactory(name="Tina Garcia", owner=recruiter, relationship="employee")
+    ours = OfferFactory(
+        application=ApplicationFactory(candidate=tina, role=role),
+        drafted_by=recruiter,
+        kind=Offer.Kind.RETENTION,
+        base_salary=Decimal(520_000),
+    )
+
+    outside = record_competing_offer(
+        tina, competing_terms(helix, base_salary=Decimal(650_000)), by=recruiter
+    )
+    suggestion = suggest_counter_offer(ours, measure="year_one", margin_percent=Decimal(5))
+
+    tina.refresh_from_db()
+    assert outside.application is None and outside.compared_with == ours
+    assert (tina.flight_risk, tina.flight_risk_reason) == (True, "outside_offer")
+    # Their $650k and 5%: $682,500; ours $520k: $162,500 more, a retention bonus paid now,
+    # rounded up to $163,000.
+    assert suggestion.changes == (("retention_bonus", Decimal(163_000)),)
+    assert suggestion.terms.retention_payments == [(0, Decimal(163_000))]
+    assert suggestion.message.startswith("+163,000 USD retention bonus: beats Helix")
