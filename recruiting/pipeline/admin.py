@@ -68,6 +68,8 @@ class ApplicationInline(admin.TabularInline):
         formset.request_user = request.user
         # Open stages to move to, plus the stage each existing application is in now (a
         # closed application or one of a role on hold must still show, unchanged).
+        if "stage" not in formset.form.base_fields:
+            return formset  # someone who may only view applications: nothing to choose
         current = Application.objects.filter(candidate=obj).values("stage_id") if obj else []
         formset.form.base_fields["stage"].queryset = (
             Stage.objects.filter(Q(pk__in=open_stages().values("pk")) | Q(pk__in=current))
@@ -423,6 +425,8 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, change=change, **kwargs)
+        if "stage" not in form.base_fields:
+            return form  # a view-only user's form has no fields to choose in
         stages = open_stages()
         if obj is not None:
             stages = Stage.objects.filter(role=obj.role).exclude(kind__in=CLOSING_KINDS)

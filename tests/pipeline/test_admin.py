@@ -9,7 +9,13 @@ from django.urls import reverse
 from candidates.models import Candidate, CandidateEmail, Company
 from recruiting.pipeline.models import DEFAULT_PIPELINE, Application, Role, Stage, StageChange
 from recruiting.pipeline.services import mark_lost, move_stage
-from tests.factories import ApplicationFactory, CandidateFactory, CompanyFactory, RoleFactory
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    CompanyFactory,
+    RoleFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -565,3 +571,25 @@ def test_candidate_emails_survive_the_merge_action_without_a_second_primary(recr
     assert list(CandidateEmail.objects.filter(is_primary=True).values_list("email", flat=True)) == [
         "ada@example.org"
     ]
+
+
+def test_someone_who_may_only_view_applications_can_open_them(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_application", "view_candidate"])
+    )
+    application = ApplicationFactory(candidate=CandidateFactory(name="Ada Lovelace"))
+    client.force_login(viewer)
+
+    application_page = client.get(
+        reverse("admin:pipeline_application_change", args=[application.pk])
+    )
+    candidate_page = client.get(
+        reverse("admin:candidates_candidate_change", args=[application.candidate_id])
+    )
+
+    assert application_page.status_code == 200 and candidate_page.status_code == 200
+    assert application.stage.name in application_page.content.decode()
+    assert "Ada Lovelace" in candidate_page.content.decode()
