@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from . import views
 
 admin.site.site_header = "Closer"
 admin.site.site_title = "Closer"
@@ -10,7 +11,10 @@ admin.site.enable_nav_sidebar = False  # the candidate list needs the width
 admin.site.site_url = None  # there is no separate public site to "view"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),  # sign in and out
     path("admin/", admin.site.urls),
     path("alerts/", include("recruiting.alerts.urls")),
+    path("", include("recruiting.pipeline.urls")),
+    path("", include("offers.urls")),
 ]

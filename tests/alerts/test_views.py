@@ -64,7 +64,7 @@ def test_my_alerts_needs_a_login(client):
     response = client.get(reverse("alerts:mine"))
 
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert "/accounts/login/" in response["Location"]
 
 
 def every_kind(mode: str = "immediately") -> dict[str, str]:
@@ -121,7 +121,7 @@ def test_a_refused_save_says_so_at_the_top_of_the_page(client, recruiter):
 
     page = response.content.decode()
     summary = page.index("Nothing was saved: 1 field below needs a change.")
-    assert summary < page.index("<form")
+    assert summary < page.index("When each alert reaches you")  # above the form
     assert "Quiet until</a>: Give both ends of the quiet hours, or neither." in page
 
 

@@ -1,0 +1,57 @@
+"""Who may see which offers and amounts on Closer's pages.
+
+An offer is seen by whoever sees its application (recruiters, the role's hiring manager) and
+by the approvers it waits for or who decided on it. Amounts are shown only to those with the
+view_compensation permission; anyone else sees the offer without a figure. An offer someone
+may not see is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from recruiting.pipeline.access import visible_applications
+
+from .models import Approval, CompetingOffer, Offer
+
+
+def can_see_compensation(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.has_perm("offers.view_compensation")
+
+
+def visible_offers(user: AbstractBaseUser) -> QuerySet[Offer]:
+    if not user.is_active:
+        return Offer.objects.none()
+    asked = Approval.objects.filter(offer=OuterRef("pk")).filter(
+        Q(group__in=user.groups.all()) | Q(decided_by=user)
+    )
+    return Offer.objects.filter(
+        Q(application__in=visible_applications(user).values("pk")) | Exists(asked)
+    )
+
+
+def get_offer_or_404(user: AbstractBaseUser, pk: int) -> Offer:
+    return get_object_or_404(
+        visible_offers(user).select_related(
+            "application__candidate", "application__role", "currency", "drafted_by"
+        ),
+        pk=pk,
+    )
+
+
+def visible_competing_offers(user: AbstractBaseUser) -> QuerySet[CompetingOffer]:
+    """Competing offers on applications the user sees; an employee's outside offer (on no
+    application) only to those who see every application."""
+    applications = visible_applications(user)
+    if not user.is_active:
+        return CompetingOffer.objects.none()
+    mine = Q(application__in=applications.values("pk"))
+    if user.has_perm("pipeline.view_application"):
+        mine |= Q(application__isnull=True)
+    return CompetingOffer.objects.filter(mine)
+
+
+def may_draft_offers(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.has_perm("offers.add_offer") and can_see_compensation(user)

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from .views import approvals, competing, drafting, pages
+
+app_name = "offers"
+
+urlpatterns = [
+    # Drafting (offers/views/drafting.py)
+    path("applications/<int:application_pk>/offers/new/", drafting.draft, name="draft"),
+    path("offers/<int:pk>/edit/", drafting.edit, name="edit"),
+    path("offers/preview/", drafting.preview, name="preview"),
+    # The offer's pages and steps (offers/views/pages.py)
+    path("offers/<int:pk>/", pages.detail, name="detail"),
+    path("offers/<int:pk>/compare/<int:other_pk>/", pages.compare, name="compare"),
+    path("offers/<int:pk>/step/<str:step>/", pages.step, name="step"),
+    path("offers/<int:pk>/letter.pdf", pages.letter, name="letter"),
+    # Approvals inbox (offers/views/approvals.py)
+    path("approvals/", approvals.inbox, name="approvals"),
+    # Competing offers and counter-offers (offers/views/competing.py)
+    path(
+        "applications/<int:application_pk>/competing/new/",
+        competing.record,
+        name="competing_new",
+    ),
+    path("competing/<int:pk>/edit/", competing.edit, name="competing_edit"),
+    path("offers/<int:pk>/counter/", competing.counter, name="counter"),
+]

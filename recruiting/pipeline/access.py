@@ -1,0 +1,33 @@
+"""Who may see which applications on Closer's pages (the admin has its own permissions).
+
+Recruiters (anyone who may view applications in the admin) see every application; a hiring
+manager sees the applications of the roles they manage. Anyone else sees none: a page about
+an application they may not see is a 404, so that its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Application
+
+
+def sees_every_application(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.has_perm("pipeline.view_application")
+
+
+def visible_applications(user: AbstractBaseUser) -> QuerySet[Application]:
+    applications = Application.objects.all()
+    if not user.is_active:
+        return applications.none()
+    if sees_every_application(user):
+        return applications
+    return applications.filter(Q(role__hiring_manager=user))
+
+
+def get_application_or_404(user: AbstractBaseUser, pk: int) -> Application:
+    return get_object_or_404(
+        visible_applications(user).select_related("candidate", "role", "stage"), pk=pk
+    )

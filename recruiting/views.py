@@ -1,0 +1,65 @@
+"""The signed-in user's home page: what needs them this week."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from offers.access import can_see_compensation, visible_competing_offers, visible_offers
+from offers.models import Approval, Offer
+from recruiting.alerts.models import Alert
+from recruiting.pipeline.access import visible_applications
+from recruiting.pipeline.selectors import stale_applications
+
+SHOWN = 10  # rows per panel; each panel links to the full list
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user, now = request.user, timezone.now()
+    week = now + timedelta(days=7)
+    waiting = (
+        Approval.objects.filter(
+            status=Approval.Status.PENDING,
+            offer__status=Offer.Status.PENDING_APPROVAL,
+            group__in=user.groups.all(),
+        )
+        .exclude(offer__drafted_by=user)
+        .select_related("offer__application__candidate", "offer__application__role", "group")
+        .order_by("requested_at")
+    )
+    expiring = (
+        visible_offers(user)
+        .filter(status__in=Offer.OPEN_STATUSES, expires_at__gt=now, expires_at__lte=week)
+        .exclude(status=Offer.Status.DRAFT)
+        .select_related("application__candidate", "application__role")
+        .order_by("expires_at")
+    )
+    deadlines = (
+        visible_competing_offers(user)
+        .filter(deadline__gt=now, deadline__lte=week)
+        .filter(Q(application__isnull=True) | Q(application__status="open"))
+        .select_related("candidate", "competitor", "application__role")
+        .order_by("deadline")
+    )
+    stale = (
+        stale_applications(now)
+        .filter(pk__in=visible_applications(user).values("pk"))
+        .filter(Q(candidate__owner=user) | Q(role__hiring_manager=user))
+        .select_related("candidate", "role", "stage")
+        .order_by("stage_entered_at")
+    )
+    context = {
+        "alerts": Alert.objects.filter(recipient=user).order_by("-created_at", "-id")[:SHOWN],
+        "waiting": waiting[:SHOWN],
+        "expiring": expiring[:SHOWN],
+        "deadlines": deadlines[:SHOWN],
+        "stale": stale[:SHOWN],
+        "amounts": can_see_compensation(user),
+    }
+    return render(request, "home.html", context)
