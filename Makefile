@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/closer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test bench lint setup migrate demo clean
+.PHONY: run test bench lint setup migrate demo clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ demo: migrate
 run: demo
 	$(VENV)/bin/honcho start -f Procfile
 
-test: setup
+# Debian's chromium, for the browser tests (tests/e2e): installed if missing.
+browser:
+	bin/ensure-chromium
+
+test: setup browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
