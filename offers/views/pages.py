@@ -1,17 +1,781 @@
-from django.http import Http404
+"""The offer's page, the steps taken from it, two versions side by side, and the letter.
+
+Each view authorizes through offers.access (an offer the user may not see is a 404), calls at
+most one service, and renders or redirects. Amounts are shown only to users with
+offers.view_compensation; the others see the status, dates, approvals and history without a
+figure (an approval's reason and comment name amounts, so they are hidden too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+from django_fsm import TransitionNotAllowed, can_proceed
+
+from candidates.models import OFFERINGS
+from recruiting.pipeline.access import sees_every_application
+
+from .. import compensation as engine
+from ..access import (
+    can_see_compensation,
+    get_offer_or_404,
+    visible_competing_offers,
+    visible_offers,
+)
+from ..charts import Gauge, Series, band_gauge, cumulative_chart
+from ..competition import standing
+from ..forms import ApproveOfferForm, RejectOfferForm
+from ..letters import (
+    grant_terms,
+    letter_filename,
+    money,
+    payment_terms,
+    percent,
+    render_offer_letter,
+    years_table,
+)
+from ..models import (
+    Approval,
+    CompetingOffer,
+    EquityGrant,
+    Offer,
+    OfferPayment,
+    OtherAmount,
+    VestingYear,
+)
+from ..selectors import Market, OfferValuation, RateMissing
+from ..services import (
+    OfferError,
+    accept_offer,
+    approvals_for,
+    approve_offer,
+    decline_offer,
+    reject_offer,
+    rescind_offer,
+    revise_offer,
+    send_offer,
+    submit_for_approval,
+)
+
+HIDDEN = "hidden"
+REPORTING = settings.REPORTING_CURRENCY
+OFFERING_LABELS = dict(OFFERINGS)
+# What a package is made of, read once per page for every offer or competing offer on it.
+COMPONENTS = (
+    "payments",
+    Prefetch("equity_grants", queryset=EquityGrant.objects.prefetch_related("vesting_years")),
+    "other_amounts",
+)
 
 
-def detail(request, pk):  # TODO(issue 6): the offer page
-    raise Http404
+def load_components(*packages: object) -> None:
+    prefetch_related_objects(list(packages), *COMPONENTS)
 
 
-def compare(request, pk, other_pk):
-    raise Http404
+# --- Who may take which step -------------------------------------------------------------------
 
 
-def step(request, pk, step):
-    raise Http404
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    transition: str  # the Offer transition whose source statuses allow the step
+    style: str
+    never_from: tuple[str, ...] = ()  # statuses the FSM allows but the service refuses
+    decides: bool = False  # an approver's step: a member of a waiting group, not the drafter
+    confirm: str = ""
+
+    def allowed_for(self, offer: Offer) -> bool:
+        return offer.status not in self.never_from and can_proceed(getattr(offer, self.transition))
 
 
-def letter(request, pk):
-    raise Http404
+STEPS = {
+    step.name: step
+    for step in (
+        Step("submit", "Submit for approval", "submit", "primary"),
+        Step("approve", "Approve", "approve", "success", (Offer.Status.DRAFT,), decides=True),
+        Step("reject", "Reject", "reject", "danger", decides=True),
+        Step("send", "Mark as sent", "send", "primary"),
+        Step("accept", "Record acceptance", "accept", "success"),
+        Step("decline", "Record decline", "decline", "outline-secondary"),
+        Step(
+            "rescind",
+            "Rescind",
+            "rescind",
+            "outline-danger",
+            confirm="Rescind this offer? The candidate can no longer accept it.",
+        ),
+        # A draft is edited in place; only a submitted offer is revised into a new version.
+        Step(
+            "revise",
+            "New version (same terms)",
+            "supersede",
+            "outline-primary",
+            (Offer.Status.DRAFT,),
+        ),
+    )
+}
+DECISION_FORMS = {"approve": ApproveOfferForm, "reject": RejectOfferForm}
+
+
+def may_take(
+    user: AbstractBaseUser, offer: Offer, step: Step, *, waiting_groups: Callable[[], set[int]]
+) -> bool:
+    """Whether `user` may take `step` on `offer` (its status aside). `waiting_groups` gives
+    the ids of the user's groups whose approval the offer waits for (read only if needed)."""
+    if step.decides:
+        return user.pk != offer.drafted_by_id and bool(waiting_groups())
+    return user.has_perm("offers.change_offer")
+
+
+def _take(step: Step, offer: Offer, user: AbstractBaseUser, comment: str) -> Offer:
+    services: dict[str, Callable[[], Offer]] = {
+        "submit": lambda: submit_for_approval(offer, by=user),
+        "approve": lambda: approve_offer(offer, by=user, comment=comment),
+        "reject": lambda: reject_offer(offer, by=user, comment=comment),
+        "send": lambda: send_offer(offer, by=user),
+        "accept": lambda: accept_offer(offer, by=user),
+        "decline": lambda: decline_offer(offer, by=user),
+        "rescind": lambda: rescind_offer(offer, by=user),
+        "revise": lambda: revise_offer(offer, by=user),
+    }
+    return services[step.name]()
+
+
+def _done(step: Step, offer: Offer) -> str:
+    if step.name == "submit":
+        if offer.status == Offer.Status.APPROVED:
+            return "Submitted. No approval rule applies, so the offer is approved: send it."
+        groups = ", ".join(
+            offer.approvals.filter(status=Approval.Status.PENDING)
+            .order_by("group__name")
+            .values_list("group__name", flat=True)
+        )
+        return f"Submitted for approval by: {groups}."
+    if step.name == "approve":
+        if offer.status == Offer.Status.APPROVED:
+            return "Approved. The offer can now be sent."
+        return "Your approval is recorded; the offer waits for another group's."
+    return {
+        "reject": "Rejected. The offer is a draft again, with your comment.",
+        "send": "Marked as sent. Its exchange rate is now fixed.",
+        "accept": "Acceptance recorded.",
+        "decline": "Decline recorded.",
+        "rescind": "Offer rescinded.",
+        "revise": f"Version {offer.version} is a new draft with the same terms: edit it.",
+    }[step.name]
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    chosen = STEPS.get(step)
+    if chosen is None:
+        raise Http404
+    user = request.user
+    offer = get_offer_or_404(user, pk)
+    if not chosen.decides and not user.has_perm("offers.change_offer"):
+        # Approvals are checked by the service, which names the rule (group, drafter).
+        messages.error(request, f"You may not take the step “{chosen.label}” on offers.")
+        return redirect("offers:detail", offer.pk)
+    form = None
+    comment = ""
+    if chosen.decides:
+        form = DECISION_FORMS[chosen.name](request.POST, prefix=chosen.name)
+        if not form.is_valid():
+            return _render_detail(request, offer, forms={chosen.name: form})
+        comment = form.cleaned_data["comment"]
+    try:
+        result = _take(chosen, offer, user, comment)
+    except OfferError as error:
+        errors = getattr(error, "error_dict", {})
+        if form is not None and "comment" in errors:
+            form.add_error("comment", errors["comment"])
+            return _render_detail(request, offer, forms={chosen.name: form})
+        messages.error(request, " ".join(error.messages))
+        return redirect("offers:detail", offer.pk)
+    except TransitionNotAllowed:  # the status moved on between the check and the step
+        messages.error(request, "The offer changed meanwhile; look again and retry.")
+        return redirect("offers:detail", offer.pk)
+    messages.success(request, _done(chosen, result))
+    return redirect("offers:detail", result.pk)
+
+
+# --- The offer's page --------------------------------------------------------------------------
+
+
+@dataclass
+class Valued:
+    """The offer's valuation, or why there is none (no rate for its currency, say)."""
+
+    valuation: OfferValuation | None
+    problem: str = ""
+
+
+def _value(offer: Offer, market: Market) -> Valued:
+    try:
+        return Valued(market.value(offer))
+    except RateMissing as missing:
+        return Valued(None, " ".join(missing.messages))
+    except engine.CompensationError as error:
+        return Valued(None, error.message)
+
+
+@dataclass(frozen=True)
+class BandRow:
+    label: str
+    low: str
+    target: str
+    high: str
+    value: str
+    where: str
+    ratio: str
+    gauge: Gauge | None
+
+
+def _band(offer: Offer, valued: Valued, market: Market, amounts: bool) -> dict[str, object]:
+    valuation = valued.valuation
+    role = offer.application.role
+    band_name = (
+        f"{role.get_family_display()}, {role.get_level_display()}, {role.get_zone_display()}"
+    )
+    if valuation is None:
+        return {"problem": valued.problem, "name": band_name}
+    band = valuation.band
+    if band is None:
+        return {"missing": True, "name": band_name}
+    to_band = market.rate(offer.currency_id, band.currency_id)
+    rows = []
+    for label, kind, amount, position in (
+        (
+            "Total compensation (annual average)",
+            "total",
+            valuation.compensation.annual_average,
+            valuation.band_position,
+        ),
+        ("Base salary", "base", offer.base_salary, valuation.base_position),
+    ):
+        value = engine.to_cents(amount * to_band)
+        low, target, high = (getattr(band, f"{kind}_{p}") for p in ("min", "target", "max"))
+        rows.append(
+            BandRow(
+                label=label,
+                low=money(low),
+                target=money(target),
+                high=money(high),
+                value=money(value),
+                where=position.where if position else "",
+                ratio=f"{position.ratio_to_target:.2f}× target" if position else "",
+                gauge=band_gauge(low, target, high, value) if amounts else None,
+            )
+        )
+    return {"band": band, "name": band_name, "currency": band.currency_id, "rows": rows}
+
+
+@dataclass
+class Rival:
+    """A competing offer on the application, against this version of ours."""
+
+    competing: CompetingOffer
+    summary: str = ""
+    ahead: bool | None = None
+    fit_ours: int | None = None
+    fit_theirs: int | None = None
+    we_win_on: list[str] = field(default_factory=list)
+    they_win_on: list[str] = field(default_factory=list)
+    problem: str = ""
+    package: engine.Package | None = None
+    rate: Decimal | None = None
+
+
+def _rivals(offer: Offer, user: AbstractBaseUser, market: Market) -> list[Rival]:
+    rows = list(
+        visible_competing_offers(user)
+        .filter(application_id=offer.application_id)
+        .select_related("candidate", "competitor", "application__role", "currency")
+        .prefetch_related(*COMPONENTS)
+        .order_by("deadline", "pk")
+    )
+    rivals = []
+    for competing in rows:
+        rival = Rival(competing)
+        try:
+            result = standing(competing, ours=offer, market=market)
+            rival.package = competing.to_package()
+            rival.rate = market.reporting_rate(competing)
+        except RateMissing as missing:
+            rival.problem = " ".join(missing.messages)
+        except engine.CompensationError as error:
+            rival.problem = error.message
+        else:
+            rival.summary = result.summary
+            rival.ahead = result.ahead
+            if result.fit is not None:
+                rival.fit_ours, rival.fit_theirs = result.fit.ours, result.fit.theirs
+                rival.we_win_on = [OFFERING_LABELS[k] for k in result.fit.we_win_on]
+                rival.they_win_on = [OFFERING_LABELS[k] for k in result.fit.they_win_on]
+        rivals.append(rival)
+    return rivals
+
+
+def _chart(offer: Offer, valued: Valued, rivals: list[Rival]) -> dict[str, object] | None:
+    """Cumulative pay in the reporting currency, ours and each competitor's, over the longest
+    horizon of them all (a shorter package keeps paying base, as in every comparison)."""
+    if valued.valuation is None:
+        return None
+    packages = [(f"Our offer (v{offer.version})", offer.to_package(), valued.valuation.rate, True)]
+    packages += [
+        (str(r.competing.competitor), r.package, r.rate, False)
+        for r in rivals
+        if r.package is not None
+    ]
+    years = max(package.horizon_years for _, package, _, _ in packages)
+    series = [
+        Series(
+            label,
+            engine.convert(
+                engine.compute(package, years=years), rate=rate, currency=REPORTING
+            ).yearly_totals,
+            ours,
+        )
+        for label, package, rate, ours in packages
+    ]
+    chart = cumulative_chart(series, currency=REPORTING)
+    return {"chart": chart, "legend": [(line, money(line.end, REPORTING)) for line in chart.lines]}
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    by: object
+    what: str
+    changes: tuple[Change, ...] = ()
+
+
+USER_FIELDS = {"drafted_by", "submitted_by", "sent_by", "closed_by"}
+# What a user without view_compensation never sees: amounts, the rate, an approver's comment.
+SECRET_FIELDS = {"base_salary", "target_bonus_percent", "relocation", "sent_rate", "last_comment"}
+SKIPPED_FIELDS = {"application"}  # never changes
+
+
+def _shown(name: str, value: object, users: dict[int, str], amounts: bool) -> str:
+    if name in SECRET_FIELDS and not amounts:
+        return HIDDEN
+    if value is None or value == "":
+        return "—"
+    if name == "status":
+        return Offer.Status(value).label
+    if name == "kind":
+        return Offer.Kind(value).label
+    if name in USER_FIELDS:
+        return users.get(value, f"user #{value}")  # type: ignore[call-overload]
+    if name == "revises":
+        return f"offer #{value}"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d %b %Y}"
+    if name == "target_bonus_percent":
+        return percent(value)  # type: ignore[arg-type]
+    if isinstance(value, Decimal):
+        return money(value) if name != "sent_rate" else f"{value.normalize():f}"
+    return str(value)
+
+
+def _history(offer: Offer, amounts: bool) -> list[Event]:
+    """The offer's own changes (simple-history), each with who, when and what, newest first."""
+    records = list(offer.history.select_related("history_user").order_by("history_date"))
+    deltas = [
+        record.diff_against(previous, excluded_fields=SKIPPED_FIELDS).changes
+        if record.history_type == "~" and previous is not None
+        else []
+        for previous, record in zip([None, *records], records, strict=False)
+    ]
+    ids = {
+        value
+        for changes in deltas
+        for c in changes
+        if c.field in USER_FIELDS
+        for value in (c.old, c.new)
+        if value
+    }
+    users = {}
+    if ids:
+        users = {
+            u.pk: u.get_full_name() or u.get_username()
+            for u in get_user_model().objects.filter(pk__in=ids)
+        }
+    fields = [f.name for f in Offer._meta.fields]
+    labels = {f.name: str(f.verbose_name).capitalize() for f in Offer._meta.fields}
+    events = []
+    for record, delta in zip(records, deltas, strict=True):
+        changes = tuple(
+            Change(
+                labels.get(c.field, c.field),
+                _shown(c.field, c.old, users, amounts),
+                _shown(c.field, c.new, users, amounts),
+            )
+            for c in sorted(delta, key=lambda c: fields.index(c.field) if c.field in fields else 0)
+        )
+        if record.history_type == "+":
+            what = f"Drafted version {record.version} ({Offer.Status(record.status).label})"
+        elif record.history_type == "-":
+            what = "Deleted"
+        elif any(c.field == "status" for c in delta):
+            what = f"{Offer.Status(record.status).label}"
+        else:
+            what = "Changed" if changes else "Saved (its components may have changed)"
+        events.append(Event(record.history_date, record.history_user, what, changes))
+    return events[::-1]
+
+
+def _component_history(offer: Offer, amounts: bool) -> list[Event]:
+    """Every component row created or deleted (a draft's terms are rewritten on each save),
+    newest first."""
+    kinds = {"+": "Added", "~": "Changed", "-": "Removed"}
+
+    def amount(value: Decimal) -> str:
+        return money(value, offer.currency_id) if amounts else HIDDEN
+
+    rows: list[tuple[object, str]] = []
+    for p in OfferPayment.history.filter(offer_id=offer.pk).select_related("history_user"):
+        label = OfferPayment.Kind(p.kind).label
+        rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
+    grants = EquityGrant.history.filter(offer_id=offer.pk)
+    for g in grants.select_related("history_user"):
+        rows.append(
+            (
+                g,
+                f"{EquityGrant.Kind(g.kind).label} grant #{g.id} worth {amount(g.value)}, "
+                f"{g.cliff_months}-month cliff, vesting {g.frequency}",
+            )
+        )
+    vesting = VestingYear.history.filter(grant_id__in=grants.values("id"))
+    for v in vesting.select_related("history_user"):
+        rows.append((v, f"Grant #{v.grant_id}: year {v.year} vests {percent(v.percentage)}"))
+    for o in OtherAmount.history.filter(offer_id=offer.pk).select_related("history_user"):
+        rows.append((o, f"{o.name} in year {o.year}: {amount(o.amount)}"))
+    events = [
+        Event(r.history_date, r.history_user, f"{kinds[r.history_type]}: {what}")
+        for r, what in rows
+    ]
+    return sorted(events, key=lambda e: e.at, reverse=True)
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    group: str
+    status: str
+    status_code: str
+    reason: str
+    requested_at: datetime
+    decided_by: object
+    decided_at: datetime | None
+    comment: str
+
+
+def _approvals(offer: Offer, amounts: bool) -> list[ApprovalRow]:
+    return [
+        ApprovalRow(
+            group=a.group.name,
+            status=a.get_status_display(),
+            status_code=a.status,
+            reason=a.reason if amounts else HIDDEN,
+            requested_at=a.requested_at,
+            decided_by=a.decided_by,
+            decided_at=a.decided_at,
+            comment=(a.comment if amounts else HIDDEN) if a.comment else "",
+        )
+        for a in offer.approvals.all()
+    ]
+
+
+def _render_detail(
+    request: HttpRequest, offer: Offer, *, forms: dict[str, object] | None = None
+) -> HttpResponse:
+    user = request.user
+    amounts = can_see_compensation(user)
+    load_components(offer)
+    prefetch_related_objects(
+        [offer],
+        Prefetch("approvals", queryset=Approval.objects.select_related("group", "decided_by")),
+    )
+    market = Market(timezone.localdate())
+    valued = _value(offer, market)
+    valuation = valued.valuation
+    rivals = _rivals(offer, user, market)
+
+    waiting = {a.group_id for a in offer.approvals.all() if a.status == Approval.Status.PENDING}
+    mine: set[int] | None = None
+
+    def waiting_groups() -> set[int]:
+        nonlocal mine
+        if mine is None:
+            mine = set(user.groups.values_list("pk", flat=True))
+        return waiting & mine
+
+    actions = [
+        s
+        for s in STEPS.values()
+        if s.allowed_for(offer) and may_take(user, offer, s, waiting_groups=waiting_groups)
+    ]
+    forms = forms or {}
+    decisions = [
+        (s, forms.get(s.name) or DECISION_FORMS[s.name](prefix=s.name))
+        for s in actions
+        if s.decides
+    ]
+    may_change = user.has_perm("offers.change_offer")
+    versions = list(
+        visible_offers(user)
+        .filter(application_id=offer.application_id)
+        .exclude(pk=offer.pk)
+        .order_by("version")
+        .only("pk", "version", "status")
+    )
+    would_ask: list[tuple[str, str]] = []
+    if offer.status == Offer.Status.DRAFT and valuation is not None:
+        would_ask = [
+            (rule.group.name, reason if amounts else HIDDEN)
+            for rule, reason in approvals_for(
+                valuation, kind=offer.kind, currency=offer.currency_id
+            )
+        ]
+    role = offer.application.role
+    context = {
+        "offer": offer,
+        "candidate": offer.application.candidate,
+        "role": role,
+        "amounts": amounts,
+        "reporting": REPORTING,
+        "problem": valued.problem,
+        "table": years_table(valuation.compensation) if amounts and valuation else None,
+        "reporting_table": (
+            years_table(valuation.reporting)
+            if amounts and valuation and offer.currency_id != REPORTING
+            else None
+        ),
+        "rate": (
+            f"{valuation.rate.quantize(Decimal('0.000001')).normalize():f}" if valuation else ""
+        ),
+        "rate_fixed": offer.sent_rate is not None,
+        "chart": _chart(offer, valued, rivals) if amounts else None,
+        "rivals": rivals,
+        "band": _band(offer, valued, market, amounts),
+        "approvals": _approvals(offer, amounts),
+        "would_ask": would_ask,
+        "history": _history(offer, amounts),
+        "component_history": _component_history(offer, amounts),
+        "actions": actions,
+        "steps": [s for s in actions if not s.decides],
+        "decisions": decisions,
+        "may_edit": amounts and may_change and offer.is_open,
+        "versions": versions,
+        "sees_application": sees_every_application(user) or role.hiring_manager_id == user.pk,
+    }
+    return render(request, "offers/offer_detail.html", context)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, get_offer_or_404(request.user, pk))
+
+
+# --- Two versions side by side -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    left: str
+    right: str
+    change: str = ""
+
+    @property
+    def differs(self) -> bool:
+        return self.left != self.right
+
+
+def _amount_row(label: str, left: Decimal, right: Decimal, same_currency: bool) -> Row:
+    change = ""
+    if same_currency and left != right:
+        change = f"{'+' if right > left else '−'}{money(abs(right - left))}"
+    return Row(label, money(left), money(right), change)
+
+
+def _terms_rows(left: Offer, right: Offer) -> list[Row]:
+    def when(moment: datetime) -> str:
+        return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+
+    return [
+        Row("Status", left.get_status_display(), right.get_status_display()),
+        Row("Kind", left.get_kind_display(), right.get_kind_display()),
+        Row("Currency", left.currency_id, right.currency_id),
+        Row("Start date", f"{left.start_date:%d %b %Y}", f"{right.start_date:%d %b %Y}"),
+        Row("Expires", when(left.expires_at), when(right.expires_at)),
+        Row("Drafted", when(left.drafted_at), when(right.drafted_at)),
+    ]
+
+
+def _component_rows(left: Offer, right: Offer, amounts: bool) -> list[Row]:
+    """Every component of both versions; without view_compensation, only what names no
+    amount (clawback periods, vesting schedules)."""
+    same = left.currency_id == right.currency_id
+    rows = []
+    if amounts:
+        rows += [
+            _amount_row("Base salary", left.base_salary, right.base_salary, same),
+            Row(
+                "Target bonus (% of base)",
+                percent(left.target_bonus_percent),
+                percent(right.target_bonus_percent),
+            ),
+            _amount_row("Relocation", left.relocation, right.relocation, same),
+        ]
+    bonuses = [{b.label: b for b in payment_terms(o)} for o in (left, right)]
+    for kind in OfferPayment.Kind:
+        pair = [b.get(kind.label) for b in bonuses]
+        if not any(pair):
+            continue
+        if amounts:
+            paid = "; ".join
+            rows.append(
+                Row(
+                    f"{kind.label}: instalments",
+                    *(paid(f"{p.amount} {p.when}" for p in b.payments) if b else "—" for b in pair),
+                )
+            )
+            totals = [
+                sum((p.amount for p in o.payments.all() if p.kind == kind), Decimal(0))
+                for o in (left, right)
+            ]
+            rows.append(_amount_row(f"{kind.label}: total", *totals, same))
+        rows.append(
+            Row(
+                f"{kind.label}: clawback",
+                *(f"{b.clawback_months} months" if b else "—" for b in pair),
+            )
+        )
+    grants = [list(o.equity_grants.all()) for o in (left, right)]
+    schedules = [grant_terms(o) for o in (left, right)]
+    for number in range(max(len(g) for g in grants)):
+        pair = [s[number] if number < len(s) else None for s in schedules]
+        label = f"Equity grant {number + 1}"
+        if amounts:
+            values = [g[number].value if number < len(g) else Decimal(0) for g in grants]
+            rows.append(_amount_row(f"{label}: value at grant", *values, same))
+        rows.append(Row(f"{label}: kind", *(g.kind if g else "—" for g in pair)))
+        rows.append(Row(f"{label}: vesting", *(g.schedule if g else "—" for g in pair)))
+    others = [list(o.other_amounts.all()) for o in (left, right)]
+    if amounts and any(others):
+        rows.append(
+            Row(
+                "Other amounts",
+                *(
+                    "; ".join(f"{a.name}, year {a.year}: {money(a.amount)}" for a in group) or "—"
+                    for group in others
+                ),
+            )
+        )
+    return rows
+
+
+def _year_rows(left: Offer, right: Offer) -> tuple[list[Row], list[object]]:
+    """Both versions valued over the longer horizon, in their own currencies: each year's
+    total, the year one, annual average and horizon totals, and both years tables."""
+    packages = [left.to_package(), right.to_package()]
+    years = max(p.horizon_years for p in packages)
+    both = [engine.compute(p, years=years) for p in packages]
+    same = left.currency_id == right.currency_id
+    rows = [
+        _amount_row(
+            f"Year {year + 1}", both[0].yearly_totals[year], both[1].yearly_totals[year], same
+        )
+        for year in range(years)
+    ]
+    rows += [
+        _amount_row("Year one", both[0].year_one, both[1].year_one, same),
+        _amount_row("Annual average", both[0].annual_average, both[1].annual_average, same),
+        _amount_row(f"Total over {years} years", both[0].total, both[1].total, same),
+    ]
+    return rows, [years_table(c) for c in both]
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
+    user = request.user
+    first, second = get_offer_or_404(user, pk), get_offer_or_404(user, other_pk)
+    if first.application_id != second.application_id:
+        raise Http404("Only versions of one offer are compared.")
+    left, right = sorted((first, second), key=lambda o: o.version)
+    load_components(left, right)
+    amounts = can_see_compensation(user)
+    sections = [("Terms", _terms_rows(left, right))]
+    sections.append(("Components", _component_rows(left, right, amounts)))
+    tables: list[object] = []
+    problem = ""
+    if amounts:
+        try:
+            year_rows, tables = _year_rows(left, right)
+        except engine.CompensationError as error:
+            problem = error.message
+        else:
+            sections.append(("Year by year", year_rows))
+    context = {
+        "left": left,
+        "right": right,
+        "candidate": left.application.candidate,
+        "role": left.application.role,
+        "amounts": amounts,
+        "sections": sections,
+        "tables": tables,
+        "problem": problem,
+        "same_currency": left.currency_id == right.currency_id,
+        "differences": sum(row.differs for _, rows in sections for row in rows),
+    }
+    return render(request, "offers/offer_compare.html", context)
+
+
+# --- The letter --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_offer_or_404(request.user, pk)
+    if not can_see_compensation(request.user):
+        raise Http404  # the letter is all amounts
+    load_components(offer)
+    try:
+        pdf = render_offer_letter(offer)
+    except engine.CompensationError as error:
+        messages.error(request, f"No letter can be made: {error.message}")
+        return redirect("offers:detail", offer.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=letter_filename(offer)
+    )
+    return response

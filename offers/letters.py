@@ -1,0 +1,244 @@
+"""The offer letter, and the tables an offer's terms are shown in.
+
+The letter is templates/letters/offer_letter.html rendered to PDF by WeasyPrint, from the
+offer's own terms in its own currency: the engine values it without an exchange rate, so a
+letter never depends on today's rates. The offer's page and the comparison of two versions
+show the same tables (years_table, grant_terms, payment_terms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from candidates.models import Company
+
+from . import compensation as engine
+from .models import EquityGrant, Offer, OfferPayment
+
+COMPONENT_LABELS = {
+    engine.Component.BASE_SALARY: "Base salary",
+    engine.Component.TARGET_BONUS: "Target bonus",
+    engine.Component.SIGNING_BONUS: "Signing bonus",
+    engine.Component.EQUITY: "Equity vesting",
+    engine.Component.RETENTION_BONUS: "Retention bonus",
+    engine.Component.RELOCATION: "Relocation",
+    engine.Component.OTHER: "Other",
+}
+FREQUENCY_LABELS = {
+    engine.Frequency.MONTHLY: "monthly",
+    engine.Frequency.QUARTERLY: "quarterly",
+    engine.Frequency.ANNUALLY: "annually",
+}
+# Statuses in which a letter is not (or no longer) the offer the candidate holds.
+NOT_FOR_SENDING = {
+    Offer.Status.DRAFT: "Draft: not approved, not for sending.",
+    Offer.Status.PENDING_APPROVAL: "Waiting for approval: not for sending.",
+    Offer.Status.SUPERSEDED: "Superseded by a later version.",
+    Offer.Status.RESCINDED: "Rescinded.",
+    Offer.Status.EXPIRED: "Expired.",
+    Offer.Status.DECLINED: "Declined.",
+}
+
+
+def money(amount: Decimal, currency: str = "") -> str:
+    return f"{amount:,.2f} {currency}".strip()
+
+
+def percent(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+# --- The tables ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearsRow:
+    label: str
+    amounts: tuple[str, ...]
+    total: str
+
+
+@dataclass(frozen=True)
+class YearsTable:
+    """A package year by year: a row per component that pays anything (base always), the
+    yearly totals, and the whole-horizon total, formatted."""
+
+    currency: str
+    years: tuple[int, ...]
+    rows: tuple[YearsRow, ...]
+    totals: tuple[str, ...]
+    total: str
+    year_one: str
+    annual_average: str
+
+
+def years_table(compensation: engine.YearlyCompensation) -> YearsTable:
+    rows = tuple(
+        YearsRow(
+            COMPONENT_LABELS.get(name, name),
+            tuple(money(a) for a in amounts),
+            money(sum(amounts, Decimal(0))),
+        )
+        for name, amounts in compensation.by_component.items()
+        if name == engine.Component.BASE_SALARY or any(amounts)
+    )
+    return YearsTable(
+        currency=compensation.currency,
+        years=tuple(range(1, compensation.years + 1)),
+        rows=rows,
+        totals=tuple(money(a) for a in compensation.yearly_totals),
+        total=money(compensation.total),
+        year_one=money(compensation.year_one),
+        annual_average=money(compensation.annual_average),
+    )
+
+
+@dataclass(frozen=True)
+class VestingLine:
+    year: int
+    percentage: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class GrantTerms:
+    number: int
+    kind: str
+    value: str
+    cliff_months: int
+    frequency: str
+    years: tuple[VestingLine, ...]
+
+    @property
+    def schedule(self) -> str:
+        """The schedule on one line, for comparisons: "25% / 25% / 25% / 25%, 12-month
+        cliff, vesting quarterly"."""
+        shares = " / ".join(line.percentage for line in self.years)
+        return f"{shares}, {self.cliff_months}-month cliff, vesting {self.frequency}"
+
+
+def grant_terms(offer: Offer) -> list[GrantTerms]:
+    """Each equity grant's vesting schedule (reads the prefetched grants and years)."""
+    grants = []
+    for number, grant in enumerate(offer.equity_grants.all(), start=1):
+        grants.append(
+            GrantTerms(
+                number=number,
+                kind=EquityGrant.Kind(grant.kind).label,
+                value=money(grant.value),
+                cliff_months=grant.cliff_months,
+                frequency=FREQUENCY_LABELS.get(grant.frequency, grant.frequency),
+                years=tuple(
+                    VestingLine(
+                        year.year,
+                        percent(year.percentage),
+                        money(engine.to_cents(grant.value * year.percentage / 100)),
+                    )
+                    for year in grant.vesting_years.all()
+                ),
+            )
+        )
+    return grants
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    month: int
+    amount: str
+
+    @property
+    def when(self) -> str:
+        if self.month == 0:
+            return "on the start date"
+        if self.month % 12 == 0:
+            years = self.month // 12
+            return f"{years} year{'s' if years > 1 else ''} after the start date"
+        return f"{self.month} months after the start date"
+
+
+@dataclass(frozen=True)
+class BonusTerms:
+    label: str
+    payments: tuple[PaymentLine, ...]
+    total: str
+    clawback_months: int
+
+    @property
+    def clawback(self) -> str:
+        if not self.clawback_months:
+            return "No clawback."
+        return (
+            f"Repayable pro rata to the time left if you leave within {self.clawback_months} "
+            "months of a payment."
+        )
+
+    @property
+    def summary(self) -> str:
+        """The instalments and clawback on one line, for comparisons."""
+        paid = "; ".join(f"{p.amount} {p.when}" for p in self.payments)
+        return f"{paid}; clawback {self.clawback_months} months"
+
+
+def payment_terms(offer: Offer) -> list[BonusTerms]:
+    """The signing and the retention bonus, each with its instalments and clawback (reads the
+    prefetched payments)."""
+    payments = list(offer.payments.all())
+    bonuses = []
+    for kind, clawback in (
+        (OfferPayment.Kind.SIGNING, offer.signing_clawback_months),
+        (OfferPayment.Kind.RETENTION, offer.retention_clawback_months),
+    ):
+        rows = sorted((p for p in payments if p.kind == kind), key=lambda p: p.month)
+        if rows:
+            bonuses.append(
+                BonusTerms(
+                    label=kind.label,
+                    payments=tuple(PaymentLine(p.month, money(p.amount)) for p in rows),
+                    total=money(sum((p.amount for p in rows), Decimal(0))),
+                    clawback_months=clawback,
+                )
+            )
+    return bonuses
+
+
+# --- The letter ------------------------------------------------------------------------------
+
+
+def letter_filename(offer: Offer) -> str:
+    name = slugify(offer.application.candidate.name) or "candidate"
+    return f"offer-{name}-v{offer.version}.pdf"
+
+
+def letter_context(offer: Offer, *, today: date | None = None) -> dict[str, object]:
+    compensation = engine.compute(offer.to_package())
+    ours = Company.objects.filter(kind=Company.Kind.OURS).order_by("pk").first()
+    return {
+        "offer": offer,
+        "candidate": offer.application.candidate,
+        "role": offer.application.role,
+        "company": ours.name if ours else "",
+        "today": today or timezone.localdate(),
+        "table": years_table(compensation),
+        "grants": grant_terms(offer),
+        "bonuses": payment_terms(offer),
+        "other_amounts": [(o.name, o.year, money(o.amount)) for o in offer.other_amounts.all()],
+        "target_bonus": percent(offer.target_bonus_percent) if offer.target_bonus_percent else "",
+        "relocation": money(offer.relocation) if offer.relocation else "",
+        "not_for_sending": NOT_FOR_SENDING.get(offer.status, ""),
+    }
+
+
+def render_offer_letter(offer: Offer, *, today: date | None = None) -> bytes:
+    """The letter as PDF bytes: the candidate, the role and start date, the total rewards
+    year by year, each grant's vesting, the bonus instalments and clawbacks, and the version
+    and date of the letter."""
+    from weasyprint import HTML  # loads pango; only the letter needs it
+
+    html = render_to_string("letters/offer_letter.html", letter_context(offer, today=today))
+    return HTML(string=html).write_pdf()
