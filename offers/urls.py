@@ -16,6 +16,7 @@ urlpatterns = [
     path("offers/<int:pk>/letter.pdf", pages.letter, name="letter"),
     # Approvals inbox (offers/views/approvals.py)
     path("approvals/", approvals.inbox, name="approvals"),
+    path("approvals/offers/<int:pk>/", approvals.decide, name="decide"),
     # Competing offers and counter-offers (offers/views/competing.py)
     path(
         "applications/<int:application_pk>/competing/new/",

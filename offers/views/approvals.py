@@ -1,5 +1,183 @@
-from django.http import Http404
+"""The approvals inbox: the offers waiting for a sign-off from one of the user's groups, each
+approved or rejected with a comment, and what the user decided lately."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from recruiting.pipeline.web_forms import add_service_error, error_text
+
+from .. import compensation as engine
+from ..access import can_see_compensation, get_offer_or_404
+from ..competition import money
+from ..models import Approval, EquityGrant, Offer
+from ..selectors import Market, RateMissing
+from ..services import OfferError, approve_offer, reject_offer
+
+RECENT = 10  # decisions of the user listed under the inbox
 
 
-def inbox(request):  # TODO(issue 6): the approvals inbox
-    raise Http404
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to reject: the recruiter reads it.",
+    )
+
+    def __init__(self, *args, offer: Offer, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # A form per offer on one page: the prefix keeps their fields' ids apart.
+        kwargs.setdefault("prefix", f"offer-{offer.pk}")
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        # The template's form holds the approve and reject buttons, and the CSRF token.
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Field("comment"))
+
+
+@dataclass
+class Waiting:
+    """One offer waiting for the user, with the approvals of theirs it waits for."""
+
+    offer: Offer
+    approvals: list[Approval]
+    form: DecisionForm
+    year_one: str = ""
+    annual_average: str = ""
+    band: str = ""
+    problem: str = ""
+
+
+def waiting_for(user: AbstractBaseUser) -> QuerySet[Approval]:
+    """The approvals a user may decide: waiting, for one of their groups, on an offer pending
+    approval that someone else drafted (the service refuses the drafter)."""
+    return (
+        Approval.objects.filter(
+            status=Approval.Status.PENDING,
+            offer__status=Offer.Status.PENDING_APPROVAL,
+            group__in=user.groups.all(),
+        )
+        .exclude(offer__drafted_by=user)
+        .select_related(
+            "group",
+            "rule",
+            "offer__application__candidate",
+            "offer__application__role",
+            "offer__drafted_by",
+            "offer__submitted_by",
+        )
+        .order_by("requested_at", "id")
+    )
+
+
+def _value(row: Waiting, market: Market) -> None:
+    try:
+        valuation = market.value(row.offer)
+    except RateMissing as missing:
+        row.problem = error_text(missing)
+        return
+    except engine.CompensationError as error:
+        row.problem = error.message
+        return
+    reporting = valuation.reporting
+    row.year_one = money(reporting.year_one, reporting.currency)
+    row.annual_average = money(reporting.annual_average, reporting.currency)
+    row.band = str(valuation.band_position) if valuation.band_position else "no band"
+
+
+def _rows(request: HttpRequest, bound: dict[int, DecisionForm]) -> list[Waiting]:
+    user = request.user
+    approvals = waiting_for(user)
+    amounts = can_see_compensation(user)
+    if amounts:
+        approvals = approvals.prefetch_related(
+            "offer__payments",
+            Prefetch(
+                "offer__equity_grants",
+                queryset=EquityGrant.objects.prefetch_related("vesting_years"),
+            ),
+            "offer__other_amounts",
+        )
+    rows: dict[int, Waiting] = {}
+    for approval in approvals:
+        row = rows.get(approval.offer_id)
+        if row is None:
+            form = bound.get(approval.offer_id) or DecisionForm(offer=approval.offer)
+            row = rows[approval.offer_id] = Waiting(approval.offer, [], form)
+        row.approvals.append(approval)
+    if amounts:
+        market = Market(timezone.localdate())  # the day's rates and bands, read once a page
+        for row in rows.values():
+            _value(row, market)
+    return list(rows.values())
+
+
+def _inbox(request: HttpRequest, bound: dict[int, DecisionForm] | None = None) -> HttpResponse:
+    user = request.user
+    recent = (
+        Approval.objects.filter(decided_by=user)
+        .select_related("group", "offer__application__candidate", "offer__application__role")
+        .order_by("-decided_at", "-id")[:RECENT]
+    )
+    context = {
+        "rows": _rows(request, bound or {}),
+        "recent": recent,
+        "amounts": can_see_compensation(user),
+    }
+    return render(request, "offers/approvals.html", context)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return _inbox(request)
+
+
+DECISIONS = {"approve": approve_offer, "reject": reject_offer}
+
+
+def _decided_message(offer: Offer, decision: str) -> str:
+    what = f"offer v{offer.version} to {offer.application.candidate.name}"
+    if decision == "reject":
+        return f"The {what} is rejected: it is back with the recruiter, with your comment."
+    if offer.status == Offer.Status.APPROVED:
+        return f"The {what} is approved."
+    return f"Your approval of the {what} is recorded; it still waits for another group."
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approves or rejects an offer for every group of the user's that it waits for."""
+    offer = get_offer_or_404(request.user, pk)
+    form = DecisionForm(request.POST, offer=offer)
+    decision = request.POST.get("decision", "")
+    if decision not in DECISIONS:
+        form.add_error(None, "Choose Approve or Reject.")
+    elif form.is_valid():
+        try:
+            decided = DECISIONS[decision](
+                offer, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except OfferError as refused:
+            add_service_error(form, refused)
+        else:
+            messages.success(request, _decided_message(decided, decision))
+            return redirect("offers:approvals")
+    if not waiting_for(request.user).filter(offer=offer).exists():
+        # Nothing of the user's waits on it (decided meanwhile, or never theirs): there is no
+        # form on the page to show the refusal on.
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("offers:approvals")
+    return _inbox(request, bound={offer.pk: form})

@@ -1,13 +1,219 @@
-from django.http import Http404
+"""The application page: one candidate in one role's pipeline, our offers and the competition,
+and the steps a recruiter takes from there (move the stage, log an activity)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+# The offers app builds on the pipeline; only this page reads it back, to show an
+# application's offers next to its history (offers never imports the pipeline's views).
+from offers import compensation as engine
+from offers.access import can_see_compensation, may_draft_offers
+from offers.competition import money, standing
+from offers.models import CompetingOffer, EquityGrant, Offer
+from offers.selectors import Market, RateMissing
+
+from .access import visible_applications
+from .models import Application
+from .services import log_activity, move_stage
+from .web_forms import LogActivityForm, MoveStageForm, add_service_error, error_text
+
+ACTIVITIES_SHOWN = 50  # the latest; the admin keeps them all
 
 
-def application(request, pk):  # TODO(issue 6): the application page
-    raise Http404
+@dataclass(frozen=True)
+class OfferRow:
+    offer: Offer
+    year_one: str = ""  # in the reporting currency; empty without view_compensation
+    band: str = ""
+    problem: str = ""  # why it could not be valued (no rate for its currency, say)
 
 
-def move(request, pk):
-    raise Http404
+@dataclass(frozen=True)
+class CompetingRow:
+    competing: CompetingOffer
+    summary: str = ""  # Standing.summary; empty without view_compensation
 
 
-def log(request, pk):
-    raise Http404
+def _components(prefix: str = "") -> list[str | Prefetch]:  # type: ignore[type-arg]
+    """What values a package without a query per row."""
+    return [
+        f"{prefix}payments",
+        Prefetch(
+            f"{prefix}equity_grants",
+            queryset=EquityGrant.objects.prefetch_related("vesting_years"),
+        ),
+        f"{prefix}other_amounts",
+    ]
+
+
+def _application(user: AbstractBaseUser, pk: int) -> Application:
+    # The same rule as access.get_application_or_404, with all the page shows of the row.
+    return get_object_or_404(
+        visible_applications(user).select_related(
+            "candidate__current_company",
+            "candidate__owner",
+            "role__hiring_manager",
+            "stage",
+            "lost_to",
+        ),
+        pk=pk,
+    )
+
+
+def _offer_rows(offers: list[Offer], market: Market | None) -> list[OfferRow]:
+    if market is None:
+        return [OfferRow(offer) for offer in offers]
+    rows = []
+    for offer in offers:
+        try:
+            valuation = market.value(offer)
+        except RateMissing as missing:
+            rows.append(OfferRow(offer, problem=error_text(missing)))
+            continue
+        except engine.CompensationError as error:
+            rows.append(OfferRow(offer, problem=str(error)))
+            continue
+        reporting = valuation.reporting
+        rows.append(
+            OfferRow(
+                offer,
+                year_one=money(reporting.year_one, reporting.currency),
+                band=str(valuation.band_position) if valuation.band_position else "no band",
+            )
+        )
+    return rows
+
+
+def _competing_rows(
+    competing_offers: list[CompetingOffer], offers: list[Offer], market: Market | None
+) -> list[CompetingRow]:
+    if market is None:
+        return [CompetingRow(competing) for competing in competing_offers]
+    ours_by_pk = {offer.pk: offer for offer in offers}
+    rows = []
+    for competing in competing_offers:
+        # Against the offer it was last compared with, as `ahead` on the row says; that is
+        # one of this application's offers, already on the page with its components.
+        ours = None
+        if competing.compared_with_id is not None:
+            ours = ours_by_pk.get(competing.compared_with_id) or competing.compared_with
+        try:
+            summary = standing(competing, ours=ours, market=market).summary
+        except RateMissing as missing:
+            summary = error_text(missing)
+        except engine.CompensationError as error:
+            summary = str(error)
+        rows.append(CompetingRow(competing, summary))
+    return rows
+
+
+def _page(
+    request: HttpRequest,
+    application: Application,
+    *,
+    move_form: MoveStageForm | None = None,
+    activity_form: LogActivityForm | None = None,
+) -> HttpResponse:
+    user = request.user
+    amounts = can_see_compensation(user)
+    # One market for the page: the day's rates and bands read once, whatever the rows.
+    market = Market(timezone.localdate()) if amounts else None
+
+    offers = application.offers.select_related("currency", "drafted_by").order_by("-version")
+    competing = application.competing_offers.select_related(
+        "candidate", "competitor", "currency"
+    ).order_by("deadline", "id")
+    if amounts:
+        offers = offers.prefetch_related(*_components())
+        competing = competing.prefetch_related(*_components())
+    offers_list, competing_list = list(offers), list(competing)
+    open_offer = next((offer for offer in offers_list if offer.is_open), None)
+
+    activities = list(application.activities.select_related("author")[: ACTIVITIES_SHOWN + 1])
+    may_move = user.has_perm("pipeline.change_application") and not application.is_closed
+    may_log = user.has_perm("pipeline.add_activity")
+    context = {
+        "application": application,
+        "candidate": application.candidate,
+        "role": application.role,
+        "amounts": amounts,
+        "now": timezone.now(),
+        "reporting_currency": settings.REPORTING_CURRENCY,
+        "stage_changes": application.stage_changes.select_related(
+            "from_stage", "to_stage", "changed_by"
+        ).order_by("-changed_at", "-id"),
+        "activities": activities[:ACTIVITIES_SHOWN],
+        "more_activities": len(activities) > ACTIVITIES_SHOWN,
+        "offer_rows": _offer_rows(offers_list, market),
+        "competing_rows": _competing_rows(competing_list, offers_list, market),
+        "open_offer": open_offer,
+        "may_draft": may_draft_offers(user) and not application.is_closed and open_offer is None,
+        "may_record_competing": amounts and user.has_perm("offers.add_competingoffer"),
+        "may_edit_competing": amounts and user.has_perm("offers.change_competingoffer"),
+        # A refused move is shown even where the form is not offered (a closed application).
+        "move_form": move_form or (MoveStageForm(application=application) if may_move else None),
+        "activity_form": activity_form
+        or (LogActivityForm(application=application) if may_log else None),
+    }
+    return render(request, "pipeline/application.html", context)
+
+
+@login_required
+def application(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _application(request.user, pk))
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request.user, pk)  # a 404 first: a 403 would say it exists
+    if not request.user.has_perm("pipeline.change_application"):
+        raise PermissionDenied
+    form = MoveStageForm(request.POST, application=application)
+    if form.is_valid():
+        try:
+            moved = move_stage(application, form.cleaned_data["stage"], by=request.user)
+        except ValidationError as refused:
+            add_service_error(form, refused)
+        else:
+            messages.success(request, f"{application.candidate.name} moved to {moved.stage.name}.")
+            return redirect("pipeline:application", pk=application.pk)
+    return _page(request, application, move_form=form)
+
+
+@login_required
+@require_POST
+def log(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request.user, pk)
+    if not request.user.has_perm("pipeline.add_activity"):
+        raise PermissionDenied
+    form = LogActivityForm(request.POST, application=application)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = log_activity(
+                application.candidate,
+                kind=data["kind"],
+                summary=data["summary"],
+                body=data["body"],
+                by=request.user,
+                application=application,
+            )
+        except ValidationError as refused:
+            add_service_error(form, refused)
+        else:
+            messages.success(request, f"{activity.get_kind_display()} logged.")
+            return redirect("pipeline:application", pk=application.pk)
+    return _page(request, application, activity_form=form)

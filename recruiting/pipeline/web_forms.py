@@ -1,0 +1,81 @@
+"""Forms of the application page (the admin has its own, in forms.py). They parse what was
+typed; the services decide, and a refusal comes back onto the form (add_service_error)."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from .models import CLOSING_KINDS, Activity, Application, Stage
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Puts a service's refusal on the fields it names; what names no field of the form (the
+    application, say) goes to the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Stage) -> str:
+        return obj.name  # the role is the page's; str(stage) would read it once per option
+
+
+class MoveStageForm(forms.Form):
+    stage = StageChoiceField(
+        queryset=Stage.objects.none(),
+        label="Move to",
+        empty_label="— choose a stage —",
+        help_text="Hired and lost are recorded in the admin.",
+        error_messages={"invalid_choice": "Choose one of this role's stages it can move to."},
+    )
+
+    def __init__(self, *args, application: Application, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("prefix", "move")
+        super().__init__(*args, **kwargs)
+        # The role's own stages it may move to: neither the one it is in, nor hired or lost
+        # (closing an application is a separate step).
+        self.fields["stage"].queryset = (
+            Stage.objects.filter(role_id=application.role_id)
+            .exclude(kind__in=CLOSING_KINDS)
+            .exclude(pk=application.stage_id)
+            .order_by("position")
+        )
+        self.helper = FormHelper()
+        self.helper.form_action = reverse("pipeline:move", args=[application.pk])
+        self.helper.form_id = "move-form"
+        self.helper.layout = Layout(Field("stage"), Submit("move", "Move", css_id="move-submit"))
+
+
+class LogActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=Activity.Kind.choices, initial=Activity.Kind.NOTE)
+    summary = forms.CharField(
+        max_length=Activity._meta.get_field("summary").max_length,
+        help_text="What happened, in a line.",
+    )
+    body = forms.CharField(
+        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, application: Application, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("prefix", "activity")
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = reverse("pipeline:log_activity", args=[application.pk])
+        self.helper.form_id = "activity-form"
+        self.helper.layout = Layout(
+            Field("kind"),
+            Field("summary"),
+            Field("body"),
+            Submit("log", "Log activity", css_id="activity-submit"),
+        )
