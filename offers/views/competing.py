@@ -1,13 +1,241 @@
-from django.http import Http404
+"""Competing offers (recording what a competitor offers, changing it) and the counter-offer
+page (the suggestion to beat the strongest competing offer, and a draft made from it).
+
+Who may: a competing offer or an offer the user does not see is a 404. Recording or changing a
+competing offer needs the permission to add or change competing offers and to see pay, and
+the counter-offer page the permission to see pay, else 403: every figure on them is an amount.
+Its "create draft" button needs may_draft_offers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from recruiting.pipeline.access import get_application_or_404
+
+from .. import compensation as engine
+from ..access import (
+    can_see_compensation,
+    get_offer_or_404,
+    may_draft_offers,
+    visible_competing_offers,
+)
+from ..competition import CompetingTerms, record_competing_offer, update_competing_offer
+from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
+from ..models import CompetingOffer, Offer
+from ..selectors import RateMissing
+from ..services import OfferError, PackageTerms
+from ..workspace_forms import CompetingForm, CounterForm, PackageForms, package_initial, to_minute
+from .drafting import COMPONENTS, new_row
 
 
-def record(request, application_pk):  # TODO(issue 6): the competing-offer form
-    raise Http404
+def must_handle_competing(user: Any, verb: str) -> None:
+    if not (can_see_compensation(user) and user.has_perm(f"offers.{verb}_competingoffer")):
+        raise PermissionDenied(
+            "Competing offers are amounts: this needs the permission to see pay."
+        )
 
 
-def edit(request, pk):
-    raise Http404
+def competing_terms(forms: PackageForms, *, application: Any, deadline: Any) -> CompetingTerms:
+    data = forms.form.cleaned_data
+    return CompetingTerms(
+        competitor=data["competitor"],
+        deadline=deadline,
+        application=application,
+        confidence=data["confidence"],
+        source=data["source"],
+        notes=data["notes"],
+        **forms.components(),
+    )
 
 
-def counter(request, pk):
-    raise Http404
+@login_required
+@require_http_methods(["GET", "POST"])
+def record(request: HttpRequest, application_pk: int) -> HttpResponse:
+    application = get_application_or_404(request.user, application_pk)
+    must_handle_competing(request.user, "add")
+    if "add_row" in request.GET:
+        return new_row(request)
+    if request.method == "GET":
+        forms = PackageForms(CompetingForm, initial={"currency": settings.REPORTING_CURRENCY})
+        return render_form(request, forms, application=application)
+    forms = PackageForms(CompetingForm, request.POST)
+    if "add_row" in request.POST:
+        forms = forms.with_new_row(request.POST["add_row"]) or forms
+        return render_form(request, forms, application=application)
+    if forms.is_valid():
+        terms = competing_terms(
+            forms, application=application, deadline=forms.form.cleaned_data["deadline"]
+        )
+        try:
+            competing = record_competing_offer(application.candidate, terms, by=request.user)
+        except OfferError as error:
+            forms.add_service_errors(error)
+        else:
+            messages.success(request, recorded(competing, "recorded"))
+            return redirect("pipeline:application", application.pk)
+    return render_form(request, forms, application=application)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    competing = get_object_or_404(
+        visible_competing_offers(request.user).select_related(
+            "candidate", "competitor", "application__role"
+        ),
+        pk=pk,
+    )
+    must_handle_competing(request.user, "change")
+    if "add_row" in request.GET:
+        return new_row(request)
+    application = competing.application
+    # The page shows the deadline to the minute: kept as shown, it stays the saved one (which
+    # the service checks only when moved, as a deadline may have passed since).
+    shown_deadline = to_minute(competing.deadline)
+    saved_initial = {
+        "competitor": competing.competitor_id,
+        "deadline": shown_deadline,
+        "confidence": competing.confidence,
+        "source": competing.source,
+        "notes": competing.notes,
+    }
+    if request.method == "GET":
+        prefetch_related_objects([competing], "payments", COMPONENTS, "other_amounts")
+        initial, rows = package_initial(PackageTerms(**PackageTerms.components_of(competing)))
+        forms = PackageForms(CompetingForm, initial=initial | saved_initial, rows=rows)
+        return render_form(request, forms, application=application, competing=competing)
+    forms = PackageForms(CompetingForm, request.POST)
+    if "add_row" in request.POST:
+        forms = forms.with_new_row(request.POST["add_row"]) or forms
+        return render_form(request, forms, application=application, competing=competing)
+    if forms.is_valid():
+        typed = forms.form.cleaned_data["deadline"]
+        deadline = competing.deadline if typed == shown_deadline else typed
+        terms = competing_terms(forms, application=application, deadline=deadline)
+        try:
+            competing = update_competing_offer(competing, terms, by=request.user)
+        except OfferError as error:
+            forms.add_service_errors(error)
+        else:
+            messages.success(request, recorded(competing, "saved"))
+            if application is None:
+                return redirect("home")
+            return redirect("pipeline:application", application.pk)
+    return render_form(request, forms, application=application, competing=competing)
+
+
+def recorded(competing: CompetingOffer, done: str) -> str:
+    text = f"{competing.competitor}'s offer to {competing.candidate.name} {done}."
+    if competing.ahead:
+        text += " It is ahead of our latest offer: the team is alerted."
+    return text
+
+
+def render_form(
+    request: HttpRequest,
+    forms: PackageForms,
+    *,
+    application: Any,
+    competing: CompetingOffer | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "offers/competing_form.html",
+        {
+            "package": forms,
+            "problems": forms.problems() if forms.form.is_bound else [],
+            "application": application,
+            "candidate": application.candidate if application else competing.candidate,
+            "competing": competing,
+        },
+    )
+
+
+# --- Counter-offers --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counter(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows the suggestion for the settings in the address; POST (the same settings)
+    works it out again and turns it into our next draft."""
+    offer = get_offer_or_404(request.user, pk)
+    if not can_see_compensation(request.user):
+        raise PermissionDenied("A counter-offer is amounts: this needs the permission to see pay.")
+    if request.method == "POST" and not may_draft_offers(request.user):
+        raise PermissionDenied("Drafting offers needs the permission to add offers.")
+    source = request.POST if request.method == "POST" else request.GET
+    form = CounterForm(source if "measure" in source else None)
+    suggestion, problem = None, ""
+    if form.is_bound and not form.is_valid():
+        problem = "Fix the settings below to see a suggestion."
+    else:
+        try:
+            suggestion = suggest_counter_offer(offer, **form.options())
+        except OfferError as error:
+            problem = " ".join(error.messages)
+        except RateMissing as missing:
+            problem = " ".join(missing.messages)
+        except engine.CompensationError as error:
+            problem = error.message
+    if request.method == "POST" and suggestion is not None:
+        try:
+            draft = draft_from_suggestion(suggestion, by=request.user)
+        except OfferError as error:
+            problem = " ".join(error.messages)
+        else:
+            if draft.pk == offer.pk:
+                done = f"Draft v{draft.version} changed to the suggestion."
+            else:
+                done = f"Drafted version {draft.version} from the suggestion."
+            messages.success(request, done)
+            return redirect("offers:detail", draft.pk)
+    return render(
+        request,
+        "offers/counter.html",
+        {
+            "offer": offer,
+            "form": form,
+            "suggestion": suggestion,
+            "changes": changes_of(suggestion),
+            "problem": problem,
+            "may_draft": may_draft_offers(request.user),
+            "outcome": outcome_of(offer),
+            "reporting": settings.REPORTING_CURRENCY,
+        },
+    )
+
+
+def changes_of(suggestion: Suggestion | None) -> list[tuple[str, Any, str]]:
+    if suggestion is None:
+        return []
+    return [
+        (LEVER_LABELS[lever], amount, suggestion.offer.currency_id)
+        for lever, amount in suggestion.changes
+    ]
+
+
+def outcome_of(offer: Offer) -> str:
+    """What "create draft from suggestion" does to this offer, in words (as
+    draft_from_suggestion decides)."""
+    if offer.status == Offer.Status.DRAFT:
+        return f"Version {offer.version} is a draft: it is changed in place."
+    if offer.is_open:
+        return (
+            f"Version {offer.version} is {offer.get_status_display().lower()}: a new draft, "
+            f"version {offer.version + 1}, replaces it."
+        )
+    return (
+        f"Version {offer.version} is {offer.get_status_display().lower()}: a new draft is made "
+        "for the application."
+    )

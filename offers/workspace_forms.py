@@ -1,0 +1,547 @@
+"""The forms of Closer's offer pages (the admin has its own, in offers/forms.py).
+
+A package (our offer, or a competing offer) is typed as one form for its own fields and three
+formsets for its components: bonus instalments, equity grants and other amounts. Together
+(`PackageForms`) they read the terms the services take. Each row is checked on its own as it is
+typed (a payment before the start, a vesting schedule not adding up to 100%), so that the error
+sits on the row's field; whatever the services then refuse comes back on the field, or the
+section, it names, with what was typed kept. Nothing here saves anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Model
+from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
+
+from candidates.models import Company, Currency
+
+from . import compensation as engine
+from .forms import TERM_LABELS, PercentagesField
+from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount
+from .services import EquityTerms, PackageTerms
+
+# Rows of one component: far above any real package, far below a page nobody can use.
+MAX_ROWS = 50
+# Where a service error about a component with no field of its own is shown: its formset.
+SECTIONS = {
+    "signing_bonus": "payments",
+    "retention_bonus": "payments",
+    "equity": "equity",
+    "vesting": "equity",
+    "cliff_months": "equity",
+    "other": "other",
+}
+# An <input type="datetime-local"> sends and shows minutes.
+MINUTES = "%Y-%m-%dT%H:%M"
+
+
+def model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
+    """The form field of a model field: its label, limits and validators, as the admin has."""
+    return model._meta.get_field(name).formfield(**kwargs)
+
+
+def months_field(label: str, *, initial: int = 0, **kwargs: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, initial=initial, min_value=0, max_value=engine.MAX_MONTHS, **kwargs
+    )
+
+
+def to_minute(moment: datetime) -> datetime:
+    """A saved moment as the page shows it: in the current timezone, to the minute."""
+    return timezone.localtime(moment).replace(second=0, microsecond=0)
+
+
+def datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTES),
+        help_text=f"Time in {timezone.get_default_timezone_name()}.",
+        **kwargs,
+    )
+
+
+def columns(*names: str, css: str = "col-12 col-sm-6 col-lg-4") -> Row:
+    return Row(*(Column(name, css_class=css) for name in names), css_class="g-2")
+
+
+# --- The components: one formset each ------------------------------------------------------
+
+
+class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Bonus", choices=OfferPayment.Kind.choices, initial=OfferPayment.Kind.SIGNING
+    )
+    month = months_field(
+        "Paid in month",
+        error_messages={
+            "min_value": "A payment cannot be made before the start: month 0 is the start date."
+        },
+    )
+    amount = model_field(OfferPayment, "amount")
+
+    layout = (
+        ("kind", "col-12 col-sm-4"),
+        ("month", "col-5 col-sm-3"),
+        ("amount", "col-7 col-sm-5"),
+    )
+
+
+class EquityForm(forms.Form):
+    kind = model_field(EquityGrant, "kind")
+    value = model_field(EquityGrant, "value")
+    cliff_months = months_field("Cliff (months)", initial=12)
+    frequency = model_field(EquityGrant, "frequency", label="Vests")
+    vesting = PercentagesField(
+        label="Vesting per year (%)",
+        initial=[Decimal(25)] * 4,
+        help_text="One percentage per year, adding up to 100.",
+    )
+
+    layout = (
+        ("kind", "col-6 col-md-2"),
+        ("value", "col-6 col-md-3"),
+        ("cliff_months", "col-6 col-md-2"),
+        ("frequency", "col-6 col-md-2"),
+        ("vesting", "col-12 col-md-3"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        vesting, cliff, frequency = (data.get(k) for k in ("vesting", "cliff_months", "frequency"))
+        if vesting and cliff is not None and frequency:
+            # The engine's own rules for a schedule, reported on this row's field.
+            try:
+                engine.VestingSchedule(
+                    tuple(vesting), cliff_months=cliff, frequency=engine.Frequency(frequency)
+                )
+            except engine.CompensationError as error:
+                field = "cliff_months" if error.field == "cliff_months" else "vesting"
+                self.add_error(field, error.message)
+        return data
+
+
+class OtherForm(forms.Form):
+    name = model_field(OtherAmount, "name", label="What")
+    amount = model_field(OtherAmount, "amount")
+    year = forms.IntegerField(
+        label="Paid in year", initial=1, min_value=1, max_value=engine.MAX_YEARS
+    )
+
+    layout = (("name", "col-12 col-sm-5"), ("amount", "col-7 col-sm-4"), ("year", "col-5 col-sm-3"))
+
+
+class ComponentFormSet(forms.BaseFormSet):
+    """The rows of one component. A blank new row is left out; a row is removed by ticking
+    "Remove"; each row's layout is a responsive row of columns, stacked on a phone."""
+
+    title = ""
+    add_label = "Add a row"
+    empty_text = ""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        parts = [Column(name, css_class=css) for name, css in form.layout]
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this row"
+            parts.append(Column("DELETE", css_class="col-12"))
+        form.helper = FormHelper()
+        form.helper.form_tag = False
+        form.helper.disable_csrf = True
+        form.helper.layout = Layout(Row(*parts, css_class="g-2"))
+
+    def kept_rows(self) -> list[dict[str, Any]]:
+        """The cleaned rows the person kept: neither removed nor left blank."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+    def add_section_errors(self, messages: Iterable[str]) -> None:
+        self.non_form_errors()  # cleans the formset first, so that these are kept
+        self._non_form_errors.extend(messages)
+
+    def new_row(self, index: int) -> forms.Form:
+        """An empty row at `index`, as the formset would build it there."""
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix(index),
+            empty_permitted=True,
+            use_required_attribute=False,
+            renderer=self.renderer,
+            **self.get_form_kwargs(index),
+        )
+        self.add_fields(form, index)
+        return form
+
+
+def component_formset(form: type[forms.Form], **attrs: str) -> type[ComponentFormSet]:
+    base = forms.formset_factory(
+        form,
+        formset=ComponentFormSet,
+        extra=1,
+        can_delete=True,
+        can_delete_extra=False,
+        max_num=MAX_ROWS,
+        validate_max=True,
+        absolute_max=MAX_ROWS,
+    )
+    return type(base.__name__, (base,), attrs)
+
+
+PaymentFormSet = component_formset(
+    PaymentForm,
+    title="Bonus instalments",
+    add_label="Add an instalment",
+    empty_text="Each instalment of the signing or retention bonus: the month after the start "
+    "it is paid in (0 is the start date, 12 the first anniversary) and its amount.",
+)
+EquityFormSet = component_formset(
+    EquityForm,
+    title="Equity grants",
+    add_label="Add a grant",
+    empty_text="Each grant's value at grant and its vesting: the share of each year, the cliff "
+    "(anything due before it vests at the cliff) and how often it vests.",
+)
+OtherFormSet = component_formset(
+    OtherForm,
+    title="Other amounts",
+    add_label="Add an amount",
+    empty_text="Anything else paid in a given year: a housing allowance, a research budget.",
+)
+FORMSETS: dict[str, type[ComponentFormSet]] = {
+    "payments": PaymentFormSet,
+    "equity": EquityFormSet,
+    "other": OtherFormSet,
+}
+
+
+# --- A package's own fields ----------------------------------------------------------------
+
+
+class CurrencyField(forms.ModelChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Currency.objects.all(),
+            empty_label=None,
+            error_messages={"invalid_choice": "“%(value)s” is not a currency Closer knows."},
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj: Currency) -> str:
+        return f"{obj.code} · {obj.name}"
+
+
+class PackageForm(forms.Form):
+    """What an offer and a competing offer share, besides their component rows."""
+
+    currency = CurrencyField()
+    base_salary = model_field(Offer, "base_salary")
+    target_bonus_percent = model_field(Offer, "target_bonus_percent")
+    relocation = model_field(Offer, "relocation")
+    signing_clawback_months = months_field(
+        "Signing bonus clawback (months)",
+        help_text="Repaid pro rata if they leave within this many months of each instalment.",
+    )
+    retention_clawback_months = months_field("Retention bonus clawback (months)")
+
+    def pay_layout(self) -> list[Any]:
+        return [
+            Fieldset("Pay", columns("base_salary", "target_bonus_percent", "relocation")),
+            Fieldset(
+                "Signing and retention bonuses",
+                columns(
+                    "signing_clawback_months", "retention_clawback_months", css="col-12 col-sm-6"
+                ),
+                HTML('{% include "offers/_form_formset.html" with formset=package.payments %}'),
+            ),
+            Fieldset(
+                "Equity",
+                HTML('{% include "offers/_form_formset.html" with formset=package.equity %}'),
+            ),
+            Fieldset(
+                "Other amounts",
+                HTML('{% include "offers/_form_formset.html" with formset=package.other %}'),
+            ),
+        ]
+
+    def make_helper(self, *head: Any) -> None:
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(*head, *self.pay_layout())
+
+
+class OfferForm(PackageForm):
+    """An offer's own fields; `kind` only on a new offer (a version keeps the kind)."""
+
+    kind = forms.ChoiceField(label="Kind of offer", choices=Offer.Kind.choices)
+    start_date = forms.DateField(
+        label="Start date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    expires_at = datetime_field("Offer expires")
+
+    def __init__(self, *args: Any, new: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        head = ["currency", "start_date", "expires_at"]
+        if new:
+            head.insert(0, "kind")
+        else:
+            del self.fields["kind"]
+        self.make_helper(Fieldset("The offer", columns(*head, css="col-12 col-sm-6 col-lg-3")))
+
+
+class OfferedCompanies(ModelChoiceIterator):
+    def __init__(self, field: forms.ModelChoiceField) -> None:
+        super().__init__(field)
+        self.queryset = self.queryset.exclude(kind=Company.Kind.OURS)
+
+
+class CompetitorField(forms.ModelChoiceField):
+    """Lists every company but our own. Any company is read, so that our own, posted by hand,
+    is refused by the service with its reason rather than as a choice not offered."""
+
+    iterator = OfferedCompanies
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Company.objects.order_by("name"), **kwargs)
+
+
+class CompetingForm(PackageForm):
+    competitor = CompetitorField(
+        label="Competitor",
+        help_text="The company making the offer. Companies are added in the admin.",
+    )
+    deadline = datetime_field("Their decision deadline")
+    confidence = forms.ChoiceField(
+        label="How sure we are",
+        choices=CompetingOffer.Confidence.choices,
+        initial=CompetingOffer.Confidence.VERBAL,
+    )
+    source = model_field(CompetingOffer, "source")
+    notes = model_field(CompetingOffer, "notes", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.make_helper(
+            Fieldset(
+                "Their offer",
+                columns("competitor", "deadline", "confidence", css="col-12 col-md-4"),
+                columns("currency", "source", css="col-12 col-md-6"),
+                "notes",
+            )
+        )
+
+
+# --- The page's forms together ---------------------------------------------------------------
+
+
+class PackageForms:
+    """A package's own form with its component formsets, bound or not: validated together,
+    read together into terms, and given back the services' refusals."""
+
+    def __init__(
+        self,
+        form_class: type[PackageForm],
+        data: Any = None,
+        *,
+        initial: dict[str, Any] | None = None,
+        rows: dict[str, list[dict[str, Any]]] | None = None,
+        **form_kwargs: Any,
+    ) -> None:
+        self._made = (form_class, initial, rows, form_kwargs)
+        rows = rows or {}
+        self.form = form_class(data, initial=initial, **form_kwargs)
+        self.payments = PaymentFormSet(data, prefix="payments", initial=rows.get("payments"))
+        self.equity = EquityFormSet(data, prefix="equity", initial=rows.get("equity"))
+        self.other = OtherFormSet(data, prefix="other", initial=rows.get("other"))
+
+    @property
+    def formsets(self) -> list[ComponentFormSet]:
+        return [self.payments, self.equity, self.other]
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), *[formset.is_valid() for formset in self.formsets]])
+
+    def components(self) -> dict[str, Any]:
+        """The PackageTerms fields, from valid forms."""
+        data = self.form.cleaned_data
+        payments = self.payments.kept_rows()
+
+        def paid(kind: str) -> list[tuple[int, Decimal]]:
+            return [(p["month"], p["amount"]) for p in payments if p["kind"] == kind]
+
+        return dict(
+            currency=data["currency"].pk,
+            base_salary=data["base_salary"],
+            target_bonus_percent=data["target_bonus_percent"],
+            relocation=data["relocation"],
+            signing_payments=paid(OfferPayment.Kind.SIGNING),
+            signing_clawback_months=data["signing_clawback_months"],
+            retention_payments=paid(OfferPayment.Kind.RETENTION),
+            retention_clawback_months=data["retention_clawback_months"],
+            equity=[
+                EquityTerms(
+                    g["value"], list(g["vesting"]), g["cliff_months"], g["frequency"], g["kind"]
+                )
+                for g in self.equity.kept_rows()
+            ],
+            other=[(o["name"], o["amount"], o["year"]) for o in self.other.kept_rows()],
+        )
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """A refusal of the services, on the field it names; one about a component on that
+        component's rows; any other at the top, naming what it is about."""
+        if not hasattr(error, "error_dict"):
+            self.form.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            messages = ValidationError(errors).messages
+            if field in self.form.fields:
+                self.form.add_error(field, messages)
+            elif field in SECTIONS:
+                getattr(self, SECTIONS[field]).add_section_errors(
+                    f"{TERM_LABELS[field]}: {message}" for message in messages
+                )
+            else:
+                self.form.add_error(None, labelled(field, messages))
+
+    def problems(self, *, ignore: Iterable[str] = ()) -> list[str]:
+        """Every error in words, naming its field and row: the page's summary of what to fix,
+        and the live preview's message."""
+        ignore = set(ignore)
+        found = []
+        for name, errors in self.form.errors.items():
+            if name not in ignore:
+                label = self.form[name].label if name in self.form.fields else ""
+                found += [f"{label}: {e}" if label else e for e in errors]
+        for formset in self.formsets:
+            found += [f"{formset.title}: {e}" for e in formset.non_form_errors()]
+            for number, form in enumerate(formset.forms, start=1):
+                if formset.can_delete and formset._should_delete_form(form):
+                    continue
+                for name, errors in form.errors.items():
+                    where = f"{formset.title}, row {number}"
+                    if name != NON_FIELD_ERRORS and name in form.fields:
+                        where += f", {form[name].label.lower()}"
+                    found += [f"{where}: {e}" for e in errors]
+        return found
+
+    def with_new_row(self, prefix: str) -> PackageForms | None:
+        """The same forms, bound to what was typed, with one more blank row in `prefix`'s
+        formset: "add a row" without JavaScript. None when the data does not allow one."""
+        formset = {f.prefix: f for f in self.formsets}.get(prefix)
+        if formset is None or not formset.is_bound:
+            return None
+        data = formset.data.copy()
+        key = f"{prefix}-TOTAL_FORMS"
+        try:
+            total = int(data.get(key, ""))
+        except ValueError:
+            return None
+        if not 0 <= total < MAX_ROWS:
+            return None
+        data[key] = str(total + 1)
+        form_class, initial, rows, form_kwargs = self._made
+        return PackageForms(form_class, data, initial=initial, rows=rows, **form_kwargs)
+
+
+def labelled(field: str, messages: Iterable[str]) -> list[str]:
+    label = TERM_LABELS.get(field)
+    return [f"{label}: {message}" if label else message for message in messages]
+
+
+def package_initial(terms: PackageTerms) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The forms' initial data for saved terms: the package's own fields, and its rows."""
+    own = dict(
+        currency=terms.currency,
+        base_salary=terms.base_salary,
+        target_bonus_percent=terms.target_bonus_percent,
+        relocation=terms.relocation,
+        signing_clawback_months=terms.signing_clawback_months,
+        retention_clawback_months=terms.retention_clawback_months,
+    )
+    rows = {
+        "payments": [
+            {"kind": kind, "month": month, "amount": amount}
+            for kind, payments in (
+                (OfferPayment.Kind.SIGNING, terms.signing_payments),
+                (OfferPayment.Kind.RETENTION, terms.retention_payments),
+            )
+            for month, amount in payments
+        ],
+        "equity": [
+            {
+                "kind": e.kind,
+                "value": e.value,
+                "cliff_months": e.cliff_months,
+                "frequency": e.frequency,
+                "vesting": list(e.percentages),
+            }
+            for e in terms.equity
+        ],
+        "other": [{"name": n, "amount": a, "year": y} for n, a, y in terms.other],
+    }
+    return own, rows
+
+
+# --- The counter-offer's settings --------------------------------------------------------------
+
+
+class CounterForm(forms.Form):
+    """How a counter-offer is worked out; read from the page's address (GET)."""
+
+    measure = forms.ChoiceField(
+        label="Beat them on",
+        choices=[(m.value, m.label.capitalize()) for m in engine.Measure],
+    )
+    margin_percent = forms.DecimalField(
+        label="By a margin of (%)", min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    above_band = forms.BooleanField(
+        label="Allow going above the band",
+        required=False,
+        help_text="Above the band's max, the offer needs the approvals the rules ask for.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "measure": settings.COMPETING_OFFER_MEASURE,
+                "margin_percent": settings.COUNTER_OFFER_MARGIN_PERCENT,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(
+                Column("measure", css_class="col-12 col-sm-4"),
+                Column("margin_percent", css_class="col-12 col-sm-4"),
+                Column("above_band", css_class="col-12 col-sm-4 pt-sm-4"),
+                css_class="g-2",
+            ),
+            Submit("suggest", "Suggest again", css_class="btn-outline-primary"),
+        )
+
+    def options(self) -> dict[str, Any]:
+        """suggest_counter_offer's keywords, from valid data or else the defaults."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else self.initial
+        return {
+            "measure": data["measure"],
+            "margin_percent": Decimal(data["margin_percent"]),
+            "within_band": not data.get("above_band", False),
+        }
