@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -57,25 +57,12 @@ from .competition import (
 )
 from .counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
 from .forms import CompetingOfferAdminForm
-from .models import CompetingOffer, EquityGrant, Offer
-from .selectors import Market, RateMissing
+from .models import CompetingOffer, Offer
+from .selectors import Market, RateMissing, package_prefetches
 
 REPORTING = settings.REPORTING_CURRENCY
 DEADLINE_SOON = timedelta(hours=72)
 OFFERING_LABELS = dict(OFFERINGS)
-
-
-def components(prefix: str = "") -> list[str | Prefetch]:  # type: ignore[type-arg]
-    """The prefetches that value a package (at `prefix`, a relation to one) without a query
-    per row."""
-    return [
-        f"{prefix}payments",
-        Prefetch(
-            f"{prefix}equity_grants",
-            queryset=EquityGrant.objects.prefetch_related("vesting_years"),
-        ),
-        f"{prefix}other_amounts",
-    ]
 
 
 def with_standing(queryset: QuerySet[CompetingOffer]) -> QuerySet[CompetingOffer]:
@@ -83,7 +70,7 @@ def with_standing(queryset: QuerySet[CompetingOffer]) -> QuerySet[CompetingOffer
     offer of ours they were last compared with."""
     return queryset.select_related(
         "candidate", "competitor", "application__role", "compared_with__application__role"
-    ).prefetch_related(*components(), *components("compared_with__"))
+    ).prefetch_related(*package_prefetches(), *package_prefetches("compared_with__"))
 
 
 def standing_of(competing: CompetingOffer, market: Market) -> Standing | Unvalued:
@@ -197,7 +184,10 @@ def comparison_rows(result: Standing) -> list[ComparisonRow]:
     rows = [
         ("Year one", comparison.year_one),
         ("Annual average", comparison.annual_average),
-        (f"Horizon total ({comparison.years} years)", comparison.total),
+        (
+            f"Horizon total ({comparison.years} year{'' if comparison.years == 1 else 's'})",
+            comparison.total,
+        ),
     ]
     return [
         ComparisonRow(
@@ -214,7 +204,7 @@ def comparison_rows(result: Standing) -> list[ComparisonRow]:
 def verdict(result: Standing) -> str:
     label = result.measure.label
     if result.ours is None:
-        return f"We have made no offer yet: they are ahead on {label}."
+        return f"They are ahead on {label}: there is no offer of ours to weigh them against."
     if result.gap.amount > 0:
         return f"They are ahead of our offer on {label}, the measure that decides."
     if result.gap.amount < 0:
@@ -263,7 +253,7 @@ class DeadlineFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
         return [
             ("72h", "Within 72 hours"),
-            ("ahead", "Still ahead"),
+            ("ahead", "Not passed yet"),
             ("passed", "Passed"),
         ]
 
@@ -566,7 +556,8 @@ class CompetingOfferAdmin(SimpleHistoryAdmin):
             return CounterPanel(problem=error.message)
         currency = ours.currency_id
         draft_url = ""
-        if suggestion.terms is not None and self.may_draft_offers(request):
+        # A suggestion that changes nothing (nothing fits in the band) drafts nothing.
+        if suggestion.terms is not None and suggestion.changes and self.may_draft_offers(request):
             draft_url = reverse("admin:offers_competingoffer_counter", args=[competing.pk])
             if not within_band:
                 draft_url += "?" + urlencode({"above_band": "1"})
@@ -584,7 +575,7 @@ class CompetingOfferAdmin(SimpleHistoryAdmin):
                 (LEVER_LABELS.get(lever, lever).capitalize(), "+" + money(amount, currency))
                 for lever, amount in suggestion.changes
             ],
-            approvals=[reason for _, reason in suggestion.approvals],
+            approvals=[f"{rule.group.name}: {reason}" for rule, reason in suggestion.approvals],
             draft_url=draft_url,
             within_band=within_band,
             above_band_url=above_band_url,
@@ -725,6 +716,15 @@ class CompetingOfferSummaryInline(admin.TabularInline):
 
     def add_url(self, request: HttpRequest, parent: Candidate | Application) -> str:
         query = {"candidate": parent.pk}
+        # With one open application it is the one a competitor threatens; with several, the
+        # recruiter picks; with none (an employee), it stays empty.
+        open_ids = list(
+            parent.applications.filter(status=Application.Status.OPEN).values_list("pk", flat=True)[
+                :2
+            ]
+        )
+        if len(open_ids) == 1:
+            query["application"] = open_ids[0]
         return reverse("admin:offers_competingoffer_add") + "?" + urlencode(query)
 
     def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -85,16 +85,24 @@ def money(amount: Decimal, currency: str) -> str:
 
 
 def latest_offer_for(competing: CompetingOffer) -> Offer | None:
-    """Our latest offer on the application it threatens; for an outside offer with no
-    application (an employee's), our latest offer to the person on any application."""
-    offers = Offer.objects.exclude(status=Offer.Status.SUPERSEDED).select_related(
+    """Our offer a competing offer is weighed against, on the application it threatens (for
+    an outside offer with no application, an employee's, on any of the person's): the latest
+    the candidate was sent, even when a revision is being drafted, since a draft they never
+    saw does not put us ahead; before any was sent, the one being prepared. A rescinded offer
+    does not count."""
+    offers = Offer.objects.exclude(status=Offer.Status.RESCINDED).select_related(
         "application__role"
     )
     if competing.application_id:
         offers = offers.filter(application_id=competing.application_id)
     else:
         offers = offers.filter(application__candidate_id=competing.candidate_id)
-    return offers.order_by("-drafted_at", "-version").first()
+    sent = offers.filter(sent_at__isnull=False).order_by("-sent_at", "-version").first()
+    if sent is not None:
+        return sent
+    return (
+        offers.exclude(status=Offer.Status.SUPERSEDED).order_by("-drafted_at", "-version").first()
+    )
 
 
 @dataclass(frozen=True)
@@ -133,8 +141,15 @@ class Standing:
         elif gap.amount == 0:
             text = f"{competitor} pays the same as we do"
         else:
+            # "X% more" is of what the other side pays: theirs over ours when they lead, ours
+            # over theirs when we do.
             who = f"{competitor} pays" if gap.amount > 0 else "We pay"
-            percent = f"{abs(gap.percent)}% more" if gap.percent is not None else "more"
+            base = gap.ours if gap.amount > 0 else gap.theirs
+            percent = (
+                f"{(abs(gap.amount) / base * 100).quantize(Decimal('0.1'))}% more"
+                if base
+                else "more"
+            )
             text = f"{who} {percent} ({money(abs(gap.amount), currency)})"
         text += f" in {self.measure.label}"
         if self.fit and self.fit.we_win_on:
@@ -248,7 +263,12 @@ def _team(competing: CompetingOffer) -> list[AbstractBaseUser]:
 def _alert_ahead(result: Standing, now: datetime) -> None:
     competing, gap = result.competing, result.gap
     candidate, currency = competing.candidate, result.money.ours.currency
-    if result.ours is None:
+    if result.ours is None and candidate.relationship == Candidate.Relationship.EMPLOYEE:
+        subject = (
+            f"{candidate.name}, one of our people, has an offer from {competing.competitor}; "
+            "we have made no retention offer"
+        )
+    elif result.ours is None:
         subject = f"{competing.competitor} made {candidate.name} an offer; we have none yet"
     else:
         percent = f" ({gap.percent}%)" if gap.percent is not None else ""
@@ -426,7 +446,8 @@ def deadline_ladder() -> list[tuple[int, list[str]]]:
 def deadlines_near(now: datetime) -> list[Alert]:
     """Competing offers whose decision deadline is near while our offer is not accepted and
     the application (if any) is open: at each step of the ladder (72, 24 and 6 hours before),
-    the recruiter and the hiring manager, and from 24 hours the compensation approvers. An
+    the recruiter and the hiring manager, and from 24 hours the compensation approvers when the
+    competing offer is ahead of ours (the money is theirs to approve). An
     offer is in the step of the nearest threshold it has crossed. Once per step, competing
     offer, deadline and person (a moved deadline alerts again). One query per step, one more
     for a step with offers in it, and one for the approvers when a step tells them."""
@@ -458,7 +479,8 @@ def deadlines_near(now: datetime) -> list[Alert]:
                 people.append(competing.candidate.owner)
             if "hiring_manager" in audiences and competing.application_id:
                 people.append(competing.application.role.hiring_manager)
-            if "approvers" in audiences:
+            # The approvers decide money: they are told only when the competitor pays more.
+            if "approvers" in audiences and competing.ahead:
                 if approvers is None:
                     approvers = list(
                         get_user_model().objects.filter(groups__name=APPROVER_GROUP, is_active=True)

@@ -111,12 +111,11 @@ class Suggestion:
         else:
             text = (
                 f"{added or 'Nothing more fits in the band'}: still "
-                f"{money(self.after.amount, reporting)} short of {competitor}"
+                f"{money(self.after.amount, reporting)} short of {competitor} (the strongest "
+                "competing offer)"
                 f"{' within the band' if self.within_band else ''} in {label} with the "
                 f"{self.margin_percent}% margin. Allow going above the band to beat it."
             )
-        if self.approvals:
-            text += " Needs approval: " + "; ".join(r for _, r in self.approvals) + "."
         return text
 
 
@@ -253,6 +252,11 @@ def draft_from_suggestion(suggestion: Suggestion, *, by: AbstractBaseUser) -> Of
     is drafted."""
     if suggestion.terms is None:
         raise OfferError("Our offer already beats the competing offer; there is nothing to draft.")
+    if not suggestion.changes:
+        raise OfferError(
+            "Nothing fits in the band: the suggestion changes nothing, so there is nothing to "
+            "draft. Allow going above the band to see what it would take."
+        )
     offer = Offer.objects.get(pk=suggestion.offer.pk)
     terms = suggestion.terms
     if not offer.is_open or offer.expires_at <= timezone.now():

@@ -9,13 +9,20 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from recruiting.pipeline.models import Role
 
 from . import compensation as engine
-from .models import BandPosition, CompensationBand, CompetingOffer, ExchangeRate, Offer
+from .models import (
+    BandPosition,
+    CompensationBand,
+    CompetingOffer,
+    EquityGrant,
+    ExchangeRate,
+    Offer,
+)
 
 
 class RateMissing(ValidationError):
@@ -44,7 +51,7 @@ def rate_on(base: str, quote: str, on: date) -> tuple[Decimal, ExchangeRate | No
     raise RateMissing(
         {
             "currency": f"No {base}→{quote} exchange rate is known on or before {on:%d %b %Y}; "
-            "add one under Offers → Exchange rates."
+            "an administrator adds one under Offers → Exchange rates."
         }
     )
 
@@ -162,3 +169,16 @@ def value_offer(
     RateMissing when a currency has no rate."""
     market = market or Market(on or timezone.localdate())
     return market.value(offer)
+
+
+def package_prefetches(prefix: str = "") -> list[str | Prefetch]:  # type: ignore[type-arg]
+    """The prefetches that value packages (offers or competing offers, at `prefix`: a relation
+    to them such as "offer__") without a query per row."""
+    return [
+        f"{prefix}payments",
+        Prefetch(
+            f"{prefix}equity_grants",
+            queryset=EquityGrant.objects.prefetch_related("vesting_years"),
+        ),
+        f"{prefix}other_amounts",
+    ]

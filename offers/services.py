@@ -190,6 +190,19 @@ def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None
     write_package(offer, terms, by=by)
 
 
+def _rows_of(terms: PackageTerms) -> tuple:  # type: ignore[type-arg]
+    """The component rows the terms make, comparable across lists and tuples."""
+    return (
+        tuple(terms.signing_payments),
+        tuple(terms.retention_payments),
+        tuple(
+            (e.value, tuple(e.percentages), e.cliff_months, str(e.frequency), str(e.kind))
+            for e in terms.equity
+        ),
+        tuple(tuple(o) for o in terms.other),
+    )
+
+
 def write_package(
     parent: Offer | CompetingOffer, terms: PackageTerms, *, by: AbstractBaseUser | None
 ) -> None:
@@ -202,7 +215,10 @@ def write_package(
     parent.signing_clawback_months = terms.signing_clawback_months
     parent.retention_clawback_months = terms.retention_clawback_months
     parent._history_user = by
+    existed = parent.pk is not None
     parent.save()
+    if existed and _rows_of(PackageTerms(**PackageTerms.components_of(parent))) == _rows_of(terms):
+        return  # the same instalments, grants and amounts: their history stays quiet
     owner = {"competing_offer" if isinstance(parent, CompetingOffer) else "offer": parent}
     parent.payments.all().delete()
     parent.equity_grants.all().delete()

@@ -161,20 +161,22 @@ def test_an_edit_that_keeps_it_ahead_sends_no_second_email(
 def test_a_deadline_moved_within_a_day_is_emailed_once_to_recruiter_manager_and_approver(
     celery_worker, drain, mail, application, helix, recruiter, hiring_manager, approver
 ):
-    # Ours pays more: the only news is the deadline.
-    OfferFactory(application=application, drafted_by=recruiter, base_salary=2 * M)
+    # Theirs pays more (so the approvers hear of its deadline): the team is told so at once.
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=M)
     with transaction.atomic():
         theirs = record_competing_offer(
             application.candidate,
-            terms(helix, application, timezone.now() + timedelta(days=5), base_salary=M),
+            terms(helix, application, timezone.now() + timedelta(days=5), base_salary=2 * M),
             by=recruiter,
         )
+    mail.wait_for(2)
     # On the minute, so that at the sweep it is between 19 and 20 hours away.
     soon = (timezone.now() + timedelta(hours=20)).replace(second=0, microsecond=0)
     with transaction.atomic():
         update_competing_offer(theirs, edited(theirs, deadline=soon), by=recruiter)
     drain()
-    assert mail.messages == []
+    assert len(mail.messages) == 2  # still ahead after the edit: nobody is told again
+    mail.clear()
 
     sweep.delay()
     sweep.delay()
@@ -199,5 +201,6 @@ def test_a_deadline_moved_within_a_day_is_emailed_once_to_recruiter_manager_and_
                 f"{soon:%a %d %b %Y at %H:%M} UTC, in 19 hours, and our offer is not accepted."
             ) in part
     assert set(Alert.objects.values_list("kind", "status")) == {
-        ("competitor_deadline_close", "sent")
+        ("competitor_ahead", "sent"),
+        ("competitor_deadline_close", "sent"),
     }

@@ -526,7 +526,8 @@ def test_the_candidate_page_lists_the_competing_offers_with_a_link_to_add_one(
     assert f'href="{change_url(theirs)}"' in page
     assert "Helix Intelligence pays 30.0% more (150,000 USD) in year one" in text_of(response)
     assert "Written" in text_of(response)
-    assert f'href="{ADD}?candidate={ada.pk}"' in page
+    # Ada has one open application: the one a competitor threatens, filled in already.
+    assert f'href="{ADD}?candidate={ada.pk}&amp;application={theirs.application_id}"' in page
 
 
 def test_the_application_page_lists_its_competing_offers_with_a_link_to_add_one(

@@ -17,7 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from candidates.models import Candidate, Company
-from offers.competition import CompetingTerms, deadlines_near, update_competing_offer
+from offers.competition import (
+    CompetingTerms,
+    deadlines_near,
+    refresh_standing,
+    update_competing_offer,
+)
 from offers.competition import record_competing_offer as record_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, Offer
@@ -309,7 +314,7 @@ def test_falling_behind_then_going_ahead_again_alerts_again(
     assert theirs.ahead and theirs.lead_episode == 2
 
 
-def test_our_revised_offer_that_overtakes_it_puts_it_behind_without_an_alert(
+def test_our_revised_offer_that_overtakes_it_puts_it_behind_once_sent_without_an_alert(
     application, helix, recruiter, hiring_manager
 ):
     ours = sent(application, recruiter, base_salary=M)
@@ -318,7 +323,12 @@ def test_our_revised_offer_that_overtakes_it_puts_it_behind_without_an_alert(
 
     new = revise_offer(ours, by=recruiter, terms=offer_terms(base_salary=Decimal(1_300_000)))
 
+    # A revision Ada has not been sent puts us ahead of nobody.
     theirs.refresh_from_db()
+    assert theirs.ahead and theirs.compared_with == ours
+    submit_for_approval(new, by=recruiter)
+    send_offer(new, by=recruiter)
+    refresh_standing(theirs, alert=True)
     assert not theirs.ahead and theirs.compared_with == new
     assert alerts(AHEAD).count() == 2  # our own change: nobody is alerted
 
@@ -434,9 +444,10 @@ def test_a_prospect_with_no_open_application_gets_no_pause_alert(
 
 @pytest.fixture
 def theirs(application, helix, recruiter, deadline):  # type: ignore[no-untyped-def]
-    """A competing offer below ours (so no alert of its own), due at `deadline`."""
-    OfferFactory(application=application, drafted_by=recruiter, base_salary=2 * M)
-    return record(application, helix, recruiter, base_salary=M, deadline=deadline)
+    """A competing offer ahead of ours (the team heard so when it was recorded), due at
+    `deadline`."""
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=M)
+    return record(application, helix, recruiter, base_salary=2 * M, deadline=deadline)
 
 
 def deadline_key(competing: CompetingOffer, hours: int, user) -> str:  # type: ignore[no-untyped-def]
@@ -660,3 +671,17 @@ def test_the_rule_s_queries_do_not_grow_with_the_competing_offers(
         assert deadlines_near(now) == []
     with django_assert_max_num_queries(RULE_QUERIES + 2):  # and the rule's savepoint
         assert run_reminder_rules(now) == {"offers.competitor_deadline": 0}
+
+
+def test_a_deadline_when_we_pay_more_does_not_reach_the_approvers(
+    application, helix, recruiter, hiring_manager, approver, deadline
+):
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=2 * M)
+    behind = record(application, helix, recruiter, base_salary=M, deadline=deadline)
+
+    close = deadlines_near(deadline - 20 * HOUR)
+
+    # Ada must still answer Helix by the deadline: her recruiter and manager hear of it; the
+    # approvers, who would only have to approve more money, do not.
+    assert not behind.ahead
+    assert recipients(close) == ["hiring_manager", "recruiter"]

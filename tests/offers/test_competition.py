@@ -15,6 +15,7 @@ from offers import compensation as engine
 from offers.competition import (
     CompetingTerms,
     record_competing_offer,
+    refresh_standing,
     standing,
     update_competing_offer,
 )
@@ -207,7 +208,8 @@ def test_with_no_offer_of_ours_a_competing_offer_is_ahead(application, helix, re
             lambda: {"currency": "GBP"},
             "currency",
             f"No GBP→USD exchange rate is known on or before "
-            f"{timezone.localdate():%d %b %Y}; add one under Offers → Exchange rates.",
+            f"{timezone.localdate():%d %b %Y}; an administrator adds one under Offers → "
+            "Exchange rates.",
         ),
         (
             lambda: {"equity": [EquityTerms(4 * M, [Decimal(25)] * 3)]},
@@ -413,7 +415,13 @@ def test_a_suggestion_becomes_the_next_version_of_a_sent_offer(application, heli
     assert [(p.kind, p.month, p.amount) for p in new.payments.all()] == [
         ("signing", 0, Decimal(95_000))
     ]
+    # A draft the candidate has not seen puts us ahead of nobody: until it is sent, Helix is
+    # weighed against the offer the candidate holds.
     theirs.refresh_from_db()
+    assert theirs.ahead and theirs.compared_with == ours
+    submit_for_approval(new, by=recruiter)
+    send_offer(new, by=recruiter)
+    refresh_standing(theirs, alert=False)
     assert not theirs.ahead and theirs.compared_with == new
 
 
@@ -449,3 +457,44 @@ def test_an_employees_outside_offer_flags_them_and_the_counter_is_a_retention_bo
     assert suggestion.changes == (("retention_bonus", Decimal(163_000)),)
     assert suggestion.terms.retention_payments == [(0, Decimal(163_000))]
     assert suggestion.message.startswith("+163,000 USD retention bonus: beats Helix")
+
+
+def test_when_we_pay_more_the_percentage_is_of_what_they_pay(application, helix, recruiter):
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=1 * M)
+    theirs = record(application, helix, recruiter, base_salary=Decimal(800_000))
+
+    # We pay 200,000 more than their 800,000: 25.0% more, not 20% (of ours).
+    assert standing(theirs).summary.startswith("We pay 25.0% more (200,000 USD) in year one")
+
+
+def test_a_suggestion_that_changes_nothing_drafts_nothing(application, helix, recruiter):
+    ours = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=2 * M,
+        equity=[EquityTerms(32 * M, EVEN_4_YEARS)],
+    )
+    record(application, helix, recruiter, signing_payments=SIGNING_150M)
+    suggestion = suggest_counter_offer(ours)  # within the band: nothing fits
+
+    with pytest.raises(OfferError, match="Nothing fits in the band"):
+        draft_from_suggestion(suggestion, by=recruiter)
+
+    ours.refresh_from_db()
+    assert ours.status == Offer.Status.DRAFT and Offer.objects.count() == 1
+
+
+def test_a_notes_edit_rewrites_no_component(application, helix, recruiter):
+    theirs = record(application, helix, recruiter, base_salary=M, signing_payments=[(0, M)])
+    payment = theirs.payments.get()
+
+    update_competing_offer(
+        theirs,
+        competing_terms(
+            helix, application, base_salary=M, signing_payments=[(0, M)], notes="Heard again"
+        ),
+        by=recruiter,
+    )
+
+    assert theirs.payments.get().pk == payment.pk  # the same row: nothing deleted, nothing new
+    assert payment.history.count() == 1

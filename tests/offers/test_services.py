@@ -363,7 +363,7 @@ BAD_TERMS = [
         lambda: {"currency": "GBP"},
         "currency",
         f"No GBP→USD exchange rate is known on or before {today():%d %b %Y}; "
-        "add one under Offers → Exchange rates.",
+        "an administrator adds one under Offers → Exchange rates.",
         id="no rate for the currency",
     ),
     pytest.param(
