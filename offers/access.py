@@ -42,12 +42,16 @@ def get_offer_or_404(user: AbstractBaseUser, pk: int) -> Offer:
 
 
 def visible_competing_offers(user: AbstractBaseUser) -> QuerySet[CompetingOffer]:
-    """Competing offers on applications the user sees; an employee's outside offer (on no
-    application) only to those who see every application."""
+    """Competing offers on applications the user sees, or on which an offer waits for (or
+    was decided by) them: an approver weighs what we are up against. An employee's outside
+    offer (on no application) only to those who see every application."""
     applications = visible_applications(user)
     if not user.is_active:
         return CompetingOffer.objects.none()
-    mine = Q(application__in=applications.values("pk"))
+    asked = Approval.objects.filter(offer__application=OuterRef("application")).filter(
+        Q(group__in=user.groups.all()) | Q(decided_by=user)
+    )
+    mine = Q(application__in=applications.values("pk")) | Q(Exists(asked))
     if user.has_perm("pipeline.view_application"):
         mine |= Q(application__isnull=True)
     return CompetingOffer.objects.filter(mine)

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,8 +22,8 @@ from recruiting.pipeline.web_forms import add_service_error, error_text
 from .. import compensation as engine
 from ..access import can_see_compensation, get_offer_or_404
 from ..competition import money
-from ..models import Approval, EquityGrant, Offer
-from ..selectors import Market, RateMissing
+from ..models import Approval, Offer
+from ..selectors import Market, RateMissing, package_prefetches
 from ..services import OfferError, approve_offer, reject_offer
 
 RECENT = 10  # decisions of the user listed under the inbox
@@ -102,14 +102,7 @@ def _rows(request: HttpRequest, bound: dict[int, DecisionForm]) -> list[Waiting]
     approvals = waiting_for(user)
     amounts = can_see_compensation(user)
     if amounts:
-        approvals = approvals.prefetch_related(
-            "offer__payments",
-            Prefetch(
-                "offer__equity_grants",
-                queryset=EquityGrant.objects.prefetch_related("vesting_years"),
-            ),
-            "offer__other_amounts",
-        )
+        approvals = approvals.prefetch_related(*package_prefetches("offer__"))
     rows: dict[int, Waiting] = {}
     for approval in approvals:
         row = rows.get(approval.offer_id)

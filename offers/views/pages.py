@@ -57,7 +57,7 @@ from ..models import (
     OtherAmount,
     VestingYear,
 )
-from ..selectors import Market, OfferValuation, RateMissing
+from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
     OfferError,
     accept_offer,
@@ -75,11 +75,7 @@ HIDDEN = "hidden"
 REPORTING = settings.REPORTING_CURRENCY
 OFFERING_LABELS = dict(OFFERINGS)
 # What a package is made of, read once per page for every offer or competing offer on it.
-COMPONENTS = (
-    "payments",
-    Prefetch("equity_grants", queryset=EquityGrant.objects.prefetch_related("vesting_years")),
-    "other_amounts",
-)
+COMPONENTS = package_prefetches()
 
 
 def load_components(*packages: object) -> None:

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_POST
 from offers import compensation as engine
 from offers.access import can_see_compensation, may_draft_offers
 from offers.competition import money, standing
-from offers.models import CompetingOffer, EquityGrant, Offer
-from offers.selectors import Market, RateMissing
+from offers.models import CompetingOffer, Offer
+from offers.selectors import Market, RateMissing, package_prefetches
 
 from .access import visible_applications
 from .models import Application
@@ -44,18 +43,6 @@ class OfferRow:
 class CompetingRow:
     competing: CompetingOffer
     summary: str = ""  # Standing.summary; empty without view_compensation
-
-
-def _components(prefix: str = "") -> list[str | Prefetch]:  # type: ignore[type-arg]
-    """What values a package without a query per row."""
-    return [
-        f"{prefix}payments",
-        Prefetch(
-            f"{prefix}equity_grants",
-            queryset=EquityGrant.objects.prefetch_related("vesting_years"),
-        ),
-        f"{prefix}other_amounts",
-    ]
 
 
 def _application(user: AbstractBaseUser, pk: int) -> Application:
@@ -136,8 +123,8 @@ def _page(
         "candidate", "competitor", "currency"
     ).order_by("deadline", "id")
     if amounts:
-        offers = offers.prefetch_related(*_components())
-        competing = competing.prefetch_related(*_components())
+        offers = offers.prefetch_related(*package_prefetches())
+        competing = competing.prefetch_related(*package_prefetches())
     offers_list, competing_list = list(offers), list(competing)
     open_offer = next((offer for offer in offers_list if offer.is_open), None)
 
