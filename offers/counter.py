@@ -17,13 +17,13 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from . import compensation as engine
 from .competition import money, standing
 from .models import ApprovalRule, CompetingOffer, Offer
-from .selectors import Market
+from .selectors import Market, package_prefetches
 from .services import (
     EquityTerms,
     OfferError,
@@ -127,7 +127,9 @@ def competing_offers_for(offer: Offer) -> list[CompetingOffer]:
             Q(application=application)
             | Q(application__isnull=True, candidate_id=application.candidate_id),
             deadline__gt=timezone.now(),
-        ).select_related("candidate", "competitor", "application__role", "currency")
+        )
+        .select_related("candidate", "competitor", "application__role", "currency")
+        .prefetch_related(*package_prefetches())
     )
 
 
@@ -156,6 +158,7 @@ def suggest_counter_offer(
     if not rivals:
         raise OfferError("There is no competing offer with a deadline ahead to beat.")
     market = Market(timezone.localdate())
+    prefetch_related_objects([offer], *package_prefetches())  # read once for every rival
     stands = [standing(c, ours=offer, market=market) for c in rivals]
     strongest = max(stands, key=lambda s: s.money.gap(measure).theirs)
     target = strongest.competing

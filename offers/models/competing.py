@@ -77,4 +77,8 @@ class CompetingOffer(Package):
         return f"{self.competitor} to {self.candidate}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:offers_competingoffer_change", args=[self.pk])
+        """The page where it is weighed against ours: its application's; an employee's
+        outside offer (on no application) is seen in its form."""
+        if self.application_id:
+            return reverse("pipeline:application", args=[self.application_id])
+        return reverse("offers:competing_edit", args=[self.pk])

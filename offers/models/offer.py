@@ -189,7 +189,7 @@ class Offer(ConcurrentTransitionMixin, Package):
         )
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:offers_offer_change", args=[self.pk])
+        return reverse("offers:detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

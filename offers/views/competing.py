@@ -110,7 +110,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": competing.notes,
     }
     if request.method == "GET":
-        prefetch_related_objects([competing], "payments", COMPONENTS, "other_amounts")
+        prefetch_related_objects([competing], *COMPONENTS)
         initial, rows = package_initial(PackageTerms(**PackageTerms.components_of(competing)))
         forms = PackageForms(CompetingForm, initial=initial | saved_initial, rows=rows)
         return render_form(request, forms, application=application, competing=competing)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,8 +29,8 @@ from recruiting.pipeline.models import Application
 from .. import compensation as engine
 from ..access import get_offer_or_404, may_draft_offers, visible_competing_offers
 from ..competition import COMPONENT_LABELS, money
-from ..models import EquityGrant, Offer
-from ..selectors import Market, OfferValuation, RateMissing
+from ..models import Offer
+from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
     OfferError,
     OfferTerms,
@@ -53,7 +53,7 @@ from ..workspace_forms import (
 
 # Typing a date is not typing money: the preview values the package whatever the dates say.
 NOT_MONEY = ("kind", "start_date", "expires_at")
-COMPONENTS = Prefetch("equity_grants", EquityGrant.objects.prefetch_related("vesting_years"))
+COMPONENTS = package_prefetches()
 
 
 def must_draft(user: Any) -> None:
@@ -128,7 +128,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("offers:detail", offer.pk)
     if request.method == "GET":
-        prefetch_related_objects([offer], "payments", COMPONENTS, "other_amounts")
+        prefetch_related_objects([offer], *COMPONENTS)
         terms = OfferTerms.of(offer)
         initial, rows = package_initial(terms)
         initial |= {"start_date": terms.start_date, "expires_at": to_minute(terms.expires_at)}
@@ -348,6 +348,6 @@ def live_competing_offers(application: Application, user: Any) -> list[Any]:
             deadline__gt=timezone.now(),
         )
         .select_related("competitor")
-        .prefetch_related("payments", COMPONENTS, "other_amounts")
+        .prefetch_related(*COMPONENTS)
         .order_by("deadline", "pk")
     )

@@ -242,7 +242,8 @@ class Application(CleanReportsConstraintsMixin, models.Model):
         return f"{self.candidate} → {self.role.title}, {self.role.city}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:pipeline_application_change", args=[self.pk])
+        # The application's page (alerts link here; a hiring manager has no admin).
+        return reverse("pipeline:application", args=[self.pk])
 
     @property
     def is_closed(self) -> bool:
