@@ -276,8 +276,24 @@ def component_history(
 # --- Offers --------------------------------------------------------------------------------
 
 
+class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
+    """An admin whose object and component rows a service writes (draft_offer,
+    record_competing_offer...) in save_model: nothing is left for save_related, and the log
+    names the components that changed."""
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        pass  # the service wrote every component row
+
+    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
+        message = super().construct_change_message(request, form, [], add)
+        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
+        if changed and not add:
+            message.append({"changed": {"fields": changed}})
+        return message
+
+
 @admin.register(Offer)
-class OfferAdmin(SimpleHistoryAdmin):
+class OfferAdmin(ServiceSavedPackageAdmin):
     form = OfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
     view_on_site = False
@@ -612,16 +628,6 @@ class OfferAdmin(SimpleHistoryAdmin):
         obj.pk, obj.version = created.pk, created.version
         obj.drafted_by, obj.drafted_at = created.drafted_by, created.drafted_at
         obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        pass  # the service wrote every component row
-
-    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
-        message = super().construct_change_message(request, form, [], add)
-        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
-        if changed and not add:
-            message.append({"changed": {"fields": changed}})
-        return message
 
     # --- history ---
 

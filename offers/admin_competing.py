@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from simple_history.admin import SimpleHistoryAdmin
 
 from candidates.admin import CompanyAdmin as BaseCompanyAdmin
 from candidates.models import OFFERINGS, Candidate, Company
@@ -43,6 +42,7 @@ from .admin import (
     HiddenAmountsContextHelper,
     OtherAmountInline,
     PaymentInline,
+    ServiceSavedPackageAdmin,
     Unvalued,
     can_see_compensation,
     component_history,
@@ -341,7 +341,7 @@ class HiddenAmountsAndNotesContextHelper(HiddenAmountsContextHelper):
 
 
 @admin.register(CompetingOffer)
-class CompetingOfferAdmin(SimpleHistoryAdmin):
+class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     form = CompetingOfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
     view_on_site = False
@@ -637,16 +637,6 @@ class CompetingOfferAdmin(SimpleHistoryAdmin):
         obj.pk = created.pk
         obj.recorded_by, obj.recorded_at = created.recorded_by, created.recorded_at
         obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        pass  # the service wrote every component row
-
-    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
-        message = super().construct_change_message(request, form, [], add)
-        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
-        if changed and not add:
-            message.append({"changed": {"fields": changed}})
-        return message
 
     # --- history (simple-history's pages, as on offers) ---
 

@@ -104,6 +104,20 @@ def percentages_text(grant: EquityGrant) -> str:
     return ", ".join(f"{p.normalize():f}" for p in percentages_of(grant))
 
 
+def check_vesting(form: forms.BaseForm, data: dict[str, Any]) -> dict[str, Any]:
+    """The engine's own rules for an equity grant's schedule, reported on the row's field."""
+    vesting, cliff, frequency = (data.get(k) for k in ("vesting", "cliff_months", "frequency"))
+    if vesting and cliff is not None and frequency:
+        try:
+            engine.VestingSchedule(
+                tuple(vesting), cliff_months=cliff, frequency=engine.Frequency(frequency)
+            )
+        except engine.CompensationError as error:
+            field = "cliff_months" if error.field == "cliff_months" else "vesting"
+            form.add_error(field, error.message)
+    return data
+
+
 class EquityGrantForm(forms.ModelForm):
     vesting = PercentagesField(
         label="vesting per year (%)",
@@ -122,18 +136,7 @@ class EquityGrantForm(forms.ModelForm):
             self.initial["vesting"] = percentages_of(self.instance)
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
-        vesting, cliff, frequency = (data.get(k) for k in ("vesting", "cliff_months", "frequency"))
-        if vesting and cliff is not None and frequency:
-            # The engine's own rules for a schedule, reported on this row's field.
-            try:
-                engine.VestingSchedule(
-                    tuple(vesting), cliff_months=cliff, frequency=engine.Frequency(frequency)
-                )
-            except engine.CompensationError as error:
-                field = "cliff_months" if error.field == "cliff_months" else "vesting"
-                self.add_error(field, error.message)
-        return data
+        return check_vesting(self, super().clean())
 
 
 # --- The package: an offer's or a competing offer's own fields ----------------------------

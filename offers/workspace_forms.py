@@ -27,7 +27,7 @@ from django.utils import timezone
 from candidates.models import Company, Currency
 
 from . import compensation as engine
-from .forms import TERM_LABELS, PercentagesField
+from .forms import TERM_LABELS, PercentagesField, check_vesting
 from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount
 from .services import EquityTerms, PackageTerms
 
@@ -117,18 +117,7 @@ class EquityForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        vesting, cliff, frequency = (data.get(k) for k in ("vesting", "cliff_months", "frequency"))
-        if vesting and cliff is not None and frequency:
-            # The engine's own rules for a schedule, reported on this row's field.
-            try:
-                engine.VestingSchedule(
-                    tuple(vesting), cliff_months=cliff, frequency=engine.Frequency(frequency)
-                )
-            except engine.CompensationError as error:
-                field = "cliff_months" if error.field == "cliff_months" else "vesting"
-                self.add_error(field, error.message)
-        return data
+        return check_vesting(self, super().clean())
 
 
 class OtherForm(forms.Form):
