@@ -286,14 +286,28 @@ def _alert_ahead(result: Standing, now: datetime) -> None:
         f" ({competing.get_confidence_display().lower()}, recorded by "
         f"{competing.recorded_by}). What makes the gap: {drivers or 'nothing'}."
     )
+    # Someone who may not see compensation (a hiring manager, often) hears who is ahead and by
+    # when, without a figure.
+    discreet_subject = (
+        subject
+        if result.ours is None
+        else f"{competing.competitor} beats our offer to {candidate.name} in {result.measure.label}"
+    )
+    discreet_message = (
+        f"{competing.competitor}'s offer to {candidate.name} pays more than ours in "
+        f"{result.measure.label}. Their decision deadline is "
+        f"{utc(competing.deadline):%a %d %b %Y at %H:%M} UTC"
+        f" ({competing.get_confidence_display().lower()}). The recruiter sees the figures."
+    )
     for person in _team(competing):
+        sees_amounts = person.has_perm("offers.view_compensation")
         raise_alert(
             kind=COMPETITOR_AHEAD.name,
             recipient=person,
             key=f"competitor-ahead:{competing.pk}:{competing.lead_episode}:{person.pk}",
-            subject=subject,
+            subject=subject if sees_amounts else discreet_subject,
             about=competing,
-            context={"message": message},
+            context={"message": message if sees_amounts else discreet_message},
             link=competing.get_absolute_url(),
             now=now,
         )

@@ -15,8 +15,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -523,7 +524,10 @@ class CounterForm(forms.Form):
                 Column("above_band", css_class="col-12 col-sm-4 pt-sm-4"),
                 css_class="g-2",
             ),
-            Submit("suggest", "Suggest again", css_class="btn-outline-primary"),
+            # A StrictButton takes its classes as given (Submit adds them to btn-primary).
+            StrictButton(
+                "Suggest again", type="submit", name="suggest", css_class="btn-outline-primary"
+            ),
         )
 
     def options(self) -> dict[str, Any]:

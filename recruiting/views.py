@@ -55,7 +55,9 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("stage_entered_at")
     )
     context = {
-        "alerts": Alert.objects.filter(recipient=user).order_by("-created_at", "-id")[:SHOWN],
+        "alerts": Alert.objects.filter(recipient=user)
+        .exclude(status=Alert.Status.SUPPRESSED)  # kinds the user turned off
+        .order_by("-created_at", "-id")[:SHOWN],
         "waiting": waiting[:SHOWN],
         "expiring": expiring[:SHOWN],
         "deadlines": deadlines[:SHOWN],

@@ -382,11 +382,6 @@ def test_the_offer_form_and_page_fit_a_phone(phone, live_server, recruiter, appl
 # --- Known bugs ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CounterForm's Submit keeps crispy's btn-primary beside btn-outline-primary "
-    "(offers/workspace_forms.py): blue text on a blue button",
-)
 def test_the_counter_offer_button_can_be_read(page, live_server, recruiter, application, helix):
     offer = OfferFactory(application=application, drafted_by=recruiter)
     sign_in(page, live_server, recruiter)

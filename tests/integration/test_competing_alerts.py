@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +44,11 @@ def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
     Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
     Currency.objects.get_or_create(code="EUR", defaults={"name": "Euro"})
     build_market()
+    # This hiring manager co-drafts offers: may see compensation (one who may not is told
+    # without figures: test_someone_who_may_not_see_compensation_is_told_without_a_figure).
+    hiring_manager.user_permissions.add(
+        Permission.objects.get(codename="view_compensation", content_type__app_label="offers")
+    )
     role = RoleFactory(
         title="Senior Research Scientist",
         family=Role.Family.RESEARCH_SCIENTIST,

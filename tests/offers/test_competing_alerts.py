@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -70,6 +71,11 @@ def market(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def role(hiring_manager):  # type: ignore[no-untyped-def]
+    # This hiring manager co-drafts offers: may see compensation (one who may not is told
+    # without figures: test_someone_who_may_not_see_compensation_is_told_without_a_figure).
+    hiring_manager.user_permissions.add(
+        Permission.objects.get(codename="view_compensation", content_type__app_label="offers")
+    )
     return RoleFactory(
         title="Senior Research Scientist",
         family=Role.Family.RESEARCH_SCIENTIST,
@@ -685,3 +691,19 @@ def test_a_deadline_when_we_pay_more_does_not_reach_the_approvers(
     # approvers, who would only have to approve more money, do not.
     assert not behind.ahead
     assert recipients(close) == ["hiring_manager", "recruiter"]
+
+
+def test_someone_who_may_not_see_compensation_is_told_without_a_figure(ada, helix, recruiter):
+    hank = UserFactory(username="hank")  # a hiring manager with no right to see pay
+    application = ApplicationFactory(candidate=ada, role=RoleFactory(hiring_manager=hank))
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=M)
+    record(application, helix, recruiter, base_salary=Decimal(1_200_000))
+
+    told = {a.recipient.username: a for a in alerts(AHEAD)}
+
+    # The recruiter sees the figures; the hiring manager, without view_compensation, who is
+    # ahead and by when.
+    assert "200,000 USD" in told["recruiter"].subject
+    assert told["hank"].subject == "Helix Intelligence beats our offer to Ada Lovelace in year one"
+    assert "USD" not in told["hank"].context["message"]
+    assert "pays more than ours in year one" in told["hank"].context["message"]
