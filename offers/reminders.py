@@ -27,6 +27,8 @@ from .models import Approval, Offer
 # quiet hours costs nothing, while waking them would teach them to mute Closer.
 OFFER_EXPIRING = registry.AlertKind("offer_expiring", "Offer expiring")
 APPROVAL_WAITING = registry.AlertKind("approval_waiting", "Approval waiting")
+# Raised by offers.services.reject_offer, not by a rule: the drafter hears why at once.
+OFFER_REJECTED = registry.AlertKind("offer_rejected", "Offer rejected by an approver")
 
 # The statuses in which an offer can still lapse unanswered; a draft has not left the house.
 EXPIRING_STATUSES = (Offer.Status.PENDING_APPROVAL, Offer.Status.APPROVED, Offer.Status.SENT)
@@ -208,7 +210,7 @@ def _raise_waiting(approval: Approval, recipient, now: datetime, *, drafter: boo
 
 
 def register() -> None:
-    for kind in (OFFER_EXPIRING, APPROVAL_WAITING):
+    for kind in (OFFER_EXPIRING, APPROVAL_WAITING, OFFER_REJECTED):
         registry.register_kind(kind)
     registry.register_rule("offers.offer_expiring", offers_expiring)
     registry.register_rule("offers.approval_waiting", approvals_waiting)

@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 from simple_history.utils import bulk_create_with_history
 
 from candidates.models import Candidate, Currency
+from recruiting.alerts.services import raise_alert
 from recruiting.pipeline.models import Application
 from recruiting.pipeline.services import PipelineError, mark_hired
 
@@ -493,7 +494,8 @@ def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
     if not comment.strip():
         raise OfferError({"comment": "Say why the offer is rejected; the recruiter reads it."})
     now = timezone.now()
-    for approval in _my_pending_approvals(offer, by):
+    rejected = _my_pending_approvals(offer, by)
+    for approval in rejected:
         approval.status, approval.decided_by, approval.decided_at = "rejected", by, now
         approval.comment = comment
         approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
@@ -503,7 +505,32 @@ def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
     offer.last_comment = comment
     offer._history_user = by
     offer.save(update_fields=["status", "last_comment"])
+    _tell_drafter_of_rejection(offer, rejected[0], by=by)
     return offer
+
+
+def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: AbstractBaseUser) -> None:
+    """The offer went back to draft: whoever drafted it hears why at once, or it would wait
+    unseen among the drafts."""
+    from .reminders import OFFER_REJECTED  # the kinds live with the offers' other alerts
+
+    drafter = offer.drafted_by
+    if not drafter.is_active:
+        return
+    candidate, role = offer.application.candidate, offer.application.role
+    raise_alert(
+        kind=OFFER_REJECTED.name,
+        recipient=drafter,
+        key=f"offer-rejected:{offer.pk}:{approval.pk}",
+        subject=f"{by.get_full_name() or by} rejected offer v{offer.version} to {candidate.name} "
+        f"({role.title}, {role.city})",
+        about=offer,
+        context={
+            "message": f"{approval.group.name} rejected it: “{offer.last_comment}” The offer "
+            "is back in draft: change it and submit it again."
+        },
+        link=offer.get_absolute_url(),
+    )
 
 
 # --- After approval ------------------------------------------------------------------------
@@ -542,6 +569,7 @@ def send_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
             "sent_rate_date",
         ]
     )
+    _competition_changed(offer)  # the candidate now holds this version
     return offer
 
 
@@ -550,6 +578,7 @@ def _close(offer: Offer, step, by: AbstractBaseUser | None) -> None:  # type: ig
     offer.closed_by, offer.closed_at = by, timezone.now()
     offer._history_user = by
     offer.save(update_fields=["status", "closed_by", "closed_at"])
+    _competition_changed(offer)
 
 
 @transaction.atomic

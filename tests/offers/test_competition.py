@@ -22,7 +22,13 @@ from offers.competition import (
 from offers.counter import draft_from_suggestion, suggest_counter_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, EquityGrant, Offer, OfferPayment
-from offers.services import EquityTerms, OfferError, send_offer, submit_for_approval
+from offers.services import (
+    EquityTerms,
+    OfferError,
+    revise_offer,
+    send_offer,
+    submit_for_approval,
+)
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,
@@ -31,6 +37,7 @@ from tests.factories import (
     CompanyFactory,
     OfferFactory,
     RoleFactory,
+    offer_terms,
 )
 
 pytestmark = pytest.mark.django_db
@@ -498,3 +505,17 @@ def test_a_notes_edit_rewrites_no_component(application, helix, recruiter):
 
     assert theirs.payments.get().pk == payment.pk  # the same row: nothing deleted, nothing new
     assert payment.history.count() == 1
+
+
+def test_sending_our_revision_weighs_the_competing_offer_against_it(application, helix, recruiter):
+    ours = OfferFactory(application=application, drafted_by=recruiter, base_salary=M)
+    submit_for_approval(ours, by=recruiter)
+    send_offer(ours, by=recruiter)
+    theirs = record(application, helix, recruiter, base_salary=Decimal(1_200_000))
+    new = revise_offer(ours, by=recruiter, terms=offer_terms(base_salary=Decimal(1_500_000)))
+    submit_for_approval(new, by=recruiter)
+
+    send_offer(new, by=recruiter)
+
+    theirs.refresh_from_db()
+    assert theirs.compared_with == new and not theirs.ahead

@@ -1296,3 +1296,19 @@ def test_who_took_each_step_is_in_the_offers_history_outside_a_web_request(
     users = [h.history_user for h in offer.history.order_by("history_date")]
     assert users and set(users) == {recruiter}
     assert {h.history_user for h in OfferPayment.history.filter(offer_id=offer.pk)} <= {recruiter}
+
+
+def test_the_drafter_hears_of_a_rejection_at_once(pending, recruiter, approver):
+    from recruiting.alerts.models import Alert
+
+    reject_offer(pending, by=approver, comment="Pay it over 5 years, not 4.")
+
+    alert = Alert.objects.get(kind="offer_rejected")
+    candidate = pending.application.candidate
+    assert alert.recipient == recruiter
+    assert alert.subject.startswith(f"Ava Approver rejected offer v1 to {candidate.name} (")
+    assert alert.context["message"] == (
+        f"{APPROVER_GROUP} rejected it: “Pay it over 5 years, not 4.” The offer is back in "
+        "draft: change it and submit it again."
+    )
+    assert alert.link == pending.get_absolute_url()
