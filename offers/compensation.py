@@ -399,6 +399,16 @@ class Gap:
             return None
         return (self.amount / self.ours * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
+    @property
+    def more_percent(self) -> Decimal | None:
+        """How much more the side that pays more pays, as a percentage of what the other side
+        pays ("they pay 20% more", "we pay 25% more"), to 0.1; None when the other pays
+        nothing."""
+        lower = min(self.ours, self.theirs)
+        if lower == 0:
+            return None
+        return (abs(self.amount) / lower * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
 
 @dataclass(frozen=True)
 class PackageComparison:

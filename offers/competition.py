@@ -144,12 +144,7 @@ class Standing:
             # "X% more" is of what the other side pays: theirs over ours when they lead, ours
             # over theirs when we do.
             who = f"{competitor} pays" if gap.amount > 0 else "We pay"
-            base = gap.ours if gap.amount > 0 else gap.theirs
-            percent = (
-                f"{(abs(gap.amount) / base * 100).quantize(Decimal('0.1'))}% more"
-                if base
-                else "more"
-            )
+            percent = f"{gap.more_percent}% more" if gap.more_percent is not None else "more"
             text = f"{who} {percent} ({money(abs(gap.amount), currency)})"
         text += f" in {self.measure.label}"
         if self.fit and self.fit.we_win_on:

@@ -223,7 +223,9 @@ def letter_context(offer: Offer, *, today: date | None = None) -> dict[str, obje
         "candidate": offer.application.candidate,
         "role": offer.application.role,
         "company": ours.name if ours else "",
-        "today": today or timezone.localdate(),
+        # A sent letter keeps the date it was sent; a draft's is the day it is printed.
+        "today": today
+        or (timezone.localdate(offer.sent_at) if offer.sent_at else timezone.localdate()),
         "table": years_table(compensation),
         "grants": grant_terms(offer),
         "bonuses": payment_terms(offer),

@@ -244,7 +244,7 @@ class Rival:
         lines = []
         for measure in engine.Measure:
             gap = self.money.gap(measure)
-            percent = f" ({abs(gap.percent)}%)" if gap.percent is not None else ""
+            percent = f" ({gap.more_percent}%)" if gap.more_percent is not None else ""
             if gap.amount > 0:
                 words = f"They pay {money(gap.amount, currency)} more{percent}"
             elif gap.amount < 0:
