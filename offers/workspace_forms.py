@@ -21,6 +21,7 @@ from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
@@ -48,8 +49,13 @@ MINUTES = "%Y-%m-%dT%H:%M"
 
 
 def model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
-    """The form field of a model field: its label, limits and validators, as the admin has."""
-    return model._meta.get_field(name).formfield(**kwargs)
+    """The form field of a model field: its label, limits and validators, as the admin has.
+    A model's own validators (an amount not negative, a percentage up to 200) run only in
+    a ModelForm; here they are handed to the form field, so that every such mistake shows on
+    its field at once, beside the others."""
+    field = model._meta.get_field(name)
+    limits = [v for v in field.validators if isinstance(v, MinValueValidator | MaxValueValidator)]
+    return field.formfield(validators=limits, **kwargs)
 
 
 def months_field(label: str, *, initial: int = 0, **kwargs: Any) -> forms.IntegerField:

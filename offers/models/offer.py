@@ -36,7 +36,8 @@ class Package(models.Model):
         default=Decimal(0),
         validators=[
             MinValueValidator(Decimal(0), "A target bonus cannot be negative."),
-            MaxValueValidator(MAX_BONUS_PERCENT, "A target bonus is at most 200% of base."),
+            # %% : Django formats a validator's message with its params.
+            MaxValueValidator(MAX_BONUS_PERCENT, "A target bonus is at most 200%% of base."),
         ],
     )
     relocation = money_field("relocation", default=Decimal(0))
@@ -82,7 +83,8 @@ def amount_constraints(prefix: str) -> list[models.CheckConstraint]:
         models.CheckConstraint(
             condition=Q(target_bonus_percent__gte=0, target_bonus_percent__lte=200),
             name=f"{prefix}_bonus_percent_0_200",
-            violation_error_message="A target bonus is between 0% and 200% of base.",
+            # %%: Django formats a constraint's message with its name.
+            violation_error_message="A target bonus is between 0%% and 200%% of base.",
         ),
     ]
 
@@ -359,7 +361,7 @@ class VestingYear(models.Model):
         **PERCENT,
         validators=[
             MinValueValidator(Decimal(0), "A year cannot vest a negative percentage."),
-            MaxValueValidator(Decimal(100), "A year vests at most 100%."),
+            MaxValueValidator(Decimal(100), "A year vests at most 100%%."),
         ],
     )
 
@@ -376,7 +378,7 @@ class VestingYear(models.Model):
             models.CheckConstraint(
                 condition=Q(percentage__gte=0, percentage__lte=100),
                 name="vesting_year_percentage_0_100",
-                violation_error_message="A year vests between 0% and 100%.",
+                violation_error_message="A year vests between 0%% and 100%%.",
             ),
         ]
 

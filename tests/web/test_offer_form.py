@@ -655,3 +655,16 @@ def test_the_preview_compares_with_many_competing_offers_in_a_bounded_number_of_
 
 def test_the_preview_is_post_only(recruiter_client):
     assert recruiter_client.get(reverse("offers:preview")).status_code == 405
+
+
+def test_every_mistake_the_fields_can_tell_shows_at_once(recruiter_client, application):
+    data = offer_data(base_salary="-1", target_bonus_percent="250", equity=[grant(vesting="10")])
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    html = page.content.decode()
+    assert error_on(html, "id_base_salary") == "An amount cannot be negative."
+    assert error_on(html, "id_target_bonus_percent") == "A target bonus is at most 200% of base."
+    assert error_on(html, "id_equity-0-vesting").startswith("The yearly vesting percentages add up")
+    assert "Nothing was saved: 3 things to fix below." in html
+    assert not Offer.objects.exists()
