@@ -68,6 +68,13 @@ def draft(request: HttpRequest, application_pk: int) -> HttpResponse:
     must_draft(request.user)
     if "add_row" in request.GET:
         return new_row(request)
+    if application.is_closed:
+        messages.error(
+            request,
+            f"The application is {application.get_status_display().lower()}: only an open "
+            "application gets an offer.",
+        )
+        return redirect("pipeline:application", application.pk)
     if request.method == "GET":
         open_offer = application.offers.filter(status__in=Offer.OPEN_STATUSES).first()
         if open_offer is not None:

@@ -277,7 +277,7 @@ def demo_login() -> tuple[str, str, str]:
 def test_demo_login_works_and_stays_the_same(var_dir, client, settings):
     url, username, password = demo_login()
 
-    assert url == settings.SITE_URL.rstrip("/") + "/admin/"
+    assert url == settings.SITE_URL.rstrip("/") + "/"  # the home page; the admin is linked
     user = authenticate(username=username, password=password)
     assert user is not None and user.is_superuser and user.is_staff
     assert client.login(username=username, password=password)

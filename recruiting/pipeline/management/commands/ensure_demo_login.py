@@ -72,7 +72,7 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             write_password(path, password)
         user_model.objects.filter(username=USERNAME, email="").update(email=EMAIL)
-        url = settings.SITE_URL.rstrip("/") + reverse("admin:index")
+        url = settings.SITE_URL.rstrip("/") + reverse("home")
         self.stdout.write(f"Closer is at {url} — log in as {USERNAME} / {password}")
         recruiter = user_model.objects.filter(
             username=RECRUITER, is_active=True, is_staff=True
@@ -83,5 +83,5 @@ class Command(BaseCommand):
                 recruiter.save(update_fields=["password"])
             self.stdout.write(
                 f"or as {RECRUITER} / {password}, a recruiter who owns demo candidates and "
-                "gets their alerts (My alerts, at the top right)"
+                f"gets their alerts; the admin is at {url}admin/"
             )
