@@ -47,6 +47,9 @@ def test_an_alert_raised_in_a_transaction_is_delivered_by_the_worker_after_commi
         assert smtp_server.messages == []  # nothing leaves before the commit
 
     [message] = smtp_server.wait_for(1)
+    # The message is in; the worker marks the row right after. It runs one task at a time:
+    # once this ping answers, the delivery task has finished.
+    assert ping.delay().get(timeout=30) == "pong"
     assert message["To"] == "rita@closer.example"
     assert message["Subject"] == "[Closer] Helix Intelligence beats our offer to Ada Lovelace"
     assert "By $1.2M in year one." in message.get_body(("plain",)).get_content()
