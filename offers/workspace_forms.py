@@ -29,8 +29,8 @@ from django.utils import timezone
 from candidates.models import Company, Currency
 
 from . import compensation as engine
-from .forms import TERM_LABELS, PercentagesField, check_vesting
-from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount
+from .forms import TERM_LABELS, check_vesting
+from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
 from .services import EquityTerms, PackageTerms
 
 # Rows of one component: far above any real package, far below a page nobody can use.
@@ -44,6 +44,8 @@ SECTIONS = {
     "cliff_months": "equity",
     "other": "other",
 }
+# A new grant vests evenly over four years, as most do.
+EVEN_4_YEARS = [Decimal(25)] * 4
 # An <input type="datetime-local"> sends and shows minutes.
 MINUTES = "%Y-%m-%dT%H:%M"
 
@@ -104,27 +106,73 @@ class PaymentForm(forms.Form):
     )
 
 
+class VestingYearForm(forms.Form):
+    """One year of a grant's vesting schedule: the share of the grant vesting in it."""
+
+    percentage = model_field(VestingYear, "percentage", label="Year")
+
+    layout = (("percentage", "col-12"),)
+
+
 class EquityForm(forms.Form):
+    """A grant, with its vesting schedule as rows of years (`years`, a formset nested in the
+    row, its prefix the row's own: equity-0-years-...). Its cleaned data has `vesting`, the
+    percentages of the years kept, in order."""
+
     kind = model_field(EquityGrant, "kind")
     value = model_field(EquityGrant, "value")
     cliff_months = months_field("Cliff (months)", initial=12)
     frequency = model_field(EquityGrant, "frequency", label="Vests")
-    vesting = PercentagesField(
-        label="Vesting per year (%)",
-        initial=[Decimal(25)] * 4,
-        help_text="One percentage per year, adding up to 100.",
-    )
 
     layout = (
-        ("kind", "col-6 col-md-2"),
+        ("kind", "col-6 col-md-3"),
         ("value", "col-6 col-md-3"),
-        ("cliff_months", "col-6 col-md-2"),
-        ("frequency", "col-6 col-md-2"),
-        ("vesting", "col-12 col-md-3"),
+        ("cliff_months", "col-6 col-md-3"),
+        ("frequency", "col-6 col-md-3"),
     )
+    tail = (HTML('{% include "offers/_form_formset.html" with formset=form.years %}'),)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        percentages = self.initial.get("vesting") or EVEN_4_YEARS
+        self.years = VestingFormSet(
+            self.data if self.is_bound else None,
+            prefix=f"{self.prefix}-years" if self.prefix else "years",
+            initial=[{"percentage": p} for p in percentages],
+        )
+
+    @property
+    def skipped(self) -> bool:
+        """A new row left as shown: neither it nor its years are read (as Django skips it)."""
+        return self.empty_permitted and not self.has_changed()
+
+    def has_changed(self) -> bool:
+        return super().has_changed() or self.years.has_changed()
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        return valid and (self.skipped or self.years.is_valid())
 
     def clean(self) -> dict[str, Any]:
-        return check_vesting(self, super().clean())
+        data = super().clean()
+        if self.years.is_valid():
+            data["vesting"] = [year["percentage"] for year in self.years.kept_rows()]
+            check_vesting(ScheduleErrors(self), data)
+        return data
+
+
+class ScheduleErrors:
+    """check_vesting's report on a grant: a schedule's mistake goes on the grant's years (their
+    section, shown above them), any other on the grant's own field."""
+
+    def __init__(self, form: EquityForm) -> None:
+        self.form = form
+
+    def add_error(self, field: str, message: str) -> None:
+        if field == "vesting":
+            self.form.years.add_section_errors([message])
+        else:
+            self.form.add_error(field, message)
 
 
 class OtherForm(forms.Form):
@@ -144,12 +192,16 @@ class ComponentFormSet(forms.BaseFormSet):
     title = ""
     add_label = "Add a row"
     empty_text = ""
+    delete_label = "Remove this row"
+    rows_class = ""
+    row_class = "formset-row border rounded px-2 pt-2 mb-2"
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         parts = [Column(name, css_class=css) for name, css in form.layout]
+        parts += [Column(part, css_class="col-12") for part in getattr(form, "tail", ())]
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove this row"
+            form.fields["DELETE"].label = self.delete_label
             parts.append(Column("DELETE", css_class="col-12"))
         form.helper = FormHelper()
         form.helper.form_tag = False
@@ -196,6 +248,37 @@ def component_formset(form: type[forms.Form], **attrs: str) -> type[ComponentFor
     return type(base.__name__, (base,), attrs)
 
 
+class YearFormSet(ComponentFormSet):
+    """A grant's years, labelled "Year 1", "Year 2"... in order. Every year shown for a saved
+    (or a new) grant is to be filled in; a year added and left blank is left out."""
+
+    title = "Vesting per year (%)"
+    add_label = "Add a year"
+    empty_text = "The share of the grant vesting in each year, adding up to 100."
+    delete_label = "Remove this year"
+    # The years side by side, four to a line, as a schedule is read.
+    rows_class = "row g-2"
+    row_class = "year-row col-6 col-sm-3"
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if index is not None:
+            form.fields["percentage"].label = f"Year {index + 1}"
+
+    def clean(self) -> None:
+        if not any(self.errors) and not self.kept_rows():
+            raise ValidationError("A grant vests over at least one year.")
+
+
+VestingFormSet = forms.formset_factory(
+    VestingYearForm,
+    formset=YearFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=engine.MAX_YEARS,
+    validate_max=True,
+    absolute_max=engine.MAX_YEARS,
+)
 PaymentFormSet = component_formset(
     PaymentForm,
     title="Bonus instalments",
@@ -427,17 +510,24 @@ class PackageForms:
             for number, form in enumerate(formset.forms, start=1):
                 if formset.can_delete and formset._should_delete_form(form):
                     continue
-                for name, errors in form.errors.items():
-                    where = f"{formset.title}, row {number}"
-                    if name != NON_FIELD_ERRORS and name in form.fields:
-                        where += f", {form[name].label.lower()}"
-                    found += [f"{where}: {e}" for e in errors]
+                found += form_problems(form, f"{formset.title}, row {number}")
+                if isinstance(form, EquityForm) and not form.skipped:
+                    years = form.years
+                    where = f"{formset.title}, row {number}, {years.title.lower()}"
+                    found += [f"{where}: {e}" for e in years.non_form_errors()]
+                    for year in years.forms:
+                        if not years._should_delete_form(year):
+                            found += form_problems(year, f"{formset.title}, row {number}")
         return found
+
+    def all_formsets(self) -> list[ComponentFormSet]:
+        """The component formsets and, within the grants, each grant's years."""
+        return [*self.formsets, *(form.years for form in self.equity.forms)]
 
     def with_new_row(self, prefix: str) -> PackageForms | None:
         """The same forms, bound to what was typed, with one more blank row in `prefix`'s
         formset: "add a row" without JavaScript. None when the data does not allow one."""
-        formset = {f.prefix: f for f in self.formsets}.get(prefix)
+        formset = {f.prefix: f for f in self.all_formsets()}.get(prefix)
         if formset is None or not formset.is_bound:
             return None
         data = formset.data.copy()
@@ -446,11 +536,22 @@ class PackageForms:
             total = int(data.get(key, ""))
         except ValueError:
             return None
-        if not 0 <= total < MAX_ROWS:
+        if not 0 <= total < formset.max_num:
             return None
         data[key] = str(total + 1)
         form_class, initial, rows, form_kwargs = self._made
         return PackageForms(form_class, data, initial=initial, rows=rows, **form_kwargs)
+
+
+def form_problems(form: forms.Form, where: str) -> list[str]:
+    """A row's errors in words: where it is, and the field's label when on a field."""
+    found = []
+    for name, errors in form.errors.items():
+        label = where
+        if name != NON_FIELD_ERRORS and name in form.fields:
+            label += f", {form[name].label.lower()}"
+        found += [f"{label}: {e}" for e in errors]
+    return found
 
 
 def labelled(field: str, messages: Iterable[str]) -> list[str]:

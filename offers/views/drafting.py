@@ -8,6 +8,7 @@ may_draft_offers (add_offer and view_compensation), else 403: someone who sees t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -46,6 +47,7 @@ from ..workspace_forms import (
     MAX_ROWS,
     OfferForm,
     PackageForms,
+    VestingFormSet,
     labelled,
     package_initial,
     to_minute,
@@ -54,6 +56,8 @@ from ..workspace_forms import (
 # Typing a date is not typing money: the preview values the package whatever the dates say.
 NOT_MONEY = ("kind", "start_date", "expires_at")
 COMPONENTS = package_prefetches()
+# The prefix of a grant's years: equity-<row>-years.
+GRANT_YEARS = re.compile(r"equity-(\d{1,2})-years")
 
 
 def must_draft(user: Any) -> None:
@@ -196,14 +200,16 @@ def render_form(
 def new_row(request: HttpRequest) -> HttpResponse:
     """One empty row of a formset, for htmx to add at the end of the rows; the formset's count
     and the button (asking for the next row next time) are swapped out of band."""
-    formset_class = FORMSETS.get(request.GET.get("add_row", ""))
+    prefix = request.GET.get("add_row", "")
+    formset_class = FORMSETS.get(prefix)
+    if GRANT_YEARS.fullmatch(prefix) and int(prefix.split("-")[1]) < MAX_ROWS:
+        formset_class = VestingFormSet  # a year of a grant's schedule
     try:
         index = int(request.GET.get("index", ""))
     except ValueError:
         raise Http404 from None
-    if formset_class is None or not 0 <= index < MAX_ROWS:
+    if formset_class is None or not 0 <= index < formset_class.max_num:
         raise Http404
-    prefix = request.GET["add_row"]
     formset = formset_class(prefix=prefix)
     return render(
         request,

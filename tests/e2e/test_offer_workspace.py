@@ -142,7 +142,8 @@ def test_an_offer_is_drafted_rejected_approved_sent_and_accepted(
     page.locator("#id_signing_clawback_months").fill("12")
     page.locator("#id_payments-0-amount").fill("50000")  # signing, month 0 (the defaults)
     page.locator("#id_equity-0-value").fill("800000")  # RSUs, 25% a year, 12-month cliff
-    expect(page.locator("#id_equity-0-vesting")).to_have_value("25, 25, 25, 25")
+    for year in range(4):
+        expect(page.locator(f"#id_equity-0-years-{year}-percentage")).to_have_value("25")
 
     # Year one: 400,000 base + 40,000 bonus + 20,000 relocation + 50,000 signing + 200,000
     # equity. Four years in all: 710,000 + 3 × (400,000 + 40,000 + 200,000) = 2,630,000.
@@ -268,33 +269,42 @@ def test_bad_input_shows_field_errors_and_saves_nothing(page, live_server, recru
     go(page, live_server, "offers:draft", application.pk)
     page.locator("#id_base_salary").fill("400000")
     page.locator("#id_equity-0-value").fill("800000")
-    vesting = page.locator("#id_equity-0-vesting")
-    vesting.fill("25, 25, 25")
+    # Four years of 25% are shown; the fourth is removed.
+    year_4 = page.locator("#equity-0-years-3-row")
+    year_4.get_by_label("Remove this year").check()
 
     # The preview says what it waits for as soon as it is typed...
     expect(page.locator("#preview-problems")).to_contain_text(
         "The yearly vesting percentages add up to 75%, not 100%."
     )
-    # ...and saving refuses it on the field, keeping what was typed.
+    # ...and saving refuses it above the grant's years, keeping what was typed.
     page.get_by_role("button", name="Save the draft").click()
     expect(page.locator("#problems")).to_contain_text("Nothing was saved: 1 thing to fix below.")
-    expect(vesting).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.locator("#equity-0-years-errors")).to_contain_text(
+        "The yearly vesting percentages add up to 75%, not 100%."
+    )
     expect(page.locator("#equity-0-row")).to_contain_text(
         "The yearly vesting percentages add up to 75%, not 100%."
     )
-    expect(vesting).to_have_value("25, 25, 25")
+    expect(year_4.get_by_label("Remove this year")).to_be_checked()
+    expect(page.locator("#id_equity-0-years-2-percentage")).to_have_value("25")
     expect(page.locator("#id_base_salary")).to_have_value("400000")
     screenshot(page, "offer-form-errors")
     assert not Offer.objects.exists()
 
-    # Vesting fixed, an expiry in the past is refused by the service, on its field.
-    vesting.fill("25, 25, 25, 25")
+    # Vesting fixed with a fifth year (added with htmx), an expiry in the past is refused by
+    # the service, on its field.
+    page.get_by_role("button", name="Add a year").click()
+    year_5 = page.locator("#id_equity-0-years-4-percentage")
+    expect(page.locator("#equity-0-years-4-row")).to_contain_text("Year 5")
+    year_5.fill("25")
     expires = page.locator("#id_expires_at")
     expires.fill((timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Save the draft").click()
     expect(page.locator("#problems")).to_contain_text("The expiry must be in the future.")
     expect(expires).to_have_class(re.compile(r"\bis-invalid\b"))
-    expect(vesting).to_have_value("25, 25, 25, 25")
+    expect(year_5).to_have_value("25")
+    expect(page.locator("#equity-0-years-errors")).to_have_count(0)
     assert not Offer.objects.exists()
 
 

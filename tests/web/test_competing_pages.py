@@ -28,7 +28,15 @@ from tests.factories import (
     RoleFactory,
     approver_group,
 )
-from tests.web.test_offer_form import BLANK, MINUTES, error_on, grant, payment, rows
+from tests.web.test_offer_form import (
+    BLANK,
+    MINUTES,
+    error_on,
+    grant,
+    payment,
+    rows,
+    year_values,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +116,8 @@ def test_the_form_lists_competitors_but_not_our_own_company(
         "source",
         "notes",
         "payments-0-amount",
-        "equity-0-vesting",
+        "equity-0-years-0-percentage",
+        "equity-0-years-3-percentage",
     ):
         assert f'name="{name}"' in content
 
@@ -184,10 +193,10 @@ def test_a_past_deadline_is_refused_on_the_deadline_field(recruiter_client, appl
 def test_a_bad_row_is_refused_on_its_field(recruiter_client, application, helix):
     page = recruiter_client.post(
         reverse("offers:competing_new", args=[application.pk]),
-        competing_data(helix, equity=[grant(vesting="50, 60")]),
+        competing_data(helix, equity=[grant(vesting=[50, 60])]),
     )
 
-    assert error_on(page.content.decode(), "id_equity-0-vesting") == (
+    assert error_on(page.content.decode(), "equity-0-years") == (
         "The yearly vesting percentages add up to 110%, not 100%."
     )
     assert not CompetingOffer.objects.exists()
@@ -241,6 +250,41 @@ def test_changing_a_competing_offer_keeps_a_deadline_left_as_shown(
     assert error_on(page.content.decode(), "id_deadline") == (
         "The decision deadline must be in the future."
     )
+
+
+def test_a_competing_offer_s_grant_years_are_rows_shown_changed_and_added(
+    recruiter_client, recruiter, application, helix
+):
+    competing = record_competing_offer(
+        application.candidate,
+        CompetingTerms(
+            competitor=helix,
+            application=application,
+            currency="USD",
+            base_salary=Decimal(450_000),
+            equity=[EquityTerms(Decimal(1_000_000), [Decimal(50), Decimal(50)])],
+            deadline=timezone.now() + timedelta(days=2),
+        ),
+        by=recruiter,
+    )
+    url = reverse("offers:competing_edit", args=[competing.pk])
+
+    assert year_values(recruiter_client.get(url).content.decode(), "equity-0") == ["50.00"] * 2
+    added = recruiter_client.get(
+        url, {"add_row": "equity-0-years", "index": "2"}, headers={"HX-Request": "true"}
+    )
+    assert 'name="equity-0-years-2-percentage"' in added.content.decode()
+
+    data = competing_data(
+        helix,
+        deadline=(timezone.now() + timedelta(days=2)).strftime(MINUTES),
+        equity=[grant(value=1_000_000, vesting=[40, 30, 30])],
+        initial={"equity": 1},
+    )
+    page = recruiter_client.post(url, data)
+
+    assert page.status_code == 302
+    assert [y.percentage for y in competing.equity_grants.get().vesting_years.all()] == [40, 30, 30]
 
 
 # --- Who may --------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 MINUTES = "%Y-%m-%dT%H:%M"
-EVEN_4_YEARS = "25, 25, 25, 25"
+EVEN_4_YEARS = [25, 25, 25, 25]
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +73,12 @@ def rows(prefix: str, typed: list[dict], *, initial: int = 0) -> dict[str, str]:
     return data
 
 
+def years(vesting: list[int | str]) -> dict[str, str]:
+    """A grant's years as its row sends them (prefixed with the row's own prefix by `rows`):
+    one row per year shown, each filled in."""
+    return rows("years", [{"percentage": p} for p in vesting], initial=len(vesting))
+
+
 # The blank row each formset shows, sent back untouched.
 BLANK = {
     "payments": {"kind": "signing", "month": "0", "amount": ""},
@@ -81,7 +87,7 @@ BLANK = {
         "value": "",
         "cliff_months": "12",
         "frequency": "quarterly",
-        "vesting": EVEN_4_YEARS,
+        **years(EVEN_4_YEARS),
     },
     "other": {"name": "", "amount": "", "year": "1"},
 }
@@ -118,7 +124,7 @@ def grant(value=1_000_000, vesting=EVEN_4_YEARS, cliff=12, frequency="quarterly"
         "value": value,
         "cliff_months": cliff,
         "frequency": frequency,
-        "vesting": vesting,
+        **years(vesting),
     }
 
 
@@ -132,8 +138,18 @@ def cells(html: str, section: str, row: str) -> list[str]:
     return [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.S)]
 
 
+def year_values(html: str, grant: str) -> list[str]:
+    """The percentages shown in a grant's year rows (`grant` its prefix, as equity-0)."""
+    return re.findall(rf'name="{re.escape(grant)}-years-\d+-percentage" value="([^"]*)"', html)
+
+
 def error_on(html: str, field_id: str) -> str:
-    """The error crispy shows under a field (Bootstrap's invalid-feedback), as text."""
+    """The error crispy shows under a field (Bootstrap's invalid-feedback), as text; for a
+    grant's years (equity-0-years), the error shown above them."""
+    if field_id.endswith("-years"):
+        match = re.search(rf'id="{re.escape(field_id)}-errors">\s*<ul[^>]*><li>(.*?)</li>', html)
+        assert match, f"no error shown on {field_id}"
+        return match.group(1).replace("&#x27;", "'").replace("&quot;", '"')
     match = re.search(
         rf'<(?:span|p) id="error_\d+_{re.escape(field_id)}"><strong>(.*?)</strong>',
         html,
@@ -170,7 +186,8 @@ def test_the_form_has_every_component_and_the_live_preview(
         "equity-0-value",
         "equity-0-cliff_months",
         "equity-0-frequency",
-        "equity-0-vesting",
+        "equity-0-years-0-percentage",
+        "equity-0-years-3-percentage",
         "other-0-name",
         "other-0-amount",
         "other-0-year",
@@ -178,7 +195,10 @@ def test_the_form_has_every_component_and_the_live_preview(
         assert f'name="{name}"' in html, name
     assert f'hx-post="{reverse("offers:preview")}"' in html
     assert 'hx-trigger="input changed delay:400ms' in html
-    assert 'value="25, 25, 25, 25"' in html  # vesting on one line
+    # A new grant vests 25% a year over four years, a row per year.
+    assert year_values(html, "equity-0") == ["25"] * 4
+    assert "Year 4" in html and "Year 5" not in html
+    assert "Add a year" in html
     assert '<option value="USD" selected>' in html  # the band's currency
 
 
@@ -187,7 +207,7 @@ def test_drafting_an_offer_with_an_instalment_and_a_grant_saves_exactly_those_ro
 ):
     data = offer_data(
         payments=[payment(month=0, amount=100_000)],
-        equity=[grant(value=1_000_000, vesting="40, 30, 20, 10", cliff=12, frequency="monthly")],
+        equity=[grant(value=1_000_000, vesting=[40, 30, 20, 10], cliff=12, frequency="monthly")],
         signing_clawback_months=12,
     )
 
@@ -265,10 +285,10 @@ def test_an_employee_is_offered_a_retention_offer_by_default(recruiter_client, r
     ("typed", "field_id", "message", "kept"),
     [
         (
-            {"equity": [grant(vesting="30, 30, 30")]},
-            "id_equity-0-vesting",
+            {"equity": [grant(vesting=[30, 30, 30])]},
+            "equity-0-years",
             "The yearly vesting percentages add up to 90%, not 100%.",
-            'value="30, 30, 30"',
+            'name="equity-0-years-2-percentage" value="30"',
         ),
         (
             {"payments": [payment(month=-1, amount=250_000)]},
@@ -366,13 +386,13 @@ def test_htmx_adds_an_empty_row_with_the_next_count_and_button(recruiter_client,
 
     html = page.content.decode()
     assert 'id="equity-2-row"' in html and 'name="equity-2-value"' in html
-    assert 'value="25, 25, 25, 25"' in html
+    assert year_values(html, "equity-2") == ["25"] * 4
     assert (
         '<input type="hidden" name="equity-TOTAL_FORMS" value="3" id="id_equity-TOTAL_FORMS" '
         'hx-swap-oob="true">' in html
     )
     assert "add_row=equity&amp;index=3" in html and 'hx-swap-oob="true">Add a grant' in html
-    assert "DELETE" not in html  # a new row is left blank, not removed
+    assert 'name="equity-2-DELETE"' not in html  # a new row is left blank, not removed
 
 
 def test_without_javascript_adding_a_row_reposts_the_form_with_one_more_and_saves_nothing(
@@ -386,6 +406,135 @@ def test_without_javascript_adding_a_row_reposts_the_form_with_one_more_and_save
     assert page.status_code == 200
     assert 'name="payments-2-amount"' in html  # the typed row, the blank row, one more
     assert 'value="80000"' in html
+    assert not Offer.objects.exists()
+
+
+# --- A grant's years ----------------------------------------------------------------------------
+
+
+def test_a_grant_vesting_over_three_years_saves_those_three_years(recruiter_client, application):
+    data = offer_data(equity=[grant(vesting=[40, 30, 30])])
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    assert page.status_code == 302
+    grant_row = EquityGrant.objects.get()
+    assert [(y.year, y.percentage) for y in grant_row.vesting_years.all()] == [
+        (1, 40),
+        (2, 30),
+        (3, 30),
+    ]
+
+
+def test_a_year_ticked_for_removal_is_left_out(recruiter_client, application):
+    data = offer_data(equity=[grant(vesting=[40, 30, 30, 25])])
+    data["equity-0-years-3-DELETE"] = "on"
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    assert page.status_code == 302
+    assert [y.percentage for y in EquityGrant.objects.get().vesting_years.all()] == [40, 30, 30]
+
+
+def test_years_not_adding_up_are_refused_on_that_grant_and_nothing_is_saved(
+    recruiter_client, application
+):
+    data = offer_data(equity=[grant(value=500_000), grant(vesting=[40, 30, 20])])
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    html = page.content.decode()
+    message = "The yearly vesting percentages add up to 90%, not 100%."
+    assert error_on(html, "equity-1-years") == message
+    first = html[html.index('id="equity-0-row"') : html.index('id="equity-1-row"')]
+    second = html[html.index('id="equity-1-row"') : html.index('id="equity-2-row"')]
+    assert message in second and message not in first
+    assert year_values(html, "equity-1") == ["40", "30", "20"]  # as typed
+    assert "Equity grants, row 2, vesting per year (%): " + message in html
+    assert "Nothing was saved: 1 thing to fix below." in html
+    assert not Offer.objects.exists() and not EquityGrant.objects.exists()
+
+
+def test_a_year_beyond_100_percent_is_refused_on_that_year(recruiter_client, application):
+    data = offer_data(equity=[grant(vesting=[150, -50])])
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    html = page.content.decode()
+    assert error_on(html, "id_equity-0-years-0-percentage") == "A year vests at most 100%."
+    assert error_on(html, "id_equity-0-years-1-percentage") == (
+        "A year cannot vest a negative percentage."
+    )
+    assert "Equity grants, row 1, year 1: A year vests at most 100%." in html
+    assert not Offer.objects.exists()
+
+
+def test_editing_an_offer_shows_each_grant_s_years_as_rows(
+    recruiter_client, recruiter, application
+):
+    offer = OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        equity=[
+            EquityTerms(Decimal(800_000), [Decimal(40), Decimal(30), Decimal(30)]),
+            EquityTerms(Decimal(100_000), [Decimal(50), Decimal(50)]),
+        ],
+    )
+
+    html = recruiter_client.get(reverse("offers:edit", args=[offer.pk])).content.decode()
+
+    assert year_values(html, "equity-0") == ["40.00", "30.00", "30.00"]
+    assert year_values(html, "equity-1") == ["50.00", "50.00"]
+    assert year_values(html, "equity-2") == ["25"] * 4  # the blank grant shown below
+    first = html[html.index('id="equity-0-row"') : html.index('id="equity-1-row"')]
+    assert "Year 3" in first and "Year 4" not in first
+
+
+def test_htmx_adds_a_year_to_a_grant_with_the_next_count_and_button(recruiter_client, application):
+    page = recruiter_client.get(
+        reverse("offers:draft", args=[application.pk]),
+        {"add_row": "equity-0-years", "index": "4"},
+        headers={"HX-Request": "true"},
+    )
+
+    html = page.content.decode()
+    assert html.count('class="year-row') == 1
+    assert 'id="equity-0-years-4-row"' in html and 'name="equity-0-years-4-percentage"' in html
+    assert "Year 5" in html
+    assert (
+        '<input type="hidden" name="equity-0-years-TOTAL_FORMS" value="5" '
+        'id="id_equity-0-years-TOTAL_FORMS" hx-swap-oob="true">' in html
+    )
+    assert "add_row=equity-0-years&amp;index=5" in html and "Add a year" in html
+    # A year of no grant, or past the longest schedule, is no page.
+    for prefix, index in (("equity-x-years", "4"), ("equity-0-years", "50")):
+        page = recruiter_client.get(
+            reverse("offers:draft", args=[application.pk]), {"add_row": prefix, "index": index}
+        )
+        assert page.status_code == 404
+
+
+def test_a_year_added_and_left_blank_is_ignored(recruiter_client, application):
+    data = offer_data(equity=[grant(vesting=[25, 25, 25, 25])])
+    data |= {"equity-0-years-TOTAL_FORMS": "5", "equity-0-years-4-percentage": ""}
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    assert page.status_code == 302
+    assert [y.percentage for y in EquityGrant.objects.get().vesting_years.all()] == [25] * 4
+
+
+def test_without_javascript_adding_a_year_reposts_the_form_with_one_more(
+    recruiter_client, application
+):
+    data = offer_data(equity=[grant(vesting=[40, 30, 30])]) | {"add_row": "equity-0-years"}
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert year_values(html, "equity-0") == ["40", "30", "30"]
+    assert 'name="equity-0-years-3-percentage"' in html and "Year 4" in html
     assert not Offer.objects.exists()
 
 
@@ -594,7 +743,7 @@ def test_the_preview_shows_an_offer_in_euros_in_dollars_too(recruiter_client, ap
 
 
 def test_the_preview_shows_bad_input_as_a_message_not_an_error_page(recruiter_client, application):
-    page = preview(recruiter_client, application, equity=[grant(vesting="30, 30, 30")])
+    page = preview(recruiter_client, application, equity=[grant(vesting=[30, 30, 30])])
     assert page.status_code == 200
     assert (
         "Equity grants, row 1, vesting per year (%): The yearly vesting percentages add up to "
@@ -658,13 +807,13 @@ def test_the_preview_is_post_only(recruiter_client):
 
 
 def test_every_mistake_the_fields_can_tell_shows_at_once(recruiter_client, application):
-    data = offer_data(base_salary="-1", target_bonus_percent="250", equity=[grant(vesting="10")])
+    data = offer_data(base_salary="-1", target_bonus_percent="250", equity=[grant(vesting=[10])])
 
     page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
 
     html = page.content.decode()
     assert error_on(html, "id_base_salary") == "An amount cannot be negative."
     assert error_on(html, "id_target_bonus_percent") == "A target bonus is at most 200% of base."
-    assert error_on(html, "id_equity-0-vesting").startswith("The yearly vesting percentages add up")
+    assert error_on(html, "equity-0-years").startswith("The yearly vesting percentages add up")
     assert "Nothing was saved: 3 things to fix below." in html
     assert not Offer.objects.exists()
