@@ -3,7 +3,8 @@ page (the suggestion to beat the strongest competing offer, and a draft made fro
 
 Who may: a competing offer or an offer the user does not see is a 404. Recording or changing a
 competing offer needs the permission to add or change competing offers and to see pay, and
-the counter-offer page the permission to see pay, else 403: every figure on them is an amount.
+the counter-offer page the permission to see pay, else 404 (every figure on them is an
+amount, and anything a user may not use is a 404 on Closer's pages).
 Its "create draft" button needs may_draft_offers.
 """
 
@@ -14,9 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -40,9 +40,7 @@ from .drafting import COMPONENTS, new_row
 
 def must_handle_competing(user: Any, verb: str) -> None:
     if not (can_see_compensation(user) and user.has_perm(f"offers.{verb}_competingoffer")):
-        raise PermissionDenied(
-            "Competing offers are amounts: this needs the permission to see pay."
-        )
+        raise Http404("Competing offers are amounts: this needs the permission to see pay.")
 
 
 def competing_terms(forms: PackageForms, *, application: Any, deadline: Any) -> CompetingTerms:
@@ -171,9 +169,9 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
     works it out again and turns it into our next draft."""
     offer = get_offer_or_404(request.user, pk)
     if not can_see_compensation(request.user):
-        raise PermissionDenied("A counter-offer is amounts: this needs the permission to see pay.")
+        raise Http404("A counter-offer is amounts: this needs the permission to see pay.")
     if request.method == "POST" and not may_draft_offers(request.user):
-        raise PermissionDenied("Drafting offers needs the permission to add offers.")
+        raise Http404("Drafting offers needs the permission to add offers.")
     source = request.POST if request.method == "POST" else request.GET
     form = CounterForm(source if "measure" in source else None)
     suggestion, problem = None, ""

@@ -1,9 +1,9 @@
 """The offer form: drafting an offer, changing a draft, revising a submitted offer into a new
 version, and the live preview of what the terms being typed pay.
 
-Who may: the page is about an application (or an offer) the user sees, else 404; drafting needs
-may_draft_offers (add_offer and view_compensation), else 403: someone who sees the application
-(its hiring manager, say) knows it exists, and is told plainly they may not draft on it.
+Who may: the page is about an application (or an offer) the user sees, and drafting needs
+may_draft_offers (add_offer and view_compensation); anything else is a 404, as the issue asks
+of every page (the application's own page tells its hiring manager what they may do).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -62,7 +61,7 @@ GRANT_YEARS = re.compile(r"equity-(\d{1,2})-years")
 
 def must_draft(user: Any) -> None:
     if not may_draft_offers(user):
-        raise PermissionDenied("Drafting offers needs the permission to add offers and see pay.")
+        raise Http404("Drafting offers needs the permission to add offers and see pay.")
 
 
 @login_required

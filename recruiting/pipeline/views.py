@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -165,9 +165,9 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application(request.user, pk)  # a 404 first: a 403 would say it exists
+    application = _application(request.user, pk)
     if not request.user.has_perm("pipeline.change_application"):
-        raise PermissionDenied
+        raise Http404("You may see this application but not change it.")
     form = MoveStageForm(request.POST, application=application)
     if form.is_valid():
         try:
@@ -185,7 +185,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 def log(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request.user, pk)
     if not request.user.has_perm("pipeline.add_activity"):
-        raise PermissionDenied
+        raise Http404("You may see this application but not change it.")
     form = LogActivityForm(request.POST, application=application)
     if form.is_valid():
         data = form.cleaned_data

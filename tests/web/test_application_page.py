@@ -176,7 +176,7 @@ def test_the_hiring_managers_steps_are_refused(client, hiring_manager, applicati
         {"activity-kind": "note", "activity-summary": "Sneaky"},
     )
 
-    assert moved.status_code == 403 and logged.status_code == 403
+    assert moved.status_code == 404 and logged.status_code == 404
     application.refresh_from_db()
     assert application.stage.kind == Stage.Kind.SOURCED
     assert not Activity.objects.exists()

@@ -290,7 +290,7 @@ def test_a_competing_offer_s_grant_years_are_rows_shown_changed_and_added(
 # --- Who may --------------------------------------------------------------------------------
 
 
-def test_an_outsider_gets_404_and_a_hiring_manager_403(
+def test_an_outsider_and_a_hiring_manager_who_may_not_draft_get_404(
     client, outsider, hiring_manager, recruiter, application, helix
 ):
     competing = record_competing_offer(
@@ -318,9 +318,9 @@ def test_an_outsider_gets_404_and_a_hiring_manager_403(
     assert client.post(reverse("offers:counter", args=[offer.pk])).status_code == 404
 
     client.force_login(hiring_manager)  # sees the application, but no pay
-    assert client.get(reverse("offers:competing_new", args=[application.pk])).status_code == 403
-    assert client.get(reverse("offers:competing_edit", args=[competing.pk])).status_code == 403
-    assert client.get(reverse("offers:counter", args=[offer.pk])).status_code == 403
+    assert client.get(reverse("offers:competing_new", args=[application.pk])).status_code == 404
+    assert client.get(reverse("offers:competing_edit", args=[competing.pk])).status_code == 404
+    assert client.get(reverse("offers:counter", args=[offer.pk])).status_code == 404
     assert CompetingOffer.objects.count() == 1 and Offer.objects.count() == 1
 
 
@@ -434,7 +434,7 @@ def test_an_approver_sees_the_suggestion_but_cannot_draft_from_it(
             reverse("offers:counter", args=[sent_offer.pk]),
             {"measure": "year_one", "margin_percent": "5"},
         ).status_code
-        == 403
+        == 404
     )
 
 

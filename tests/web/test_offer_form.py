@@ -657,11 +657,11 @@ def test_a_hiring_manager_sees_the_application_but_may_not_draft(
     offer = OfferFactory(application=application, drafted_by=recruiter)
     client.force_login(hiring_manager)
 
-    assert client.get(reverse("offers:draft", args=[application.pk])).status_code == 403
-    assert client.get(reverse("offers:edit", args=[offer.pk])).status_code == 403
+    assert client.get(reverse("offers:draft", args=[application.pk])).status_code == 404
+    assert client.get(reverse("offers:edit", args=[offer.pk])).status_code == 404
     # No amount for someone without view_compensation, even typed by themselves.
     preview = client.post(reverse("offers:preview"), offer_data(application=application.pk))
-    assert preview.status_code == 403 and b"400,000" not in preview.content
+    assert preview.status_code == 404 and b"400,000" not in preview.content
 
 
 def test_signing_in_is_needed(client, application):
