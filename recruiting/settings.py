@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "candidates",
     "recruiting.alerts",
     "recruiting.pipeline",
+    "recruiting.outreach",
     "offers",
 ]
 

@@ -1,0 +1,44 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+# What a recruiter may do with outreach: write templates and sequences, and follow the
+# enrollments (which change only through the services: enroll, stop).
+RECRUITER_PERMISSIONS = {
+    "messagetemplate": "avcd",
+    "pitchparagraph": "avcd",
+    "sequence": "avcd",
+    "sequencestep": "avcd",
+    "enrollment": "v",
+}
+_VERBS = {"a": "add", "v": "view", "c": "change", "d": "delete"}
+
+
+def ensure_groups(sender, using="default", **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """After every migrate, gives the Recruiters group its outreach permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    from recruiting.pipeline.apps import RECRUITER_GROUP
+
+    group, _ = Group.objects.using(using).get_or_create(name=RECRUITER_GROUP)
+    codenames = [
+        f"{_VERBS[v]}_{model}" for model, verbs in RECRUITER_PERMISSIONS.items() for v in verbs
+    ]
+    group.permissions.add(
+        *Permission.objects.using(using).filter(
+            content_type__app_label="outreach", codename__in=codenames
+        )
+    )
+
+
+class OutreachConfig(AppConfig):
+    name = "recruiting.outreach"
+    label = "outreach"
+    verbose_name = "Outreach"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_groups, sender=self, dispatch_uid="outreach.ensure_groups")
+        # The enroll action joins the candidate list once every admin module has registered
+        # its Candidate admin (offers re-registers it after this app's admin is imported).
+        from .admin import extend_candidate_admin
+
+        extend_candidate_admin()

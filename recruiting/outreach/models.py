@@ -1,0 +1,191 @@
+"""Outreach: message templates with pitch paragraphs per motivator, sequences of steps, and the
+enrollments of candidates in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from candidates.models import MOTIVATORS, Candidate
+from recruiting.db import CleanReportsConstraintsMixin
+from recruiting.pipeline.models import Application
+
+# The motivator keys, in the order that breaks ties between equal weights.
+MOTIVATOR_CHOICES = [(field.removeprefix("motivator_"), label) for field, label in MOTIVATORS]
+NEGATIVE_DELAY = "A step's delay is 0 or more business days."
+
+
+class MessageTemplate(models.Model):
+    """A subject and body (text, optionally HTML) in Django template syntax, with only the
+    variables listed in rendering.ALLOWED_VARIABLES."""
+
+    name = models.CharField(max_length=200, unique=True)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField("text body")
+    body_html = models.TextField(
+        "HTML body", blank=True, help_text="Optional; without it the text body is used."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # An unknown variable is refused here, at save time, rather than found in a sent email.
+        from .rendering import check_template_text
+
+        errors: dict[str, list[str]] = {}
+        for field in ("subject", "body_text", "body_html"):
+            try:
+                check_template_text(getattr(self, field) or "", field)
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+
+
+class PitchParagraph(models.Model):
+    """The paragraph a template puts in `{{ pitch }}` for a candidate who weighs this motivator."""
+
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.CASCADE, related_name="pitch_paragraphs"
+    )
+    motivator = models.CharField(max_length=30, choices=MOTIVATOR_CHOICES)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["template", "motivator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "motivator"],
+                name="pitch_one_per_template_motivator",
+                violation_error_message="This template already has a paragraph for this motivator.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.get_motivator_display()}"
+
+
+class Sequence(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    send_during_pause = models.BooleanField(
+        default=False,
+        help_text="Send even while the candidate's company is in a pause (off by default).",
+    )
+    active = models.BooleanField(default=True, help_text="Only an active sequence enrolls.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SequenceStep(CleanReportsConstraintsMixin, models.Model):
+    """One email of a sequence, sent `delay_business_days` after the previous step (after the
+    enrollment for the first)."""
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="steps")
+    delay_business_days = models.PositiveSmallIntegerField(
+        "delay (business days)",
+        default=0,
+        help_text="After the previous step (after enrolling, for the first).",
+        # Worded as the rule, in place of Django's generic "greater than or equal to 0".
+        validators=[MinValueValidator(0, NEGATIVE_DELAY)],
+        error_messages={"min_value": NEGATIVE_DELAY},
+    )
+
+    # The field's validator reports a negative delay on the field, in the same words.
+    constraints_reported_by_clean = frozenset({"step_delay_not_negative"})
+
+    class Meta:
+        ordering = ["sequence", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence", "position"],
+                name="step_position_unique",
+                violation_error_message="This sequence already has a step at this position.",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1),
+                name="step_position_from_one",
+                violation_error_message="Steps are numbered from 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delay_business_days__gte=0),
+                name="step_delay_not_negative",
+                violation_error_message=NEGATIVE_DELAY,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}, step {self.position}"
+
+
+class Enrollment(models.Model):
+    """A candidate going through a sequence; changed only by outreach.services."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        REPLIED = "replied", "Replied"
+        OPTED_OUT = "opted_out", "Opted out"
+        BOUNCED = "bounced", "Bounced"
+        STOPPED = "stopped", "Stopped"
+        COMPLETED = "completed", "Completed"
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="enrollments")
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="enrollments")
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+    )
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    enrolled_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    next_position = models.PositiveSmallIntegerField(default=1)
+    next_send_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-enrolled_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "sequence"],
+                condition=Q(status="active"),
+                name="enrollment_one_active_per_sequence",
+                violation_error_message="This candidate is already enrolled in this sequence.",
+            ),
+        ]
+        indexes = [
+            # The sending job's query: active enrollments whose next step is due.
+            models.Index(fields=["status", "next_send_at"], name="enrollment_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} in {self.sequence}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

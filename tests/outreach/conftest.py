@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+from recruiting.outreach.models import MessageTemplate, PitchParagraph, Sequence, SequenceStep
+
+
+@pytest.fixture
+def template(db):  # type: ignore[no-untyped-def]
+    first = MessageTemplate.objects.create(
+        name="First touch",
+        subject="{{ candidate.first_name }}, {{ role.title }} in {{ role.city }}?",
+        body_text="Hi {{ candidate.first_name }},\n\n{{ pitch }}\n\n{{ sender.name }}",
+    )
+    for motivator, text in (
+        ("pay", "We pay at the top of the market."),
+        ("publishing", "You publish what you find."),
+        ("team_lead", "You would work with a lead people follow."),
+    ):
+        PitchParagraph.objects.create(template=first, motivator=motivator, text=text)
+    return first
+
+
+@pytest.fixture
+def sequence(template):  # type: ignore[no-untyped-def]
+    seq = Sequence.objects.create(name="Researchers")
+    SequenceStep.objects.create(sequence=seq, position=1, template=template, delay_business_days=2)
+    SequenceStep.objects.create(sequence=seq, position=2, template=template, delay_business_days=3)
+    return seq

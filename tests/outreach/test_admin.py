@@ -1,0 +1,131 @@
+"""Outreach in the admin: a template's preview, refusals at save, the enroll action."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from recruiting.outreach.models import Enrollment, MessageTemplate
+from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db
+
+CANDIDATES = reverse("admin:candidates_candidate_changelist")
+TEMPLATES_ADD = reverse("admin:outreach_messagetemplate_add")
+
+
+def template_url(template: MessageTemplate) -> str:
+    return reverse("admin:outreach_messagetemplate_change", args=[template.pk])
+
+
+def test_the_preview_renders_the_template_for_the_chosen_candidate(recruiter_client, template):
+    CandidateFactory(name="Ada Lovelace", motivator_pay=5)
+    grace = CandidateFactory(name="Grace Hopper", motivator_publishing=5, motivator_pay=1)
+    ApplicationFactory(
+        candidate=grace, role=RoleFactory(title="Interpretability Lead", city="Paris")
+    )
+
+    first = recruiter_client.get(template_url(template))
+    chosen = recruiter_client.get(template_url(template), {"preview_candidate": grace.pk})
+
+    assert first.status_code == 200
+    # By default, the first candidate (by name) with an email.
+    assert '<span class="preview-subject">Ada, in ?</span>' in first.content.decode()
+    page = chosen.content.decode()
+    assert '<span class="preview-subject">Grace, Interpretability Lead in Paris?</span>' in page
+    assert (
+        '<pre style="white-space:pre-wrap">Hi Grace,\n\nYou publish what you find.\n\n'
+        "Rita Recruiter</pre>"
+    ) in page
+    # The HTML is shown in a sandboxed frame, escaped into its srcdoc.
+    assert 'srcdoc="&lt;p&gt;Hi Grace,&lt;/p&gt;' in page
+
+
+def test_an_unknown_variable_is_refused_at_save_in_the_admin(recruiter_client):
+    response = recruiter_client.post(
+        TEMPLATES_ADD,
+        {
+            "name": "Typo",
+            "subject": "Hi {{ candidate.frist_name }}",
+            "body_text": "Hello {{ sender.nmae }}",
+            "body_html": "",
+            "pitch_paragraphs-TOTAL_FORMS": "0",
+            "pitch_paragraphs-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Unknown variable “{{ candidate.frist_name }}”" in page
+    assert "Unknown variable “{{ sender.nmae }}”" in page
+    assert not MessageTemplate.objects.exists()
+
+
+def test_a_negative_delay_is_refused_in_the_sequence_admin(recruiter_client, template):
+    response = recruiter_client.post(
+        reverse("admin:outreach_sequence_add"),
+        {
+            "name": "Backwards",
+            "active": "on",
+            "steps-TOTAL_FORMS": "1",
+            "steps-INITIAL_FORMS": "0",
+            "steps-0-position": "1",
+            "steps-0-template": str(template.pk),
+            "steps-0-delay_business_days": "-2",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "A step&#x27;s delay is 0 or more business days." in response.content.decode()
+
+
+def run_enroll(client, rows, sequence):  # type: ignore[no-untyped-def]
+    selected = [str(r.pk) for r in rows]
+    page = client.post(CANDIDATES, {"action": "enroll_action", "_selected_action": selected})
+    assert page.status_code == 200
+    assert page.templates[0].name == "admin/action_form.html"
+    return client.post(
+        CANDIDATES,
+        {
+            "action": "enroll_action",
+            "_selected_action": selected,
+            "apply": "1",
+            "sequence": str(sequence.pk),
+        },
+    )
+
+
+def test_the_enroll_action_enrolls_the_selected_candidates(recruiter_client, recruiter, sequence):
+    ada = CandidateFactory(name="Ada Lovelace")
+    grace = CandidateFactory(name="Grace Hopper")
+
+    response = run_enroll(recruiter_client, [ada, grace], sequence)
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Enrolled 2 candidate(s) in Researchers."
+    ]
+    assert set(Enrollment.objects.values_list("candidate__name", "enrolled_by", "status")) == {
+        ("Ada Lovelace", recruiter.pk, "active"),
+        ("Grace Hopper", recruiter.pk, "active"),
+    }
+
+
+def test_the_enroll_action_refuses_all_on_one_bad_candidate(recruiter_client, sequence):
+    ada = CandidateFactory(name="Ada Lovelace")
+    grace = CandidateFactory(name="Grace Hopper", do_not_contact=True)
+
+    response = run_enroll(recruiter_client, [ada, grace], sequence)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nobody was enrolled. Grace Hopper is marked do-not-contact." in page
+    assert not Enrollment.objects.exists()
+
+
+def test_recruiters_may_manage_templates_and_sequences_and_view_enrollments(recruiter):
+    for codename in ("add_messagetemplate", "change_sequence", "delete_sequencestep"):
+        assert recruiter.has_perm(f"outreach.{codename}")
+    assert recruiter.has_perm("outreach.view_enrollment")
+    assert not recruiter.has_perm("outreach.change_enrollment")

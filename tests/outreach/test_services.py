@@ -1,0 +1,173 @@
+"""Sequences and enrollments: steps' delays, enrolling (all or none), business days."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from candidates.models import CandidateEmail
+from recruiting.outreach.models import Enrollment, Sequence, SequenceStep
+from recruiting.outreach.services import (
+    OutreachError,
+    add_business_days,
+    enroll,
+    enroll_many,
+    stop_enrollment,
+)
+from tests.factories import ApplicationFactory, CandidateFactory
+
+pytestmark = pytest.mark.django_db
+
+FRIDAY = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+MONDAY = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+A_STEP = "A step's delay is 0 or more business days."
+
+
+# --- Business days ---------------------------------------------------------------------------
+
+
+def test_business_days_skip_the_weekend():
+    assert add_business_days(FRIDAY, 0) == FRIDAY
+    assert add_business_days(FRIDAY, 1) == MONDAY
+    assert add_business_days(FRIDAY, 2) == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert add_business_days(FRIDAY, 5) == datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+    assert add_business_days(FRIDAY, 6) == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+
+
+def test_from_a_weekend_business_days_count_from_monday():
+    saturday = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    assert add_business_days(saturday, 0) == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert add_business_days(saturday, 1) == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+# --- Steps -----------------------------------------------------------------------------------
+
+
+def test_a_negative_delay_is_refused_by_clean_with_the_rule(template):
+    step = SequenceStep(
+        sequence=Sequence.objects.create(name="S"),
+        position=1,
+        template=template,
+        delay_business_days=-1,
+    )
+    with pytest.raises(ValidationError) as raised:
+        step.full_clean()
+    assert raised.value.message_dict == {"delay_business_days": [A_STEP]}
+
+
+def test_a_negative_delay_is_refused_by_the_database(template):
+    sequence = Sequence.objects.create(name="S")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SequenceStep.objects.create(
+            sequence=sequence, position=1, template=template, delay_business_days=-1
+        )
+    assert not SequenceStep.objects.exists()
+
+
+# --- Enrolling -------------------------------------------------------------------------------
+
+
+def test_enrolling_sets_the_first_step_due_after_its_delay(sequence, recruiter):
+    candidate = CandidateFactory()
+    application = ApplicationFactory(candidate=candidate)
+
+    enrollment = enroll(candidate, sequence, by=recruiter, application=application, now=FRIDAY)
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.ACTIVE
+    assert enrollment.next_position == 1
+    assert enrollment.next_send_at == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert enrollment.enrolled_by == recruiter
+    assert enrollment.enrolled_at == FRIDAY
+    assert enrollment.application == application
+
+
+def test_a_do_not_contact_candidate_is_refused(sequence, recruiter):
+    candidate = CandidateFactory(name="Ada Lovelace", do_not_contact=True)
+    with pytest.raises(OutreachError, match="Ada Lovelace is marked do-not-contact"):
+        enroll(candidate, sequence, by=recruiter)
+    assert not Enrollment.objects.exists()
+
+
+def test_a_candidate_without_an_email_is_refused(sequence, recruiter):
+    candidate = CandidateFactory(name="Ada Lovelace")
+    CandidateEmail.objects.filter(candidate=candidate).delete()
+    with pytest.raises(OutreachError, match="Ada Lovelace has no email address"):
+        enroll(candidate, sequence, by=recruiter)
+    assert not Enrollment.objects.exists()
+
+
+def test_a_candidate_already_enrolled_is_refused_until_stopped(sequence, recruiter):
+    candidate = CandidateFactory(name="Ada Lovelace")
+    first = enroll(candidate, sequence, by=recruiter)
+
+    with pytest.raises(OutreachError, match="Ada Lovelace is already enrolled in Researchers"):
+        enroll(candidate, sequence, by=recruiter)
+    assert Enrollment.objects.count() == 1
+
+    stop_enrollment(first, reason="Replied: not now", status=Enrollment.Status.REPLIED)
+    enroll(candidate, sequence, by=recruiter)
+    assert list(Enrollment.objects.values_list("status", flat=True).order_by("id")) == [
+        "replied",
+        "active",
+    ]
+
+
+def test_the_database_holds_one_active_enrollment_per_sequence(sequence, recruiter):
+    candidate = CandidateFactory()
+    enroll(candidate, sequence, by=recruiter)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrollment.objects.create(candidate=candidate, sequence=sequence, enrolled_at=FRIDAY)
+
+
+def test_an_inactive_sequence_or_one_without_steps_is_refused(sequence, recruiter):
+    candidate = CandidateFactory()
+    sequence.active = False
+    sequence.save()
+    with pytest.raises(OutreachError, match="Researchers is not active"):
+        enroll(candidate, sequence, by=recruiter)
+
+    empty = Sequence.objects.create(name="Empty")
+    with pytest.raises(OutreachError, match="Empty has no steps"):
+        enroll(candidate, empty, by=recruiter)
+    assert not Enrollment.objects.exists()
+
+
+def test_an_application_of_another_candidate_is_refused(sequence, recruiter):
+    candidate = CandidateFactory(name="Ada Lovelace")
+    other = ApplicationFactory()
+    with pytest.raises(OutreachError, match="is not Ada Lovelace's"):
+        enroll(candidate, sequence, by=recruiter, application=other)
+    assert not Enrollment.objects.exists()
+
+
+def test_enrolling_many_is_all_or_none(sequence, recruiter):
+    ada = CandidateFactory(name="Ada Lovelace")
+    grace = CandidateFactory(name="Grace Hopper", do_not_contact=True)
+    alan = CandidateFactory(name="Alan Turing")
+    CandidateEmail.objects.filter(candidate=alan).delete()
+    barbara = CandidateFactory(name="Barbara Liskov")
+
+    with pytest.raises(OutreachError) as raised:
+        enroll_many([ada, grace, alan, barbara], sequence, by=recruiter)
+
+    assert raised.value.message == (
+        "Nobody was enrolled. Grace Hopper is marked do-not-contact. "
+        "Alan Turing has no email address."
+    )
+    assert not Enrollment.objects.exists()
+
+    enrolled = enroll_many([ada, barbara], sequence, by=recruiter, now=MONDAY)
+    assert {e.candidate for e in enrolled} == {ada, barbara}
+    assert {e.next_send_at for e in enrolled} == {datetime(2026, 12, 2, 9, 30, tzinfo=UTC)}
+
+
+def test_a_stopped_enrollment_cannot_be_stopped_again(sequence, recruiter):
+    enrollment = enroll(CandidateFactory(), sequence, by=recruiter)
+    stopped = stop_enrollment(enrollment, reason="Bounced", status=Enrollment.Status.BOUNCED)
+    assert stopped.next_send_at is None
+    with pytest.raises(OutreachError, match="already bounced"):
+        stop_enrollment(enrollment, reason="again", status=Enrollment.Status.STOPPED)
