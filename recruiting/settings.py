@@ -162,6 +162,16 @@ COMPETITOR_DEADLINE_LADDER: list[tuple[int, list[str]]] = [
     (6, ["recruiter", "hiring_manager", "approvers"]),
 ]
 
+# Outreach is sent only inside the candidate's local sending window (their timezone, UTC if
+# they have none): these weekdays (0 is Monday), from `start` to `end` local time.
+OUTREACH_WINDOW = {
+    "weekdays": env.list("OUTREACH_WINDOW_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4]),
+    "start": env.str("OUTREACH_WINDOW_START", default="09:00"),
+    "end": env.str("OUTREACH_WINDOW_END", default="17:00"),
+}
+# Outreach emails a sender (the candidate's owner) sends at most per day, counted in UTC.
+OUTREACH_DAILY_CAP_PER_SENDER = env.int("OUTREACH_DAILY_CAP_PER_SENDER", default=50)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the right to add, exporting the right to view: a staff user without rights
 # on candidates must not be able to download them.
@@ -215,6 +225,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The scheduler runs in UTC, and there is exactly one of it (see the README).
 CELERY_BEAT_SCHEDULE: dict = {
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 60.0},
+    "outreach-send-due": {"task": "outreach.send_due", "schedule": 60.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

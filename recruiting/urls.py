@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),  # sign in and out
     path("admin/", admin.site.urls),
     path("alerts/", include("recruiting.alerts.urls")),
+    path("outreach/", include("recruiting.outreach.urls")),
     path("", include("recruiting.pipeline.urls")),
     path("", include("offers.urls")),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
@@ -21,11 +21,12 @@ from .models import (
     Enrollment,
     MessageTemplate,
     PitchParagraph,
+    SentMessage,
     Sequence,
     SequenceStep,
 )
 from .rendering import ALLOWED_VARIABLES, render_message
-from .services import enroll_many
+from .services import OutreachError, enroll_many, mark_replied
 
 # The candidate the template's change page previews, set per request by change_view: the
 # read-only preview field is given only the template.
@@ -188,6 +189,38 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_select_related = ("candidate", "sequence", "enrolled_by")
     search_fields = ("candidate__name",)
     date_hierarchy = "enrolled_at"
+    actions = ["mark_replied_action"]
+
+    @admin.action(description="Mark replied", permissions=["view"])
+    def mark_replied_action(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+        stopped, refused = 0, []
+        for enrollment in queryset.select_related("candidate"):
+            if enrollment.status != Enrollment.Status.ACTIVE:
+                continue  # stopped already, perhaps by this very action for another sequence
+            try:
+                stopped += mark_replied(enrollment, by=request.user)
+            except OutreachError as error:
+                refused.append(f"{enrollment.candidate}: {' '.join(error.messages)}")
+        self.message_user(request, f"Stopped {stopped} enrollment(s) as replied.")
+        if refused:
+            self.message_user(request, " ".join(refused), messages.WARNING)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(SentMessage)
+class SentMessageAdmin(admin.ModelAdmin):
+    list_display = ("enrollment", "step", "status", "to_email", "subject", "sender", "sent_at")
+    list_filter = ("status",)
+    list_select_related = ("enrollment__candidate", "enrollment__sequence", "step", "sender")
+    search_fields = ("to_email", "subject", "enrollment__candidate__name")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,6 +9,7 @@ RECRUITER_PERMISSIONS = {
     "sequence": "avcd",
     "sequencestep": "avcd",
     "enrollment": "v",
+    "sentmessage": "v",
 }
 _VERBS = {"a": "add", "v": "view", "c": "change", "d": "delete"}
 

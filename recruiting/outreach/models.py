@@ -189,3 +189,51 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class SentMessage(models.Model):
+    """One step's email to one enrolled candidate. The row is the claim: it is inserted before
+    the email goes out, and the unique (enrollment, step) makes a second run send nothing."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="messages")
+    # Kept when a step is deleted from its sequence: what was sent stays on record.
+    step = models.ForeignKey(
+        SequenceStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    to_email = models.EmailField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "step"],
+                name="sent_message_one_per_step",
+                violation_error_message="This step was already sent to this enrollment.",
+            ),
+        ]
+        indexes = [
+            # The daily cap: what a sender has sent (or is sending) since midnight UTC.
+            models.Index(fields=["sender", "claimed_at"], name="sent_message_sender_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment}, step {self.step.position if self.step else '?'}"

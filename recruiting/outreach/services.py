@@ -1,19 +1,45 @@
-"""Every state change of outreach: enrolling candidates in sequences, stopping enrollments."""
+"""Every state change of outreach: enrolling candidates in sequences, sending their steps,
+stopping enrollments (a reply, an opt-out, a bounce, a rule).
+
+Sending follows the alerts' pattern (DESIGN.md, "How an alert travels"): a step is claimed by
+inserting its SentMessage row, whose unique (enrollment, step) lets only one run send it; the
+email goes out over SMTP outside any transaction; then the row is marked and the enrollment
+advanced. A worker that dies mid-send leaves the row claimed, and the step is not sent again
+(it may have gone): at most once, never twice.
+"""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+import zoneinfo
+from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from contextlib import suppress
+from datetime import datetime, time, timedelta
+from email.utils import formataddr, make_msgid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from candidates.models import Candidate
-from recruiting.pipeline.models import Application
+from candidates.models import Candidate, CompanyPause
+from recruiting.pipeline.models import Activity, Application, Stage
+from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
-from .models import Enrollment, Sequence
+from .models import Enrollment, SentMessage, Sequence, SequenceStep
+from .rendering import render_message
+
+log = logging.getLogger(__name__)
 
 
 class OutreachError(ValidationError):
@@ -146,3 +172,477 @@ def stop_enrollment(
     enrollment.next_send_at = None
     enrollment.save(update_fields=["status", "stopped_reason", "stopped_at", "next_send_at"])
     return enrollment
+
+
+def _stop_all(candidate: Candidate, *, status: str, reason: str, now: datetime) -> int:
+    """Stops every active enrollment of the candidate; returns how many."""
+    return Enrollment.objects.filter(candidate=candidate, status=Enrollment.Status.ACTIVE).update(
+        status=status, stopped_reason=reason, stopped_at=now, next_send_at=None
+    )
+
+
+@transaction.atomic
+def mark_replied(
+    enrollment: Enrollment, *, by: AbstractBaseUser | None, now: datetime | None = None
+) -> int:
+    """The candidate replied: every active enrollment of theirs stops (a person who is talking
+    to us gets no more automated follow-ups). Returns how many enrollments stopped."""
+    now = now or timezone.now()
+    enrollment = Enrollment.objects.select_related("candidate", "sequence").get(pk=enrollment.pk)
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise OutreachError(
+            f"This enrollment is already {enrollment.get_status_display().lower()}."
+        )
+    who = by.get_username() if by is not None else "someone"
+    stopped = _stop_all(
+        enrollment.candidate,
+        status=Enrollment.Status.REPLIED,
+        reason=f"Replied (marked by {who}).",
+        now=now,
+    )
+    log_activity(
+        enrollment.candidate,
+        kind=Activity.Kind.EMAIL,
+        summary=f"Replied to the outreach sequence {enrollment.sequence}"[:200],
+        by=by,
+        application=enrollment.application,
+        occurred_at=now,
+    )
+    return stopped
+
+
+# --- Opting out ------------------------------------------------------------------------------
+
+OPT_OUT_SALT = "outreach.opt_out"
+
+
+def opt_out_token(enrollment: Enrollment) -> str:
+    return signing.TimestampSigner(salt=OPT_OUT_SALT).sign(str(enrollment.pk))
+
+
+def enrollment_for_token(token: str) -> Enrollment | None:
+    """The enrollment a signed opt-out token names, or None for a bad or tampered token. The
+    token does not expire: an opt-out link must work however old the email is."""
+    try:
+        value = signing.TimestampSigner(salt=OPT_OUT_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    if not value.isdigit():
+        return None
+    return Enrollment.objects.select_related("candidate").filter(pk=int(value)).first()
+
+
+def opt_out_url(enrollment: Enrollment) -> str:
+    path = reverse("outreach:opt_out", args=[opt_out_token(enrollment)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def opt_out(enrollment: Enrollment, *, now: datetime | None = None) -> int:
+    """The candidate asked for no more email: every active enrollment of theirs stops as opted
+    out, and they become do-not-contact. Returns how many enrollments stopped. Idempotent: a
+    second click changes nothing."""
+    now = now or timezone.now()
+    candidate = Candidate.objects.select_for_update().get(pk=enrollment.candidate_id)
+    stopped = _stop_all(
+        candidate,
+        status=Enrollment.Status.OPTED_OUT,
+        reason="Opted out through the link in an email.",
+        now=now,
+    )
+    if not candidate.do_not_contact:
+        candidate.do_not_contact = True
+        candidate.save(update_fields=["do_not_contact"])
+    return stopped
+
+
+# --- When a step may go out --------------------------------------------------------------------
+
+
+def _zone(candidate: Candidate) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(candidate.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _window() -> tuple[frozenset[int], time, time]:
+    window = settings.OUTREACH_WINDOW
+    return (
+        frozenset(int(day) for day in window["weekdays"]),
+        time.fromisoformat(window["start"]),
+        time.fromisoformat(window["end"]),
+    )
+
+
+def next_window_moment(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """`moment` if it falls in the sending window in `zone`, else the window's next opening."""
+    weekdays, start, end = _window()
+    local = moment.astimezone(zone)
+    if local.weekday() in weekdays and start <= local.time() < end:
+        return moment
+    day = local.date()
+    if local.weekday() not in weekdays or local.time() >= end:
+        day += timedelta(days=1)
+    for _ in range(8):
+        if day.weekday() in weekdays:
+            return datetime.combine(day, start, tzinfo=zone)
+        day += timedelta(days=1)
+    raise ValueError("OUTREACH_WINDOW has no weekdays")
+
+
+def next_sending_moment(enrollment: Enrollment, now: datetime) -> datetime:
+    """The first moment from `now` at which the enrollment's next step may go out: inside the
+    candidate's window, and outside a pause of their current company unless the sequence sends
+    during pauses."""
+    candidate = enrollment.candidate
+    zone = _zone(candidate)
+    moment = next_window_moment(now, zone)
+    if enrollment.sequence.send_during_pause or candidate.current_company_id is None:
+        return moment
+    for _ in range(50):  # back-to-back pauses are skipped one after another
+        day = moment.astimezone(zone).date()
+        pause = (
+            CompanyPause.objects.filter(
+                company_id=candidate.current_company_id, starts_on__lte=day, ends_on__gte=day
+            )
+            .order_by("-ends_on")
+            .first()
+        )
+        if pause is None:
+            return moment
+        after = datetime.combine(pause.ends_on + timedelta(days=1), time(0), tzinfo=zone)
+        moment = next_window_moment(after, zone)
+    return moment
+
+
+def _start_of_utc_day(now: datetime) -> datetime:
+    return now.astimezone(zoneinfo.ZoneInfo("UTC")).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def sent_today(sender: AbstractBaseUser, now: datetime) -> int:
+    """What counts against the sender's daily cap: emails sent, or being sent, since 00:00 UTC."""
+    return SentMessage.objects.filter(
+        sender=sender,
+        status__in=[SentMessage.Status.CLAIMED, SentMessage.Status.SENT],
+        claimed_at__gte=_start_of_utc_day(now),
+    ).count()
+
+
+def sender_of(enrollment: Enrollment) -> AbstractBaseUser | None:
+    """The candidate's owner, else whoever enrolled them: the email goes out in their name."""
+    return enrollment.candidate.owner or enrollment.enrolled_by
+
+
+def _stop_reason(enrollment: Enrollment) -> str:
+    """Why the enrollment must stop now rather than send, or ""."""
+    candidate = enrollment.candidate
+    if candidate.do_not_contact:
+        return "The candidate is marked do-not-contact."
+    application = enrollment.application
+    if application is not None:
+        if application.is_closed:
+            return f"The application is {application.get_status_display().lower()}."
+        contacted = _contacted_stage(application)
+        if contacted is not None and application.stage.position > contacted.position:
+            return "The application moved past contacted."
+    if not candidate.emails.exists():
+        return "The candidate has no email address."
+    sender = sender_of(enrollment)
+    if sender is None or not getattr(sender, "email", ""):
+        return "There is no sender with an email address (the candidate has no owner)."
+    return ""
+
+
+def _contacted_stage(application: Application) -> Stage | None:
+    return application.role.stages.filter(kind=Stage.Kind.CONTACTED).order_by("position").first()
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=15)
+STALE_CLAIM = timedelta(minutes=10)  # a claim older than this belonged to a worker that died
+
+
+def _defer(enrollment: Enrollment, until: datetime) -> None:
+    # Compare-and-set: a stop or another run that changed the row meanwhile wins.
+    Enrollment.objects.filter(
+        pk=enrollment.pk,
+        status=Enrollment.Status.ACTIVE,
+        next_position=enrollment.next_position,
+    ).update(next_send_at=until)
+
+
+def _stop(enrollment: Enrollment, reason: str, now: datetime, status: str = "stopped") -> None:
+    Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
+        status=status, stopped_reason=reason, stopped_at=now, next_send_at=None
+    )
+
+
+def _advance(enrollment: Enrollment, step: SequenceStep, now: datetime) -> None:
+    following = (
+        SequenceStep.objects.filter(sequence_id=enrollment.sequence_id, position__gt=step.position)
+        .order_by("position")
+        .first()
+    )
+    active = Enrollment.objects.filter(
+        pk=enrollment.pk, status=Enrollment.Status.ACTIVE, next_position=enrollment.next_position
+    )
+    if following is None:
+        active.update(status=Enrollment.Status.COMPLETED, next_send_at=None)
+    else:
+        active.update(
+            next_position=following.position,
+            next_send_at=add_business_days(now, following.delay_business_days),
+        )
+
+
+def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) -> SentMessage | None:  # type: ignore[no-untyped-def]
+    """Inserts the step's row as claimed, or takes back a failed one; None if it is taken (sent,
+    or being sent by another run)."""
+    try:
+        with transaction.atomic():
+            return SentMessage.objects.create(
+                enrollment=enrollment,
+                step=step,
+                sender=sender,
+                status=SentMessage.Status.CLAIMED,
+                claimed_at=now,
+            )
+    except IntegrityError:
+        pass
+    retaken = SentMessage.objects.filter(
+        enrollment=enrollment, step=step, status=SentMessage.Status.FAILED
+    ).update(
+        status=SentMessage.Status.CLAIMED,
+        claimed_at=now,
+        sender=sender,
+        attempts=F("attempts") + 1,
+    )
+    if retaken:
+        return SentMessage.objects.get(enrollment=enrollment, step=step)
+    if SentMessage.objects.filter(
+        enrollment=enrollment, step=step, status=SentMessage.Status.SENT
+    ).exists():
+        _advance(enrollment, step, now)  # sent, but the run died before moving the enrollment on
+        return None
+    stale = SentMessage.objects.filter(
+        enrollment=enrollment,
+        step=step,
+        status=SentMessage.Status.CLAIMED,
+        claimed_at__lt=now - STALE_CLAIM,
+    ).first()
+    if stale is not None:
+        # Its worker died mid-send: the email may have gone, so it is not sent again. The row
+        # says so, and the enrollment moves on to its next step.
+        SentMessage.objects.filter(pk=stale.pk, status=SentMessage.Status.CLAIMED).update(
+            status=SentMessage.Status.FAILED,
+            last_error="The sender died mid-send; not retried, as the email may have gone.",
+            attempts=MAX_ATTEMPTS,
+        )
+        _advance(enrollment, step, now)
+    return None
+
+
+def _email(
+    enrollment: Enrollment,
+    step: SequenceStep,
+    sender,
+    to_email: str,  # type: ignore[no-untyped-def]
+) -> EmailMultiAlternatives:
+    application = enrollment.application
+    subject, text, html = render_message(
+        step.template,
+        candidate=enrollment.candidate,
+        role=application.role if application else None,
+        sender=sender,
+    )
+    link = opt_out_url(enrollment)
+    text = f"{text}\n\n--\nTo get no more emails like this one: {link}\n"
+    html = html + format_html(
+        '<p style="color:#666;font-size:small">'
+        '<a href="{}">Get no more emails like this one</a></p>',
+        link,
+    )
+    address = formataddr((sender.get_full_name() or sender.get_username(), sender.email))
+    domain = sender.email.rpartition("@")[2] or "localhost"
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        address,
+        [to_email],
+        reply_to=[address],
+        headers={
+            "Message-ID": make_msgid(domain=domain),
+            "List-Unsubscribe": f"<{link}>",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_step(
+    enrollment_id: int,
+    now: datetime | None = None,
+    *,
+    connection: BaseEmailBackend | None = None,
+) -> str:
+    """Sends the enrollment's next step if it is due and allowed. Returns what happened: sent,
+    deferred (outside the window, in a pause, over the cap), stopped, completed, skipped (not
+    due, or claimed by another run), retry or failed."""
+    now = now or timezone.now()
+    enrollment = (
+        Enrollment.objects.select_related(
+            "candidate__owner",
+            "sequence",
+            "enrolled_by",
+            "application__stage",
+            "application__role__hiring_manager",
+        )
+        .filter(pk=enrollment_id)
+        .first()
+    )
+    if (
+        enrollment is None
+        or enrollment.status != Enrollment.Status.ACTIVE
+        or enrollment.next_send_at is None
+        or enrollment.next_send_at > now
+    ):
+        return "skipped"
+    reason = _stop_reason(enrollment)
+    if reason:
+        _stop(enrollment, reason, now)
+        return "stopped"
+    step = (
+        SequenceStep.objects.select_related("template")
+        .filter(sequence_id=enrollment.sequence_id, position__gte=enrollment.next_position)
+        .order_by("position")
+        .first()
+    )
+    if step is None:
+        Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
+            status=Enrollment.Status.COMPLETED, next_send_at=None
+        )
+        return "completed"
+    allowed = next_sending_moment(enrollment, now)
+    if allowed > now:
+        _defer(enrollment, allowed)
+        return "deferred"
+    sender = sender_of(enrollment)
+    assert sender is not None  # _stop_reason stops an enrollment without one
+    if sent_today(sender, now) >= settings.OUTREACH_DAILY_CAP_PER_SENDER:
+        tomorrow = _start_of_utc_day(now) + timedelta(days=1)
+        _defer(enrollment, next_sending_moment(enrollment, tomorrow))
+        return "deferred"
+
+    sent = _claim(enrollment, step, sender, now)
+    if sent is None:
+        return "skipped"
+    to_email = enrollment.candidate.emails.order_by("-is_primary", "id").first().email  # type: ignore[union-attr]
+    try:
+        message = _email(enrollment, step, sender, to_email)
+        SentMessage.objects.filter(pk=sent.pk).update(
+            to_email=to_email,
+            subject=message.subject[:300],
+            message_id=message.extra_headers["Message-ID"],
+        )
+        if connection is not None:
+            connection.open()  # a no-op while open; reconnects after a failure
+            message.connection = connection
+        message.send()  # SMTP, outside any transaction
+    except smtplib.SMTPRecipientsRefused as error:
+        if connection is not None:
+            _close(connection)
+        _fail(sent, error)
+        _stop(enrollment, f"Bounced: {to_email} was refused.", now, Enrollment.Status.BOUNCED)
+        return "failed"
+    except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
+        if connection is not None:
+            _close(connection)
+        _fail(sent, error)
+        if sent.attempts >= MAX_ATTEMPTS:
+            _stop(enrollment, f"Could not be sent after {sent.attempts} attempts.", now)
+            return "failed"
+        _defer(enrollment, now + RETRY_AFTER)
+        return "retry"
+    _record_sent(enrollment, step, sent, sender, message.subject, message.body, now)
+    return "sent"
+
+
+def _fail(sent: SentMessage, error: Exception) -> None:
+    text = f"{type(error).__name__}: {error}"[:2000]
+    log.warning("outreach message %s failed: %s", sent.pk, text)
+    SentMessage.objects.filter(pk=sent.pk, status=SentMessage.Status.CLAIMED).update(
+        status=SentMessage.Status.FAILED, last_error=text
+    )
+
+
+def _close(connection: BaseEmailBackend) -> None:
+    # QUIT on a connection the server dropped can fail; the outcome is already on the rows.
+    with suppress(Exception):
+        connection.close()
+
+
+@transaction.atomic
+def _record_sent(
+    enrollment: Enrollment,
+    step: SequenceStep,
+    sent: SentMessage,
+    sender,  # type: ignore[no-untyped-def]
+    subject: str,
+    body: str,
+    now: datetime,
+) -> None:
+    SentMessage.objects.filter(pk=sent.pk).update(
+        status=SentMessage.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    application = enrollment.application
+    log_activity(
+        enrollment.candidate,
+        kind=Activity.Kind.EMAIL,
+        summary=f"Outgoing email (step {step.position} of {enrollment.sequence}): {subject}"[:200],
+        body=body,
+        by=sender,
+        application=application,
+        occurred_at=now,
+    )
+    if application is not None and application.stage.kind == Stage.Kind.SOURCED:
+        contacted = _contacted_stage(application)
+        if contacted is not None:
+            # A savepoint: a move the pipeline refuses (a concurrent close) must not undo the
+            # record of an email that has gone.
+            try:
+                with transaction.atomic():
+                    move_stage(application, contacted, by=sender)
+            except PipelineError as error:
+                log.info("outreach could not move application %s: %s", application.pk, error)
+    _advance(enrollment, step, now)
+
+
+def due_enrollment_ids(now: datetime | None = None, *, limit: int = 1000) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_send_at__lte=now)
+        .order_by("next_send_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def send_due_steps(now: datetime | None = None, *, limit: int = 1000) -> dict[str, int]:
+    """Sends every due step (up to `limit`) over one SMTP connection: each is still claimed,
+    sent and marked on its own. Returns how many of each outcome."""
+    now = now or timezone.now()
+    outcomes: Counter[str] = Counter()
+    connection = get_connection()
+    # Only an SMTP connection is worth keeping open (see alerts.services.deliver_alerts).
+    shared = connection if isinstance(connection, SmtpBackend) else None
+    try:
+        for enrollment_id in due_enrollment_ids(now, limit=limit):
+            outcomes[send_step(enrollment_id, now, connection=shared)] += 1
+    finally:
+        if shared is not None:
+            _close(shared)
+    return dict(outcomes)

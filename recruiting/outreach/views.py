@@ -1,0 +1,21 @@
+"""The one public outreach page: the opt-out link in every email. It needs no login (the
+candidate has no account); the signed token is the authority, and a bad one is a 404."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from . import services
+
+
+@require_http_methods(["GET", "POST"])
+def opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    enrollment = services.enrollment_for_token(token)
+    if enrollment is None:
+        raise Http404("No such opt-out link.")
+    if request.method == "POST":
+        services.opt_out(enrollment)
+        return render(request, "outreach/opted_out.html", {"enrollment": enrollment})
+    return render(request, "outreach/opt_out.html", {"enrollment": enrollment})

@@ -1,0 +1,406 @@
+"""Sending a sequence's steps: once each, inside the window, outside pauses, under the cap;
+each sent step an activity and a move to contacted; stopped by a reply, an opt-out, a bounce,
+do-not-contact or a move past contacted. Time is moved with a fixed `now`, never waited for."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from candidates.models import CandidateEmail
+from recruiting.outreach.models import Enrollment, SentMessage, Sequence, SequenceStep
+from recruiting.outreach.services import (
+    add_business_days,
+    enroll,
+    mark_replied,
+    send_due_steps,
+)
+from recruiting.pipeline.models import Activity, Stage
+from recruiting.pipeline.services import move_stage
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    CompanyFactory,
+    CompanyPauseFactory,
+    RoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Monday 30 November 2026, 10:00 in Los Angeles (the factories' candidate timezone).
+MONDAY_10_LA = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+# Two business days on: Wednesday 2 December, 10:00 in Los Angeles, when step one is due.
+WEDNESDAY_10_LA = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+OPT_OUT = re.compile(r"https?://[^\s\"<>]+/outreach/opt-out/[^/\s\"<>]+/")
+
+
+@pytest.fixture
+def ada(recruiter):  # type: ignore[no-untyped-def]
+    return CandidateFactory(name="Ada Lovelace", owner=recruiter, email="ada@example.org")
+
+
+@pytest.fixture
+def role(hiring_manager):  # type: ignore[no-untyped-def]
+    return RoleFactory(title="Research Scientist", city="London", hiring_manager=hiring_manager)
+
+
+@pytest.fixture
+def application(ada, role):  # type: ignore[no-untyped-def]
+    return ApplicationFactory(candidate=ada, role=role)
+
+
+def enrolled(candidate, sequence, by, application=None):  # type: ignore[no-untyped-def]
+    return enroll(candidate, sequence, by=by, application=application, now=MONDAY_10_LA)
+
+
+def test_step_one_is_sent_once_even_when_the_job_runs_twice(
+    ada, application, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter, application)
+    assert enrollment.next_send_at == WEDNESDAY_10_LA
+
+    assert send_due_steps(WEDNESDAY_10_LA - timedelta(minutes=1)) == {}  # not due yet
+    assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 1}
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+
+    [email] = mailoutbox
+    assert email.from_email == "Rita Recruiter <recruiter@closer.test>"
+    assert email.reply_to == ["Rita Recruiter <recruiter@closer.test>"]
+    assert email.to == ["ada@example.org"]
+    assert email.subject == "Ada, Research Scientist in London?"
+    assert "Rita Recruiter" in email.body
+    [sent] = SentMessage.objects.all()
+    assert sent.status == SentMessage.Status.SENT and sent.to_email == "ada@example.org"
+    assert sent.message_id == email.extra_headers["Message-ID"]
+    enrollment.refresh_from_db()
+    assert enrollment.next_position == 2
+    assert enrollment.next_send_at == add_business_days(WEDNESDAY_10_LA, 3)
+
+
+def test_a_step_claimed_by_another_run_is_not_sent_again(ada, sequence, recruiter, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+    SentMessage.objects.create(
+        enrollment=enrollment,
+        step=sequence.steps.get(position=1),
+        sender=recruiter,
+        claimed_at=WEDNESDAY_10_LA,
+    )
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"skipped": 1}
+    assert mailoutbox == []
+
+
+def test_the_whole_sequence_is_sent_step_by_step_then_completed(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    second = add_business_days(WEDNESDAY_10_LA, 3)
+    assert send_due_steps(second - timedelta(seconds=1)) == {}
+    assert send_due_steps(second) == {"sent": 1}
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.COMPLETED and enrollment.next_send_at is None
+    assert len(mailoutbox) == 2
+    assert send_due_steps(second + timedelta(days=30)) == {}
+
+
+# --- The window, the pause, the cap ----------------------------------------------------------
+
+
+def test_outside_the_candidates_window_the_step_waits_for_it(ada, sequence, recruiter, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+    # Due at 02:00 on Wednesday in Los Angeles (10:00 UTC): it waits for 09:00 there.
+    early = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    Enrollment.objects.filter(pk=enrollment.pk).update(next_send_at=early)
+
+    assert send_due_steps(early) == {"deferred": 1}
+    assert mailoutbox == []
+    enrollment.refresh_from_db()
+    nine_la = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+    assert enrollment.next_send_at == nine_la
+    assert send_due_steps(nine_la - timedelta(minutes=1)) == {}
+    assert send_due_steps(nine_la) == {"sent": 1}
+
+
+def test_after_hours_on_friday_the_step_waits_for_monday(ada, sequence, recruiter, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+    friday_evening = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # Friday 18:00 in Los Angeles
+    Enrollment.objects.filter(pk=enrollment.pk).update(next_send_at=friday_evening)
+
+    assert send_due_steps(friday_evening) == {"deferred": 1}
+    enrollment.refresh_from_db()
+    assert enrollment.next_send_at == datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # Monday 09:00
+    assert mailoutbox == []
+
+
+def test_a_candidate_without_a_timezone_is_written_to_in_utc_hours(sequence, recruiter, mailoutbox):
+    ben = CandidateFactory(name="Ben", owner=recruiter, timezone="")
+    enrollment = enrolled(ben, sequence, recruiter)  # due Wednesday 18:00 UTC: after hours
+    assert send_due_steps(WEDNESDAY_10_LA) == {"deferred": 1}
+    enrollment.refresh_from_db()
+    assert enrollment.next_send_at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def test_during_a_pause_of_their_company_nothing_is_sent_until_it_ends(
+    ada, sequence, recruiter, mailoutbox
+):
+    ada.current_company = CompanyFactory(name="Helix")
+    ada.save(update_fields=["current_company"])
+    CompanyPauseFactory(
+        company=ada.current_company, starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3)
+    )
+    enrollment = enrolled(ada, sequence, recruiter)
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"deferred": 1}
+    assert mailoutbox == []
+    enrollment.refresh_from_db()
+    friday_nine = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # Friday 09:00 in Los Angeles
+    assert enrollment.next_send_at == friday_nine
+    assert send_due_steps(friday_nine) == {"sent": 1}
+
+
+def test_a_sequence_that_sends_during_pauses_sends(ada, sequence, recruiter, mailoutbox):
+    Sequence.objects.filter(pk=sequence.pk).update(send_during_pause=True)
+    ada.current_company = CompanyFactory(name="Helix")
+    ada.save(update_fields=["current_company"])
+    CompanyPauseFactory(
+        company=ada.current_company, starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3)
+    )
+    enrolled(ada, sequence, recruiter)
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 1}
+
+
+def test_a_sender_over_the_daily_cap_waits_for_the_next_day(
+    sequence, recruiter, mailoutbox, settings
+):
+    settings.OUTREACH_DAILY_CAP_PER_SENDER = 2
+    people = [CandidateFactory(owner=recruiter) for _ in range(3)]
+    enrollments = [enrolled(p, sequence, recruiter) for p in people]
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 2, "deferred": 1}
+    assert len(mailoutbox) == 2
+    assert send_due_steps(WEDNESDAY_10_LA + timedelta(hours=1)) == {}
+    [waiting] = [e for e in enrollments if not e.messages.exists()]
+    waiting.refresh_from_db()
+    # The count starts again at 00:00 UTC: 16:00 in Los Angeles, still inside the window.
+    next_utc_day = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
+    assert waiting.next_send_at == next_utc_day
+    assert send_due_steps(next_utc_day - timedelta(seconds=1)) == {}
+    assert send_due_steps(next_utc_day) == {"sent": 1}
+
+
+def test_over_the_cap_late_in_the_day_the_step_waits_for_the_next_window(
+    sequence, recruiter, mailoutbox, settings
+):
+    settings.OUTREACH_DAILY_CAP_PER_SENDER = 1
+    enrollments = [enrolled(CandidateFactory(owner=recruiter), sequence, recruiter) for _ in "ab"]
+    # 00:00 UTC falls at 16:00 in Los Angeles: a candidate in Berlin is past their window then.
+    wednesday_10_berlin = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    for enrollment in enrollments:
+        enrollment.candidate.timezone = "Europe/Berlin"
+        enrollment.candidate.save(update_fields=["timezone"])
+    Enrollment.objects.update(next_send_at=wednesday_10_berlin)
+
+    assert send_due_steps(wednesday_10_berlin) == {"sent": 1, "deferred": 1}
+    [waiting] = [e for e in enrollments if not e.messages.exists()]
+    waiting.refresh_from_db()
+    assert waiting.next_send_at == datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # Thursday 09:00
+
+
+def test_the_cap_is_per_sender(sequence, recruiter, hiring_manager, mailoutbox, settings):
+    settings.OUTREACH_DAILY_CAP_PER_SENDER = 1
+    enrolled(CandidateFactory(owner=recruiter), sequence, recruiter)
+    enrolled(CandidateFactory(owner=hiring_manager), sequence, recruiter)
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 2}
+    assert {m.from_email for m in mailoutbox} == {
+        "Rita Recruiter <recruiter@closer.test>",
+        "Hank Manager <hiring_manager@closer.test>",
+    }
+
+
+def test_without_an_owner_the_email_goes_out_from_who_enrolled(sequence, recruiter, mailoutbox):
+    enrolled(CandidateFactory(owner=None), sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    assert mailoutbox[0].from_email == "Rita Recruiter <recruiter@closer.test>"
+
+
+# --- What a sent step does -------------------------------------------------------------------
+
+
+def test_a_sent_step_is_an_activity_and_moves_a_sourced_application_to_contacted(
+    ada, application, sequence, recruiter, mailoutbox
+):
+    assert application.stage.kind == Stage.Kind.SOURCED
+    enrolled(ada, sequence, recruiter, application)
+
+    send_due_steps(WEDNESDAY_10_LA)
+
+    [activity] = Activity.objects.filter(candidate=ada)
+    assert activity.kind == Activity.Kind.EMAIL
+    assert activity.application == application and activity.author == recruiter
+    assert activity.summary.startswith("Outgoing email")
+    assert "Ada, Research Scientist in London?" in activity.summary
+    application.refresh_from_db()
+    assert application.stage.kind == Stage.Kind.CONTACTED
+    assert application.stage_changes.last().changed_by == recruiter
+
+
+def test_the_email_carries_a_signed_opt_out_link_in_text_and_html(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    [email] = mailoutbox
+    [(html, _)] = email.alternatives
+    link = OPT_OUT.search(email.body).group(0)
+    assert link in html
+    assert email.extra_headers["List-Unsubscribe"] == f"<{link}>"
+
+
+# --- Stopping --------------------------------------------------------------------------------
+
+
+def test_a_reply_stops_every_enrollment_and_nothing_is_sent_after(
+    ada, sequence, template, recruiter, mailoutbox
+):
+    other = Sequence.objects.create(name="Engineers")
+    SequenceStep.objects.create(sequence=other, position=1, template=template)
+    SequenceStep.objects.create(sequence=other, position=2, template=template)
+    first = enrolled(ada, sequence, recruiter)
+    second = enrolled(ada, other, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    assert len(mailoutbox) == 2
+
+    assert mark_replied(first, by=recruiter) == 2
+
+    for enrollment in (first, second):
+        enrollment.refresh_from_db()
+        assert enrollment.status == Enrollment.Status.REPLIED
+        assert enrollment.next_send_at is None
+    assert send_due_steps(WEDNESDAY_10_LA + timedelta(days=30)) == {}
+    assert len(mailoutbox) == 2
+
+
+def test_the_admin_action_marks_replied(ada, sequence, recruiter, recruiter_client, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+
+    response = recruiter_client.post(
+        reverse("admin:outreach_enrollment_changelist"),
+        {"action": "mark_replied_action", "_selected_action": [enrollment.pk]},
+        follow=True,
+    )
+
+    assert "Stopped 1 enrollment(s) as replied." in response.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.REPLIED
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+
+
+def test_the_opt_out_link_stops_everything_and_marks_do_not_contact(
+    ada, sequence, template, recruiter, client, mailoutbox
+):
+    other = Sequence.objects.create(name="Engineers")
+    SequenceStep.objects.create(
+        sequence=other, position=1, template=template, delay_business_days=9
+    )
+    enrollment = enrolled(ada, sequence, recruiter)
+    later = enrolled(ada, other, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    path = OPT_OUT.search(mailoutbox[0].body).group(0).split("://", 1)[1].partition("/")[2]
+
+    page = client.get(f"/{path}")
+    assert page.status_code == 200
+    assert "Stop all emails" in page.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.is_active  # a GET (a link scanner) changes nothing
+
+    done = client.post(f"/{path}")
+    assert done.status_code == 200
+    assert "no more emails" in done.content.decode()
+    ada.refresh_from_db()
+    assert ada.do_not_contact
+    for e in (enrollment, later):
+        e.refresh_from_db()
+        assert e.status == Enrollment.Status.OPTED_OUT
+    assert send_due_steps(WEDNESDAY_10_LA + timedelta(days=60)) == {}
+    assert len(mailoutbox) == 1
+
+
+def test_a_tampered_opt_out_token_is_a_404(ada, sequence, recruiter, client, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    token = OPT_OUT.search(mailoutbox[0].body).group(0).rstrip("/").rpartition("/")[2]
+    value, _, signature = token.partition(":")
+    forged = f"{enrollment.pk + 1}:{signature}"
+
+    assert client.get(reverse("outreach:opt_out", args=[forged])).status_code == 404
+    assert client.post(reverse("outreach:opt_out", args=[forged])).status_code == 404
+    assert client.post(reverse("outreach:opt_out", args=["nonsense"])).status_code == 404
+    ada.refresh_from_db()
+    assert not ada.do_not_contact
+
+
+def test_a_do_not_contact_candidate_is_stopped_not_sent(ada, sequence, recruiter, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+    ada.do_not_contact = True
+    ada.save(update_fields=["do_not_contact"])
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"stopped": 1}
+
+    assert mailoutbox == []
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert enrollment.stopped_reason == "The candidate is marked do-not-contact."
+
+
+def test_an_application_moved_past_contacted_stops_the_enrollment(
+    ada, application, sequence, role, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter, application)
+    move_stage(application, role.stages.get(kind=Stage.Kind.SCREEN), by=recruiter)
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"stopped": 1}
+
+    assert mailoutbox == []
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert enrollment.stopped_reason == "The application moved past contacted."
+
+
+def test_a_refused_address_is_a_bounce(ada, sequence, recruiter, smtp, monkeypatch):
+    enrollment = enrolled(ada, sequence, recruiter)
+    CandidateEmail.objects.filter(candidate=ada).update(email="nobody@example.org")
+
+    import smtplib
+
+    def refuse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise smtplib.SMTPRecipientsRefused({"nobody@example.org": (550, b"No such user")})
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", refuse)
+    assert send_due_steps(WEDNESDAY_10_LA) == {"failed": 1}
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.BOUNCED
+
+
+def test_an_smtp_outage_is_retried_later_and_sends_once(ada, sequence, recruiter, smtp):
+    enrollment = enrolled(ada, sequence, recruiter)
+    smtp.refuse = True
+    assert send_due_steps(WEDNESDAY_10_LA) == {"retry": 1}
+    [sent] = SentMessage.objects.all()
+    assert sent.status == SentMessage.Status.FAILED and "451" in sent.last_error
+
+    smtp.refuse = False
+    enrollment.refresh_from_db()
+    assert send_due_steps(enrollment.next_send_at) == {"sent": 1}
+    assert len(smtp.wait_for(1)) == 1
+    sent.refresh_from_db()
+    assert sent.status == SentMessage.Status.SENT and sent.attempts == 2
+    [message] = smtp.messages
+    assert message["From"] == "Rita Recruiter <recruiter@closer.test>"
+    assert message["To"] == "ada@example.org"
