@@ -4,13 +4,10 @@ alert's next attempt), not through Celery, so a lost task changes nothing."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import redis
 from celery import shared_task
-from django.conf import settings
-from redis.exceptions import LockError
+
+from recruiting.locks import one_at_a_time
 
 from . import services
 
@@ -35,28 +32,9 @@ def deliver_alerts(alert_ids: list[int]) -> dict[str, int]:
     return services.deliver_alerts(alert_ids)
 
 
-@contextmanager
-def one_sweep_at_a_time() -> Iterator[bool]:
-    """Yields whether this sweep may run. Two schedulers started by mistake (two `celery beat`)
-    would each send a sweep a minute; the lock lets one of them work. It lives in the broker's
-    Redis, which every worker shares. The filesystem broker is the embedded setup: one machine,
-    one scheduler, nothing to share a lock through."""
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith(("redis://", "rediss://")):
-        yield True
-        return
-    with redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=3) as client:
-        lock = client.lock(SWEEP_LOCK, timeout=SWEEP_LOCK_TIMEOUT, blocking=False)
-        if not lock.acquire():
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            try:
-                lock.release()
-            except LockError:  # it expired: this sweep outlived its lock, and nothing is lost
-                log.warning("the alerts sweep ran longer than its %ss lock", SWEEP_LOCK_TIMEOUT)
+def one_sweep_at_a_time():  # type: ignore[no-untyped-def]
+    """Whether this sweep may run: one at a time across workers (recruiting/locks.py)."""
+    return one_at_a_time(SWEEP_LOCK, timeout=SWEEP_LOCK_TIMEOUT)
 
 
 @shared_task(name="alerts.sweep", ignore_result=True)
