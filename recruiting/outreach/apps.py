@@ -38,6 +38,11 @@ class OutreachConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="outreach.ensure_groups")
+        from recruiting.pipeline.signals import candidates_merging
+
+        from .services import settle_merge
+
+        candidates_merging.connect(settle_merge, dispatch_uid="outreach.settle_merge")
         # The enroll action joins the candidate list once every admin module has registered
         # its Candidate admin (offers re-registers it after this app's admin is imported).
         from .admin import extend_candidate_admin

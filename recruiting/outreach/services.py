@@ -181,6 +181,35 @@ def _stop_all(candidate: Candidate, *, status: str, reason: str, now: datetime) 
     )
 
 
+def settle_merge(keep: Candidate, duplicate: Candidate, **kwargs: object) -> int:
+    """Before `duplicate` is merged into `keep`: where both are enrolled in the same sequence,
+    the enrollment further along (`keep`'s on a tie) goes on and the other stops, so that the
+    person gets each step once. Returns how many stopped. Connected to candidates_merging."""
+    now = timezone.now()
+    active = Enrollment.objects.filter(
+        candidate__in=[keep, duplicate], status=Enrollment.Status.ACTIVE
+    ).order_by("sequence_id", "-next_position", "id")
+    going_on: dict[int, Enrollment] = {}
+    stopped = 0
+    for enrollment in active.select_for_update():
+        first = going_on.setdefault(enrollment.sequence_id, enrollment)
+        if first is enrollment:
+            continue
+        if first.candidate_id != keep.pk and first.next_position == enrollment.next_position:
+            first, enrollment = enrollment, first  # a tie: keep's record goes on
+            going_on[enrollment.sequence_id] = first
+        stopped += Enrollment.objects.filter(pk=enrollment.pk).update(
+            status=Enrollment.Status.STOPPED,
+            stopped_reason=(
+                f"Merged: {keep.name}'s records (#{keep.pk} and #{duplicate.pk}) were both in "
+                "this sequence; the enrollment further along goes on."
+            )[:2000],
+            stopped_at=now,
+            next_send_at=None,
+        )
+    return stopped
+
+
 @transaction.atomic
 def mark_replied(
     enrollment: Enrollment, *, by: AbstractBaseUser | None, now: datetime | None = None

@@ -13,6 +13,7 @@ from django.utils import timezone
 from candidates.models import Candidate, CandidateEmail, Company
 
 from .models import DEFAULT_PIPELINE, Activity, Application, Role, Stage, StageChange
+from .signals import candidates_merging
 
 
 class PipelineError(ValidationError):
@@ -365,6 +366,10 @@ def merge_candidates(
 
     CandidateEmail.objects.filter(candidate=duplicate).update(candidate=keep, is_primary=False)
     keep.tags.add(*duplicate.tags.all())
+
+    # Apps whose own rules the repointing could break (outreach: one active enrollment per
+    # sequence) settle them first.
+    candidates_merging.send(sender=Candidate, keep=keep, duplicate=duplicate)
 
     # Every other one-to-many relation (applications, activities, and those later apps add)
     # is repointed generically, so a new app's records are never lost in a merge.

@@ -1,0 +1,8 @@
+"""Signals the pipeline sends, for apps whose records it moves without knowing their rules."""
+
+from django.dispatch import Signal
+
+# Sent inside merge_candidates' transaction, before the duplicate's records are repointed to
+# `keep`: a receiver settles whatever the move would break (a unique rule of its own app).
+# Arguments: keep, duplicate (both Candidates, locked).
+candidates_merging = Signal()

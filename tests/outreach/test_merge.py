@@ -1,0 +1,60 @@
+"""Merging two records of one person who are both enrolled in a sequence."""
+
+from __future__ import annotations
+
+import pytest
+
+from recruiting.outreach.models import Enrollment, Sequence, SequenceStep
+from recruiting.outreach.services import enroll
+from recruiting.pipeline.services import merge_candidates
+from tests.factories import CandidateFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_merging_two_records_in_one_sequence_keeps_the_enrollment_further_along(
+    sequence, recruiter
+):
+    keep = CandidateFactory(name="Ada Lovelace")
+    duplicate = CandidateFactory(name="Ada King")
+    mine = enroll(keep, sequence, by=recruiter)
+    theirs = enroll(duplicate, sequence, by=recruiter)
+    Enrollment.objects.filter(pk=theirs.pk).update(next_position=2)  # step 1 went out
+
+    merge_candidates(keep, duplicate, by=recruiter)
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert theirs.candidate == keep and theirs.status == Enrollment.Status.ACTIVE
+    assert mine.status == Enrollment.Status.STOPPED
+    assert "the enrollment further along goes on" in mine.stopped_reason
+    assert mine.next_send_at is None
+    assert keep.enrollments.filter(status=Enrollment.Status.ACTIVE).count() == 1
+
+
+def test_on_a_tie_the_kept_records_enrollment_goes_on(sequence, recruiter):
+    keep = CandidateFactory(name="Ada Lovelace")
+    duplicate = CandidateFactory(name="Ada King")
+    theirs = enroll(duplicate, sequence, by=recruiter)
+    mine = enroll(keep, sequence, by=recruiter)
+
+    merge_candidates(keep, duplicate, by=recruiter)
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.status == Enrollment.Status.ACTIVE
+    assert theirs.status == Enrollment.Status.STOPPED and theirs.candidate == keep
+
+
+def test_enrollments_in_different_sequences_all_go_on(sequence, template, recruiter):
+    other = Sequence.objects.create(name="Engineers")
+    SequenceStep.objects.create(sequence=other, position=1, template=template)
+    keep = CandidateFactory(name="Ada Lovelace")
+    duplicate = CandidateFactory(name="Ada King")
+    enroll(keep, sequence, by=recruiter)
+    enroll(duplicate, other, by=recruiter)
+
+    merge_candidates(keep, duplicate, by=recruiter)
+
+    active = keep.enrollments.filter(status=Enrollment.Status.ACTIVE)
+    assert sorted(active.values_list("sequence__name", flat=True)) == ["Engineers", "Researchers"]
