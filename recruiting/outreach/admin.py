@@ -8,14 +8,16 @@ from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils.html import format_html, format_html_join
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from candidates.models import Candidate
 from recruiting.admin_actions import run_action_form
 
+from .figures import figures as sequence_figures
+from .figures import rate, with_figures
 from .models import (
     NEGATIVE_DELAY,
     Enrollment,
@@ -105,27 +107,16 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             sender=request.user if request else None,
         )
         choices = Candidate.objects.filter(emails__isnull=False).distinct().order_by("name", "id")
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (c.pk, SafeString(" selected") if c.pk == candidate.pk else "", c.name)
-                for c in choices[:PREVIEW_CHOICES]
-            ),
-        )
-        return format_html(
-            "<p><label>For <select onchange=\"location.search='preview_candidate='+this.value\">"
-            "{}</select></label> {}</p>"
-            '<p><b>Subject:</b> <span class="preview-subject">{}</span></p>'
-            '<p><b>Text:</b></p><pre style="white-space:pre-wrap">{}</pre>'
-            "<p><b>HTML:</b></p>"
-            '<iframe sandbox="" style="width:100%;height:20em;border:1px solid #ccc" '
-            'srcdoc="{}"></iframe>',
-            options,
-            f"(role: {role.title}, {role.city})" if role else "(no role: its variables are empty)",
-            subject,
-            text,
-            html,
+        return render_to_string(
+            "admin/outreach/template_preview.html",
+            {
+                "candidate": candidate,
+                "choices": choices[:PREVIEW_CHOICES],
+                "role": role,
+                "subject": subject,
+                "text": text,
+                "html": html,
+            },
         )
 
 
@@ -146,32 +137,69 @@ class SequenceStepInline(admin.TabularInline):
 
 @admin.register(Sequence)
 class SequenceAdmin(admin.ModelAdmin):
-    list_display = ("name", "active", "send_during_pause", "step_count", "active_enrollments")
+    list_display = (
+        "name",
+        "active",
+        "send_during_pause",
+        "step_count",
+        "enrolled",
+        "active_enrollments",
+        "sent",
+        "replied",
+        "opted_out",
+        "reply_rate",
+    )
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = [SequenceStepInline]
+    readonly_fields = ("figures",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sequence]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_steps=Count("steps", distinct=True),
-                n_active=Count(
-                    "enrollments",
-                    filter=Q(enrollments__status=Enrollment.Status.ACTIVE),
-                    distinct=True,
-                ),
-            )
-        )
+        return with_figures(super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        main = (None, {"fields": ("name", "active", "send_during_pause")})
+        if obj is None:
+            return [main]
+        return [main, ("Figures", {"fields": ("figures",)})]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ("figures",) if obj is not None else ()
 
     @admin.display(description="steps", ordering="n_steps")
     def step_count(self, sequence: Sequence) -> int:
         return sequence.n_steps
 
-    @admin.display(description="active enrollments", ordering="n_active")
+    @admin.display(description="enrolled", ordering="n_enrolled")
+    def enrolled(self, sequence: Sequence) -> int:
+        return sequence.n_enrolled
+
+    @admin.display(description="active", ordering="n_active")
     def active_enrollments(self, sequence: Sequence) -> int:
         return sequence.n_active
+
+    @admin.display(description="emails sent", ordering="n_sent")
+    def sent(self, sequence: Sequence) -> int:
+        return sequence.n_sent
+
+    @admin.display(description="replied", ordering="n_replied")
+    def replied(self, sequence: Sequence) -> int:
+        return sequence.n_replied
+
+    @admin.display(description="opted out", ordering="n_opted_out")
+    def opted_out(self, sequence: Sequence) -> int:
+        return sequence.n_opted_out
+
+    @admin.display(description="reply rate")
+    def reply_rate(self, sequence: Sequence) -> str:
+        value = rate(sequence.n_replied, sequence.n_enrolled)
+        return "–" if value is None else f"{value}%"
+
+    @admin.display(description="by step")
+    def figures(self, sequence: Sequence) -> SafeString:
+        return render_to_string(
+            "admin/outreach/sequence_figures.html", {"figures": sequence_figures(sequence)}
+        )
 
 
 @admin.register(Enrollment)
@@ -193,15 +221,21 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark replied", permissions=["view"])
     def mark_replied_action(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
-        stopped, refused = 0, []
+        marked, refused = 0, []
+        answered: set[int] = set()  # candidates whose enrollments this action stopped
+        markable = (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
         for enrollment in queryset.select_related("candidate"):
-            if enrollment.status != Enrollment.Status.ACTIVE:
-                continue  # stopped already, perhaps by this very action for another sequence
+            if enrollment.status not in markable:
+                continue  # replied, opted out, bounced or stopped already
+            if enrollment.candidate_id in answered and enrollment.is_active:
+                continue  # stopped a moment ago, by this action, with another of theirs
             try:
-                stopped += mark_replied(enrollment, by=request.user)
+                marked += mark_replied(enrollment, by=request.user)
             except OutreachError as error:
                 refused.append(f"{enrollment.candidate}: {' '.join(error.messages)}")
-        self.message_user(request, f"Stopped {stopped} enrollment(s) as replied.")
+            else:
+                answered.add(enrollment.candidate_id)
+        self.message_user(request, f"Marked {marked} enrollment(s) as replied.")
         if refused:
             self.message_user(request, " ".join(refused), messages.WARNING)
 

@@ -215,20 +215,23 @@ def mark_replied(
     enrollment: Enrollment, *, by: AbstractBaseUser | None, now: datetime | None = None
 ) -> int:
     """The candidate replied: every active enrollment of theirs stops (a person who is talking
-    to us gets no more automated follow-ups). Returns how many enrollments stopped."""
+    to us gets no more automated follow-ups). A completed enrollment may be marked too: most
+    replies answer the last email. Returns how many enrollments were marked."""
     now = now or timezone.now()
     enrollment = Enrollment.objects.select_related("candidate", "sequence").get(pk=enrollment.pk)
-    if enrollment.status != Enrollment.Status.ACTIVE:
+    if enrollment.status not in (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED):
         raise OutreachError(
             f"This enrollment is already {enrollment.get_status_display().lower()}."
         )
     who = by.get_username() if by is not None else "someone"
+    reason = f"Replied (marked by {who})."
     stopped = _stop_all(
-        enrollment.candidate,
-        status=Enrollment.Status.REPLIED,
-        reason=f"Replied (marked by {who}).",
-        now=now,
+        enrollment.candidate, status=Enrollment.Status.REPLIED, reason=reason, now=now
     )
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        stopped += Enrollment.objects.filter(
+            pk=enrollment.pk, status=Enrollment.Status.COMPLETED
+        ).update(status=Enrollment.Status.REPLIED, stopped_reason=reason, stopped_at=now)
     log_activity(
         enrollment.candidate,
         kind=Activity.Kind.EMAIL,

@@ -296,10 +296,45 @@ def test_the_admin_action_marks_replied(ada, sequence, recruiter, recruiter_clie
         follow=True,
     )
 
-    assert "Stopped 1 enrollment(s) as replied." in response.content.decode()
+    assert "Marked 1 enrollment(s) as replied." in response.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.REPLIED
     assert send_due_steps(WEDNESDAY_10_LA) == {}
+
+
+def test_the_admin_action_on_two_enrollments_of_one_candidate_warns_of_nothing(
+    ada, sequence, template, recruiter, recruiter_client
+):
+    other = Sequence.objects.create(name="Engineers")
+    SequenceStep.objects.create(sequence=other, position=1, template=template)
+    both = [enrolled(ada, sequence, recruiter).pk, enrolled(ada, other, recruiter).pk]
+
+    response = recruiter_client.post(
+        reverse("admin:outreach_enrollment_changelist"),
+        {"action": "mark_replied_action", "_selected_action": both},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Marked 2 enrollment(s) as replied." in page
+    assert "already" not in page
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {"replied"}
+
+
+def test_a_reply_to_the_last_step_marks_the_completed_enrollment_replied(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    send_due_steps(add_business_days(WEDNESDAY_10_LA, 3))
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.COMPLETED and len(mailoutbox) == 2
+
+    assert mark_replied(enrollment, by=recruiter) == 1
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.REPLIED
+    assert enrollment.stopped_reason == "Replied (marked by recruiter)."
 
 
 def test_the_opt_out_link_stops_everything_and_marks_do_not_contact(
