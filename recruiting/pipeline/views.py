@@ -1,5 +1,6 @@
 """The application page: one candidate in one role's pipeline, our offers and the competition,
-and the steps a recruiter takes from there (move the stage, log an activity)."""
+and the steps a recruiter takes from there (move the stage, log an activity; outreach's views
+enroll the candidate in a sequence and come back to this page)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ from offers.competition import money, standing
 from offers.models import CompetingOffer, Offer
 from offers.selectors import Market, RateMissing, package_prefetches
 
+# Outreach is always installed; the page lists the candidate's enrollments and offers the
+# enroll form (outreach's views take the steps and come back here).
+from recruiting.outreach.selectors import application_section
+from recruiting.outreach.web_forms import EnrollForm
+
 from .access import visible_applications
 from .models import Application
 from .services import log_activity, move_stage
@@ -45,8 +51,9 @@ class CompetingRow:
     summary: str = ""  # Standing.summary; empty without view_compensation
 
 
-def _application(user: AbstractBaseUser, pk: int) -> Application:
-    # The same rule as access.get_application_or_404, with all the page shows of the row.
+def load_application(user: AbstractBaseUser, pk: int) -> Application:
+    """The application for the page (and for the steps taken from it, outreach's too): the same
+    rule as access.get_application_or_404, with all the page shows of the row."""
     return get_object_or_404(
         visible_applications(user).select_related(
             "candidate__current_company",
@@ -106,13 +113,16 @@ def _competing_rows(
     return rows
 
 
-def _page(
+def render_page(
     request: HttpRequest,
     application: Application,
     *,
     move_form: MoveStageForm | None = None,
     activity_form: LogActivityForm | None = None,
+    enroll_form: EnrollForm | None = None,
 ) -> HttpResponse:
+    """The page, with a form a step refused bound to what was posted (outreach's enroll form
+    comes back here too)."""
     user = request.user
     amounts = can_see_compensation(user)
     # One market for the page: the day's rates and bands read once, whatever the rows.
@@ -153,19 +163,20 @@ def _page(
         "move_form": move_form or (MoveStageForm(application=application) if may_move else None),
         "activity_form": activity_form
         or (LogActivityForm(application=application) if may_log else None),
+        "outreach": application_section(user, application, enroll_form=enroll_form),
     }
     return render(request, "pipeline/application.html", context)
 
 
 @login_required
 def application(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _application(request.user, pk))
+    return render_page(request, load_application(request.user, pk))
 
 
 @login_required
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application(request.user, pk)
+    application = load_application(request.user, pk)
     if not request.user.has_perm("pipeline.change_application"):
         raise Http404("You may see this application but not change it.")
     form = MoveStageForm(request.POST, application=application)
@@ -177,13 +188,13 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{application.candidate.name} moved to {moved.stage.name}.")
             return redirect("pipeline:application", pk=application.pk)
-    return _page(request, application, move_form=form)
+    return render_page(request, application, move_form=form)
 
 
 @login_required
 @require_POST
 def log(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application(request.user, pk)
+    application = load_application(request.user, pk)
     if not request.user.has_perm("pipeline.add_activity"):
         raise Http404("You may see this application but not change it.")
     form = LogActivityForm(request.POST, application=application)
@@ -203,4 +214,4 @@ def log(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{activity.get_kind_display()} logged.")
             return redirect("pipeline:application", pk=application.pk)
-    return _page(request, application, activity_form=form)
+    return render_page(request, application, activity_form=form)

@@ -1,0 +1,73 @@
+"""What the application page shows of outreach: the candidate's enrollments, and whether the
+viewer may enroll them or mark them replied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from candidates.models import Candidate
+from recruiting.pipeline.models import Application
+
+from .models import Enrollment, SentMessage, SequenceStep
+from .web_forms import EnrollForm
+
+# The same right as the admin's "Enroll in a sequence" action on the candidate list.
+OUTREACH_PERMISSION = "candidates.change_candidate"
+
+
+def may_run_outreach(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.has_perm(OUTREACH_PERMISSION)
+
+
+def enrollments_of(candidate: Candidate) -> QuerySet[Enrollment]:
+    """The candidate's enrollments, newest first, each with how many steps its sequence has
+    and how many were sent: one query, whatever their number."""
+    sent = SentMessage.objects.filter(
+        enrollment=OuterRef("pk"), status=SentMessage.Status.SENT
+    ).values("enrollment")
+    steps = SequenceStep.objects.filter(sequence=OuterRef("sequence_id")).values("sequence")
+    return (
+        Enrollment.objects.filter(candidate=candidate)
+        .select_related("sequence")
+        .annotate(
+            steps_sent=Coalesce(
+                Subquery(sent.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+                0,
+            ),
+            steps_total=Coalesce(
+                Subquery(steps.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+                0,
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OutreachSection:
+    enrollments: list[Enrollment]
+    may_act: bool  # enroll and mark replied; without it the list is read-only
+    enroll_form: EnrollForm | None
+    # False when no sequence can take an enrollment (none active, or none with steps).
+    sequences_available: bool
+
+
+def application_section(
+    user: AbstractBaseUser, application: Application, *, enroll_form: EnrollForm | None = None
+) -> OutreachSection:
+    may_act = may_run_outreach(user)
+    # A refused enrollment is shown even where the form is not offered (a closed application).
+    if enroll_form is None and may_act and not application.is_closed:
+        enroll_form = EnrollForm(application=application)
+    available = (
+        enroll_form.fields["sequence"].queryset.exists() if enroll_form is not None else False
+    )
+    return OutreachSection(
+        enrollments=list(enrollments_of(application.candidate)),
+        may_act=may_act,
+        enroll_form=enroll_form,
+        sequences_available=available,
+    )
