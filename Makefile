@@ -26,6 +26,7 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_market
+	$(PY) manage.py seed_outreach
 	$(PY) manage.py ensure_demo_login
 
 run: demo

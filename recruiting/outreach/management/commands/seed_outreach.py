@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from recruiting.outreach.demo import build_demo_outreach, summarize
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the outreach demo (templates, a three-step sequence, candidates of the pipeline "
+        "demo part-way through it). Run after seed_demo; running it again changes nothing."
+    )
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        build_demo_outreach()
+        self.stdout.write(summarize())
