@@ -85,7 +85,7 @@ def mark_replied(request: HttpRequest, pk: int, enrollment_pk: int) -> HttpRespo
         plural = "enrollment" if stopped == 1 else "enrollments"
         messages.success(
             request,
-            f"{application.candidate.name} replied: {stopped} {plural} stopped, "
+            f"{application.candidate.name} replied: {stopped} {plural} marked replied, "
             "no more emails go out.",
         )
     return redirect("pipeline:application", pk=application.pk)

@@ -285,13 +285,31 @@ def test_mark_replied_stops_every_active_enrollment_of_the_candidate(
 
     assert page.redirect_chain == [(page_url(application), 302)]
     html = page.content.decode()
-    assert "Ada Lovelace replied: 2 enrollments stopped, no more emails go out." in html
+    assert "Ada Lovelace replied: 2 enrollments marked replied, no more emails go out." in html
     assert html.count(">Replied</span>") == 2 and "Mark replied" not in html
     assert "Replied (marked by recruiter)." in html
     for enrollment in (first, second):
         enrollment.refresh_from_db()
         assert enrollment.status == Enrollment.Status.REPLIED
     assert Activity.objects.filter(summary__startswith="Replied to the outreach").count() == 1
+
+
+def test_a_reply_after_the_last_step_marks_the_completed_enrollment_replied(
+    client, recruiter, application, template, mailoutbox
+):
+    one_step = make_sequence("One note", template, steps=1)
+    enrollment = enrolled(application, one_step, recruiter)
+    assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 1}
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.COMPLETED
+    client.force_login(recruiter)
+    assert "Mark replied" in client.get(page_url(application)).content.decode()
+
+    page = client.post(replied_url(application, enrollment), follow=True)
+
+    assert "Ada Lovelace replied: 1 enrollment marked replied" in page.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.REPLIED
 
 
 def test_marking_a_stopped_enrollment_replied_is_a_message_not_an_error_page(
