@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from candidates.models import Candidate, CompanyPause
+from candidates.models import Candidate, CandidateEmail, CompanyPause
 from recruiting.pipeline.models import Activity, Application, Stage
 from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
@@ -60,19 +60,33 @@ def add_business_days(moment: datetime, days: int) -> datetime:
     return moment
 
 
-def _refusal(candidate: Candidate, sequence: Sequence, application: Application | None) -> str:
-    """Why this candidate cannot be enrolled in this sequence, or "" if they can."""
+def _refusal(
+    candidate: Candidate,
+    sequence: Sequence,
+    application: Application | None,
+    *,
+    has_email: bool | None = None,
+    enrolled: bool | None = None,
+) -> str:
+    """Why this candidate cannot be enrolled in this sequence, or "" if they can. `has_email`
+    and `enrolled`, when given, were read for many candidates at once (enroll_many)."""
     if candidate.do_not_contact:
         return f"{candidate.name} is marked do-not-contact."
-    if not candidate.emails.exists():
+    if not (candidate.emails.exists() if has_email is None else has_email):
         return f"{candidate.name} has no email address."
     if application is not None and application.candidate_id != candidate.pk:
         return f"The application {application} is not {candidate.name}'s."
-    if Enrollment.objects.filter(
-        candidate=candidate, sequence=sequence, status=Enrollment.Status.ACTIVE
-    ).exists():
-        return f"{candidate.name} is already enrolled in {sequence}."
+    if enrolled is None:
+        enrolled = Enrollment.objects.filter(
+            candidate=candidate, sequence=sequence, status=Enrollment.Status.ACTIVE
+        ).exists()
+    if enrolled:
+        return _already_enrolled(candidate, sequence)
     return ""
+
+
+def _already_enrolled(candidate: Candidate, sequence: Sequence) -> str:
+    return f"{candidate.name} is already enrolled in {sequence}."
 
 
 def _check_sequence(sequence: Sequence) -> int:
@@ -85,6 +99,27 @@ def _check_sequence(sequence: Sequence) -> int:
     return first.delay_business_days
 
 
+def _new_enrollment(
+    candidate: Candidate,
+    sequence: Sequence,
+    *,
+    delay: int,
+    by: AbstractBaseUser | None,
+    application: Application | None,
+    now: datetime,
+) -> Enrollment:
+    return Enrollment(
+        candidate=candidate,
+        sequence=sequence,
+        application=application,
+        enrolled_by=by,
+        enrolled_at=now,
+        status=Enrollment.Status.ACTIVE,
+        next_position=1,
+        next_send_at=add_business_days(now, delay),
+    )
+
+
 def _create(
     candidate: Candidate,
     sequence: Sequence,
@@ -94,22 +129,17 @@ def _create(
     application: Application | None,
     now: datetime,
 ) -> Enrollment:
+    enrollment = _new_enrollment(
+        candidate, sequence, delay=delay, by=by, application=application, now=now
+    )
     try:
         # A savepoint: a concurrent enrollment that wins the unique constraint is the same
         # refusal as one found by the check, not a broken transaction.
         with transaction.atomic():
-            return Enrollment.objects.create(
-                candidate=candidate,
-                sequence=sequence,
-                application=application,
-                enrolled_by=by,
-                enrolled_at=now,
-                status=Enrollment.Status.ACTIVE,
-                next_position=1,
-                next_send_at=add_business_days(now, delay),
-            )
+            enrollment.save(force_insert=True)
+            return enrollment
     except IntegrityError:
-        raise OutreachError(f"{candidate.name} is already enrolled in {sequence}.") from None
+        raise OutreachError(_already_enrolled(candidate, sequence)) from None
 
 
 @transaction.atomic
@@ -142,10 +172,50 @@ def enroll_many(
     now = now or timezone.now()
     delay = _check_sequence(sequence)
     candidates = list(candidates)
-    refusals = [r for r in (_refusal(c, sequence, None) for c in candidates) if r]
+    # Set-based: two reads and one insert per 1,000 candidates, whatever their number (the
+    # admin's action may carry thousands).
+    ids = [c.pk for c in candidates]
+    with_email = set(
+        CandidateEmail.objects.filter(candidate_id__in=ids).values_list("candidate_id", flat=True)
+    )
+    enrolled = set(
+        Enrollment.objects.filter(
+            candidate_id__in=ids, sequence=sequence, status=Enrollment.Status.ACTIVE
+        ).values_list("candidate_id", flat=True)
+    )
+    refusals = []
+    for candidate in candidates:
+        refusal = _refusal(
+            candidate,
+            sequence,
+            None,
+            has_email=candidate.pk in with_email,
+            enrolled=candidate.pk in enrolled,
+        )
+        if refusal:
+            refusals.append(refusal)
+        enrolled.add(candidate.pk)  # the same candidate twice: the second is enrolled already
     if refusals:
         raise OutreachError(f"Nobody was enrolled. {' '.join(refusals)}")
-    return [_create(c, sequence, delay=delay, by=by, application=None, now=now) for c in candidates]
+    try:
+        with transaction.atomic():  # a savepoint, as in _create
+            return Enrollment.objects.bulk_create(
+                (
+                    _new_enrollment(c, sequence, delay=delay, by=by, application=None, now=now)
+                    for c in candidates
+                ),
+                batch_size=1000,
+            )
+    except IntegrityError:
+        taken = set(
+            Enrollment.objects.filter(
+                candidate_id__in=ids, sequence=sequence, status=Enrollment.Status.ACTIVE
+            ).values_list("candidate_id", flat=True)
+        )
+        if not taken:
+            raise
+        refusals = [_already_enrolled(c, sequence) for c in candidates if c.pk in taken]
+        raise OutreachError(f"Nobody was enrolled. {' '.join(refusals)}") from None
 
 
 @transaction.atomic
