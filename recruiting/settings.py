@@ -29,7 +29,10 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Links in emails (opt-out, alerts): embedded, the port `make run` serves on (CLOSER_PORT).
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{env.int('CLOSER_PORT', default=8000)}"
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -155,3 +155,11 @@ class ApprovalRuleFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Rule {n}")
     condition = "retention_offer"
     group = factory.LazyFunction(approver_group)
+
+
+def prospect(role=None, **kwargs):  # type: ignore[no-untyped-def]
+    """A candidate in a role's pipeline (Sourced): what outreach writes to, its emails naming
+    the role."""
+    candidate = CandidateFactory(**kwargs)
+    ApplicationFactory(candidate=candidate, **({"role": role} if role else {}))
+    return candidate

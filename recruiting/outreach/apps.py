@@ -38,11 +38,12 @@ class OutreachConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="outreach.ensure_groups")
-        from recruiting.pipeline.signals import candidates_merging
+        from recruiting.pipeline.signals import application_moved, candidates_merging
 
-        from .services import settle_merge
+        from .services import settle_merge, stop_for_application
 
         candidates_merging.connect(settle_merge, dispatch_uid="outreach.settle_merge")
+        application_moved.connect(stop_for_application, dispatch_uid="outreach.stop_for_moved")
         # The enroll action joins the candidate list once every admin module has registered
         # its Candidate admin (offers re-registers it after this app's admin is imported).
         from .admin import extend_candidate_admin

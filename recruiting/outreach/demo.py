@@ -13,19 +13,20 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from candidates.models import Candidate
 from recruiting.pipeline.models import Application, Stage
 
 from .models import Enrollment, MessageTemplate, PitchParagraph, SentMessage, Sequence, SequenceStep
-from .services import OutreachError, enroll, mark_replied, opt_out, send_step
+from .services import OutreachError, add_business_days, enroll, mark_replied, opt_out, send_step
 
 SEQUENCE = "Research scientists: first touch"
 PITCHES = {
     "pay": "We pay at the top of the market, and we say so in the first call, not the last.",
     "team_lead": "You would work with a lead whose people follow them from lab to lab.",
-    "quality_of_work": "The problems are the hard ones, and the compute is there to match.",
+    "work_quality": "The problems are the hard ones, and the compute is there to match.",
     "research_freedom": "You choose your questions; the team backs the ones you pick.",
     "publishing": "You publish what you find, at the venues you choose.",
     "ethics_impact": "The work ships to people, with a safety team that has a veto.",
@@ -58,13 +59,13 @@ DELAYS = (0, 3, 5)  # business days
 # What the enrolled candidates did, in the order they are found: (steps sent, then what).
 HISTORY = (
     (1, "replied"),
-    (2, "replied"),
     (0, "due"),
+    (2, "replied"),
     (3, "completed"),
+    (0, "due"),
     (1, "opted_out"),
     (2, "waiting"),
     (3, "replied"),
-    (0, "due"),
     (1, "waiting"),
 )
 
@@ -120,8 +121,7 @@ def _reachable_applications(limit: int) -> list[Application]:
 
 def _play(enrollment: Enrollment, steps: int, *, until: datetime, connection) -> datetime:  # type: ignore[no-untyped-def]
     """Sends the enrollment's first `steps` steps at the moments they fell due (deferred past
-    windows and pauses as in production); returns the moment of the last one."""
-    moment = enrollment.enrolled_at
+    windows and pauses as in production), none after `until`; returns when the last went."""
     for _ in range(steps * 10):
         enrollment.refresh_from_db()
         sent = SentMessage.objects.filter(enrollment=enrollment).count()
@@ -129,9 +129,19 @@ def _play(enrollment: Enrollment, steps: int, *, until: datetime, connection) ->
             break
         if enrollment.next_send_at > until:
             break
-        moment = enrollment.next_send_at
-        send_step(enrollment.pk, moment, connection=connection)
-    return moment
+        send_step(enrollment.pk, enrollment.next_send_at, connection=connection)
+    last = enrollment.messages.aggregate(last=Max("sent_at"))["last"]
+    return last or enrollment.enrolled_at
+
+
+# How long ago each history started: long enough for its steps to have gone and, for those
+# still waiting, recent enough that their next step is still ahead.
+def _started(steps: int, outcome: str, now: datetime) -> datetime:
+    if outcome == "due":
+        return now - timedelta(minutes=5)
+    if outcome == "waiting":
+        return now - (timedelta(days=2) if steps == 1 else timedelta(days=8))
+    return now - timedelta(days=28)
 
 
 @transaction.atomic
@@ -147,7 +157,7 @@ def build_demo_outreach(*, now: datetime | None = None) -> None:
         _reachable_applications(len(HISTORY)), HISTORY, strict=False
     ):
         candidate: Candidate = application.candidate
-        start = now - timedelta(days=21) if steps else now - timedelta(minutes=5)
+        start = _started(steps, outcome, now)
         try:
             enrollment = enroll(candidate, sequence, by=rita, application=application, now=start)
         except OutreachError:
@@ -158,6 +168,12 @@ def build_demo_outreach(*, now: datetime | None = None) -> None:
             mark_replied(enrollment, by=candidate.owner, now=min(last + timedelta(days=1), now))
         elif outcome == "opted_out" and enrollment.is_active:
             opt_out(enrollment, now=min(last + timedelta(hours=3), now))
+        elif outcome == "waiting" and enrollment.is_active and enrollment.next_send_at <= now:
+            # A weekend can bring the next step due already: the demo keeps it ahead, so that
+            # the worker does not send it the minute Closer starts.
+            Enrollment.objects.filter(pk=enrollment.pk).update(
+                next_send_at=add_business_days(now, 1)
+            )
 
 
 def summarize() -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Variable, VariableNode
 from django.utils.html import linebreaks
 
@@ -33,6 +33,7 @@ ALLOWED_VARIABLES = (
     "sender.email",
     "pitch",
 )
+ROLE_VARIABLES = frozenset({"role.title", "role.team", "role.city", "team_lead"})
 # The second motivator earns its paragraph only if it matters this much (0–5) to the candidate.
 SECOND_PITCH_MIN_WEIGHT = 4
 
@@ -60,16 +61,36 @@ def check_template_text(text: str, field: str) -> None:
         template = TEXT_ENGINE.from_string(text)
     except TemplateSyntaxError as error:
         raise ValidationError({field: f"This template has a syntax error: {error}"}) from None
+    for name in _names_in(template):
+        if name not in ALLOWED_VARIABLES:
+            raise ValidationError(
+                {
+                    field: f"Unknown variable “{{{{ {name} }}}}”: use one of "
+                    f"{', '.join(ALLOWED_VARIABLES)}."
+                }
+            )
+
+
+def _names_in(template: Template) -> list[str]:
     # get_nodes_by_type descends into if/for/with blocks as well.
-    for node in template.nodelist.get_nodes_by_type(VariableNode):
-        for name in _variables_of(node.filter_expression):
-            if name not in ALLOWED_VARIABLES:
-                raise ValidationError(
-                    {
-                        field: f"Unknown variable “{{{{ {name} }}}}”: use one of "
-                        f"{', '.join(ALLOWED_VARIABLES)}."
-                    }
-                )
+    return [
+        name
+        for node in template.nodelist.get_nodes_by_type(VariableNode)
+        for name in _variables_of(node.filter_expression)
+    ]
+
+
+def uses_role(template: MessageTemplate) -> bool:
+    """Whether the template names the role (its title, team, city or lead): such a template
+    needs the candidate's application to say something."""
+    for text in (template.subject, template.body_text, template.body_html):
+        try:
+            names = _names_in(TEXT_ENGINE.from_string(text or ""))
+        except TemplateSyntaxError:
+            continue  # refused at save; a template saved before the check cannot name it
+        if any(name in ROLE_VARIABLES for name in names):
+            return True
+    return False
 
 
 def pitch_for(template: MessageTemplate, candidate: Candidate) -> str:

@@ -37,7 +37,7 @@ from recruiting.pipeline.models import Activity, Application, Stage
 from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
 from .models import Enrollment, SentMessage, Sequence, SequenceStep
-from .rendering import render_message
+from .rendering import render_message, uses_role
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ def _refusal(
     *,
     has_email: bool | None = None,
     enrolled: bool | None = None,
+    needs_role: bool = False,
 ) -> str:
     """Why this candidate cannot be enrolled in this sequence, or "" if they can. `has_email`
     and `enrolled`, when given, were read for many candidates at once (enroll_many)."""
@@ -76,6 +77,16 @@ def _refusal(
         return f"{candidate.name} has no email address."
     if application is not None and application.candidate_id != candidate.pk:
         return f"The application {application} is not {candidate.name}'s."
+    if application is not None and application.is_closed:
+        return (
+            f"{candidate.name}'s application to {application.role.title} is "
+            f"{application.get_status_display().lower()}; enroll from an open one."
+        )
+    if application is None and needs_role:
+        return (
+            f"{candidate.name} has no open application, and the sequence's emails name the "
+            "role: add them to a role's pipeline first."
+        )
     if enrolled is None:
         enrolled = Enrollment.objects.filter(
             candidate=candidate, sequence=sequence, status=Enrollment.Status.ACTIVE
@@ -89,14 +100,28 @@ def _already_enrolled(candidate: Candidate, sequence: Sequence) -> str:
     return f"{candidate.name} is already enrolled in {sequence}."
 
 
-def _check_sequence(sequence: Sequence) -> int:
-    """The first step's delay; raises if the sequence cannot take enrollments."""
+def _check_sequence(sequence: Sequence) -> tuple[int, bool]:
+    """The first step's delay, and whether any step's email names the role; raises if the
+    sequence cannot take enrollments."""
     if not sequence.active:
         raise OutreachError(f"The sequence {sequence} is not active.")
-    first = sequence.steps.order_by("position").first()
-    if first is None:
+    steps = list(sequence.steps.select_related("template").order_by("position"))
+    if not steps:
         raise OutreachError(f"The sequence {sequence} has no steps.")
-    return first.delay_business_days
+    return steps[0].delay_business_days, any(uses_role(step.template) for step in steps)
+
+
+def _open_applications(candidate_ids: list[int]) -> dict[int, Application]:
+    """Each candidate's open application that moved last: the one an enrollment made outside
+    an application page is about (its role fills the emails' role variables)."""
+    latest: dict[int, Application] = {}
+    for application in (
+        Application.objects.filter(candidate_id__in=candidate_ids, status=Application.Status.OPEN)
+        .select_related("role")
+        .order_by("candidate_id", "-stage_entered_at", "-id")
+    ):
+        latest.setdefault(application.candidate_id, application)
+    return latest
 
 
 def _new_enrollment(
@@ -116,7 +141,8 @@ def _new_enrollment(
         enrolled_at=now,
         status=Enrollment.Status.ACTIVE,
         next_position=1,
-        next_send_at=add_business_days(now, delay),
+        # At the window's opening in the candidate's timezone (a pause is seen at sending).
+        next_send_at=next_window_moment(add_business_days(now, delay), _zone(candidate)),
     )
 
 
@@ -151,10 +177,13 @@ def enroll(
     application: Application | None = None,
     now: datetime | None = None,
 ) -> Enrollment:
-    """Enrolls one candidate; the first step is due after its delay in business days."""
+    """Enrolls one candidate; the first step is due after its delay in business days. Without
+    an application, the candidate's open application that moved last is the one it is about."""
     now = now or timezone.now()
-    delay = _check_sequence(sequence)
-    refusal = _refusal(candidate, sequence, application)
+    delay, needs_role = _check_sequence(sequence)
+    if application is None:
+        application = _open_applications([candidate.pk]).get(candidate.pk)
+    refusal = _refusal(candidate, sequence, application, needs_role=needs_role)
     if refusal:
         raise OutreachError(refusal)
     return _create(candidate, sequence, delay=delay, by=by, application=application, now=now)
@@ -170,7 +199,7 @@ def enroll_many(
 ) -> list[Enrollment]:
     """Enrolls every candidate, or none: one error lists each candidate refused and why."""
     now = now or timezone.now()
-    delay = _check_sequence(sequence)
+    delay, needs_role = _check_sequence(sequence)
     candidates = list(candidates)
     # Set-based: two reads and one insert per 1,000 candidates, whatever their number (the
     # admin's action may carry thousands).
@@ -183,14 +212,16 @@ def enroll_many(
             candidate_id__in=ids, sequence=sequence, status=Enrollment.Status.ACTIVE
         ).values_list("candidate_id", flat=True)
     )
+    applications = _open_applications(ids)
     refusals = []
     for candidate in candidates:
         refusal = _refusal(
             candidate,
             sequence,
-            None,
+            applications.get(candidate.pk),
             has_email=candidate.pk in with_email,
             enrolled=candidate.pk in enrolled,
+            needs_role=needs_role,
         )
         if refusal:
             refusals.append(refusal)
@@ -201,7 +232,14 @@ def enroll_many(
         with transaction.atomic():  # a savepoint, as in _create
             return Enrollment.objects.bulk_create(
                 (
-                    _new_enrollment(c, sequence, delay=delay, by=by, application=None, now=now)
+                    _new_enrollment(
+                        c,
+                        sequence,
+                        delay=delay,
+                        by=by,
+                        application=applications.get(c.pk),
+                        now=now,
+                    )
                     for c in candidates
                 ),
                 batch_size=1000,
@@ -310,7 +348,45 @@ def mark_replied(
         application=enrollment.application,
         occurred_at=now,
     )
+    _move_to_replied(enrollment.application, by=by)
     return stopped
+
+
+def _move_to_replied(application: Application | None, *, by: AbstractBaseUser | None) -> None:
+    """An application still in Sourced or Contacted moves to the role's Replied stage."""
+    if application is None:
+        return
+    application = Application.objects.select_related("stage").get(pk=application.pk)
+    if application.is_closed or application.stage.kind not in (
+        Stage.Kind.SOURCED,
+        Stage.Kind.CONTACTED,
+    ):
+        return
+    replied = application.role.stages.filter(kind=Stage.Kind.REPLIED).order_by("position").first()
+    if replied is not None:
+        move_stage(application, replied, by=by)
+
+
+def stop_for_application(application: Application, **kwargs: object) -> int:
+    """After a stage change: the enrollments about an application that closed or moved past
+    Contacted stop at once (the sending job would stop them too, but the page should not show
+    a step due that will never go). Connected to application_moved. Returns how many."""
+    active = Enrollment.objects.filter(application=application, status=Enrollment.Status.ACTIVE)
+    if not active.exists():
+        return 0
+    if application.is_closed:
+        reason = f"The application is {application.get_status_display().lower()}."
+    else:
+        contacted = _contacted_stage(application)
+        if contacted is None or application.stage.position <= contacted.position:
+            return 0
+        reason = f"The application moved to {application.stage.name}, past contacted."
+    return active.update(
+        status=Enrollment.Status.STOPPED,
+        stopped_reason=reason,
+        stopped_at=timezone.now(),
+        next_send_at=None,
+    )
 
 
 # --- Opting out ------------------------------------------------------------------------------
@@ -549,6 +625,10 @@ def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) ->
     return None
 
 
+# Between the message and its opt-out link; the activity keeps what comes before it.
+FOOTER = "\n\n--\nTo get no more emails like this one: "
+
+
 def _email(
     enrollment: Enrollment,
     step: SequenceStep,
@@ -563,7 +643,7 @@ def _email(
         sender=sender,
     )
     link = opt_out_url(enrollment)
-    text = f"{text}\n\n--\nTo get no more emails like this one: {link}\n"
+    text = f"{text}{FOOTER}{link}\n"
     html = html + format_html(
         '<p style="color:#666;font-size:small">'
         '<a href="{}">Get no more emails like this one</a></p>',
@@ -699,14 +779,15 @@ def _record_sent(
     now: datetime,
 ) -> None:
     SentMessage.objects.filter(pk=sent.pk).update(
-        status=SentMessage.Status.SENT, sent_at=timezone.now(), last_error=""
+        status=SentMessage.Status.SENT, sent_at=now, last_error=""
     )
     application = enrollment.application
     log_activity(
         enrollment.candidate,
         kind=Activity.Kind.EMAIL,
-        summary=f"Outgoing email (step {step.position} of {enrollment.sequence}): {subject}"[:200],
-        body=body,
+        summary=f"Step {step.position} of {enrollment.sequence}: {subject}"[:200],
+        # The text without its opt-out link: the page shows it to colleagues, not the candidate.
+        body=body.partition(FOOTER)[0],
         by=sender,
         application=application,
         occurred_at=now,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from candidates.models import Candidate, CandidateEmail, Company
 
 from .models import DEFAULT_PIPELINE, Activity, Application, Role, Stage, StageChange
-from .signals import candidates_merging
+from .signals import application_moved, candidates_merging
 
 
 class PipelineError(ValidationError):
@@ -161,6 +161,7 @@ def move_stage(
     check_move_stage(application, stage)
     _change_stage(application, stage, by=by)
     application.save(update_fields=["stage", "stage_entered_at"])
+    application_moved.send(sender=Application, application=application)
     return application
 
 
@@ -204,6 +205,7 @@ def mark_hired(application: Application, *, by: AbstractBaseUser | None) -> Appl
     application.status = Application.Status.HIRED
     application.closed_at = application.stage_entered_at
     application.save(update_fields=["stage", "stage_entered_at", "status", "closed_at"])
+    application_moved.send(sender=Application, application=application)
     # Once hired, they work for us and keeping them is a retention matter.
     ours = Company.objects.filter(kind=Company.Kind.OURS).first()
     employee = {"relationship": Candidate.Relationship.EMPLOYEE}
@@ -263,6 +265,7 @@ def mark_lost(
             "closed_at",
         ]
     )
+    application_moved.send(sender=Application, application=application)
     return application
 
 

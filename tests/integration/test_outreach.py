@@ -281,8 +281,8 @@ def test_a_three_step_sequence_sends_step_one_waits_sends_step_two_and_stops_at_
         SentMessage.objects.filter(enrollment=enrollment).values_list("step__position", "status")
     ) == {(1, SentMessage.Status.SENT), (2, SentMessage.Status.SENT)}
     assert sorted(Activity.objects.filter(candidate=ada).values_list("kind", "summary")) == [
-        ("email", "Outgoing email (step 1 of Researchers): Step 1 for Ada"),
-        ("email", "Outgoing email (step 2 of Researchers): Step 2 for Ada"),
+        ("email", "Step 1 of Researchers: Step 1 for Ada"),
+        ("email", "Step 2 of Researchers: Step 2 for Ada"),
         ("email", "Replied to the outreach sequence Researchers"),
     ]
 
@@ -481,4 +481,4 @@ def test_every_run_twice_sends_each_step_once_to_each_candidate(
     )
     assert SentMessage.objects.filter(status=SentMessage.Status.SENT).count() == 6
     assert set(Enrollment.objects.values_list("status", flat=True)) == {Enrollment.Status.COMPLETED}
-    assert Activity.objects.filter(summary__startswith="Outgoing email").count() == 6
+    assert Activity.objects.filter(kind="email", summary__contains=" of Researchers: ").count() == 6

@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from recruiting.outreach.models import Enrollment, MessageTemplate
-from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory
+from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory, prospect
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +97,8 @@ def run_enroll(client, rows, sequence):  # type: ignore[no-untyped-def]
 
 
 def test_the_enroll_action_enrolls_the_selected_candidates(recruiter_client, recruiter, sequence):
-    ada = CandidateFactory(name="Ada Lovelace")
-    grace = CandidateFactory(name="Grace Hopper")
+    ada = prospect(name="Ada Lovelace")
+    grace = prospect(name="Grace Hopper")
 
     response = run_enroll(recruiter_client, [ada, grace], sequence)
 
@@ -113,8 +113,8 @@ def test_the_enroll_action_enrolls_the_selected_candidates(recruiter_client, rec
 
 
 def test_the_enroll_action_refuses_all_on_one_bad_candidate(recruiter_client, sequence):
-    ada = CandidateFactory(name="Ada Lovelace")
-    grace = CandidateFactory(name="Grace Hopper", do_not_contact=True)
+    ada = prospect(name="Ada Lovelace")
+    grace = prospect(name="Grace Hopper", do_not_contact=True)
 
     response = run_enroll(recruiter_client, [ada, grace], sequence)
 

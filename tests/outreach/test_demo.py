@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -34,12 +35,22 @@ def test_the_demo_sequence_has_a_history_and_sends_nothing_while_seeding(mailout
     assert f"{shown.enrolled} enrollments" in printed
     # The history was played through the services: an activity per email, none sent for real.
     sent = SentMessage.objects.filter(status=SentMessage.Status.SENT).count()
-    assert Activity.objects.filter(summary__startswith="Outgoing email").count() == sent
+    assert Activity.objects.filter(summary__startswith="Step ").count() == sent
     assert mailoutbox == []
-    # Someone is waiting for their first email, due now: the worker sends it in their window.
-    assert Enrollment.objects.filter(
-        status=Enrollment.Status.ACTIVE, next_position=1, next_send_at__lte=timezone.now()
+    # Two wait for their first email: the worker sends it when their window next opens.
+    waiting = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_position=1)
+    assert waiting.count() == 2
+    assert all(
+        e.next_send_at <= timezone.now() + timedelta(days=4) for e in waiting
+    )  # the weekend at most
+    # Those part-way through have their next step ahead, and every step went out in the past.
+    assert not Enrollment.objects.filter(
+        status=Enrollment.Status.ACTIVE, next_position__gt=1, next_send_at__lte=timezone.now()
     ).exists()
+    assert not SentMessage.objects.filter(sent_at__gt=timezone.now()).exists()
+    # A reply or an opt-out comes after the email it answers.
+    for enrollment in Enrollment.objects.exclude(stopped_at=None):
+        assert enrollment.stopped_at >= max(m.sent_at for m in enrollment.messages.all())
 
 
 def test_seeding_the_outreach_demo_twice_changes_nothing():

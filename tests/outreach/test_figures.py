@@ -18,7 +18,7 @@ from recruiting.outreach.services import (
     opt_out,
     send_due_steps,
 )
-from tests.factories import CandidateFactory
+from tests.factories import prospect
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def history(sequence, recruiter, mailoutbox):  # type: ignore[no-untyped-def]
     """Four candidates through the two-step sequence: after step one Ada replies and Bob opts
     out; Cleo and Dan get step two; Cleo replies to it."""
     people = {
-        name: CandidateFactory(name=name, owner=recruiter, email=f"{name.lower()}@example.org")
+        name: prospect(name=name, owner=recruiter, email=f"{name.lower()}@example.org")
         for name in ("Ada", "Bob", "Cleo", "Dan")
     }
     enrollments = {

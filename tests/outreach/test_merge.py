@@ -7,7 +7,7 @@ import pytest
 from recruiting.outreach.models import Enrollment, Sequence, SequenceStep
 from recruiting.outreach.services import enroll
 from recruiting.pipeline.services import merge_candidates
-from tests.factories import CandidateFactory
+from tests.factories import prospect
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 def test_merging_two_records_in_one_sequence_keeps_the_enrollment_further_along(
     sequence, recruiter
 ):
-    keep = CandidateFactory(name="Ada Lovelace")
-    duplicate = CandidateFactory(name="Ada King")
+    keep = prospect(name="Ada Lovelace")
+    duplicate = prospect(name="Ada King")
     mine = enroll(keep, sequence, by=recruiter)
     theirs = enroll(duplicate, sequence, by=recruiter)
     Enrollment.objects.filter(pk=theirs.pk).update(next_position=2)  # step 1 went out
@@ -33,8 +33,8 @@ def test_merging_two_records_in_one_sequence_keeps_the_enrollment_further_along(
 
 
 def test_on_a_tie_the_kept_records_enrollment_goes_on(sequence, recruiter):
-    keep = CandidateFactory(name="Ada Lovelace")
-    duplicate = CandidateFactory(name="Ada King")
+    keep = prospect(name="Ada Lovelace")
+    duplicate = prospect(name="Ada King")
     theirs = enroll(duplicate, sequence, by=recruiter)
     mine = enroll(keep, sequence, by=recruiter)
 
@@ -49,8 +49,8 @@ def test_on_a_tie_the_kept_records_enrollment_goes_on(sequence, recruiter):
 def test_enrollments_in_different_sequences_all_go_on(sequence, template, recruiter):
     other = Sequence.objects.create(name="Engineers")
     SequenceStep.objects.create(sequence=other, position=1, template=template)
-    keep = CandidateFactory(name="Ada Lovelace")
-    duplicate = CandidateFactory(name="Ada King")
+    keep = prospect(name="Ada Lovelace")
+    duplicate = prospect(name="Ada King")
     enroll(keep, sequence, by=recruiter)
     enroll(duplicate, other, by=recruiter)
 

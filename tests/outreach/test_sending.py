@@ -18,14 +18,14 @@ from recruiting.outreach.services import (
     mark_replied,
     send_due_steps,
 )
-from recruiting.pipeline.models import Activity, Stage
-from recruiting.pipeline.services import move_stage
+from recruiting.pipeline.models import Activity, Application, Stage
+from recruiting.pipeline.services import mark_lost, move_stage
 from tests.factories import (
     ApplicationFactory,
-    CandidateFactory,
     CompanyFactory,
     CompanyPauseFactory,
     RoleFactory,
+    prospect,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ OPT_OUT = re.compile(r"https?://[^\s\"<>]+/outreach/opt-out/[^/\s\"<>]+/")
 
 @pytest.fixture
 def ada(recruiter):  # type: ignore[no-untyped-def]
-    return CandidateFactory(name="Ada Lovelace", owner=recruiter, email="ada@example.org")
+    return prospect(name="Ada Lovelace", owner=recruiter, email="ada@example.org")
 
 
 @pytest.fixture
@@ -138,11 +138,13 @@ def test_after_hours_on_friday_the_step_waits_for_monday(ada, sequence, recruite
 
 
 def test_a_candidate_without_a_timezone_is_written_to_in_utc_hours(sequence, recruiter, mailoutbox):
-    ben = CandidateFactory(name="Ben", owner=recruiter, timezone="")
-    enrollment = enrolled(ben, sequence, recruiter)  # due Wednesday 18:00 UTC: after hours
-    assert send_due_steps(WEDNESDAY_10_LA) == {"deferred": 1}
-    enrollment.refresh_from_db()
+    ben = prospect(name="Ben", owner=recruiter, timezone="")
+    enrollment = enrolled(ben, sequence, recruiter)
+    # Two business days on is Wednesday 18:00 UTC, after hours: due at Thursday's opening.
     assert enrollment.next_send_at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+    assert send_due_steps(datetime(2026, 12, 3, 9, 0, tzinfo=UTC)) == {"sent": 1}
+    assert len(mailoutbox) == 1
 
 
 def test_during_a_pause_of_their_company_nothing_is_sent_until_it_ends(
@@ -179,7 +181,7 @@ def test_a_sender_over_the_daily_cap_waits_for_the_next_day(
     sequence, recruiter, mailoutbox, settings
 ):
     settings.OUTREACH_DAILY_CAP_PER_SENDER = 2
-    people = [CandidateFactory(owner=recruiter) for _ in range(3)]
+    people = [prospect(owner=recruiter) for _ in range(3)]
     enrollments = [enrolled(p, sequence, recruiter) for p in people]
 
     assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 2, "deferred": 1}
@@ -198,7 +200,7 @@ def test_over_the_cap_late_in_the_day_the_step_waits_for_the_next_window(
     sequence, recruiter, mailoutbox, settings
 ):
     settings.OUTREACH_DAILY_CAP_PER_SENDER = 1
-    enrollments = [enrolled(CandidateFactory(owner=recruiter), sequence, recruiter) for _ in "ab"]
+    enrollments = [enrolled(prospect(owner=recruiter), sequence, recruiter) for _ in "ab"]
     # 00:00 UTC falls at 16:00 in Los Angeles: a candidate in Berlin is past their window then.
     wednesday_10_berlin = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     for enrollment in enrollments:
@@ -214,8 +216,8 @@ def test_over_the_cap_late_in_the_day_the_step_waits_for_the_next_window(
 
 def test_the_cap_is_per_sender(sequence, recruiter, hiring_manager, mailoutbox, settings):
     settings.OUTREACH_DAILY_CAP_PER_SENDER = 1
-    enrolled(CandidateFactory(owner=recruiter), sequence, recruiter)
-    enrolled(CandidateFactory(owner=hiring_manager), sequence, recruiter)
+    enrolled(prospect(owner=recruiter), sequence, recruiter)
+    enrolled(prospect(owner=hiring_manager), sequence, recruiter)
 
     assert send_due_steps(WEDNESDAY_10_LA) == {"sent": 2}
     assert {m.from_email for m in mailoutbox} == {
@@ -225,7 +227,7 @@ def test_the_cap_is_per_sender(sequence, recruiter, hiring_manager, mailoutbox, 
 
 
 def test_without_an_owner_the_email_goes_out_from_who_enrolled(sequence, recruiter, mailoutbox):
-    enrolled(CandidateFactory(owner=None), sequence, recruiter)
+    enrolled(prospect(owner=None), sequence, recruiter)
     send_due_steps(WEDNESDAY_10_LA)
     assert mailoutbox[0].from_email == "Rita Recruiter <recruiter@closer.test>"
 
@@ -244,8 +246,9 @@ def test_a_sent_step_is_an_activity_and_moves_a_sourced_application_to_contacted
     [activity] = Activity.objects.filter(candidate=ada)
     assert activity.kind == Activity.Kind.EMAIL
     assert activity.application == application and activity.author == recruiter
-    assert activity.summary.startswith("Outgoing email")
-    assert "Ada, Research Scientist in London?" in activity.summary
+    assert activity.summary == "Step 1 of Researchers: Ada, Research Scientist in London?"
+    # The body is the email as sent, but for the candidate's own opt-out link.
+    assert activity.body.startswith("Hi Ada,") and "opt-out" not in activity.body
     application.refresh_from_db()
     assert application.stage.kind == Stage.Kind.CONTACTED
     assert application.stage_changes.last().changed_by == recruiter
@@ -400,12 +403,36 @@ def test_an_application_moved_past_contacted_stops_the_enrollment(
     enrollment = enrolled(ada, sequence, recruiter, application)
     move_stage(application, role.stages.get(kind=Stage.Kind.SCREEN), by=recruiter)
 
-    assert send_due_steps(WEDNESDAY_10_LA) == {"stopped": 1}
-
-    assert mailoutbox == []
+    # At once, not at the next send: the page shows no step due that will never go.
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.STOPPED
-    assert enrollment.stopped_reason == "The application moved past contacted."
+    assert enrollment.stopped_reason == "The application moved to Screen, past contacted."
+    assert enrollment.next_send_at is None
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+    assert mailoutbox == []
+
+
+def test_an_application_lost_stops_its_enrollment_at_once(
+    ada, application, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter, application)
+
+    mark_lost(application, reason=Application.LostReason.NOT_INTERESTED, by=recruiter)
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert enrollment.stopped_reason == "The application is lost."
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+
+
+def test_a_move_within_sourced_and_contacted_leaves_the_enrollment_going(
+    ada, application, sequence, role, recruiter
+):
+    enrollment = enrolled(ada, sequence, recruiter, application)
+    move_stage(application, role.stages.get(kind=Stage.Kind.CONTACTED), by=recruiter)
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.ACTIVE
 
 
 def test_a_refused_address_is_a_bounce(ada, sequence, recruiter, smtp, monkeypatch):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from candidates.models import CandidateEmail
-from recruiting.outreach.models import Enrollment, Sequence, SequenceStep
+from recruiting.outreach.models import Enrollment, MessageTemplate, Sequence, SequenceStep
 from recruiting.outreach.services import (
     OutreachError,
     add_business_days,
@@ -17,7 +17,9 @@ from recruiting.outreach.services import (
     enroll_many,
     stop_enrollment,
 )
-from tests.factories import ApplicationFactory, CandidateFactory
+from recruiting.pipeline.models import Application
+from recruiting.pipeline.services import mark_lost
+from tests.factories import ApplicationFactory, CandidateFactory, prospect
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +73,7 @@ def test_a_negative_delay_is_refused_by_the_database(template):
 
 
 def test_enrolling_sets_the_first_step_due_after_its_delay(sequence, recruiter):
-    candidate = CandidateFactory()
+    candidate = prospect()
     application = ApplicationFactory(candidate=candidate)
 
     enrollment = enroll(candidate, sequence, by=recruiter, application=application, now=FRIDAY)
@@ -79,21 +81,22 @@ def test_enrolling_sets_the_first_step_due_after_its_delay(sequence, recruiter):
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.ACTIVE
     assert enrollment.next_position == 1
-    assert enrollment.next_send_at == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    # Tuesday 09:30 UTC is 01:30 in Los Angeles: due when their window opens there.
+    assert enrollment.next_send_at == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
     assert enrollment.enrolled_by == recruiter
     assert enrollment.enrolled_at == FRIDAY
     assert enrollment.application == application
 
 
 def test_a_do_not_contact_candidate_is_refused(sequence, recruiter):
-    candidate = CandidateFactory(name="Ada Lovelace", do_not_contact=True)
+    candidate = prospect(name="Ada Lovelace", do_not_contact=True)
     with pytest.raises(OutreachError, match="Ada Lovelace is marked do-not-contact"):
         enroll(candidate, sequence, by=recruiter)
     assert not Enrollment.objects.exists()
 
 
 def test_a_candidate_without_an_email_is_refused(sequence, recruiter):
-    candidate = CandidateFactory(name="Ada Lovelace")
+    candidate = prospect(name="Ada Lovelace")
     CandidateEmail.objects.filter(candidate=candidate).delete()
     with pytest.raises(OutreachError, match="Ada Lovelace has no email address"):
         enroll(candidate, sequence, by=recruiter)
@@ -101,7 +104,7 @@ def test_a_candidate_without_an_email_is_refused(sequence, recruiter):
 
 
 def test_a_candidate_already_enrolled_is_refused_until_stopped(sequence, recruiter):
-    candidate = CandidateFactory(name="Ada Lovelace")
+    candidate = prospect(name="Ada Lovelace")
     first = enroll(candidate, sequence, by=recruiter)
 
     with pytest.raises(OutreachError, match="Ada Lovelace is already enrolled in Researchers"):
@@ -117,14 +120,14 @@ def test_a_candidate_already_enrolled_is_refused_until_stopped(sequence, recruit
 
 
 def test_the_database_holds_one_active_enrollment_per_sequence(sequence, recruiter):
-    candidate = CandidateFactory()
+    candidate = prospect()
     enroll(candidate, sequence, by=recruiter)
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrollment.objects.create(candidate=candidate, sequence=sequence, enrolled_at=FRIDAY)
 
 
 def test_an_inactive_sequence_or_one_without_steps_is_refused(sequence, recruiter):
-    candidate = CandidateFactory()
+    candidate = prospect()
     sequence.active = False
     sequence.save()
     with pytest.raises(OutreachError, match="Researchers is not active"):
@@ -137,7 +140,7 @@ def test_an_inactive_sequence_or_one_without_steps_is_refused(sequence, recruite
 
 
 def test_an_application_of_another_candidate_is_refused(sequence, recruiter):
-    candidate = CandidateFactory(name="Ada Lovelace")
+    candidate = prospect(name="Ada Lovelace")
     other = ApplicationFactory()
     with pytest.raises(OutreachError, match="is not Ada Lovelace's"):
         enroll(candidate, sequence, by=recruiter, application=other)
@@ -145,11 +148,11 @@ def test_an_application_of_another_candidate_is_refused(sequence, recruiter):
 
 
 def test_enrolling_many_is_all_or_none(sequence, recruiter):
-    ada = CandidateFactory(name="Ada Lovelace")
-    grace = CandidateFactory(name="Grace Hopper", do_not_contact=True)
-    alan = CandidateFactory(name="Alan Turing")
+    ada = prospect(name="Ada Lovelace")
+    grace = prospect(name="Grace Hopper", do_not_contact=True)
+    alan = prospect(name="Alan Turing")
     CandidateEmail.objects.filter(candidate=alan).delete()
-    barbara = CandidateFactory(name="Barbara Liskov")
+    barbara = prospect(name="Barbara Liskov")
 
     with pytest.raises(OutreachError) as raised:
         enroll_many([ada, grace, alan, barbara], sequence, by=recruiter)
@@ -162,12 +165,55 @@ def test_enrolling_many_is_all_or_none(sequence, recruiter):
 
     enrolled = enroll_many([ada, barbara], sequence, by=recruiter, now=MONDAY)
     assert {e.candidate for e in enrolled} == {ada, barbara}
-    assert {e.next_send_at for e in enrolled} == {datetime(2026, 12, 2, 9, 30, tzinfo=UTC)}
+    # Two business days on, at the opening of their window (09:00 in Los Angeles).
+    assert {e.next_send_at for e in enrolled} == {datetime(2026, 12, 2, 17, 0, tzinfo=UTC)}
+    # Each is about the candidate's open application: its role fills the emails' variables.
+    assert {e.application for e in enrolled} == {ada.applications.get(), barbara.applications.get()}
 
 
 def test_a_stopped_enrollment_cannot_be_stopped_again(sequence, recruiter):
-    enrollment = enroll(CandidateFactory(), sequence, by=recruiter)
+    enrollment = enroll(prospect(), sequence, by=recruiter)
     stopped = stop_enrollment(enrollment, reason="Bounced", status=Enrollment.Status.BOUNCED)
     assert stopped.next_send_at is None
     with pytest.raises(OutreachError, match="already bounced"):
         stop_enrollment(enrollment, reason="again", status=Enrollment.Status.STOPPED)
+
+
+def test_a_candidate_in_no_pipeline_is_refused_a_sequence_that_names_the_role(sequence, recruiter):
+    loner = CandidateFactory(name="Ada Lovelace")
+
+    with pytest.raises(OutreachError) as raised:
+        enroll_many([loner], sequence, by=recruiter)
+
+    assert raised.value.message == (
+        "Nobody was enrolled. Ada Lovelace has no open application, and the sequence's emails "
+        "name the role: add them to a role's pipeline first."
+    )
+    assert not Enrollment.objects.exists()
+
+
+def test_a_sequence_that_does_not_name_the_role_takes_anyone(recruiter):
+    plain = MessageTemplate.objects.create(
+        name="Coffee", subject="Coffee, {{ candidate.first_name }}?", body_text="{{ sender.name }}"
+    )
+    coffee = Sequence.objects.create(name="Coffee chats")
+    SequenceStep.objects.create(sequence=coffee, position=1, template=plain)
+    loner = CandidateFactory(name="Ada Lovelace")
+
+    [enrollment] = enroll_many([loner], coffee, by=recruiter)
+
+    assert enrollment.candidate == loner and enrollment.application is None
+
+
+def test_an_application_that_is_closed_is_refused(sequence, recruiter):
+    application = ApplicationFactory(candidate=CandidateFactory(name="Ada Lovelace"))
+    mark_lost(application, reason=Application.LostReason.NOT_INTERESTED, by=recruiter)
+    application.refresh_from_db()
+
+    with pytest.raises(OutreachError) as raised:
+        enroll(application.candidate, sequence, by=recruiter, application=application)
+
+    assert raised.value.message == (
+        f"Ada Lovelace's application to {application.role.title} is lost; enroll from an open one."
+    )
+    assert not Enrollment.objects.exists()

@@ -23,7 +23,13 @@ from recruiting.outreach.models import (
 from recruiting.outreach.services import enroll, send_due_steps, stop_enrollment
 from recruiting.pipeline.models import Activity, Application
 from recruiting.pipeline.services import mark_lost
-from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    RoleFactory,
+    UserFactory,
+    prospect,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -286,7 +292,12 @@ def test_mark_replied_stops_every_active_enrollment_of_the_candidate(
     assert page.redirect_chain == [(page_url(application), 302)]
     html = page.content.decode()
     assert "Ada Lovelace replied: 2 enrollments marked replied, no more emails go out." in html
-    assert html.count(">Replied</span>") == 2 and "Mark replied" not in html
+    outreach = html[html.index('id="outreach"') :]
+    outreach = outreach[: outreach.index("</section>")]
+    assert outreach.count(">Replied</span>") == 2 and "Mark replied" not in html
+    # The application moved on from Sourced to the role's Replied stage.
+    application.refresh_from_db()
+    assert application.stage.kind == "replied"
     assert "Replied (marked by recruiter)." in html
     for enrollment in (first, second):
         enrollment.refresh_from_db()
@@ -330,7 +341,7 @@ def test_marking_a_stopped_enrollment_replied_is_a_message_not_an_error_page(
 def test_another_candidates_enrollment_cannot_be_marked_from_this_page(
     client, recruiter, application, sequence
 ):
-    stranger = enroll(CandidateFactory(), sequence, by=recruiter)
+    stranger = enroll(prospect(), sequence, by=recruiter)
     client.force_login(recruiter)
 
     assert client.post(replied_url(application, stranger)).status_code == 404
