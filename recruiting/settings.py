@@ -30,9 +30,7 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Links in emails (opt-out, alerts): embedded, the port `make run` serves on (CLOSER_PORT).
-SITE_URL = env.str(
-    "SITE_URL", default=f"http://127.0.0.1:{env.int('CLOSER_PORT', default=8000)}"
-)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('CLOSER_PORT', default=8000)}")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

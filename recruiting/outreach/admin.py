@@ -8,16 +8,18 @@ from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.http import HttpRequest, HttpResponse
+from django.template import TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from candidates.models import Candidate
 from recruiting.admin_actions import run_action_form
+from recruiting.pipeline.models import Application
 
 from .figures import figures as sequence_figures
-from .figures import rate, with_figures
+from .figures import sequence_reply_rate, with_figures
 from .models import (
     NEGATIVE_DELAY,
     Enrollment,
@@ -94,18 +96,25 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         candidate = _preview_candidate(request)
         if candidate is None:
             return "Add a candidate with an email to preview this template."
+        # As the email would go: about their open application that moved last (else their
+        # latest), from their owner's address.
         application = (
             candidate.applications.select_related("role__hiring_manager")
-            .order_by("-stage_entered_at")
+            .order_by(
+                Case(When(status=Application.Status.OPEN, then=0), default=1),
+                "-stage_entered_at",
+            )
             .first()
         )
         role = application.role if application else None
-        subject, text, html = render_message(
-            template,
-            candidate=candidate,
-            role=role,
-            sender=request.user if request else None,
-        )
+        sender = candidate.owner or (request.user if request else None)
+        try:
+            subject, text, html = render_message(
+                template, candidate=candidate, role=role, sender=sender
+            )
+        except TemplateSyntaxError:
+            # The form's errors say what to fix; the preview waits for a template that renders.
+            return "The preview shows once the errors above are fixed."
         choices = Candidate.objects.filter(emails__isnull=False).distinct().order_by("name", "id")
         return render_to_string(
             "admin/outreach/template_preview.html",
@@ -113,6 +122,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
                 "candidate": candidate,
                 "choices": choices[:PREVIEW_CHOICES],
                 "role": role,
+                "sender": sender,
                 "subject": subject,
                 "text": text,
                 "html": html,
@@ -174,7 +184,7 @@ class SequenceAdmin(admin.ModelAdmin):
     def enrolled(self, sequence: Sequence) -> int:
         return sequence.n_enrolled
 
-    @admin.display(description="active", ordering="n_active")
+    @admin.display(description="in progress", ordering="n_active")
     def active_enrollments(self, sequence: Sequence) -> int:
         return sequence.n_active
 
@@ -190,9 +200,9 @@ class SequenceAdmin(admin.ModelAdmin):
     def opted_out(self, sequence: Sequence) -> int:
         return sequence.n_opted_out
 
-    @admin.display(description="reply rate")
+    @admin.display(description="reply rate (of those emailed)")
     def reply_rate(self, sequence: Sequence) -> str:
-        value = rate(sequence.n_replied, sequence.n_enrolled)
+        value = sequence_reply_rate(sequence.n_emailed_replied, sequence.n_emailed)
         return "–" if value is None else f"{value}%"
 
     @admin.display(description="by step")
@@ -221,12 +231,15 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark replied", permissions=["view"])
     def mark_replied_action(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
-        marked, refused = 0, []
+        marked, refused, skipped = 0, [], []
         answered: set[int] = set()  # candidates whose enrollments this action stopped
         markable = (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
         for enrollment in queryset.select_related("candidate"):
             if enrollment.status not in markable:
-                continue  # replied, opted out, bounced or stopped already
+                skipped.append(
+                    f"{enrollment.candidate} ({enrollment.get_status_display().lower()})"
+                )
+                continue
             if enrollment.candidate_id in answered and enrollment.is_active:
                 continue  # stopped a moment ago, by this action, with another of theirs
             try:
@@ -236,6 +249,12 @@ class EnrollmentAdmin(admin.ModelAdmin):
             else:
                 answered.add(enrollment.candidate_id)
         self.message_user(request, f"Marked {marked} enrollment(s) as replied.")
+        if skipped:
+            self.message_user(
+                request,
+                f"Left as they were, having ended already: {', '.join(skipped)}.",
+                messages.WARNING,
+            )
         if refused:
             self.message_user(request, " ".join(refused), messages.WARNING)
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from .models import Enrollment, SentMessage, Sequence
@@ -25,15 +25,28 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def _emailed() -> Exists:
+    """Whether the enrollment (the query's OuterRef) was sent at least one email."""
+    return Exists(
+        SentMessage.objects.filter(enrollment=OuterRef("pk"), status=SentMessage.Status.SENT)
+    )
+
+
+def sequence_reply_rate(replied_after_email: int, emailed: int) -> Decimal | None:
+    """A sequence's reply rate: of the people it emailed, the share who replied."""
+    return rate(replied_after_email, emailed)
+
+
 def with_figures(sequences: QuerySet[Sequence]) -> QuerySet[Sequence]:
-    """Annotates each sequence with n_steps, n_enrolled, n_active, n_sent, n_replied and
-    n_opted_out, in one query."""
+    """Annotates each sequence with n_steps, n_enrolled, n_active, n_sent, n_replied,
+    n_opted_out, n_emailed (enrollments sent at least one email) and n_emailed_replied, in one
+    query."""
     enrollments = Enrollment.objects.filter(sequence=OuterRef("pk")).order_by()
 
-    def count_enrollments(**where: object) -> Coalesce:
+    def count_enrollments(*conditions: Exists, **where: object) -> Coalesce:
         return Coalesce(
             Subquery(
-                enrollments.filter(**where)
+                enrollments.filter(*conditions, **where)
                 .values("sequence_id")
                 .annotate(n=Count("pk"))
                 .values("n"),
@@ -57,6 +70,8 @@ def with_figures(sequences: QuerySet[Sequence]) -> QuerySet[Sequence]:
         n_active=count_enrollments(status=Enrollment.Status.ACTIVE),
         n_replied=count_enrollments(status=Enrollment.Status.REPLIED),
         n_opted_out=count_enrollments(status=Enrollment.Status.OPTED_OUT),
+        n_emailed=count_enrollments(_emailed()),
+        n_emailed_replied=count_enrollments(_emailed(), status=Enrollment.Status.REPLIED),
         n_sent=Coalesce(Subquery(sent, output_field=IntegerField()), 0),
     )
 
@@ -84,10 +99,11 @@ class SequenceFigures:
     opted_out: int
     steps: list[StepFigures]
     replied_before_any_step: int
+    emailed: int  # enrollments sent at least one step
 
     @property
     def reply_rate(self) -> Decimal | None:
-        return rate(self.replied, self.enrolled)
+        return sequence_reply_rate(self.replied - self.replied_before_any_step, self.emailed)
 
 
 def figures(sequence: Sequence) -> SequenceFigures:
@@ -145,4 +161,5 @@ def figures(sequence: Sequence) -> SequenceFigures:
         opted_out=by_status.get(Enrollment.Status.OPTED_OUT, 0),
         steps=steps,
         replied_before_any_step=ended[None][Enrollment.Status.REPLIED],
+        emailed=sequence.enrollments.filter(_emailed()).count(),
     )

@@ -68,7 +68,10 @@ def test_the_sequence_page_shows_the_reply_rate_by_step(recruiter_client, histor
     url = reverse("admin:outreach_sequence_change", args=[history.pk])
     page = " ".join(recruiter_client.get(url).content.decode().split())
 
-    assert "4 enrolled (0 active) · 6 emails sent · 2 replied (50.0%) · 1 opted out" in page
+    assert (
+        "4 enrolled (0 active) · 6 emails sent · 2 replied (50.0% of the 4 emailed) · 1 opted out"
+        in page
+    )
     # step, template, sent, replied after it, reply rate, opted out after it, bounced
     step_one = cells(page, "<td>1</td>")
     step_two = cells(page, "<td>2</td>")

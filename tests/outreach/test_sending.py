@@ -16,6 +16,7 @@ from recruiting.outreach.services import (
     add_business_days,
     enroll,
     mark_replied,
+    opt_out,
     send_due_steps,
 )
 from recruiting.pipeline.models import Activity, Application, Stage
@@ -466,3 +467,20 @@ def test_an_smtp_outage_is_retried_later_and_sends_once(ada, sequence, recruiter
     [message] = smtp.messages
     assert message["From"] == "Rita Recruiter <recruiter@closer.test>"
     assert message["To"] == "ada@example.org"
+
+
+def test_the_admin_action_says_which_enrollments_it_left_because_they_had_ended(
+    ada, sequence, recruiter, recruiter_client
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    opt_out(enrollment)
+
+    response = recruiter_client.post(
+        reverse("admin:outreach_enrollment_changelist"),
+        {"action": "mark_replied_action", "_selected_action": [enrollment.pk]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Marked 0 enrollment(s) as replied." in page
+    assert "Left as they were, having ended already: Ada Lovelace (opted out)." in page
