@@ -42,6 +42,8 @@ def every_day_here(settings):  # type: ignore[no-untyped-def]
     """This process (which enrolls, and so sets the first step's time) opens the window every
     day, as the workers do: a zone where it is office hours now may be on a weekend."""
     settings.OUTREACH_WINDOW = {**settings.OUTREACH_WINDOW, "weekdays": list(range(7))}
+
+
 MINUTE = timedelta(minutes=1)
 
 
