@@ -60,7 +60,13 @@ def application_section(
 ) -> OutreachSection:
     may_act = may_run_outreach(user)
     # A refused enrollment is shown even where the form is not offered (a closed application).
-    if enroll_form is None and may_act and not application.is_closed:
+    # Nor to a do-not-contact candidate: the card says why.
+    if (
+        enroll_form is None
+        and may_act
+        and not application.is_closed
+        and not application.candidate.do_not_contact
+    ):
         enroll_form = EnrollForm(application=application)
     available = (
         enroll_form.fields["sequence"].queryset.exists() if enroll_form is not None else False

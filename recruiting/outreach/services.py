@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime, time, timedelta
 from email.utils import formataddr, make_msgid
+from time import monotonic
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -814,16 +815,22 @@ def due_enrollment_ids(now: datetime | None = None, *, limit: int = 1000) -> lis
     )
 
 
-def send_due_steps(now: datetime | None = None, *, limit: int = 1000) -> dict[str, int]:
+def send_due_steps(
+    now: datetime | None = None, *, limit: int = 1000, budget: timedelta | None = None
+) -> dict[str, int]:
     """Sends every due step (up to `limit`) over one SMTP connection: each is still claimed,
-    sent and marked on its own. Returns how many of each outcome."""
+    sent and marked on its own. With a `budget`, no step is begun once it is spent: the rest
+    wait for the next run. Returns how many of each outcome."""
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
     connection = get_connection()
     # Only an SMTP connection is worth keeping open (see alerts.services.deliver_alerts).
     shared = connection if isinstance(connection, SmtpBackend) else None
+    started = monotonic()
     try:
         for enrollment_id in due_enrollment_ids(now, limit=limit):
+            if budget is not None and monotonic() - started >= budget.total_seconds():
+                break
             outcomes[send_step(enrollment_id, now, connection=shared)] += 1
     finally:
         if shared is not None:

@@ -32,6 +32,9 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.opt_out(enrollment)
         return render(request, "outreach/opted_out.html", {"enrollment": enrollment})
+    if enrollment.candidate.do_not_contact:
+        # Opted out already (or marked do-not-contact): the link says so rather than ask again.
+        return render(request, "outreach/opted_out.html", {"enrollment": enrollment})
     return render(request, "outreach/opt_out.html", {"enrollment": enrollment})
 
 

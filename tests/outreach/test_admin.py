@@ -129,3 +129,25 @@ def test_recruiters_may_manage_templates_and_sequences_and_view_enrollments(recr
         assert recruiter.has_perm(f"outreach.{codename}")
     assert recruiter.has_perm("outreach.view_enrollment")
     assert not recruiter.has_perm("outreach.change_enrollment")
+
+
+def test_a_syntax_error_is_shown_on_its_field_and_the_preview_waits(recruiter_client, template):
+    CandidateFactory(name="Ada Lovelace")
+    response = recruiter_client.post(
+        template_url(template),
+        {
+            "name": template.name,
+            "subject": template.subject,
+            "body_text": "Hi {{ candidate.first_name }, {% if %}",
+            "body_html": "",
+            "pitch_paragraphs-TOTAL_FORMS": "0",
+            "pitch_paragraphs-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This template has a syntax error" in page
+    assert "The preview shows once the errors above are fixed." in page
+    template.refresh_from_db()
+    assert template.body_text.startswith("Hi {{ candidate.first_name }},")

@@ -368,6 +368,9 @@ def test_the_opt_out_link_stops_everything_and_marks_do_not_contact(
         e.refresh_from_db()
         assert e.status == Enrollment.Status.OPTED_OUT
     assert send_due_steps(WEDNESDAY_10_LA + timedelta(days=60)) == {}
+    # The link opened again says it is done, rather than ask again.
+    again = client.get(f"/{path}").content.decode()
+    assert "You will get no more emails from us" in again and "Stop all emails" not in again
     assert len(mailoutbox) == 1
 
 
@@ -484,3 +487,13 @@ def test_the_admin_action_says_which_enrollments_it_left_because_they_had_ended(
     page = response.content.decode()
     assert "Marked 0 enrollment(s) as replied." in page
     assert "Left as they were, having ended already: Ada Lovelace (opted out)." in page
+
+
+def test_a_run_whose_time_budget_is_spent_leaves_the_rest_for_the_next_run(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrolled(ada, sequence, recruiter)
+
+    assert send_due_steps(WEDNESDAY_10_LA, budget=timedelta(0)) == {}
+    assert mailoutbox == []
+    assert send_due_steps(WEDNESDAY_10_LA, budget=timedelta(seconds=40)) == {"sent": 1}

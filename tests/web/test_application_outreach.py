@@ -111,7 +111,10 @@ def test_the_section_lists_each_enrollment_with_its_status_next_step_and_what_wa
     assert ">Active</span>" in section and ">Stopped</span>" in section
     sent_one.refresh_from_db()
     assert "Step 2 of 2" in section
-    assert f"due {sent_one.next_send_at:%-d %b %Y %H:%M}" in section  # UTC, the page's zone
+    # In UTC, the page's zone, and at the candidate's own clock (Los Angeles, 8 hours behind).
+    due = sent_one.next_send_at
+    assert due.hour == 18  # three business days after step 1 went at 10:00 their time
+    assert f"due {due:%-d %b %Y %H:%M} UTC · 10:00 their time" in section
     assert "1 of 2" in section  # steps sent
     assert "0 of 3" in section
     assert "Met at NeurIPS instead." in section
@@ -378,3 +381,15 @@ def test_the_page_reads_one_or_five_enrollments_in_as_many_queries(
     assert queries_for(client, page_url(one)) == queries_for(client, page_url(five))
     client.force_login(hiring_manager)  # the list without the forms: just as flat
     assert queries_for(client, page_url(one)) == queries_for(client, page_url(five))
+
+
+def test_a_do_not_contact_candidate_is_offered_no_enroll_form(client, recruiter, application):
+    application.candidate.do_not_contact = True
+    application.candidate.save(update_fields=["do_not_contact"])
+    client.force_login(recruiter)
+
+    section = client.get(page_url(application)).content.decode()
+    section = section[section.index('id="outreach"') :]
+
+    assert "Ada Lovelace is marked do-not-contact." in section
+    assert 'id="enroll-form"' not in section
