@@ -4,8 +4,9 @@ Redis and one worker (make bench).
 Builds, in a PostgreSQL database of its own (BENCH_DATABASE_URL's name + _outreach, emptied and
 migrated), N candidates with one email each, owned by enough recruiters that the daily cap per
 sender (OUTREACH_DAILY_CAP_PER_SENDER) never holds a step back, all in a fixed-offset timezone
-where it is now office hours (so the sending window is open); one template with variables and
-pitch paragraphs; one sequence of three steps, the first with no delay. Then:
+where it is now office hours (so the sending window is open), each in Sourced in one of 20
+roles' pipelines; one template naming the candidate, the role and its lead, with pitch
+paragraphs; one sequence of three steps, the first with no delay. Then:
 
 1. times `enroll_many(candidates, sequence, by=...)` for all N, as the admin's bulk action;
 2. starts a real SMTP server (aiosmtpd, in this process) and ONE Celery worker process as the
@@ -16,7 +17,8 @@ pitch paragraphs; one sequence of three steps, the first with no delay. Then:
    first task to the Nth message received.
 
 Checks that none was lost or duplicated (N messages, N distinct recipients, one SentMessage
-`sent` per enrollment) and that every enrollment moved on to step 2; exits non-zero if not.
+`sent` per enrollment), that every enrollment moved on to step 2 and every application to
+Contacted; exits non-zero if not.
 Queries per enrollment and per send are counted in process on a small sample first (its rows
 are deleted before the timed run).
 """
@@ -65,9 +67,11 @@ from recruiting.outreach.models import (  # noqa: E402
 )
 from recruiting.outreach.services import enroll_many, send_due_steps  # noqa: E402
 from recruiting.outreach.tasks import SEND_LIMIT, send_due  # noqa: E402
-from recruiting.pipeline.models import Activity  # noqa: E402
+from recruiting.pipeline.models import Activity, Application, Stage  # noqa: E402
+from recruiting.pipeline.services import open_role  # noqa: E402
 
 SAMPLE = 100  # candidates whose enrollment and send are counted in queries, not timed
+ROLES = 20  # the roles whose pipelines the candidates are in
 
 
 class Sink:
@@ -149,9 +153,34 @@ def build(n: int, sample: int, zone: str) -> tuple[list[Candidate], list[Candida
         ),
         batch_size=2000,
     )
+    # Each in a role's pipeline, in Sourced, as outreach finds them: the emails name the role
+    # and its lead, and a sent step moves the application to Contacted.
+    leads = User.objects.bulk_create(
+        User(username=f"lead-{i}", first_name="Lead", last_name=f"{i}") for i in range(ROLES)
+    )
+    roles = [
+        open_role(
+            title=f"Research Scientist {i}",
+            team="Pre-training",
+            level="senior",
+            city="San Francisco",
+            country="US",
+            headcount=1000,
+            hiring_manager=leads[i],
+        )
+        for i in range(ROLES)
+    ]
+    sourced = {role.pk: role.stages.get(kind=Stage.Kind.SOURCED) for role in roles}
+    Application.objects.bulk_create(
+        (
+            Application(candidate=c, role=roles[i % ROLES], stage=sourced[roles[i % ROLES].pk])
+            for i, c in enumerate(people)
+        ),
+        batch_size=2000,
+    )
     template = MessageTemplate.objects.create(
         name="Bench first touch",
-        subject="{{ candidate.first_name }}, a word from {{ sender.name }}",
+        subject="{{ candidate.first_name }}, {{ role.title }} with {{ team_lead }}?",
         body_text=(
             "Hi {{ candidate.first_name }},\n\n"
             "I saw your work as {{ candidate.current_title }} at {{ candidate.current_company }}."
@@ -281,6 +310,9 @@ def main() -> None:
     duplicated = {r: k for r, k in sink.recipients.items() if k > 1}
     unexpected = set(sink.recipients) - expected
     sent_once = sum(1 for (_, status), k in sent.items() if status == "sent" and k == 1)
+    contacted = Application.objects.filter(
+        candidate__enrollments__sequence=sequence, stage__kind=Stage.Kind.CONTACTED
+    ).count()
 
     cap = settings.OUTREACH_DAILY_CAP_PER_SENDER
     print(f"candidates:    {n:,} in {zone}, one email each, {math.ceil(n / cap)} owners")
@@ -297,6 +329,7 @@ def main() -> None:
     print(f"received:      {sink.count:,} messages, {len(sink.recipients):,} distinct recipients")
     print(f"sent rows:     {sent_once:,} enrollments with one SentMessage sent; {len(sent):,} rows")
     print(f"enrollments:   {dict(enrollments)} (status, next step)")
+    print(f"contacted:     {contacted:,} applications moved from Sourced by their first email")
     print(f"lost:          {len(missing)}; duplicated: {len(duplicated)}; other: {len(unexpected)}")
     print()
     print("| phase | time | rate |")
@@ -319,6 +352,7 @@ def main() -> None:
         and sent_once == n
         and sum(sent.values()) == n
         and enrollments == Counter({("active", 2): n})
+        and contacted == n
     )
     if ok:
         shutil.rmtree(logdir, ignore_errors=True)

@@ -61,6 +61,14 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     inlines = [PitchParagraphInline]
     readonly_fields = ("preview",)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "subject":
+            # A subject with its variables is longer than the admin's 20em text box.
+            field.widget.attrs["class"] = "vLargeTextField"
+            field.widget.attrs["style"] = "width: 100%; max-width: 48em"
+        return field
+
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
         main = (
             None,
