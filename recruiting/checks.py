@@ -3,6 +3,8 @@ machine only, and a production deployment that still uses them is an error."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
@@ -24,6 +26,16 @@ def embedded_parts_in_production(app_configs, **kwargs):  # type: ignore[no-unty
                 "Production uses the filesystem Celery broker, which one machine only can read.",
                 hint="Set REDIS_URL (or CELERY_BROKER_URL) to a Redis server.",
                 id="closer.E002",
+            )
+        )
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    if host in ("", "localhost", "127.0.0.1", "::1"):
+        errors.append(
+            Error(
+                f"SITE_URL is {settings.SITE_URL!r}: the links in emails, the opt-out link every "
+                "outreach email carries among them, would lead nowhere.",
+                hint="Set SITE_URL to Closer's public address, e.g. https://closer.example.com.",
+                id="closer.E006",
             )
         )
     if settings.EMAIL_BACKEND.endswith(("filebased.EmailBackend", "console.EmailBackend")):
@@ -61,3 +73,38 @@ def competition_settings(app_configs, **kwargs):  # type: ignore[no-untyped-def]
             )
         )
     return errors
+
+
+@register()
+def outreach_settings(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    """The outreach sending window read from the environment: caught at start, not by a send
+    job that never finds a moment to send."""
+    from datetime import time
+
+    window = settings.OUTREACH_WINDOW
+    problems = []
+    days = list(window["weekdays"])
+    if not days or any(not 0 <= int(day) <= 6 for day in days):
+        problems.append(f"OUTREACH_WINDOW_WEEKDAYS is {days}: use days 0 (Monday) to 6 (Sunday).")
+    try:
+        start, end = time.fromisoformat(window["start"]), time.fromisoformat(window["end"])
+    except ValueError:
+        problems.append(
+            f"OUTREACH_WINDOW_START and _END are {window['start']!r} and {window['end']!r}: "
+            "use HH:MM."
+        )
+    else:
+        if start >= end:
+            problems.append(
+                f"OUTREACH_WINDOW_START ({window['start']}) is not before "
+                f"OUTREACH_WINDOW_END ({window['end']})."
+            )
+    if settings.OUTREACH_DAILY_CAP_PER_SENDER < 1:
+        problems.append(
+            f"OUTREACH_DAILY_CAP_PER_SENDER is {settings.OUTREACH_DAILY_CAP_PER_SENDER}: "
+            "use 1 or more."
+        )
+    return [
+        Error(problem, hint="Fix the outreach setting named.", id="closer.E007")
+        for problem in problems
+    ]

@@ -16,6 +16,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://closer@db.example.com:5432/closer",
     "REDIS_URL": "redis://redis.example.com:6379/0",
     "EMAIL_URL": "smtp+tls://closer:secret@smtp.example.com:587",
+    "SITE_URL": "https://closer.example.com",
 }
 
 
@@ -58,11 +59,27 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 
 def test_production_on_the_embedded_parts_is_an_error() -> None:
-    result = check_deploy(DATABASE_URL=None, REDIS_URL=None, EMAIL_URL=None)
+    result = check_deploy(DATABASE_URL=None, REDIS_URL=None, EMAIL_URL=None, SITE_URL=None)
 
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "closer.E001" in output and "closer.E002" in output and "closer.E003" in output
+    assert "SITE_URL is 'http://127.0.0.1:8000'" in output and "closer.E006" in output
+
+
+def test_a_mistyped_outreach_window_is_an_error_at_start() -> None:
+    result = check_deploy(
+        OUTREACH_WINDOW_START="17:00",
+        OUTREACH_WINDOW_END="09:00",
+        OUTREACH_WINDOW_WEEKDAYS="1,7",
+        OUTREACH_DAILY_CAP_PER_SENDER="0",
+    )
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "OUTREACH_WINDOW_START (17:00) is not before OUTREACH_WINDOW_END (09:00)." in output
+    assert "OUTREACH_WINDOW_WEEKDAYS is [1, 7]" in output
+    assert "OUTREACH_DAILY_CAP_PER_SENDER is 0" in output and "closer.E007" in output
 
 
 def test_a_mistyped_competing_offer_setting_is_an_error_at_start() -> None:
