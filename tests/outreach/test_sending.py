@@ -497,3 +497,26 @@ def test_a_run_whose_time_budget_is_spent_leaves_the_rest_for_the_next_run(
     assert send_due_steps(WEDNESDAY_10_LA, budget=timedelta(0)) == {}
     assert mailoutbox == []
     assert send_due_steps(WEDNESDAY_10_LA, budget=timedelta(seconds=40)) == {"sent": 1}
+
+
+def test_queries_grow_by_a_bounded_number_per_step_sent(sequence, recruiter, role, mailoutbox):
+    """A run's queries: a fixed part, and a bounded part per step (34 on the benchmark's path,
+    docs/benchmarks.md), whatever else is in the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(n: int, day: datetime) -> int:
+        for i in range(n):
+            person = prospect(role=role, name=f"P{day.day}-{i}", owner=recruiter)
+            enroll(person, sequence, by=recruiter, now=day - timedelta(days=2))
+        with CaptureQueriesContext(connection) as captured:
+            assert send_due_steps(add_business_days(day, 0)) == {"sent": n}
+        return len(captured)
+
+    one = run(1, WEDNESDAY_10_LA)
+    four = run(4, WEDNESDAY_10_LA + timedelta(days=1))
+
+    per_step = (four - one) / 3
+    assert per_step == int(per_step) and per_step <= 34
+    assert one - per_step <= 3  # the run's own: the due ids
+    assert len(mailoutbox) == 5
