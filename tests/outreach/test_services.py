@@ -217,3 +217,18 @@ def test_an_application_that_is_closed_is_refused(sequence, recruiter):
         f"Ada Lovelace's application to {application.role.title} is lost; enroll from an open one."
     )
     assert not Enrollment.objects.exists()
+
+
+def test_enrolling_many_takes_as_many_queries_for_eight_candidates_as_for_two(
+    sequence, recruiter
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n: int) -> int:
+        people = [prospect() for _ in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            assert len(enroll_many(people, sequence, by=recruiter)) == n
+        return len(captured)
+
+    assert queries(2) == queries(8)
