@@ -151,3 +151,23 @@ def test_a_syntax_error_is_shown_on_its_field_and_the_preview_waits(recruiter_cl
     assert "The preview shows once the errors above are fixed." in page
     template.refresh_from_db()
     assert template.body_text.startswith("Hi {{ candidate.first_name }},")
+
+
+def test_an_html_body_is_escaped_into_the_preview_frame_and_runs_nothing(
+    recruiter_client, template
+):
+    CandidateFactory(name="Ada Lovelace")
+    template.body_html = (
+        '" onload="alert(1)" x="<p style="color:#c00">Hi {{ candidate.first_name }}</p>'
+    )
+    template.save()
+
+    page = recruiter_client.get(template_url(template)).content.decode()
+
+    frame = page[page.index("<iframe") : page.index("</iframe>")]
+    assert 'onload="' not in frame  # the quote cannot end the attribute
+    assert (
+        'srcdoc="&quot; onload=&quot;alert(1)&quot; x=&quot;&lt;p style=&quot;color:#c00&quot;&gt;'
+        in frame
+    )
+    assert "Hi Ada&lt;/p&gt;" in frame
