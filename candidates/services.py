@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from .models import Candidate, Company, Tag
+from .signals import do_not_contact_marked
 
 
 class CandidateError(ValidationError):
@@ -40,7 +41,10 @@ def tag_candidates(candidates: QuerySet[Candidate], *, tags: Iterable[Tag]) -> i
 
 @transaction.atomic
 def mark_do_not_contact(candidates: QuerySet[Candidate], *, by: AbstractBaseUser) -> int:
-    return candidates.filter(do_not_contact=False).update(do_not_contact=True)
+    ids = list(candidates.filter(do_not_contact=False).values_list("pk", flat=True))
+    marked = Candidate.objects.filter(pk__in=ids).update(do_not_contact=True)
+    do_not_contact_marked.send(sender=Candidate, candidate_ids=ids)
+    return marked
 
 
 def find_or_create_company(name: str, *, kind: str = Company.Kind.EMPLOYER) -> Company:

@@ -13,6 +13,7 @@ from candidates.models import Candidate
 from recruiting.pipeline.models import Application
 
 from .models import Enrollment, SentMessage, SequenceStep
+from .services import past_contacted
 from .web_forms import EnrollForm
 
 # The same right as the admin's "Enroll in a sequence" action on the candidate list.
@@ -32,7 +33,7 @@ def enrollments_of(candidate: Candidate) -> QuerySet[Enrollment]:
     steps = SequenceStep.objects.filter(sequence=OuterRef("sequence_id")).values("sequence")
     return (
         Enrollment.objects.filter(candidate=candidate)
-        .select_related("sequence")
+        .select_related("sequence", "application__role")
         .annotate(
             steps_sent=Coalesce(
                 Subquery(sent.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
@@ -53,12 +54,14 @@ class OutreachSection:
     enroll_form: EnrollForm | None
     # False when no sequence can take an enrollment (none active, or none with steps).
     sequences_available: bool
+    past_contacted: bool  # the application is beyond Contacted: no sequence for it
 
 
 def application_section(
     user: AbstractBaseUser, application: Application, *, enroll_form: EnrollForm | None = None
 ) -> OutreachSection:
     may_act = may_run_outreach(user)
+    beyond = not application.is_closed and past_contacted(application)
     # A refused enrollment is shown even where the form is not offered (a closed application).
     # Nor to a do-not-contact candidate: the card says why.
     if (
@@ -66,6 +69,7 @@ def application_section(
         and may_act
         and not application.is_closed
         and not application.candidate.do_not_contact
+        and not beyond
     ):
         enroll_form = EnrollForm(application=application)
     available = (
@@ -76,4 +80,5 @@ def application_section(
         may_act=may_act,
         enroll_form=enroll_form,
         sequences_available=available,
+        past_contacted=beyond,
     )

@@ -28,7 +28,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -83,6 +83,12 @@ def _refusal(
             f"{candidate.name}'s application to {application.role.title} is "
             f"{application.get_status_display().lower()}; enroll from an open one."
         )
+    if application is not None and not application.is_closed and past_contacted(application):
+        return (
+            f"{candidate.name}'s application to {application.role.title} is at "
+            f"{application.stage.name}, past Contacted: a sequence is for people we have not "
+            "heard from yet."
+        )
     if application is None and needs_role:
         return (
             f"{candidate.name} has no open application, and the sequence's emails name the "
@@ -113,16 +119,43 @@ def _check_sequence(sequence: Sequence) -> tuple[int, bool]:
 
 
 def _open_applications(candidate_ids: list[int]) -> dict[int, Application]:
-    """Each candidate's open application that moved last: the one an enrollment made outside
-    an application page is about (its role fills the emails' role variables)."""
-    latest: dict[int, Application] = {}
-    for application in (
+    """The open application an enrollment made outside an application page is about (its role
+    fills the emails' role variables): of each candidate's, the one that moved last among those
+    not past Contacted, else the one that moved last (which _refusal then refuses). Two
+    queries, whatever the number of candidates."""
+    applications = list(
         Application.objects.filter(candidate_id__in=candidate_ids, status=Application.Status.OPEN)
-        .select_related("role")
+        .select_related("role", "stage")
         .order_by("candidate_id", "-stage_entered_at", "-id")
-    ):
-        latest.setdefault(application.candidate_id, application)
-    return latest
+    )
+    contacted = dict(
+        Stage.objects.filter(
+            role_id__in={a.role_id for a in applications}, kind=Stage.Kind.CONTACTED
+        )
+        .values_list("role_id")
+        .annotate(position=Min("position"))
+        .values_list("role_id", "position")
+    )
+    chosen: dict[int, Application] = {}
+    for application in applications:
+        application.contacted_position = contacted.get(application.role_id)
+        current = chosen.get(application.candidate_id)
+        if current is None or (past_contacted(current) and not past_contacted(application)):
+            chosen[application.candidate_id] = application
+    return chosen
+
+
+def past_contacted(application: Application) -> bool:
+    """Whether the application has moved beyond its role's Contacted stage (beyond Sourced, for
+    a pipeline without one): outreach has nothing more to say to such a candidate."""
+    if hasattr(application, "contacted_position"):
+        position = application.contacted_position
+    else:
+        contacted = _contacted_stage(application)
+        position = contacted.position if contacted is not None else None
+    if position is None:
+        return application.stage.kind != Stage.Kind.SOURCED
+    return application.stage.position > position
 
 
 def _new_enrollment(
@@ -368,6 +401,20 @@ def _move_to_replied(application: Application | None, *, by: AbstractBaseUser | 
         move_stage(application, replied, by=by)
 
 
+def stop_for_do_not_contact(candidate_ids: list[int], **kwargs: object) -> int:
+    """Candidates marked do-not-contact: their active enrollments stop at once (the sending job
+    would stop them too, but the page should not show a step due that will never go).
+    Connected to do_not_contact_marked and to Candidate's post_save. Returns how many."""
+    return Enrollment.objects.filter(
+        candidate_id__in=candidate_ids, status=Enrollment.Status.ACTIVE
+    ).update(
+        status=Enrollment.Status.STOPPED,
+        stopped_reason="The candidate is marked do-not-contact.",
+        stopped_at=timezone.now(),
+        next_send_at=None,
+    )
+
+
 def stop_for_application(application: Application, **kwargs: object) -> int:
     """After a stage change: the enrollments about an application that closed or moved past
     Contacted stop at once (the sending job would stop them too, but the page should not show
@@ -378,8 +425,7 @@ def stop_for_application(application: Application, **kwargs: object) -> int:
     if application.is_closed:
         reason = f"The application is {application.get_status_display().lower()}."
     else:
-        contacted = _contacted_stage(application)
-        if contacted is None or application.stage.position <= contacted.position:
+        if not past_contacted(application):
             return 0
         reason = f"The application moved to {application.stage.name}, past contacted."
     return active.update(
@@ -524,8 +570,7 @@ def _stop_reason(enrollment: Enrollment) -> str:
     if application is not None:
         if application.is_closed:
             return f"The application is {application.get_status_display().lower()}."
-        contacted = _contacted_stage(application)
-        if contacted is not None and application.stage.position > contacted.position:
+        if past_contacted(application):
             return "The application moved past contacted."
     if not candidate.emails.exists():
         return "The candidate has no email address."

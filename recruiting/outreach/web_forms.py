@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from recruiting.pipeline.models import Application
 
-from .models import Sequence, SequenceStep
+from .models import Enrollment, Sequence, SequenceStep
 
 
 def enrollable_sequences() -> QuerySet[Sequence]:
@@ -35,7 +35,17 @@ class EnrollForm(forms.Form):
     def __init__(self, *args, application: Application, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("prefix", "outreach")
         super().__init__(*args, **kwargs)
-        self.fields["sequence"].queryset = enrollable_sequences()
+        field = self.fields["sequence"]
+        field.queryset = enrollable_sequences()
+        # The choice stays (the service's refusal names the rule), but says so before a click.
+        already = set(
+            Enrollment.objects.filter(
+                candidate_id=application.candidate_id, status=Enrollment.Status.ACTIVE
+            ).values_list("sequence_id", flat=True)
+        )
+        field.label_from_instance = lambda sequence: (
+            f"{sequence.name} (enrolled already)" if sequence.pk in already else sequence.name
+        )
         self.helper = FormHelper()
         self.helper.form_action = reverse("outreach:enroll", args=[application.pk])
         self.helper.form_id = "enroll-form"

@@ -388,16 +388,44 @@ def test_a_tampered_opt_out_token_is_a_404(ada, sequence, recruiter, client, mai
     assert not ada.do_not_contact
 
 
-def test_a_do_not_contact_candidate_is_stopped_not_sent(ada, sequence, recruiter, mailoutbox):
+def test_a_candidate_saved_do_not_contact_is_stopped_at_once(ada, sequence, recruiter, mailoutbox):
     enrollment = enrolled(ada, sequence, recruiter)
     ada.do_not_contact = True
-    ada.save(update_fields=["do_not_contact"])
+    ada.save(update_fields=["do_not_contact"])  # as the admin's form and an import save it
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert enrollment.stopped_reason == "The candidate is marked do-not-contact."
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+    assert mailoutbox == []
+
+
+def test_the_bulk_do_not_contact_action_stops_enrollments_at_once(
+    ada, sequence, recruiter, recruiter_client, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+
+    recruiter_client.post(
+        reverse("admin:candidates_candidate_changelist"),
+        {"action": "mark_do_not_contact_action", "_selected_action": [ada.pk]},
+    )
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+    assert mailoutbox == []
+
+
+def test_a_do_not_contact_flag_set_behind_the_services_back_still_stops_at_send(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    type(ada).objects.filter(pk=ada.pk).update(do_not_contact=True)  # no signal: a raw update
 
     assert send_due_steps(WEDNESDAY_10_LA) == {"stopped": 1}
 
     assert mailoutbox == []
     enrollment.refresh_from_db()
-    assert enrollment.status == Enrollment.Status.STOPPED
     assert enrollment.stopped_reason == "The candidate is marked do-not-contact."
 
 

@@ -18,7 +18,7 @@ from recruiting.outreach.services import (
     stop_enrollment,
 )
 from recruiting.pipeline.models import Application
-from recruiting.pipeline.services import mark_lost
+from recruiting.pipeline.services import mark_lost, move_stage
 from tests.factories import ApplicationFactory, CandidateFactory, prospect
 
 pytestmark = pytest.mark.django_db
@@ -219,9 +219,7 @@ def test_an_application_that_is_closed_is_refused(sequence, recruiter):
     assert not Enrollment.objects.exists()
 
 
-def test_enrolling_many_takes_as_many_queries_for_eight_candidates_as_for_two(
-    sequence, recruiter
-):
+def test_enrolling_many_takes_as_many_queries_for_eight_candidates_as_for_two(sequence, recruiter):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -232,3 +230,30 @@ def test_enrolling_many_takes_as_many_queries_for_eight_candidates_as_for_two(
         return len(captured)
 
     assert queries(2) == queries(8)
+
+
+def test_an_application_past_contacted_is_refused_and_an_earlier_one_is_preferred(
+    sequence, recruiter
+):
+    ada = CandidateFactory(name="Ada Lovelace")
+    screened = ApplicationFactory(candidate=ada)
+    move_stage(screened, screened.role.stages.get(kind="screen"), by=recruiter)
+    screened.refresh_from_db()
+
+    with pytest.raises(OutreachError) as raised:
+        enroll(ada, sequence, by=recruiter, application=screened)
+    assert raised.value.message == (
+        f"Ada Lovelace's application to {screened.role.title} is at Screen, past Contacted: "
+        "a sequence is for people we have not heard from yet."
+    )
+    with pytest.raises(OutreachError):
+        enroll_many([ada], sequence, by=recruiter)  # her only open application is past it
+    assert not Enrollment.objects.exists()
+
+    # Sourced in another role, though moved longer ago: that one is what outreach is about.
+    sourced = ApplicationFactory(candidate=ada)
+    Application.objects.filter(pk=sourced.pk).update(
+        stage_entered_at=datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    [enrollment] = enroll_many([ada], sequence, by=recruiter)
+    assert enrollment.application == sourced

@@ -242,7 +242,7 @@ def test_an_enrollment_the_rules_refuse_shows_why_on_the_field_and_saves_nothing
     assert page.status_code == 200
     html = page.content.decode()
     assert sequence_field_error(html, message)
-    assert f'<option value="{sequence.pk}" selected>Researchers</option>' in html
+    assert f'<option value="{sequence.pk}" selected>Researchers' in html
     assert list(Enrollment.objects.values_list("pk", flat=True)) == before
     assert "Enrolled Ada Lovelace" not in html
 
@@ -393,3 +393,39 @@ def test_a_do_not_contact_candidate_is_offered_no_enroll_form(client, recruiter,
 
     assert "Ada Lovelace is marked do-not-contact." in section
     assert 'id="enroll-form"' not in section
+
+
+def test_the_card_says_which_application_each_enrollment_is_about_and_when_one_may_reply(
+    client, recruiter, application, sequence, template, mailoutbox
+):
+    other = ApplicationFactory(
+        candidate=application.candidate, role=RoleFactory(title="Inference Lead"), by=recruiter
+    )
+    here = enrolled(application, sequence, recruiter)
+    there = enroll(
+        application.candidate, make_sequence("Leads", template), by=recruiter, application=other
+    )
+    client.force_login(recruiter)
+
+    section = client.get(page_url(application)).content.decode()
+    section = section[section.index('id="outreach"') :]
+
+    assert "for this application" in section and "for Inference Lead" in section
+    # Nothing was sent yet: there is nothing to reply to.
+    assert f'id="mark-replied-{here.pk}"' not in section
+    assert f'id="mark-replied-{there.pk}"' not in section
+    # The form says which sequences she is in already.
+    assert ">Researchers (enrolled already)</option>" in section
+
+
+def test_an_application_past_contacted_offers_no_enroll_form(client, recruiter, application):
+    from recruiting.pipeline.services import move_stage
+
+    move_stage(application, application.role.stages.get(kind="screen"), by=recruiter)
+    client.force_login(recruiter)
+
+    section = client.get(page_url(application)).content.decode()
+    section = section[section.index('id="outreach"') :]
+
+    assert 'id="enroll-form"' not in section
+    assert "This application is at Screen, past Contacted" in section
