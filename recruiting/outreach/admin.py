@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import UTC
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Case, QuerySet, When
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template import TemplateSyntaxError
 from django.template.loader import render_to_string
@@ -16,7 +17,6 @@ from django.utils.safestring import SafeString
 
 from candidates.models import Candidate
 from recruiting.admin_actions import run_action_form
-from recruiting.pipeline.models import Application
 
 from .figures import figures as sequence_figures
 from .figures import sequence_reply_rate, with_figures
@@ -30,7 +30,7 @@ from .models import (
     SequenceStep,
 )
 from .rendering import ALLOWED_VARIABLES, render_message
-from .services import OutreachError, enroll_many, mark_replied
+from .services import OutreachError, application_for, enroll_many, mark_replied
 
 # The candidate the template's change page previews, set per request by change_view: the
 # read-only preview field is given only the template.
@@ -104,16 +104,9 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         candidate = _preview_candidate(request)
         if candidate is None:
             return "Add a candidate with an email to preview this template."
-        # As the email would go: about their open application that moved last (else their
-        # latest), from their owner's address.
-        application = (
-            candidate.applications.select_related("role__hiring_manager")
-            .order_by(
-                Case(When(status=Application.Status.OPEN, then=0), default=1),
-                "-stage_entered_at",
-            )
-            .first()
-        )
+        # As the email would go: about the application an enrollment would take, from their
+        # owner's address.
+        application = application_for(candidate)
         role = application.role if application else None
         sender = candidate.owner or (request.user if request else None)
         try:
@@ -208,7 +201,7 @@ class SequenceAdmin(admin.ModelAdmin):
     def opted_out(self, sequence: Sequence) -> int:
         return sequence.n_opted_out
 
-    @admin.display(description="reply rate (of those emailed)")
+    @admin.display(description="reply rate")
     def reply_rate(self, sequence: Sequence) -> str:
         value = sequence_reply_rate(sequence.n_emailed_replied, sequence.n_emailed)
         return "–" if value is None else f"{value}%"
@@ -226,8 +219,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "candidate",
         "sequence",
         "status",
-        "next_position",
-        "next_send_at",
+        "next_step",
         "enrolled_by",
         "enrolled_at",
     )
@@ -236,6 +228,14 @@ class EnrollmentAdmin(admin.ModelAdmin):
     search_fields = ("candidate__name",)
     date_hierarchy = "enrolled_at"
     actions = ["mark_replied_action"]
+
+    @admin.display(description="next step", ordering="next_send_at")
+    def next_step(self, enrollment: Enrollment) -> str:
+        """Only an active enrollment has one; its time in UTC, said so."""
+        if not enrollment.is_active or enrollment.next_send_at is None:
+            return "—"
+        due = enrollment.next_send_at.astimezone(UTC)
+        return f"Step {enrollment.next_position}, due {due:%-d %b %Y %H:%M} UTC"
 
     @admin.action(description="Mark replied", permissions=["view"])
     def mark_replied_action(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
@@ -307,7 +307,7 @@ class EnrollForm(forms.Form):
         self.fields["sequence"].queryset = Sequence.objects.filter(active=True)
 
 
-@admin.action(description="Enroll in a sequence", permissions=["change"])
+@admin.action(description="Enroll the selected candidates in a sequence", permissions=["change"])
 def enroll_action(modeladmin, request, queryset) -> HttpResponse | None:  # type: ignore[no-untyped-def]
     def apply(form: EnrollForm) -> str:
         sequence = form.cleaned_data["sequence"]

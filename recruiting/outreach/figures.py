@@ -102,8 +102,12 @@ class SequenceFigures:
     emailed: int  # enrollments sent at least one step
 
     @property
+    def replied_after_email(self) -> int:
+        return self.replied - self.replied_before_any_step
+
+    @property
     def reply_rate(self) -> Decimal | None:
-        return sequence_reply_rate(self.replied - self.replied_before_any_step, self.emailed)
+        return sequence_reply_rate(self.replied_after_email, self.emailed)
 
 
 def figures(sequence: Sequence) -> SequenceFigures:

@@ -81,7 +81,10 @@ class Sequence(models.Model):
         default=False,
         help_text="Send even while the candidate's company is in a pause (off by default).",
     )
-    active = models.BooleanField(default=True, help_text="Only an active sequence enrolls.")
+    active = models.BooleanField(
+        default=True,
+        help_text="Only an active sequence takes new enrollments; those enrolled go on.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -146,7 +149,8 @@ class Enrollment(models.Model):
         COMPLETED = "completed", "Completed"
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="enrollments")
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="enrollments")
+    # A sequence that enrolled anyone is kept, with what it sent: make it inactive instead.
+    sequence = models.ForeignKey(Sequence, on_delete=models.PROTECT, related_name="enrollments")
     application = models.ForeignKey(
         Application,
         on_delete=models.SET_NULL,

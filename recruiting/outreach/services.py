@@ -125,7 +125,7 @@ def _open_applications(candidate_ids: list[int]) -> dict[int, Application]:
     queries, whatever the number of candidates."""
     applications = list(
         Application.objects.filter(candidate_id__in=candidate_ids, status=Application.Status.OPEN)
-        .select_related("role", "stage")
+        .select_related("role__hiring_manager", "stage")
         .order_by("candidate_id", "-stage_entered_at", "-id")
     )
     contacted = dict(
@@ -143,6 +143,11 @@ def _open_applications(candidate_ids: list[int]) -> dict[int, Application]:
         if current is None or (past_contacted(current) and not past_contacted(application)):
             chosen[application.candidate_id] = application
     return chosen
+
+
+def application_for(candidate: Candidate) -> Application | None:
+    """The application an enrollment of the candidate, made without naming one, is about."""
+    return _open_applications([candidate.pk]).get(candidate.pk)
 
 
 def past_contacted(application: Application) -> bool:
@@ -216,7 +221,7 @@ def enroll(
     now = now or timezone.now()
     delay, needs_role = _check_sequence(sequence)
     if application is None:
-        application = _open_applications([candidate.pk]).get(candidate.pk)
+        application = application_for(candidate)
     refusal = _refusal(candidate, sequence, application, needs_role=needs_role)
     if refusal:
         raise OutreachError(refusal)

@@ -171,3 +171,17 @@ def test_an_html_body_is_escaped_into_the_preview_frame_and_runs_nothing(
         in frame
     )
     assert "Hi Ada&lt;/p&gt;" in frame
+
+
+def test_a_sequence_that_enrolled_anyone_cannot_be_deleted(recruiter_client, sequence, recruiter):
+    from recruiting.outreach.services import enroll
+    from tests.factories import prospect
+
+    enroll(prospect(name="Ada Lovelace"), sequence, by=recruiter)
+    url = reverse("admin:outreach_sequence_delete", args=[sequence.pk])
+
+    page = recruiter_client.get(url).content.decode()
+    recruiter_client.post(url, {"post": "yes"})
+
+    assert "<title>Cannot delete sequence | Closer</title>" in page
+    assert Enrollment.objects.filter(sequence=sequence).exists()

@@ -69,9 +69,9 @@ def test_the_sequence_page_shows_the_reply_rate_by_step(recruiter_client, histor
     page = " ".join(recruiter_client.get(url).content.decode().split())
 
     assert (
-        "4 enrolled (0 active) · 6 emails sent · 2 replied (50.0% of the 4 emailed) · 1 opted out"
-        in page
-    )
+        "4 enrollments (0 in progress) · 6 emails sent · 2 replied · "
+        "reply rate 50.0% (2 of the 4 emailed) · 1 opted out"
+    ) in page
     # step, template, sent, replied after it, reply rate, opted out after it, bounced
     step_one = cells(page, "<td>1</td>")
     step_two = cells(page, "<td>2</td>")
@@ -84,7 +84,7 @@ def test_a_sequence_nobody_was_enrolled_in_shows_no_rate(recruiter_client, seque
     assert cells(page, "Researchers")[-7:] == ["2", "0", "0", "0", "0", "0", "–"]
     url = reverse("admin:outreach_sequence_change", args=[sequence.pk])
     page = " ".join(recruiter_client.get(url).content.decode().split())
-    assert "0 enrolled (0 active) · 0 emails sent · 0 replied · 0 opted out" in page
+    assert "0 enrollments (0 in progress) · 0 emails sent · 0 replied · 0 opted out" in page
     assert cells(page, "<td>1</td>") == ["1", "First touch", "0", "0", "–", "0", "0"]
 
 
