@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.template.base import FilterExpression, Variable, VariableNode
+from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
+from django.template.defaulttags import CommentNode, IfNode, TemplateLiteral
 from django.utils.html import linebreaks
 
 from candidates.models import Candidate
@@ -61,6 +62,14 @@ def check_template_text(text: str, field: str) -> None:
         template = TEXT_ENGINE.from_string(text)
     except TemplateSyntaxError as error:
         raise ValidationError({field: f"This template has a syntax error: {error}"}) from None
+    tag = _tag_not_allowed(template)
+    if tag:
+        raise ValidationError(
+            {
+                field: f"The tag “{{% {tag} %}}” is not allowed: use variables, "
+                "{% if %} … {% else %} … {% endif %} and {# comments #}."
+            }
+        )
     for name in _names_in(template):
         if name not in ALLOWED_VARIABLES:
             raise ValidationError(
@@ -71,13 +80,48 @@ def check_template_text(text: str, field: str) -> None:
             )
 
 
-def _names_in(template: Template) -> list[str]:
-    # get_nodes_by_type descends into if/for/with blocks as well.
+# What a message template may hold: text, variables, if blocks and comments. No include,
+# extends or load (they would read files, or fail only when an email is rendered), no loops.
+ALLOWED_NODES = (TextNode, VariableNode, IfNode, CommentNode)
+
+
+def _nodes(template: Template) -> list[Node]:
+    # get_nodes_by_type descends into if blocks (and any other block) as well.
+    return template.nodelist.get_nodes_by_type(Node)
+
+
+def _tag_not_allowed(template: Template) -> str:
+    for node in _nodes(template):
+        if not isinstance(node, ALLOWED_NODES):
+            token = getattr(node, "token", None)
+            return token.contents.split()[0] if token is not None else type(node).__name__
+    return ""
+
+
+def _condition_expressions(condition: Any) -> list[FilterExpression]:
+    """The expressions an if tag's condition reads (an operator's operands, recursively)."""
+    if condition is None:  # the else branch
+        return []
+    if isinstance(condition, TemplateLiteral):
+        return [condition.value]
     return [
-        name
-        for node in template.nodelist.get_nodes_by_type(VariableNode)
-        for name in _variables_of(node.filter_expression)
+        expression
+        for part in (getattr(condition, "first", None), getattr(condition, "second", None))
+        for expression in _condition_expressions(part)
     ]
+
+
+def _names_in(template: Template) -> list[str]:
+    """Every variable the template reads: in {{ }} and in {% if %} conditions."""
+    names = []
+    for node in _nodes(template):
+        if isinstance(node, VariableNode):
+            names.extend(_variables_of(node.filter_expression))
+        elif isinstance(node, IfNode):
+            for condition, _nodelist in node.conditions_nodelists:
+                for expression in _condition_expressions(condition):
+                    names.extend(_variables_of(expression))
+    return names
 
 
 def uses_role(template: MessageTemplate) -> bool:

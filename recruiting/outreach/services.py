@@ -21,6 +21,7 @@ from email.utils import formataddr, make_msgid
 from time import monotonic
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -47,11 +48,15 @@ class OutreachError(ValidationError):
     """An outreach change that the rules refuse; the message names the rule."""
 
 
-def add_business_days(moment: datetime, days: int) -> datetime:
-    """`moment` moved `days` business days (Monday to Friday) on, at the same time of day.
+def add_business_days(
+    moment: datetime, days: int, zone: zoneinfo.ZoneInfo | None = None
+) -> datetime:
+    """`moment` moved `days` business days (Monday to Friday) on, at the same time of day, the
+    days counted in `zone` (the candidate's; UTC if none): Monday in Auckland is Sunday in UTC.
     A moment on a weekend counts from the next Monday; 0 days from a weekend is that Monday."""
     if days < 0:
         raise ValueError("days must be 0 or more")
+    moment = moment.astimezone(zone or zoneinfo.ZoneInfo("UTC"))
     while moment.weekday() >= 5:
         moment += timedelta(days=1)
     while days:
@@ -181,7 +186,9 @@ def _new_enrollment(
         status=Enrollment.Status.ACTIVE,
         next_position=1,
         # At the window's opening in the candidate's timezone (a pause is seen at sending).
-        next_send_at=next_window_moment(add_business_days(now, delay), _zone(candidate)),
+        next_send_at=next_window_moment(
+            add_business_days(now, delay, _zone(candidate)), _zone(candidate)
+        ),
     )
 
 
@@ -625,13 +632,44 @@ def _advance(enrollment: Enrollment, step: SequenceStep, now: datetime) -> None:
     else:
         active.update(
             next_position=following.position,
-            next_send_at=add_business_days(now, following.delay_business_days),
+            next_send_at=add_business_days(
+                now, following.delay_business_days, _zone(enrollment.candidate)
+            ),
         )
 
 
-def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) -> SentMessage | None:  # type: ignore[no-untyped-def]
-    """Inserts the step's row as claimed, or takes back a failed one; None if it is taken (sent,
-    or being sent by another run)."""
+@transaction.atomic
+def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) -> SentMessage | str:  # type: ignore[no-untyped-def]
+    """Inserts the step's row as claimed, or takes back a failed one. Returns the row, or what
+    happened instead: "stopped", "deferred" (the cap) or "skipped" (stopped or moved on since it
+    was read, or sent or being sent by another run).
+
+    One transaction: the enrollment's row is locked and read again, so that a stop (a reply, an
+    opt-out, do-not-contact, a move) committed since it was read wins, and one that comes after
+    waits for the claim; the sender's row is locked while their day is counted, so that two
+    runs at once cannot both take the last email of the cap."""
+    current = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("candidate")
+        .filter(pk=enrollment.pk)
+        .first()
+    )
+    if (
+        current is None
+        or current.status != Enrollment.Status.ACTIVE
+        or current.next_position != enrollment.next_position
+        or current.next_send_at is None
+        or current.next_send_at > now
+    ):
+        return "skipped"
+    if current.candidate.do_not_contact:
+        _stop(enrollment, "The candidate is marked do-not-contact.", now)
+        return "stopped"
+    list(get_user_model().objects.select_for_update().filter(pk=sender.pk).values_list("pk"))
+    if sent_today(sender, now) >= settings.OUTREACH_DAILY_CAP_PER_SENDER:
+        tomorrow = _start_of_utc_day(now) + timedelta(days=1)
+        _defer(enrollment, next_sending_moment(enrollment, tomorrow))
+        return "deferred"
     try:
         with transaction.atomic():
             return SentMessage.objects.create(
@@ -657,7 +695,7 @@ def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) ->
         enrollment=enrollment, step=step, status=SentMessage.Status.SENT
     ).exists():
         _advance(enrollment, step, now)  # sent, but the run died before moving the enrollment on
-        return None
+        return "skipped"
     stale = SentMessage.objects.filter(
         enrollment=enrollment,
         step=step,
@@ -673,7 +711,7 @@ def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) ->
             attempts=MAX_ATTEMPTS,
         )
         _advance(enrollment, step, now)
-    return None
+    return "skipped"
 
 
 # Between the message and its opt-out link; the activity keeps what comes before it.
@@ -766,14 +804,10 @@ def send_step(
         return "deferred"
     sender = sender_of(enrollment)
     assert sender is not None  # _stop_reason stops an enrollment without one
-    if sent_today(sender, now) >= settings.OUTREACH_DAILY_CAP_PER_SENDER:
-        tomorrow = _start_of_utc_day(now) + timedelta(days=1)
-        _defer(enrollment, next_sending_moment(enrollment, tomorrow))
-        return "deferred"
 
     sent = _claim(enrollment, step, sender, now)
-    if sent is None:
-        return "skipped"
+    if isinstance(sent, str):
+        return sent
     to_email = enrollment.candidate.emails.order_by("-is_primary", "id").first().email  # type: ignore[union-attr]
     try:
         message = _email(enrollment, step, sender, to_email)
@@ -843,7 +877,16 @@ def _record_sent(
         application=application,
         occurred_at=now,
     )
-    if application is not None and application.stage.kind == Stage.Kind.SOURCED:
+    if application is not None:
+        # As it is now, locked: a recruiter may have moved it on while the email went.
+        application = (
+            Application.objects.select_for_update().select_related("stage").get(pk=application.pk)
+        )
+    if (
+        application is not None
+        and not application.is_closed
+        and application.stage.kind == Stage.Kind.SOURCED
+    ):
         contacted = _contacted_stage(application)
         if contacted is not None:
             # A savepoint: a move the pipeline refuses (a concurrent close) must not undo the

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from recruiting.outreach.models import MessageTemplate, PitchParagraph
-from recruiting.outreach.rendering import check_template_text, pitch_for, render_message
+from recruiting.outreach.rendering import check_template_text, pitch_for, render_message, uses_role
 from tests.factories import CandidateFactory, CompanyFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_an_unknown_variable_inside_an_if_block_of_the_body_is_refused():
         name="T",
         subject="Hi",
         body_text="{% if pitch %}{{ candidate.salary }}{% endif %}",
-        body_html="<p>{% for x in pitch %}{{ foo.bar }}{% endfor %}</p>",
+        body_html="<p>{% if pitch %}{% if role.title %}{{ foo.bar }}{% endif %}{% endif %}</p>",
     )
 
     errors = errors_of(template)
@@ -139,3 +139,39 @@ def test_a_template_has_one_paragraph_per_motivator(template):
     duplicate = PitchParagraph(template=template, motivator="pay", text="Again")
     with pytest.raises(ValidationError, match="already has a paragraph"):
         duplicate.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{% include "x.html" %}', "The tag “{% include %}” is not allowed"),
+        ("{% with x=pitch %}{{ x }}{% endwith %}", "The tag “{% with %}” is not allowed"),
+        ("{% for x in pitch %}{{ x }}{% endfor %}", "The tag “{% for %}” is not allowed"),
+        ("{% if candidate.nmae %}Hi{% endif %}", "Unknown variable “{{ candidate.nmae }}”"),
+        (
+            "{% if role.title and not candidat.name %}Hi{% endif %}",
+            "Unknown variable “{{ candidat.name }}”",
+        ),
+    ],
+)
+def test_tags_and_variables_in_conditions_are_checked_at_save(text, message):
+    template = MessageTemplate(name="T", subject="Hi", body_text=text)
+
+    with pytest.raises(ValidationError) as raised:
+        template.full_clean()
+
+    [error] = raised.value.message_dict["body_text"]
+    assert error.startswith(message)
+
+
+def test_if_blocks_and_comments_are_allowed_and_a_role_in_a_condition_counts():
+    template = MessageTemplate(
+        name="T",
+        subject="Hi",
+        body_text="{# a note #}{% if role.title %}About {{ role.title }}{% else %}Hi{% endif %}",
+    )
+    template.full_clean()
+    conditional = MessageTemplate(
+        name="U", subject="Hi", body_text="{% if team_lead %}x{% endif %}"
+    )
+    assert uses_role(conditional)
