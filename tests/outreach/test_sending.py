@@ -548,3 +548,62 @@ def test_queries_grow_by_a_bounded_number_per_step_sent(sequence, recruiter, rol
     assert per_step == int(per_step) and per_step <= 38
     assert one - per_step <= 3  # the run's own: the due ids
     assert len(mailoutbox) == 5
+
+
+def test_a_reply_committed_after_the_job_read_the_enrollment_still_stops_the_email(
+    ada, application, sequence, recruiter, mailoutbox
+):
+    from recruiting.outreach.services import _claim
+
+    enrollment = enrolled(ada, sequence, recruiter, application)
+    stale = Enrollment.objects.get(pk=enrollment.pk)  # as the job read it, due and active
+    step = sequence.steps.get(position=1)
+    mark_replied(enrollment, by=recruiter)  # the recruiter, in between
+
+    assert _claim(stale, step, recruiter, WEDNESDAY_10_LA) == "skipped"
+    assert not SentMessage.objects.exists()
+    assert send_due_steps(WEDNESDAY_10_LA) == {}
+    assert mailoutbox == []
+
+
+def test_an_application_moved_on_while_the_email_went_is_not_moved_back(
+    ada, application, sequence, role, recruiter
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    class RecruiterMovesItMeanwhile(EmailBackend):
+        def send_messages(self, messages):  # type: ignore[no-untyped-def]
+            move_stage(application, role.stages.get(kind=Stage.Kind.OFFER), by=recruiter)
+            return super().send_messages(messages)
+
+    enrollment = enrolled(ada, sequence, recruiter, application)
+
+    from recruiting.outreach.services import send_step
+
+    assert send_step(enrollment.pk, WEDNESDAY_10_LA, connection=RecruiterMovesItMeanwhile()) == (
+        "sent"
+    )
+
+    application.refresh_from_db()
+    assert application.stage.kind == Stage.Kind.OFFER
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED  # the move past contacted stopped it
+
+
+def test_business_days_are_counted_in_the_candidates_timezone(sequence, recruiter, role):
+    from zoneinfo import ZoneInfo
+
+    auckland = ZoneInfo("Pacific/Auckland")
+    monday_9 = datetime(2026, 11, 30, 9, 0, tzinfo=auckland)  # Sunday 20:00 UTC
+    assert add_business_days(monday_9, 0, auckland) == monday_9
+    assert add_business_days(monday_9, 1, auckland) == datetime(2026, 12, 1, 9, 0, tzinfo=auckland)
+    # In UTC it would have been Monday 20:00 UTC, Tuesday 09:00 in Auckland: a day late.
+    assert add_business_days(monday_9, 0) == datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+
+    kiri = prospect(role=role, name="Kiri", owner=recruiter, timezone="Pacific/Auckland")
+    first = Sequence.objects.create(name="Now")
+    SequenceStep.objects.create(
+        sequence=first, position=1, template=sequence.steps.first().template
+    )
+    enrollment = enroll(kiri, first, by=recruiter, now=monday_9)
+    assert enrollment.next_send_at == monday_9  # due at once, on her Monday
