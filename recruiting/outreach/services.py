@@ -29,13 +29,13 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from candidates.models import Candidate, CandidateEmail, CompanyPause
-from recruiting.pipeline.models import Activity, Application, Stage
+from recruiting.pipeline.models import Activity, Application, Role, Stage
 from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
 from .models import Enrollment, SentMessage, Sequence, SequenceStep
@@ -87,6 +87,11 @@ def _refusal(
         return (
             f"{candidate.name}'s application to {application.role.title} is "
             f"{application.get_status_display().lower()}; enroll from an open one."
+        )
+    if application is not None and application.role.status != Role.Status.OPEN:
+        return (
+            f"The role {application.role.title} is "
+            f"{application.role.get_status_display().lower()}: there is nothing to pitch."
         )
     if application is not None and not application.is_closed and past_contacted(application):
         return (
@@ -336,30 +341,42 @@ def _stop_all(candidate: Candidate, *, status: str, reason: str, now: datetime) 
 
 
 def settle_merge(keep: Candidate, duplicate: Candidate, **kwargs: object) -> int:
-    """Before `duplicate` is merged into `keep`: where both are enrolled in the same sequence,
-    the enrollment further along (`keep`'s on a tie) goes on and the other stops, so that the
-    person gets each step once. Returns how many stopped. Connected to candidates_merging."""
+    """Before `duplicate` is merged into `keep`, so that the person gets each step once and a
+    reply or an opt-out under either record holds for both:
+    - if either record replied or opted out anywhere, every active enrollment of both stops;
+    - in a sequence either record went through (completed, or bounced), the other's stops;
+    - where both are active in a sequence, the one further along (`keep`'s on a tie) goes on.
+    Returns how many stopped. Connected to candidates_merging."""
     now = timezone.now()
-    active = Enrollment.objects.filter(
-        candidate__in=[keep, duplicate], status=Enrollment.Status.ACTIVE
-    ).order_by("sequence_id", "-next_position", "id")
+    both = Enrollment.objects.filter(candidate__in=[keep, duplicate])
+    active = both.filter(status=Enrollment.Status.ACTIVE).select_for_update()
+
+    def stop(enrollments: QuerySet[Enrollment], why: str) -> int:
+        return enrollments.update(
+            status=Enrollment.Status.STOPPED,
+            stopped_reason=f"Merged: {keep.name} {why}",
+            stopped_at=now,
+            next_send_at=None,
+        )
+
+    if both.filter(status__in=[Enrollment.Status.REPLIED, Enrollment.Status.OPTED_OUT]).exists():
+        return stop(active, "replied or opted out under one of the two records.")
+    finished = both.filter(status__in=[Enrollment.Status.COMPLETED, Enrollment.Status.BOUNCED])
+    stopped = stop(
+        active.filter(sequence_id__in=finished.values("sequence_id")),
+        "went through this sequence under the other record.",
+    )
     going_on: dict[int, Enrollment] = {}
-    stopped = 0
-    for enrollment in active.select_for_update():
+    for enrollment in active.order_by("sequence_id", "-next_position", "id"):
         first = going_on.setdefault(enrollment.sequence_id, enrollment)
         if first is enrollment:
             continue
         if first.candidate_id != keep.pk and first.next_position == enrollment.next_position:
             first, enrollment = enrollment, first  # a tie: keep's record goes on
             going_on[enrollment.sequence_id] = first
-        stopped += Enrollment.objects.filter(pk=enrollment.pk).update(
-            status=Enrollment.Status.STOPPED,
-            stopped_reason=(
-                f"Merged: {keep.name}'s records (#{keep.pk} and #{duplicate.pk}) were both in "
-                "this sequence; the enrollment further along goes on."
-            )[:2000],
-            stopped_at=now,
-            next_send_at=None,
+        stopped += stop(
+            Enrollment.objects.filter(pk=enrollment.pk),
+            "was in this sequence under both records; the enrollment further along goes on.",
         )
     return stopped
 
@@ -584,6 +601,8 @@ def _stop_reason(enrollment: Enrollment) -> str:
             return f"The application is {application.get_status_display().lower()}."
         if past_contacted(application):
             return "The application moved past contacted."
+        if application.role.status != Role.Status.OPEN:
+            return f"The role is {application.role.get_status_display().lower()}."
     if not candidate.emails.exists():
         return "The candidate has no email address."
     sender = sender_of(enrollment)
@@ -798,6 +817,11 @@ def send_step(
             status=Enrollment.Status.COMPLETED, next_send_at=None
         )
         return "completed"
+    if enrollment.application_id is None and uses_role(step.template):
+        # Its application was deleted since (or it never had one, and the step names the role
+        # since an edit): the email would say "in ?".
+        _stop(enrollment, "The step names the role, and there is no application to name.", now)
+        return "stopped"
     allowed = next_sending_moment(enrollment, now)
     if allowed > now:
         _defer(enrollment, allowed)

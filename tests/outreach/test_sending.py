@@ -13,13 +13,14 @@ from django.urls import reverse
 from candidates.models import CandidateEmail
 from recruiting.outreach.models import Enrollment, SentMessage, Sequence, SequenceStep
 from recruiting.outreach.services import (
+    OutreachError,
     add_business_days,
     enroll,
     mark_replied,
     opt_out,
     send_due_steps,
 )
-from recruiting.pipeline.models import Activity, Application, Stage
+from recruiting.pipeline.models import Activity, Application, Role, Stage
 from recruiting.pipeline.services import mark_lost, move_stage
 from tests.factories import (
     ApplicationFactory,
@@ -607,3 +608,36 @@ def test_business_days_are_counted_in_the_candidates_timezone(sequence, recruite
     )
     enrollment = enroll(kiri, first, by=recruiter, now=monday_9)
     assert enrollment.next_send_at == monday_9  # due at once, on her Monday
+
+
+def test_a_role_filled_meanwhile_stops_the_pitch_and_takes_no_one_new(
+    ada, application, sequence, role, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter, application)
+    grace = prospect(role=role, name="Grace Hopper", owner=recruiter)
+    role.status = Role.Status.FILLED
+    role.save(update_fields=["status"])
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"stopped": 1}
+    assert mailoutbox == []
+    enrollment.refresh_from_db()
+    assert enrollment.stopped_reason == "The role is filled."
+
+    with pytest.raises(OutreachError) as raised:
+        enroll(grace, sequence, by=recruiter)
+    assert raised.value.message == (f"The role {role.title} is filled: there is nothing to pitch.")
+
+
+def test_a_deleted_application_stops_a_sequence_that_names_the_role(
+    ada, application, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter, application)
+    application.delete()
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"stopped": 1}
+
+    assert mailoutbox == []  # no "Ada, in ?"
+    enrollment.refresh_from_db()
+    assert enrollment.stopped_reason == (
+        "The step names the role, and there is no application to name."
+    )
