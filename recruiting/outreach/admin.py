@@ -9,7 +9,7 @@ from datetime import UTC
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template import TemplateSyntaxError
 from django.template.loader import render_to_string
@@ -30,6 +30,7 @@ from .models import (
     SequenceStep,
 )
 from .rendering import ALLOWED_VARIABLES, render_message
+from .selectors import may_run_outreach
 from .services import OutreachError, application_for, enroll_many, mark_replied
 
 # The candidate the template's change page previews, set per request by change_view: the
@@ -168,6 +169,18 @@ class SequenceAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sequence]:
         return with_figures(super().get_queryset(request))
 
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        if formset.model is SequenceStep:
+            # Steps whose positions changed step aside first: swapping two would otherwise
+            # meet the unique position, row by row, before both are saved.
+            moved = [
+                f.instance.pk
+                for f in formset.initial_forms
+                if "position" in f.changed_data and f.instance.pk
+            ]
+            SequenceStep.objects.filter(pk__in=moved).update(position=F("position") + 10_000)
+        super().save_formset(request, form, formset, change)
+
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
         main = (None, {"fields": ("name", "active", "send_during_pause")})
         if obj is None:
@@ -237,7 +250,11 @@ class EnrollmentAdmin(admin.ModelAdmin):
         due = enrollment.next_send_at.astimezone(UTC)
         return f"Step {enrollment.next_position}, due {due:%-d %b %Y %H:%M} UTC"
 
-    @admin.action(description="Mark replied", permissions=["view"])
+    def has_mark_replied_permission(self, request: HttpRequest) -> bool:
+        # The right the application page asks too: a reply moves the application on.
+        return may_run_outreach(request.user)
+
+    @admin.action(description="Mark replied", permissions=["mark_replied"])
     def mark_replied_action(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
         marked, refused, skipped = 0, [], []
         answered: set[int] = set()  # candidates whose enrollments this action stopped
@@ -280,7 +297,12 @@ class EnrollmentAdmin(admin.ModelAdmin):
 class SentMessageAdmin(admin.ModelAdmin):
     list_display = ("enrollment", "step", "status", "to_email", "subject", "sender", "sent_at")
     list_filter = ("status",)
-    list_select_related = ("enrollment__candidate", "enrollment__sequence", "step", "sender")
+    list_select_related = (
+        "enrollment__candidate",
+        "enrollment__sequence",
+        "step__sequence",
+        "sender",
+    )
     search_fields = ("to_email", "subject", "enrollment__candidate__name")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

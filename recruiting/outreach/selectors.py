@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from candidates.models import Candidate
+from recruiting.pipeline.access import sees_every_application, visible_applications
 from recruiting.pipeline.models import Application
 
 from .models import Enrollment, SentMessage, SequenceStep
@@ -57,6 +58,14 @@ class OutreachSection:
     past_contacted: bool  # the application is beyond Contacted: no sequence for it
 
 
+def _visible(enrollments: QuerySet[Enrollment], user: AbstractBaseUser) -> QuerySet[Enrollment]:
+    """A recruiter sees the candidate's every enrollment; a hiring manager only those about the
+    applications they may see (another role's outreach is not theirs to read)."""
+    if sees_every_application(user):
+        return enrollments
+    return enrollments.filter(application__in=visible_applications(user))
+
+
 def application_section(
     user: AbstractBaseUser, application: Application, *, enroll_form: EnrollForm | None = None
 ) -> OutreachSection:
@@ -76,7 +85,7 @@ def application_section(
         enroll_form.fields["sequence"].queryset.exists() if enroll_form is not None else False
     )
     return OutreachSection(
-        enrollments=list(enrollments_of(application.candidate)),
+        enrollments=list(_visible(enrollments_of(application.candidate), user)),
         may_act=may_act,
         enroll_form=enroll_form,
         sequences_available=available,

@@ -185,3 +185,53 @@ def test_a_sequence_that_enrolled_anyone_cannot_be_deleted(recruiter_client, seq
 
     assert "<title>Cannot delete sequence | Closer</title>" in page
     assert Enrollment.objects.filter(sequence=sequence).exists()
+
+
+def test_two_steps_swap_places_in_the_sequence_admin(recruiter_client, sequence, template):
+    first, second = sequence.steps.order_by("position")
+    response = recruiter_client.post(
+        reverse("admin:outreach_sequence_change", args=[sequence.pk]),
+        {
+            "name": sequence.name,
+            "active": "on",
+            "steps-TOTAL_FORMS": "2",
+            "steps-INITIAL_FORMS": "2",
+            "steps-0-id": str(first.pk),
+            "steps-0-sequence": str(sequence.pk),
+            "steps-0-position": "2",
+            "steps-0-template": str(template.pk),
+            "steps-0-delay_business_days": str(first.delay_business_days),
+            "steps-1-id": str(second.pk),
+            "steps-1-sequence": str(sequence.pk),
+            "steps-1-position": "1",
+            "steps-1-template": str(template.pk),
+            "steps-1-delay_business_days": str(second.delay_business_days),
+        },
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.position, second.position) == (2, 1)
+
+
+def test_only_who_may_run_outreach_may_mark_a_reply_in_the_admin(client, recruiter, sequence):
+    from django.contrib.auth.models import Permission
+
+    from recruiting.outreach.services import enroll
+    from tests.factories import UserFactory, prospect
+
+    enrollment = enroll(prospect(name="Ada Lovelace"), sequence, by=recruiter)
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_enrollment"))
+    client.force_login(viewer)
+
+    page = client.get(reverse("admin:outreach_enrollment_changelist")).content.decode()
+    client.post(
+        reverse("admin:outreach_enrollment_changelist"),
+        {"action": "mark_replied_action", "_selected_action": [enrollment.pk]},
+    )
+
+    assert "mark_replied_action" not in page
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.ACTIVE

@@ -429,3 +429,20 @@ def test_an_application_past_contacted_offers_no_enroll_form(client, recruiter, 
 
     assert 'id="enroll-form"' not in section
     assert "This application is at Screen, past Contacted" in section
+
+
+def test_a_hiring_manager_sees_only_the_outreach_about_their_roles(
+    client, recruiter, hiring_manager, application, sequence, template
+):
+    other = ApplicationFactory(
+        candidate=application.candidate, role=RoleFactory(title="Inference Lead"), by=recruiter
+    )
+    enrolled(application, sequence, recruiter)
+    enroll(application.candidate, make_sequence("Leads", template), by=recruiter, application=other)
+    client.force_login(hiring_manager)
+
+    section = client.get(page_url(application)).content.decode()
+    section = section[section.index('id="outreach"') :]
+
+    assert "Researchers" in section and "for this application" in section
+    assert "Leads" not in section and "Inference Lead" not in section
