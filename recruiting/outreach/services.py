@@ -228,8 +228,8 @@ def enroll(
     application: Application | None = None,
     now: datetime | None = None,
 ) -> Enrollment:
-    """Enrolls one candidate; the first step is due after its delay in business days. Without
-    an application, the candidate's open application that moved last is the one it is about."""
+    """Enrolls one candidate; the first step is due after its delay in business days, at their
+    window's opening. Without an application, it is about application_for(candidate)."""
     now = now or timezone.now()
     delay, needs_role = _check_sequence(sequence)
     if application is None:
