@@ -27,7 +27,8 @@ from recruiting.outreach.models import (
     Sequence,
     SequenceStep,
 )
-from recruiting.outreach.services import add_business_days, enroll, mark_replied
+from recruiting.outreach.services import add_business_days, mark_replied
+from recruiting.outreach.services import enroll as enroll_through_the_service
 from recruiting.outreach.tasks import send_due
 from recruiting.pipeline.models import Activity, Stage
 from tests.factories import ApplicationFactory, CandidateFactory, CompanyFactory, UserFactory
@@ -182,6 +183,17 @@ def rita(db):  # type: ignore[no-untyped-def]
     )
 
 
+def enroll(candidate, sequence, *, by, now, **kwargs) -> Enrollment:  # type: ignore[no-untyped-def]
+    """services.enroll, with a first step of no delay due at `now`, as on a weekday: on a
+    weekend in the candidate's zone it would wait for Monday (business days), and the worker
+    lives at the real time, which may be a weekend wherever it is office hours."""
+    enrollment = enroll_through_the_service(candidate, sequence, by=by, now=now, **kwargs)
+    if sequence.steps.get(position=1).delay_business_days == 0:
+        Enrollment.objects.filter(pk=enrollment.pk).update(next_send_at=now)
+        enrollment.refresh_from_db()
+    return enrollment
+
+
 def a_sequence(name: str, *delays: int, send_during_pause: bool = False) -> Sequence:
     """A sequence whose step N has the subject "Step N for {{ candidate.first_name }}" and is
     sent delays[N-1] business days after the previous one."""
@@ -260,7 +272,9 @@ def test_a_three_step_sequence_sends_step_one_waits_sends_step_two_and_stops_at_
     enrollment.refresh_from_db()
     sent_one = SentMessage.objects.get(enrollment=enrollment, step__position=1)
     assert enrollment.next_position == 2
-    assert enrollment.next_send_at == add_business_days(sent_one.claimed_at, 2)
+    assert enrollment.next_send_at == add_business_days(
+        sent_one.claimed_at, 2, ZoneInfo(ada.timezone)
+    )
 
     # A minute later, step two is not due: nothing more.
     run_send_due(drain)
