@@ -70,11 +70,13 @@ def use_database(name: str) -> None:
 
 
 class Sink:
-    """A real SMTP server that keeps only what the checks need: each message's subject and the
-    moment the last one arrived. Headers only, so the server is not what is measured."""
+    """A real SMTP server that keeps only what the checks need: how many messages came with each
+    subject and to each recipient, and the moment the last one arrived. Headers only, so the
+    server is not what is measured. The outreach benchmark uses it too."""
 
     def __init__(self) -> None:
         self.subjects: Counter[str] = Counter()
+        self.recipients: Counter[str] = Counter()
         self.count = 0
         self.last_at = 0.0
         self._lock = threading.Lock()
@@ -86,6 +88,7 @@ class Sink:
                 subject = str(parser.parsebytes(envelope.content)["Subject"])
                 with sink._lock:
                     sink.subjects[subject] += 1
+                    sink.recipients.update(envelope.rcpt_tos)
                     sink.count += 1
                     sink.last_at = time.perf_counter()
                 return "250 OK"
@@ -96,6 +99,12 @@ class Sink:
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         # aiosmtpd logs every SMTP command at INFO: in this process, that would be measured too.
         logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.subjects.clear()
+            self.recipients.clear()
+            self.count = 0
 
 
 def start_worker(database_url: str, smtp_port: int, concurrency: int, log: Path):  # type: ignore[no-untyped-def]

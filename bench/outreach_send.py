@@ -26,15 +26,12 @@ are deleted before the timed run).
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import os
 import random
 import shutil
-import socket
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -46,8 +43,7 @@ from zoneinfo import ZoneInfo
 os.environ["OUTREACH_WINDOW_WEEKDAYS"] = "0,1,2,3,4,5,6"
 
 # The worker start, stop and the database switch are the alert benchmark's (which sets Django up).
-from aiosmtpd.controller import Controller  # noqa: E402
-from alert_delivery import start_worker, stop_worker, use_database  # noqa: E402
+from alert_delivery import Sink, start_worker, stop_worker, use_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -72,37 +68,6 @@ from recruiting.pipeline.services import open_role  # noqa: E402
 
 SAMPLE = 100  # candidates whose enrollment and send are counted in queries, not timed
 ROLES = 20  # the roles whose pipelines the candidates are in
-
-
-class Sink:
-    """A real SMTP server that keeps what the checks need: how many messages each recipient got,
-    and the moment the last one arrived. Headers only, so the server is not what is measured."""
-
-    def __init__(self) -> None:
-        self.recipients: Counter[str] = Counter()
-        self.count = 0
-        self.last_at = 0.0
-        self._lock = threading.Lock()
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-                with sink._lock:
-                    sink.recipients.update(envelope.rcpt_tos)
-                    sink.count += 1
-                    sink.last_at = time.perf_counter()
-                return "250 OK"
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.recipients.clear()
-            self.count = 0
 
 
 def a_timezone_in_office_hours() -> str:
