@@ -11,12 +11,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template import TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from candidates.models import Candidate
 from recruiting.admin_actions import run_action_form
+from recruiting.pipeline.models import Application
 
 from .figures import figures as sequence_figures
 from .figures import sequence_reply_rate, with_figures
@@ -46,13 +46,18 @@ class PitchParagraphInline(admin.TabularInline):
 
 
 def _preview_candidate(request: HttpRequest | None) -> Candidate | None:
+    """The chosen candidate; by default the first, by name, whom outreach could write to about
+    a role (an email and an open application), else the first with an email."""
     with_email = Candidate.objects.filter(emails__isnull=False).distinct().order_by("name", "id")
     chosen = request.GET.get("preview_candidate", "") if request else ""
     if chosen.isdigit():
         candidate = Candidate.objects.filter(pk=chosen).first()
         if candidate is not None:
             return candidate
-    return with_email.first()
+    return (
+        with_email.filter(applications__status=Application.Status.OPEN).first()
+        or with_email.first()
+    )
 
 
 @admin.register(MessageTemplate)
@@ -110,13 +115,17 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         application = application_for(candidate)
         role = application.role if application else None
         sender = candidate.owner or (request.user if request else None)
+        # The saved template, as the sending job would render it: not the form's text, which a
+        # failed save leaves on the page (and which may not render at all).
+        saved = MessageTemplate.objects.filter(pk=template.pk).first()
+        if saved is None:
+            return ""
         try:
             subject, text, html = render_message(
-                template, candidate=candidate, role=role, sender=sender
+                saved, candidate=candidate, role=role, sender=sender
             )
-        except TemplateSyntaxError:
-            # The form's errors say what to fix; the preview waits for a template that renders.
-            return "The preview shows once the errors above are fixed."
+        except Exception:  # noqa: BLE001 - a template saved before today's checks
+            return "This template cannot be rendered: fix it and save."
         choices = Candidate.objects.filter(emails__isnull=False).distinct().order_by("name", "id")
         return render_to_string(
             "admin/outreach/template_preview.html",
@@ -219,7 +228,7 @@ class SequenceAdmin(admin.ModelAdmin):
         value = sequence_reply_rate(sequence.n_emailed_replied, sequence.n_emailed)
         return "–" if value is None else f"{value}%"
 
-    @admin.display(description="by step")
+    @admin.display(description="figures")
     def figures(self, sequence: Sequence) -> SafeString:
         return render_to_string(
             "admin/outreach/sequence_figures.html", {"figures": sequence_figures(sequence)}

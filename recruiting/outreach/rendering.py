@@ -15,6 +15,7 @@ from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
 from django.template.defaulttags import CommentNode, IfNode, TemplateLiteral
 from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
 
 from candidates.models import Candidate
 from recruiting.pipeline.models import Role
@@ -70,6 +71,19 @@ def check_template_text(text: str, field: str) -> None:
                 "{% if %} … {% else %} … {% endif %} and {# comments #}."
             }
         )
+    for node in _nodes(template):
+        if isinstance(node, TextNode) and ("{{" in node.s or "{%" in node.s):
+            opened = "{{" if "{{" in node.s else "{%"
+            closing = "}}" if opened == "{{" else "%}"
+            raise ValidationError(
+                {field: f"A “{opened}” is not closed by “{closing}”: it would be sent as typed."}
+            )
+        if isinstance(node, VariableNode) and any(
+            func.__name__ in UNSAFE_FILTERS for func, _args in node.filter_expression.filters
+        ):
+            raise ValidationError(
+                {field: "The filters “safe” and “safeseq” are not allowed: names are escaped."}
+            )
     for name in _names_in(template):
         if name not in ALLOWED_VARIABLES:
             raise ValidationError(
@@ -83,6 +97,7 @@ def check_template_text(text: str, field: str) -> None:
 # What a message template may hold: text, variables, if blocks and comments. No include,
 # extends or load (they would read files, or fail only when an email is rendered), no loops.
 ALLOWED_NODES = (TextNode, VariableNode, IfNode, CommentNode)
+UNSAFE_FILTERS = frozenset({"safe", "safeseq"})
 
 
 def _nodes(template: Template) -> list[Node]:
@@ -207,7 +222,10 @@ def render_message(
     subject = " ".join(_render(TEXT_ENGINE, template.subject, values).split())
     text = _render(TEXT_ENGINE, template.body_text, values).strip()
     if template.body_html:
-        html = _render(HTML_ENGINE, template.body_html, values)
+        # In HTML, the pitch's paragraphs are paragraphs (escaped), not text run together.
+        paragraphs = mark_safe(linebreaks(values["pitch"], autoescape=True))  # noqa: S308 - escaped
+        html_values = {**values, "pitch": paragraphs}
+        html = _render(HTML_ENGINE, template.body_html, html_values)
     else:
         html = linebreaks(text, autoescape=True)
     return subject, text, html

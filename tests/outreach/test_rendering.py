@@ -175,3 +175,34 @@ def test_if_blocks_and_comments_are_allowed_and_a_role_in_a_condition_counts():
         name="U", subject="Hi", body_text="{% if team_lead %}x{% endif %}"
     )
     assert uses_role(conditional)
+
+
+def test_an_unclosed_variable_and_the_safe_filter_are_refused_at_save():
+    unclosed = MessageTemplate(name="T", subject="Hi", body_text="Hi {{ candidate.first_name }")
+    unsafe = MessageTemplate(
+        name="U", subject="Hi", body_text="Hi", body_html="<p>{{ candidate.name|safe }}</p>"
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        unclosed.full_clean()
+    assert raised.value.message_dict["body_text"] == [
+        "A “{{” is not closed by “}}”: it would be sent as typed."
+    ]
+    with pytest.raises(ValidationError) as raised:
+        unsafe.full_clean()
+    assert raised.value.message_dict["body_html"] == [
+        "The filters “safe” and “safeseq” are not allowed: names are escaped."
+    ]
+
+
+def test_in_an_html_body_each_pitch_paragraph_is_a_paragraph(db):
+    template = MessageTemplate.objects.create(
+        name="T", subject="Hi", body_text="{{ pitch }}", body_html="<div>{{ pitch }}</div>"
+    )
+    PitchParagraph.objects.create(template=template, motivator="pay", text="We pay <well>.")
+    PitchParagraph.objects.create(template=template, motivator="publishing", text="You publish.")
+    ada = CandidateFactory(motivator_pay=5, motivator_publishing=4)
+
+    _subject, _text, html = render_message(template, candidate=ada, sender=None)
+
+    assert html == "<div><p>We pay &lt;well&gt;.</p>\n\n<p>You publish.</p></div>"
