@@ -137,6 +137,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
                 "subject": subject,
                 "text": text,
                 "html": html,
+                "has_html_body": bool(saved.body_html),
             },
         )
 
@@ -148,9 +149,29 @@ class SequenceStepForm(forms.ModelForm):
         error_messages = {"delay_business_days": {"min_value": NEGATIVE_DELAY}}
 
 
+class SequenceStepFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        # An enrollment counts its way through the steps by position: renumbering under someone
+        # part-way would skip a step or send one twice.
+        renumbered = any(
+            "position" in form.changed_data for form in self.initial_forms if form.instance.pk
+        )
+        if renumbered and self.instance.pk:
+            under_way = self.instance.enrollments.filter(
+                status=Enrollment.Status.ACTIVE, next_position__gt=1
+            ).count()
+            if under_way:
+                raise forms.ValidationError(
+                    f"Steps cannot be renumbered while {under_way} candidate(s) are part-way "
+                    "through this sequence: add steps at the end, or make a new sequence."
+                )
+
+
 class SequenceStepInline(admin.TabularInline):
     model = SequenceStep
     form = SequenceStepForm
+    formset = SequenceStepFormSet
     extra = 0
     fields = ("position", "template", "delay_business_days")
     autocomplete_fields = ("template",)
@@ -178,6 +199,12 @@ class SequenceAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sequence]:
         return with_figures(super().get_queryset(request))
 
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        # A sequence that enrolled anyone keeps its record: it is made inactive instead.
+        if obj is not None and obj.enrollments.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
         if formset.model is SequenceStep:
             # Steps whose positions changed step aside first: swapping two would otherwise
@@ -191,7 +218,15 @@ class SequenceAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
 
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        main = (None, {"fields": ("name", "active", "send_during_pause")})
+        main = (
+            None,
+            {
+                "fields": ("name", "active", "send_during_pause"),
+                "description": "A sequence that has enrolled anyone cannot be deleted, and its "
+                "steps cannot be renumbered while someone is part-way: make it inactive, or "
+                "make a new one.",
+            },
+        )
         if obj is None:
             return [main]
         return [main, ("Figures", {"fields": ("figures",)})]

@@ -394,7 +394,7 @@ def mark_replied(
         raise OutreachError(
             f"This enrollment is already {enrollment.get_status_display().lower()}."
         )
-    who = by.get_username() if by is not None else "someone"
+    who = (by.get_full_name() or by.get_username()) if by is not None else "someone"
     reason = f"Replied (marked by {who})."
     stopped = _stop_all(
         enrollment.candidate, status=Enrollment.Status.REPLIED, reason=reason, now=now

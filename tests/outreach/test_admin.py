@@ -6,7 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from recruiting.outreach.models import Enrollment, MessageTemplate
+from recruiting.outreach.models import Enrollment, MessageTemplate, Sequence
 from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory, prospect
 
 pytestmark = pytest.mark.django_db
@@ -181,11 +181,54 @@ def test_a_sequence_that_enrolled_anyone_cannot_be_deleted(recruiter_client, seq
     enroll(prospect(name="Ada Lovelace"), sequence, by=recruiter)
     url = reverse("admin:outreach_sequence_delete", args=[sequence.pk])
 
-    page = recruiter_client.get(url).content.decode()
-    recruiter_client.post(url, {"post": "yes"})
+    change_page = recruiter_client.get(
+        reverse("admin:outreach_sequence_change", args=[sequence.pk])
+    ).content.decode()
+    refused = recruiter_client.post(url, {"post": "yes"})
 
-    assert "<title>Cannot delete sequence | Closer</title>" in page
+    assert f'href="/admin/outreach/sequence/{sequence.pk}/delete/"' not in change_page
+    assert "cannot be deleted" in change_page  # and says why, and what to do instead
+    assert refused.status_code == 403
+    assert Sequence.objects.filter(pk=sequence.pk).exists()
     assert Enrollment.objects.filter(sequence=sequence).exists()
+
+
+def test_steps_cannot_be_renumbered_under_someone_part_way(
+    recruiter_client, recruiter, sequence, template
+):
+    from recruiting.outreach.services import enroll
+    from tests.factories import prospect
+
+    enrollment = enroll(prospect(name="Ada Lovelace"), sequence, by=recruiter)
+    Enrollment.objects.filter(pk=enrollment.pk).update(next_position=2)  # step 1 went out
+    first, second = sequence.steps.order_by("position")
+
+    response = recruiter_client.post(
+        reverse("admin:outreach_sequence_change", args=[sequence.pk]),
+        {
+            "name": sequence.name,
+            "active": "on",
+            "steps-TOTAL_FORMS": "2",
+            "steps-INITIAL_FORMS": "2",
+            "steps-0-id": str(first.pk),
+            "steps-0-sequence": str(sequence.pk),
+            "steps-0-position": "2",
+            "steps-0-template": str(template.pk),
+            "steps-0-delay_business_days": str(first.delay_business_days),
+            "steps-1-id": str(second.pk),
+            "steps-1-sequence": str(sequence.pk),
+            "steps-1-position": "1",
+            "steps-1-template": str(template.pk),
+            "steps-1-delay_business_days": str(second.delay_business_days),
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Steps cannot be renumbered while 1 candidate(s) are part-way" in (
+        response.content.decode()
+    )
+    first.refresh_from_db()
+    assert first.position == 1
 
 
 def test_two_steps_swap_places_in_the_sequence_admin(recruiter_client, sequence, template):

@@ -339,7 +339,7 @@ def test_a_reply_to_the_last_step_marks_the_completed_enrollment_replied(
 
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.REPLIED
-    assert enrollment.stopped_reason == "Replied (marked by recruiter)."
+    assert enrollment.stopped_reason == "Replied (marked by Rita Recruiter)."
 
 
 def test_the_opt_out_link_stops_everything_and_marks_do_not_contact(

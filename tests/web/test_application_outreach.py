@@ -301,7 +301,7 @@ def test_mark_replied_stops_every_active_enrollment_of_the_candidate(
     # The application moved on from Sourced to the role's Replied stage.
     application.refresh_from_db()
     assert application.stage.kind == "replied"
-    assert "Replied (marked by recruiter)." in html
+    assert "Replied (marked by Rita Recruiter)." in html
     for enrollment in (first, second):
         enrollment.refresh_from_db()
         assert enrollment.status == Enrollment.Status.REPLIED
@@ -410,7 +410,7 @@ def test_the_card_says_which_application_each_enrollment_is_about_and_when_one_m
     section = client.get(page_url(application)).content.decode()
     section = section[section.index('id="outreach"') :]
 
-    assert "for this application" in section and "for Inference Lead" in section
+    assert "for this application" in section and "for Inference Lead, San Francisco" in section
     # Nothing was sent yet: there is nothing to reply to.
     assert f'id="mark-replied-{here.pk}"' not in section
     assert f'id="mark-replied-{there.pk}"' not in section
