@@ -944,8 +944,20 @@ def send_due_steps(
     # Only an SMTP connection is worth keeping open (see alerts.services.deliver_alerts).
     shared = connection if isinstance(connection, SmtpBackend) else None
     started = monotonic()
+    due = due_enrollment_ids(now, limit=limit)
+    if shared is not None and due:
+        try:
+            shared.open()
+        except (OSError, smtplib.SMTPException) as error:
+            # The server is down: nothing is claimed, so no step spends one of its attempts on
+            # an outage; they stay due, and the next minute's run tries again.
+            log.warning(
+                "outreach: the SMTP server cannot be reached (%s); %d step(s) wait", error, len(due)
+            )
+            _close(shared)
+            return {"smtp_down": len(due)}
     try:
-        for enrollment_id in due_enrollment_ids(now, limit=limit):
+        for enrollment_id in due:
             if budget is not None and monotonic() - started >= budget.total_seconds():
                 break
             outcomes[send_step(enrollment_id, now, connection=shared)] += 1

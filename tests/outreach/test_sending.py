@@ -641,3 +641,25 @@ def test_a_deleted_application_stops_a_sequence_that_names_the_role(
     assert enrollment.stopped_reason == (
         "The step names the role, and there is no application to name."
     )
+
+
+def test_an_smtp_server_that_cannot_be_reached_costs_no_attempt(
+    ada, sequence, recruiter, smtp, settings
+):
+    import socket
+
+    enrollment = enrolled(ada, sequence, recruiter)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = probe.getsockname()[1]
+
+    assert send_due_steps(WEDNESDAY_10_LA) == {"smtp_down": 1}
+    assert send_due_steps(WEDNESDAY_10_LA + timedelta(minutes=1)) == {"smtp_down": 1}
+    assert not SentMessage.objects.exists()  # nothing claimed: no attempt spent
+
+    settings.EMAIL_PORT = smtp.port  # back
+    assert send_due_steps(WEDNESDAY_10_LA + timedelta(minutes=2)) == {"sent": 1}
+    [sent] = SentMessage.objects.all()
+    assert sent.attempts == 1 and len(smtp.wait_for(1)) == 1
+    enrollment.refresh_from_db()
+    assert enrollment.next_position == 2
