@@ -46,11 +46,6 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("You may see this application but not run outreach from it.")
     candidate = application.candidate
     form = EnrollForm(request.POST, application=application)
-    if form.is_valid() and application.is_closed:
-        # services.enroll would take it, and the first send would stop it at once ("the
-        # application is lost"): refused here, where the page offers no form either.
-        status = application.get_status_display().lower()
-        form.add_error("sequence", f"This application is {status}; enroll from an open one.")
     if form.is_valid():
         sequence = form.cleaned_data["sequence"]
         try:

@@ -276,7 +276,10 @@ def test_a_closed_application_offers_no_form_and_refuses_an_enrollment(
 
     assert 'id="enroll-form"' not in html and "enroll from an open one" in html
     assert page.status_code == 200
-    assert sequence_field_error(page.content.decode(), "This application is lost;")
+    assert sequence_field_error(
+        page.content.decode(),
+        f"Ada Lovelace's application to {application.role.title} is lost; enroll from an open one.",
+    )
     assert not Enrollment.objects.exists()
 
 
