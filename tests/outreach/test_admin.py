@@ -193,6 +193,22 @@ def test_a_sequence_that_enrolled_anyone_cannot_be_deleted(recruiter_client, seq
     assert Enrollment.objects.filter(sequence=sequence).exists()
 
 
+def swap_first_two_steps(client, sequence):  # type: ignore[no-untyped-def]
+    """Posts the sequence's change form with its steps 1 and 2 renumbered 2 and 1."""
+    first, second = sequence.steps.order_by("position")
+    data = {"name": sequence.name, "active": "on", "steps-TOTAL_FORMS": "2"}
+    data["steps-INITIAL_FORMS"] = "2"
+    for i, (step, position) in enumerate(((first, 2), (second, 1))):
+        data |= {
+            f"steps-{i}-id": str(step.pk),
+            f"steps-{i}-sequence": str(sequence.pk),
+            f"steps-{i}-position": str(position),
+            f"steps-{i}-template": str(step.template_id),
+            f"steps-{i}-delay_business_days": str(step.delay_business_days),
+        }
+    return client.post(reverse("admin:outreach_sequence_change", args=[sequence.pk]), data)
+
+
 def test_steps_cannot_be_renumbered_under_someone_part_way(
     recruiter_client, recruiter, sequence, template
 ):
@@ -202,26 +218,7 @@ def test_steps_cannot_be_renumbered_under_someone_part_way(
     enrollment = enroll(prospect(name="Ada Lovelace"), sequence, by=recruiter)
     Enrollment.objects.filter(pk=enrollment.pk).update(next_position=2)  # step 1 went out
     first, second = sequence.steps.order_by("position")
-
-    response = recruiter_client.post(
-        reverse("admin:outreach_sequence_change", args=[sequence.pk]),
-        {
-            "name": sequence.name,
-            "active": "on",
-            "steps-TOTAL_FORMS": "2",
-            "steps-INITIAL_FORMS": "2",
-            "steps-0-id": str(first.pk),
-            "steps-0-sequence": str(sequence.pk),
-            "steps-0-position": "2",
-            "steps-0-template": str(template.pk),
-            "steps-0-delay_business_days": str(first.delay_business_days),
-            "steps-1-id": str(second.pk),
-            "steps-1-sequence": str(sequence.pk),
-            "steps-1-position": "1",
-            "steps-1-template": str(template.pk),
-            "steps-1-delay_business_days": str(second.delay_business_days),
-        },
-    )
+    response = swap_first_two_steps(recruiter_client, sequence)
 
     assert response.status_code == 200
     assert "Steps cannot be renumbered while 1 candidate(s) are part-way" in (
@@ -233,25 +230,7 @@ def test_steps_cannot_be_renumbered_under_someone_part_way(
 
 def test_two_steps_swap_places_in_the_sequence_admin(recruiter_client, sequence, template):
     first, second = sequence.steps.order_by("position")
-    response = recruiter_client.post(
-        reverse("admin:outreach_sequence_change", args=[sequence.pk]),
-        {
-            "name": sequence.name,
-            "active": "on",
-            "steps-TOTAL_FORMS": "2",
-            "steps-INITIAL_FORMS": "2",
-            "steps-0-id": str(first.pk),
-            "steps-0-sequence": str(sequence.pk),
-            "steps-0-position": "2",
-            "steps-0-template": str(template.pk),
-            "steps-0-delay_business_days": str(first.delay_business_days),
-            "steps-1-id": str(second.pk),
-            "steps-1-sequence": str(sequence.pk),
-            "steps-1-position": "1",
-            "steps-1-template": str(template.pk),
-            "steps-1-delay_business_days": str(second.delay_business_days),
-        },
-    )
+    response = swap_first_two_steps(recruiter_client, sequence)
 
     assert response.status_code == 302
     first.refresh_from_db()
