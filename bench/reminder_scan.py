@@ -1,5 +1,5 @@
 """Benchmark: the whole reminder scan (every registered rule, through
-recruiting.alerts.services.run_reminder_rules) at a fixed `now`, at 10,000 and 100,000
+recruiting.alerts.scan.run_reminder_rules) at a fixed `now`, at 10,000 and 100,000
 candidates (make bench).
 
 Each size gets a database of its own, BENCH_DATABASE_URL's name + _scan_<size>, copied from
@@ -57,9 +57,9 @@ from django.db.models import Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from candidates.models import Candidate, Company, CompanyPause  # noqa: E402
-from offers.apps import APPROVER_GROUP  # noqa: E402
 from offers.models import Approval, Offer  # noqa: E402
-from recruiting.alerts.services import run_reminder_rules  # noqa: E402
+from offers.permissions import APPROVER_GROUP  # noqa: E402
+from recruiting.alerts.scan import run_reminder_rules  # noqa: E402
 from recruiting.celery import app as celery_app  # noqa: E402
 from recruiting.pipeline.demo.spec import BENCH_EMAIL_DOMAIN, BENCH_EMAIL_PREFIX  # noqa: E402
 from recruiting.pipeline.models import Activity, Application, Stage  # noqa: E402

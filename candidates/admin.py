@@ -1,3 +1,7 @@
+"""Candidates in the admin. Tags and currencies are registered here; the Candidate and Company
+admins are defined here and registered by recruiting/web/admin.py, which adds what the
+pipeline, offers and outreach apps show on them."""
+
 from __future__ import annotations
 
 from django.contrib import admin, messages
@@ -9,7 +13,8 @@ from django.shortcuts import redirect
 from django.utils.text import smart_split, unescape_string_literal
 from import_export.admin import ImportExportModelAdmin
 
-from recruiting.admin_actions import run_action_form
+from recruiting.lib.access import can_see_compensation
+from recruiting.lib.admin_actions import run_action_form
 
 from .forms import (
     AddTagsForm,
@@ -35,11 +40,6 @@ from .services import assign_owner, find_or_create_tags, mark_do_not_contact, ta
 URL_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 PAY_FIELDSET = "Estimated current pay (per year)"
-
-
-def can_see_pay(request: HttpRequest) -> bool:
-    # The permission belongs to offers; named by string so that candidates imports nothing of it.
-    return request.user.has_perm("offers.view_compensation")
 
 
 # --- Intermediate pages for bulk actions ---------------------------------------------------
@@ -94,7 +94,6 @@ class CandidateEmailInline(admin.TabularInline):
     fields = ("email", "is_primary")
 
 
-@admin.register(Candidate)
 class CandidateAdmin(ImportExportModelAdmin):
     form = CandidateAdminForm
     formfield_overrides = URL_FORMFIELDS
@@ -190,12 +189,14 @@ class CandidateAdmin(ImportExportModelAdmin):
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
         # The form is built from the fieldsets: without the pay fieldset it has no pay fields.
         fieldsets = super().get_fieldsets(request, obj)
-        if can_see_pay(request):
+        if can_see_compensation(request.user):
             return fieldsets
         return [fieldset for fieldset in fieldsets if fieldset[0] != PAY_FIELDSET]
 
     def get_resource_classes(self, request):  # type: ignore[no-untyped-def]
-        return [CandidateResource if can_see_pay(request) else CandidateResourceWithoutPay]
+        return [
+            CandidateResource if can_see_compensation(request.user) else CandidateResourceWithoutPay
+        ]
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         # Each word must match a name, an email or a company. Matching ids come from a union
@@ -296,7 +297,6 @@ class CompanyPauseInline(admin.TabularInline):
     extra = 1
 
 
-@admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FORMFIELDS
     list_display = ("name", "kind", "website", "pause_list")

@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django_countries.fields import CountryField
 
-from recruiting.db import CleanReportsConstraintsMixin
+from recruiting.lib.db import CleanReportsConstraintsMixin
 
 MONEY_DIGITS = 14  # up to 999,999,999,999.99: nine-figure signing bonuses with room to spare
 MONEY_PLACES = 2
@@ -72,6 +72,7 @@ OFFERINGS = (
     ("ethics_impact", "Ethics and social impact"),
     ("location", "Location and remote policy"),
 )
+OFFERING_LABELS = dict(OFFERINGS)
 
 
 def rating_field(label: str) -> models.PositiveSmallIntegerField:

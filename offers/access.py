@@ -12,13 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from recruiting.lib.access import can_see_compensation
 from recruiting.pipeline.access import visible_applications
 
 from .models import Approval, CompetingOffer, Offer
-
-
-def can_see_compensation(user: AbstractBaseUser) -> bool:
-    return user.is_active and user.has_perm("offers.view_compensation")
 
 
 def visible_offers(user: AbstractBaseUser) -> QuerySet[Offer]:

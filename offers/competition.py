@@ -21,18 +21,20 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from candidates.models import OFFERINGS, Candidate, Company, CompanyPause
+from candidates.models import OFFERING_LABELS, OFFERINGS, Candidate, Company, CompanyPause
 from recruiting.alerts import registry
 from recruiting.alerts.models import Alert
 from recruiting.alerts.services import raise_alert
+from recruiting.lib.formats import money_in_sentence
 from recruiting.pipeline.models import Application
 
 from . import compensation as engine
 from . import fit
-from .apps import APPROVER_GROUP
 from .models import CompetingOffer, Offer
+from .permissions import APPROVER_GROUP
+from .presentation import COMPONENT_NOUNS
 from .selectors import Market, RateMissing
-from .services import OfferError, PackageTerms, check_package, write_package
+from .terms import OfferError, PackageTerms, check_package, write_package
 
 COMPETITOR_AHEAD = registry.AlertKind(
     "competitor_ahead", "Competing offer ahead of ours", urgent=True
@@ -45,17 +47,6 @@ COMPETITOR_DEADLINE_CLOSE = registry.AlertKind(
     "competitor_deadline_close", "Competitor's deadline within a day", urgent=True
 )
 URGENT_WITHIN_HOURS = 24
-
-OFFERING_LABELS = dict(OFFERINGS)
-COMPONENT_LABELS = {
-    engine.Component.BASE_SALARY: "base salary",
-    engine.Component.TARGET_BONUS: "target bonus",
-    engine.Component.SIGNING_BONUS: "signing bonus",
-    engine.Component.EQUITY: "equity",
-    engine.Component.RETENTION_BONUS: "retention bonus",
-    engine.Component.RELOCATION: "relocation",
-    engine.Component.OTHER: "other amounts",
-}
 
 
 def measure() -> engine.Measure:
@@ -71,14 +62,6 @@ def measure() -> engine.Measure:
 def utc(moment: datetime) -> datetime:
     """Alerts give times in UTC, saying so, whatever zone a moment was given in."""
     return moment.astimezone(UTC)
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return (
-        f"{amount:,.0f} {currency}"
-        if amount == amount.to_integral()
-        else f"{amount:,.2f} {currency}"
-    )
 
 
 # --- Where a competing offer stands -----------------------------------------------------------
@@ -127,7 +110,7 @@ class Standing:
 
     def drivers(self) -> list[tuple[str, Decimal]]:
         return [
-            (COMPONENT_LABELS[engine.Component(name)], share)
+            (COMPONENT_NOUNS[engine.Component(name)], share)
             for name, share in self.money.drivers(self.measure)
         ]
 
@@ -137,7 +120,8 @@ class Standing:
         publishing policy and team lead reputation"."""
         competitor, gap, currency = self.competing.competitor, self.gap, self.money.ours.currency
         if self.ours is None:
-            text = f"We have made no offer yet; {competitor} offers {money(gap.theirs, currency)}"
+            theirs = money_in_sentence(gap.theirs, currency)
+            text = f"We have made no offer yet; {competitor} offers {theirs}"
         elif gap.amount == 0:
             text = f"{competitor} pays the same as we do"
         else:
@@ -145,7 +129,7 @@ class Standing:
             # over theirs when we do.
             who = f"{competitor} pays" if gap.amount > 0 else "We pay"
             percent = f"{gap.more_percent}% more" if gap.more_percent is not None else "more"
-            text = f"{who} {percent} ({money(abs(gap.amount), currency)})"
+            text = f"{who} {percent} ({money_in_sentence(abs(gap.amount), currency)})"
         text += f" in {self.measure.label}"
         if self.fit and self.fit.we_win_on:
             text += "; we win on " + " and ".join(
@@ -269,10 +253,10 @@ def _alert_ahead(result: Standing, now: datetime) -> None:
         percent = f" ({gap.percent}%)" if gap.percent is not None else ""
         subject = (
             f"{competing.competitor} beats our offer to {candidate.name} by "
-            f"{money(gap.amount, currency)}{percent} in {result.measure.label}"
+            f"{money_in_sentence(gap.amount, currency)}{percent} in {result.measure.label}"
         )
     drivers = ", ".join(
-        f"{label} {'+' if share > 0 else '−'}{money(abs(share), currency)}"
+        f"{label} {'+' if share > 0 else '−'}{money_in_sentence(abs(share), currency)}"
         for label, share in result.drivers()[:3]
     )
     message = (

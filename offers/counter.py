@@ -20,19 +20,14 @@ from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
+from recruiting.lib.formats import money_in_sentence
+
 from . import compensation as engine
-from .competition import money, standing
+from .competition import standing
 from .models import ApprovalRule, CompetingOffer, Offer
 from .selectors import Market, package_prefetches
-from .services import (
-    EquityTerms,
-    OfferError,
-    OfferTerms,
-    approvals_for,
-    draft_offer,
-    revise_offer,
-    update_draft,
-)
+from .services import approvals_for, draft_offer, revise_offer, update_draft
+from .terms import EquityTerms, OfferError, OfferTerms
 
 SIGNING_BONUS, EQUITY, BASE_SALARY = "signing_bonus", "equity", "base_salary"
 DEFAULT_ORDER = (SIGNING_BONUS, EQUITY, BASE_SALARY)
@@ -96,22 +91,25 @@ class Suggestion:
         currency, reporting = self.offer.currency_id, settings.REPORTING_CURRENCY
         label, competitor = self.measure.label, self.target.competitor
         if self.terms is None:
+            lead = money_in_sentence(-self.before.amount, reporting)
             return (
-                f"Our offer already beats {competitor} by {money(-self.before.amount, reporting)}"
+                f"Our offer already beats {competitor} by {lead}"
                 f" in {label}, more than the {self.margin_percent}% margin: nothing to change."
             )
         added = ", ".join(
-            f"+{money(a, currency)} {LEVER_LABELS[lever]}" for lever, a in self.changes
+            f"+{money_in_sentence(a, currency)} {LEVER_LABELS[lever]}" for lever, a in self.changes
         )
         if self.beats:
+            lead = money_in_sentence(-self.after.amount, reporting)
             text = (
-                f"{added}: beats {competitor} by {money(-self.after.amount, reporting)} "
+                f"{added}: beats {competitor} by {lead} "
                 f"({self.margin_percent}% margin or more) in {label}."
             )
         else:
             text = (
                 f"{added or 'Nothing more fits in the band'}: still "
-                f"{money(self.after.amount, reporting)} short of {competitor} (the strongest "
+                f"{money_in_sentence(self.after.amount, reporting)} short of {competitor} "
+                "(the strongest "
                 "competing offer)"
                 f"{' within the band' if self.within_band else ''} in {label} with the "
                 f"{self.margin_percent}% margin. Allow going above the band to beat it."

@@ -19,16 +19,10 @@ from django.utils import timezone
 
 from recruiting.pipeline.models import Application, Role
 
-from .apps import APPROVER_GROUP
 from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer
-from .services import (
-    EquityTerms,
-    OfferTerms,
-    approve_offer,
-    draft_offer,
-    send_offer,
-    submit_for_approval,
-)
+from .permissions import APPROVER_GROUP
+from .services import approve_offer, draft_offer, send_offer, submit_for_approval
+from .terms import EquityTerms, OfferTerms
 
 EUR_PER_USD = Decimal("0.847")
 RATE_DATE = date(2025, 11, 1)

@@ -21,14 +21,8 @@ from django.core.exceptions import ValidationError
 from . import compensation as engine
 from .competition import CompetingTerms, check_competing_terms
 from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount
-from .services import (
-    EquityTerms,
-    OfferError,
-    OfferTerms,
-    PackageTerms,
-    check_draft_offer,
-    check_terms,
-)
+from .services import check_draft_offer
+from .terms import EquityTerms, OfferError, OfferTerms, PackageTerms, check_terms
 
 # Where the component inlines of the offer being edited leave themselves for the offer form.
 COMPONENT_FORMSETS = "_admin_component_formsets"

@@ -17,19 +17,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from candidates.models import Company
+from recruiting.lib.formats import money_in_table, percent
 
 from . import compensation as engine
 from .models import EquityGrant, Offer, OfferPayment
+from .presentation import LETTER_COMPONENT_HEADINGS
 
-COMPONENT_LABELS = {
-    engine.Component.BASE_SALARY: "Base salary",
-    engine.Component.TARGET_BONUS: "Target bonus",
-    engine.Component.SIGNING_BONUS: "Signing bonus",
-    engine.Component.EQUITY: "Equity vesting",
-    engine.Component.RETENTION_BONUS: "Retention bonus",
-    engine.Component.RELOCATION: "Relocation",
-    engine.Component.OTHER: "Other",
-}
 FREQUENCY_LABELS = {
     engine.Frequency.MONTHLY: "monthly",
     engine.Frequency.QUARTERLY: "quarterly",
@@ -44,14 +37,6 @@ NOT_FOR_SENDING = {
     Offer.Status.EXPIRED: "Expired.",
     Offer.Status.DECLINED: "Declined.",
 }
-
-
-def money(amount: Decimal, currency: str = "") -> str:
-    return f"{amount:,.2f} {currency}".strip()
-
-
-def percent(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
 
 
 # --- The tables ------------------------------------------------------------------------------
@@ -81,9 +66,9 @@ class YearsTable:
 def years_table(compensation: engine.YearlyCompensation) -> YearsTable:
     rows = tuple(
         YearsRow(
-            COMPONENT_LABELS.get(name, name),
-            tuple(money(a) for a in amounts),
-            money(sum(amounts, Decimal(0))),
+            LETTER_COMPONENT_HEADINGS.get(name, name),
+            tuple(money_in_table(a) for a in amounts),
+            money_in_table(sum(amounts, Decimal(0))),
         )
         for name, amounts in compensation.by_component.items()
         if name == engine.Component.BASE_SALARY or any(amounts)
@@ -92,10 +77,10 @@ def years_table(compensation: engine.YearlyCompensation) -> YearsTable:
         currency=compensation.currency,
         years=tuple(range(1, compensation.years + 1)),
         rows=rows,
-        totals=tuple(money(a) for a in compensation.yearly_totals),
-        total=money(compensation.total),
-        year_one=money(compensation.year_one),
-        annual_average=money(compensation.annual_average),
+        totals=tuple(money_in_table(a) for a in compensation.yearly_totals),
+        total=money_in_table(compensation.total),
+        year_one=money_in_table(compensation.year_one),
+        annual_average=money_in_table(compensation.annual_average),
     )
 
 
@@ -131,14 +116,14 @@ def grant_terms(offer: Offer) -> list[GrantTerms]:
             GrantTerms(
                 number=number,
                 kind=EquityGrant.Kind(grant.kind).label,
-                value=money(grant.value),
+                value=money_in_table(grant.value),
                 cliff_months=grant.cliff_months,
                 frequency=FREQUENCY_LABELS.get(grant.frequency, grant.frequency),
                 years=tuple(
                     VestingLine(
                         year.year,
                         percent(year.percentage),
-                        money(engine.to_cents(grant.value * year.percentage / 100)),
+                        money_in_table(engine.to_cents(grant.value * year.percentage / 100)),
                     )
                     for year in grant.vesting_years.all()
                 ),
@@ -199,8 +184,8 @@ def payment_terms(offer: Offer) -> list[BonusTerms]:
             bonuses.append(
                 BonusTerms(
                     label=kind.label,
-                    payments=tuple(PaymentLine(p.month, money(p.amount)) for p in rows),
-                    total=money(sum((p.amount for p in rows), Decimal(0))),
+                    payments=tuple(PaymentLine(p.month, money_in_table(p.amount)) for p in rows),
+                    total=money_in_table(sum((p.amount for p in rows), Decimal(0))),
                     clawback_months=clawback,
                 )
             )
@@ -229,9 +214,11 @@ def letter_context(offer: Offer, *, today: date | None = None) -> dict[str, obje
         "table": years_table(compensation),
         "grants": grant_terms(offer),
         "bonuses": payment_terms(offer),
-        "other_amounts": [(o.name, o.year, money(o.amount)) for o in offer.other_amounts.all()],
+        "other_amounts": [
+            (o.name, o.year, money_in_table(o.amount)) for o in offer.other_amounts.all()
+        ],
         "target_bonus": percent(offer.target_bonus_percent) if offer.target_bonus_percent else "",
-        "relocation": money(offer.relocation) if offer.relocation else "",
+        "relocation": money_in_table(offer.relocation) if offer.relocation else "",
         "not_for_sending": NOT_FOR_SENDING.get(offer.status, ""),
     }
 

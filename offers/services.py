@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -15,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
-from simple_history.utils import bulk_create_with_history
 
 from candidates.models import Candidate, Currency
 from recruiting.alerts.services import raise_alert
@@ -23,242 +20,26 @@ from recruiting.pipeline.models import Application
 from recruiting.pipeline.services import PipelineError, mark_hired
 
 from . import compensation as engine
+from .competition import refresh_for_application
 from .models import (
     Approval,
     ApprovalRule,
-    CompetingOffer,
-    EquityGrant,
     ExchangeRate,
     Offer,
-    OfferPayment,
-    OtherAmount,
-    VestingYear,
 )
-from .models.offer import Package
+from .reminders import OFFER_REJECTED
 from .selectors import OfferValuation, RateMissing, rate_on, value_offer
-
-
-class OfferError(ValidationError):
-    """A step on an offer that the rules refuse; the message says which rule."""
+from .terms import OfferError, OfferTerms, check_terms, write_package
 
 
 class RateFileError(ValidationError):
     """A rates file with bad rows; nothing of it was saved."""
 
 
-# --- The terms of an offer -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EquityTerms:
-    value: Decimal
-    percentages: Sequence[Decimal]
-    cliff_months: int = 12
-    frequency: str = engine.Frequency.QUARTERLY.value
-    kind: str = EquityGrant.Kind.RSU
-
-
-@dataclass(frozen=True, kw_only=True)
-class PackageTerms:
-    """The components of a package, as typed: what an offer and a competing offer share."""
-
-    currency: str
-    base_salary: Decimal = Decimal(0)
-    target_bonus_percent: Decimal = Decimal(0)
-    relocation: Decimal = Decimal(0)
-    signing_payments: Sequence[tuple[int, Decimal]] = ()
-    signing_clawback_months: int = 0
-    retention_payments: Sequence[tuple[int, Decimal]] = ()
-    retention_clawback_months: int = 0
-    equity: Sequence[EquityTerms] = ()
-    other: Sequence[tuple[str, Decimal, int]] = field(default_factory=tuple)
-
-    def to_package(self) -> engine.Package:
-        def bonus(payments, clawback):  # type: ignore[no-untyped-def]
-            rows = tuple(engine.Payment(month, amount) for month, amount in payments)
-            return engine.Bonus(rows, clawback) if rows else None
-
-        return engine.Package(
-            currency=self.currency,
-            base_salary=self.base_salary,
-            target_bonus_percent=self.target_bonus_percent,
-            signing_bonus=bonus(self.signing_payments, self.signing_clawback_months),
-            retention_bonus=bonus(self.retention_payments, self.retention_clawback_months),
-            equity=tuple(
-                engine.EquityGrant(
-                    e.value,
-                    engine.VestingSchedule(
-                        tuple(e.percentages), e.cliff_months, engine.Frequency(e.frequency)
-                    ),
-                    e.kind,
-                )
-                for e in self.equity
-            ),
-            relocation=self.relocation,
-            other=tuple(engine.OtherAmount(n, a, y) for n, a, y in self.other),
-        )
-
-    @staticmethod
-    def components_of(package: Package) -> dict[str, object]:
-        """The PackageTerms fields of a saved offer or competing offer."""
-        payments = list(package.payments.all())
-        return dict(
-            currency=package.currency_id,
-            base_salary=package.base_salary,
-            target_bonus_percent=package.target_bonus_percent,
-            relocation=package.relocation,
-            signing_payments=[(p.month, p.amount) for p in payments if p.kind == "signing"],
-            signing_clawback_months=package.signing_clawback_months,
-            retention_payments=[(p.month, p.amount) for p in payments if p.kind == "retention"],
-            retention_clawback_months=package.retention_clawback_months,
-            equity=[
-                EquityTerms(
-                    g.value,
-                    [y.percentage for y in g.vesting_years.all()],
-                    g.cliff_months,
-                    g.frequency,
-                    g.kind,
-                )
-                for g in package.equity_grants.all()
-            ],
-            other=[(o.name, o.amount, o.year) for o in package.other_amounts.all()],
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class OfferTerms(PackageTerms):
-    """Everything a recruiter types into an offer."""
-
-    start_date: date
-    expires_at: datetime
-
-    @classmethod
-    def of(cls, offer: Offer) -> OfferTerms:
-        return cls(
-            start_date=offer.start_date,
-            expires_at=offer.expires_at,
-            **cls.components_of(offer),
-        )
-
-
-def check_package(terms: PackageTerms, *, today: date | None = None) -> None:
-    """Refuses components that cannot make a package, naming the field: what the engine
-    cannot value or the columns cannot hold, an unknown currency, a currency with no rate."""
-    today = today or timezone.localdate()
-    if not Currency.objects.filter(code=terms.currency).exists():
-        raise OfferError({"currency": f"“{terms.currency}” is not a currency Closer knows."})
-    try:
-        engine.compute(terms.to_package())
-    except engine.CompensationError as error:
-        raise OfferError({error.field: error.message}) from None
-    _check_storable(terms)
-    try:
-        rate_on(terms.currency, settings.REPORTING_CURRENCY, today)
-    except RateMissing as missing:
-        raise OfferError({"currency": missing.messages}) from None
-
-
-def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> None:
-    """Refuses terms that cannot make an offer, naming the field: the package's rules
-    (check_package), and dates that make no sense."""
-    today = today or timezone.localdate()
-    check_package(terms, today=today)
-    if new and terms.start_date < today:
-        raise OfferError({"start_date": "A new offer cannot start in the past."})
-    if terms.expires_at <= timezone.now():
-        raise OfferError({"expires_at": "The expiry must be in the future."})
-
-
-def _check_storable(terms: PackageTerms) -> None:
-    """What the engine can value but the columns cannot hold as typed: percentages keep 2
-    decimals, names 100 characters. Refused rather than silently rounded or cut."""
-    limit = OtherAmount._meta.get_field("name").max_length
-    for name, _, _ in terms.other:
-        if not name.strip() or len(name) > limit:
-            raise OfferError({"other": f"An amount's name has 1 to {limit} characters."})
-    percentages = {
-        "target_bonus_percent": [terms.target_bonus_percent],
-        "vesting": [p for e in terms.equity for p in e.percentages],
-    }
-    for name, values in percentages.items():
-        if any(value != value.quantize(engine.CENT) for value in values):
-            raise OfferError({name: "A percentage has at most 2 decimal places."})
-
-
 def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None) -> None:
     offer.start_date = terms.start_date
     offer.expires_at = terms.expires_at
     write_package(offer, terms, by=by)
-
-
-def _rows_of(terms: PackageTerms) -> tuple:  # type: ignore[type-arg]
-    """The component rows the terms make, comparable across lists and tuples."""
-    return (
-        tuple(terms.signing_payments),
-        tuple(terms.retention_payments),
-        tuple(
-            (e.value, tuple(e.percentages), e.cliff_months, str(e.frequency), str(e.kind))
-            for e in terms.equity
-        ),
-        tuple(tuple(o) for o in terms.other),
-    )
-
-
-def write_package(
-    parent: Offer | CompetingOffer, terms: PackageTerms, *, by: AbstractBaseUser | None
-) -> None:
-    """Saves the package's own fields on `parent` (an offer or a competing offer) and replaces
-    its component rows with those of `terms`."""
-    parent.currency_id = terms.currency
-    parent.base_salary = terms.base_salary
-    parent.target_bonus_percent = terms.target_bonus_percent
-    parent.relocation = terms.relocation
-    parent.signing_clawback_months = terms.signing_clawback_months
-    parent.retention_clawback_months = terms.retention_clawback_months
-    parent._history_user = by
-    existed = parent.pk is not None
-    parent.save()
-    if existed and _rows_of(PackageTerms(**PackageTerms.components_of(parent))) == _rows_of(terms):
-        return  # the same instalments, grants and amounts: their history stays quiet
-    owner = {"competing_offer" if isinstance(parent, CompetingOffer) else "offer": parent}
-    parent.payments.all().delete()
-    parent.equity_grants.all().delete()
-    parent.other_amounts.all().delete()
-    bulk_create_with_history(
-        [
-            OfferPayment(**owner, kind="signing", month=m, amount=a)
-            for m, a in terms.signing_payments
-        ]
-        + [
-            OfferPayment(**owner, kind="retention", month=m, amount=a)
-            for m, a in terms.retention_payments
-        ],
-        OfferPayment,
-        default_user=by,
-    )
-    for equity in terms.equity:
-        grant = EquityGrant(
-            **owner,
-            kind=equity.kind,
-            value=equity.value,
-            cliff_months=equity.cliff_months,
-            frequency=equity.frequency,
-        )
-        grant._history_user = by
-        grant.save()
-        bulk_create_with_history(
-            [
-                VestingYear(grant=grant, year=year, percentage=p)
-                for year, p in enumerate(equity.percentages, start=1)
-            ],
-            VestingYear,
-            default_user=by,
-        )
-    bulk_create_with_history(
-        [OtherAmount(**owner, name=n, amount=a, year=y) for n, a, y in terms.other],
-        OtherAmount,
-        default_user=by,
-    )
 
 
 def _refuse(offer: Offer, step: str) -> OfferError:
@@ -322,8 +103,6 @@ def draft_offer(
 
 def _competition_changed(offer: Offer) -> None:
     """Our offer changed: the competing offers it answers stand anew."""
-    from .competition import refresh_for_application  # competition builds on these services
-
     refresh_for_application(offer.application)
 
 
@@ -512,8 +291,6 @@ def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
 def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: AbstractBaseUser) -> None:
     """The offer went back to draft: whoever drafted it hears why at once, or it would wait
     unseen among the drafts."""
-    from .reminders import OFFER_REJECTED  # the kinds live with the offers' other alerts
-
     drafter = offer.drafted_by
     if not drafter.is_active:
         return

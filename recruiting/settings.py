@@ -10,7 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import django_stubs_ext
 import environ
+
+# Lets the admin and form classes be written with their model types (ModelAdmin[Candidate]),
+# which the type checker reads and Django's own classes do not accept at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CLOSER_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -56,6 +61,7 @@ INSTALLED_APPS = [
     "recruiting.pipeline",
     "recruiting.outreach",
     "offers",
+    "recruiting.web",  # the pages and admin registrations that combine the apps above
 ]
 
 MIDDLEWARE = [

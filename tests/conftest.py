@@ -109,7 +109,7 @@ def approver(db):  # type: ignore[no-untyped-def]
     """A member of the Compensation approvers group."""
     from django.contrib.auth.models import Group
 
-    from offers.apps import APPROVER_GROUP
+    from offers.permissions import APPROVER_GROUP
 
     user = UserFactory(username="approver", first_name="Ava", last_name="Approver")
     user.groups.add(Group.objects.get(name=APPROVER_GROUP))

@@ -110,7 +110,7 @@ def offer_terms(**changes):  # type: ignore[no-untyped-def]
 
     from django.utils import timezone
 
-    from offers.services import OfferTerms
+    from offers.terms import OfferTerms
 
     fields = dict(
         currency="USD",
@@ -141,7 +141,7 @@ class OfferFactory(factory.django.DjangoModelFactory):
 def approver_group():  # type: ignore[no-untyped-def]
     from django.contrib.auth.models import Group
 
-    from offers.apps import APPROVER_GROUP
+    from offers.permissions import APPROVER_GROUP
 
     return Group.objects.get(name=APPROVER_GROUP)
 

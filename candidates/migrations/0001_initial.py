@@ -5,7 +5,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import django_countries.fields
-import recruiting.db
+import recruiting.lib.db
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['name', 'id'],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
         migrations.CreateModel(
             name='CandidateEmail',
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-is_primary', 'id'],
                 'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='candidate_email_unique_ci', violation_error_message='Another candidate already has this email.'), models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('candidate',), name='candidate_one_primary_email', violation_error_message='A candidate has only one primary email.')],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
         migrations.CreateModel(
             name='CompanyPause',
@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['starts_on', 'ends_on'], name='candidates__starts__fa995b_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='pause_ends_after_start', violation_error_message='A pause cannot end before it starts.')],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
         migrations.AddIndex(
             model_name='candidate',

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recruiting.db
+import recruiting.lib.db
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 'ordering': ['family', 'level', 'zone', '-effective_on'],
                 'constraints': [models.UniqueConstraint(fields=('family', 'level', 'zone', 'effective_on'), name='one_band_per_family_level_zone_and_date', violation_error_message='A band for this family, level and zone already takes effect on this date.'), models.CheckConstraint(condition=models.Q(('base_min__lte', models.F('base_target')), ('base_target__lte', models.F('base_max'))), name='band_base_ordered', violation_error_message='Base must be min ≤ target ≤ max.'), models.CheckConstraint(condition=models.Q(('total_min__lte', models.F('total_target')), ('total_target__lte', models.F('total_max'))), name='band_total_ordered', violation_error_message='Total compensation must be min ≤ target ≤ max.')],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
         migrations.CreateModel(
             name='ExchangeRate',
@@ -52,6 +52,6 @@ class Migration(migrations.Migration):
                 'ordering': ['base', 'quote', '-as_of'],
                 'constraints': [models.UniqueConstraint(fields=('base', 'quote', 'as_of'), name='one_rate_per_pair_and_date', violation_error_message='There is already a rate for this pair on this date.'), models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='rate_positive', violation_error_message='A rate is a positive number.'), models.CheckConstraint(condition=models.Q(('base', models.F('quote')), _negated=True), name='rate_between_two_currencies', violation_error_message='A rate is between two different currencies.')],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
     ]

@@ -80,5 +80,5 @@ class CompetingOffer(Package):
         """The page where it is weighed against ours: its application's; an employee's
         outside offer (on no application) is seen in its form."""
         if self.application_id:
-            return reverse("pipeline:application", args=[self.application_id])
+            return reverse("web:application", args=[self.application_id])
         return reverse("offers:competing_edit", args=[self.pk])

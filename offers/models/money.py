@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from candidates.models import MONEY_DIGITS, MONEY_PLACES, Currency, Level
-from recruiting.db import CleanReportsConstraintsMixin
+from recruiting.lib.db import CleanReportsConstraintsMixin
 from recruiting.pipeline.models import Role
 
 from ..compensation import MAX_AMOUNT

@@ -17,14 +17,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from recruiting.pipeline.web_forms import add_service_error, error_text
+from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.forms import add_service_error, error_text
 
 from .. import compensation as engine
 from ..access import can_see_compensation, get_offer_or_404
-from ..competition import money
 from ..models import Approval, Offer
 from ..selectors import Market, RateMissing, package_prefetches
-from ..services import OfferError, approve_offer, reject_offer
+from ..services import approve_offer, reject_offer
+from ..terms import OfferError
 
 RECENT = 10  # decisions of the user listed under the inbox
 
@@ -92,8 +93,8 @@ def _value(row: Waiting, market: Market) -> None:
         row.problem = error.message
         return
     reporting = valuation.reporting
-    row.year_one = money(reporting.year_one, reporting.currency)
-    row.annual_average = money(reporting.annual_average, reporting.currency)
+    row.year_one = money_in_sentence(reporting.year_one, reporting.currency)
+    row.annual_average = money_in_sentence(reporting.annual_average, reporting.currency)
     row.band = str(valuation.band_position) if valuation.band_position else "no band"
 
 

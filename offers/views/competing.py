@@ -32,9 +32,9 @@ from ..access import (
 from ..competition import CompetingTerms, record_competing_offer, update_competing_offer
 from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
 from ..models import CompetingOffer, Offer
+from ..page_forms import CompetingForm, CounterForm, PackageForms, package_initial, to_minute
 from ..selectors import RateMissing
-from ..services import OfferError, PackageTerms
-from ..workspace_forms import CompetingForm, CounterForm, PackageForms, package_initial, to_minute
+from ..terms import OfferError, PackageTerms
 from .drafting import COMPONENTS, new_row
 
 
@@ -80,7 +80,7 @@ def record(request: HttpRequest, application_pk: int) -> HttpResponse:
             forms.add_service_errors(error)
         else:
             messages.success(request, recorded(competing, "recorded"))
-            return redirect("pipeline:application", application.pk)
+            return redirect("web:application", application.pk)
     return render_form(request, forms, application=application)
 
 
@@ -128,7 +128,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, recorded(competing, "saved"))
             if application is None:
                 return redirect("home")
-            return redirect("pipeline:application", application.pk)
+            return redirect("web:application", application.pk)
     return render_form(request, forms, application=application, competing=competing)
 
 

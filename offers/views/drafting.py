@@ -23,25 +23,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from recruiting.lib.formats import money_in_sentence
 from recruiting.pipeline.access import get_application_or_404
 from recruiting.pipeline.models import Application
 
 from .. import compensation as engine
 from ..access import get_offer_or_404, may_draft_offers, visible_competing_offers
-from ..competition import COMPONENT_LABELS, money
 from ..models import Offer
-from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
-from ..services import (
-    OfferError,
-    OfferTerms,
-    PackageTerms,
-    approvals_for,
-    check_package,
-    draft_offer,
-    revise_offer,
-    update_draft,
-)
-from ..workspace_forms import (
+from ..page_forms import (
     FORMSETS,
     MAX_ROWS,
     OfferForm,
@@ -51,6 +40,10 @@ from ..workspace_forms import (
     package_initial,
     to_minute,
 )
+from ..presentation import COMPONENT_NOUNS
+from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
+from ..services import approvals_for, draft_offer, revise_offer, update_draft
+from ..terms import OfferError, OfferTerms, PackageTerms, check_package
 
 # Typing a date is not typing money: the preview values the package whatever the dates say.
 NOT_MONEY = ("kind", "start_date", "expires_at")
@@ -77,7 +70,7 @@ def draft(request: HttpRequest, application_pk: int) -> HttpResponse:
             f"The application is {application.get_status_display().lower()}: only an open "
             "application gets an offer.",
         )
-        return redirect("pipeline:application", application.pk)
+        return redirect("web:application", application.pk)
     if request.method == "GET":
         open_offer = application.offers.filter(status__in=Offer.OPEN_STATUSES).first()
         if open_offer is not None:
@@ -233,7 +226,7 @@ class YearlyTable:
     @property
     def rows(self) -> list[tuple[str, tuple[Decimal, ...], Decimal]]:
         return [
-            (COMPONENT_LABELS[engine.Component(name)], amounts, sum(amounts, Decimal(0)))
+            (COMPONENT_NOUNS[engine.Component(name)], amounts, sum(amounts, Decimal(0)))
             for name, amounts in self.compensation.by_component.items()
             if any(amounts)
         ]
@@ -258,9 +251,9 @@ class Rival:
             gap = self.money.gap(measure)
             percent = f" ({gap.more_percent}%)" if gap.more_percent is not None else ""
             if gap.amount > 0:
-                words = f"They pay {money(gap.amount, currency)} more{percent}"
+                words = f"They pay {money_in_sentence(gap.amount, currency)} more{percent}"
             elif gap.amount < 0:
-                words = f"We pay {money(-gap.amount, currency)} more{percent}"
+                words = f"We pay {money_in_sentence(-gap.amount, currency)} more{percent}"
             else:
                 words = "The same"
             lines.append((measure.label.capitalize(), words, gap.amount > 0))

@@ -26,7 +26,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed, can_proceed
 
-from candidates.models import OFFERINGS
+from candidates.models import OFFERING_LABELS
+from recruiting.lib.formats import money_in_table, percent, signed_money
 from recruiting.pipeline.access import sees_every_application
 
 from .. import compensation as engine
@@ -42,24 +43,19 @@ from ..forms import ApproveOfferForm, RejectOfferForm
 from ..letters import (
     grant_terms,
     letter_filename,
-    money,
     payment_terms,
-    percent,
     render_offer_letter,
     years_table,
 )
 from ..models import (
     Approval,
     CompetingOffer,
-    EquityGrant,
     Offer,
     OfferPayment,
-    OtherAmount,
-    VestingYear,
 )
+from ..presentation import HIDDEN, component_history
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
-    OfferError,
     accept_offer,
     approvals_for,
     approve_offer,
@@ -70,10 +66,9 @@ from ..services import (
     send_offer,
     submit_for_approval,
 )
+from ..terms import OfferError
 
-HIDDEN = "hidden"
 REPORTING = settings.REPORTING_CURRENCY
-OFFERING_LABELS = dict(OFFERINGS)
 # What a package is made of, read once per page for every offer or competing offer on it.
 COMPONENTS = package_prefetches()
 
@@ -270,10 +265,10 @@ def _band(offer: Offer, valued: Valued, market: Market, amounts: bool) -> dict[s
         rows.append(
             BandRow(
                 label=label,
-                low=money(low),
-                target=money(target),
-                high=money(high),
-                value=money(value),
+                low=money_in_table(low),
+                target=money_in_table(target),
+                high=money_in_table(high),
+                value=money_in_table(value),
                 where=position.where if position else "",
                 ratio=f"{position.ratio_to_target:.2f}× target" if position else "",
                 gauge=band_gauge(low, target, high, value) if amounts else None,
@@ -351,7 +346,10 @@ def _chart(offer: Offer, valued: Valued, rivals: list[Rival]) -> dict[str, objec
         for label, package, rate, ours in packages
     ]
     chart = cumulative_chart(series, currency=REPORTING)
-    return {"chart": chart, "legend": [(line, money(line.end, REPORTING)) for line in chart.lines]}
+    return {
+        "chart": chart,
+        "legend": [(line, money_in_table(line.end, REPORTING)) for line in chart.lines],
+    }
 
 
 @dataclass(frozen=True)
@@ -395,7 +393,7 @@ def _shown(name: str, value: object, users: dict[int, str], amounts: bool) -> st
     if name == "target_bonus_percent":
         return percent(value)  # type: ignore[arg-type]
     if isinstance(value, Decimal):
-        return money(value) if name != "sent_rate" else f"{value.normalize():f}"
+        return money_in_table(value) if name != "sent_rate" else f"{value.normalize():f}"
     return str(value)
 
 
@@ -444,39 +442,6 @@ def _history(offer: Offer, amounts: bool) -> list[Event]:
             what = "Changed" if changes else "Saved (its components may have changed)"
         events.append(Event(record.history_date, record.history_user, what, changes))
     return events[::-1]
-
-
-def _component_history(offer: Offer, amounts: bool) -> list[Event]:
-    """Every component row created or deleted (a draft's terms are rewritten on each save),
-    newest first."""
-    kinds = {"+": "Added", "~": "Changed", "-": "Removed"}
-
-    def amount(value: Decimal) -> str:
-        return money(value, offer.currency_id) if amounts else HIDDEN
-
-    rows: list[tuple[object, str]] = []
-    for p in OfferPayment.history.filter(offer_id=offer.pk).select_related("history_user"):
-        label = OfferPayment.Kind(p.kind).label
-        rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
-    grants = EquityGrant.history.filter(offer_id=offer.pk)
-    for g in grants.select_related("history_user"):
-        rows.append(
-            (
-                g,
-                f"{EquityGrant.Kind(g.kind).label} grant #{g.id} worth {amount(g.value)}, "
-                f"{g.cliff_months}-month cliff, vesting {g.frequency}",
-            )
-        )
-    vesting = VestingYear.history.filter(grant_id__in=grants.values("id"))
-    for v in vesting.select_related("history_user"):
-        rows.append((v, f"Grant #{v.grant_id}: year {v.year} vests {percent(v.percentage)}"))
-    for o in OtherAmount.history.filter(offer_id=offer.pk).select_related("history_user"):
-        rows.append((o, f"{o.name} in year {o.year}: {amount(o.amount)}"))
-    events = [
-        Event(r.history_date, r.history_user, f"{kinds[r.history_type]}: {what}")
-        for r, what in rows
-    ]
-    return sorted(events, key=lambda e: e.at, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -582,7 +547,9 @@ def _render_detail(
         "approvals": _approvals(offer, amounts),
         "would_ask": would_ask,
         "history": _history(offer, amounts),
-        "component_history": _component_history(offer, amounts),
+        "component_history": component_history(
+            offer.pk, currency=offer.currency_id, amounts=amounts
+        ),
         "actions": actions,
         "steps": [s for s in actions if not s.decides],
         "decisions": decisions,
@@ -617,8 +584,8 @@ class Row:
 def _amount_row(label: str, left: Decimal, right: Decimal, same_currency: bool) -> Row:
     change = ""
     if same_currency and left != right:
-        change = f"{'+' if right > left else '−'}{money(abs(right - left))}"
-    return Row(label, money(left), money(right), change)
+        change = signed_money(right - left)
+    return Row(label, money_in_table(left), money_in_table(right), change)
 
 
 def _terms_rows(left: Offer, right: Offer) -> list[Row]:
@@ -690,7 +657,8 @@ def _component_rows(left: Offer, right: Offer, amounts: bool) -> list[Row]:
             Row(
                 "Other amounts",
                 *(
-                    "; ".join(f"{a.name}, year {a.year}: {money(a.amount)}" for a in group) or "—"
+                    "; ".join(f"{a.name}, year {a.year}: {money_in_table(a.amount)}" for a in group)
+                    or "—"
                     for group in others
                 ),
             )

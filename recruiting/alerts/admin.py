@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from . import registry
+from .delivery import retry_failed
 from .models import Alert, AlertPreference, AlertProfile
-from .services import retry_failed
 
 
 class KindFilter(admin.SimpleListFilter):

@@ -7,14 +7,14 @@ import logging
 
 from celery import shared_task
 
-from recruiting.locks import one_at_a_time
+from recruiting.lib.locks import one_at_a_time
 
-from . import services
+from . import delivery, scan
 
 log = logging.getLogger(__name__)
 
-# The sweep queues due alerts in batches that share one SMTP connection (services.
-# deliver_alerts), at most SWEEP_LIMIT a minute: about what one worker delivers in a minute
+# The sweep queues due alerts in batches that share one SMTP connection (delivery.
+# send_alerts), at most SWEEP_LIMIT a minute: about what one worker delivers in a minute
 # (docs/benchmarks.md), so a backlog is queued no faster than it can drain.
 DELIVERY_BATCH = 50
 SWEEP_LIMIT = 20_000
@@ -24,16 +24,16 @@ SWEEP_LOCK_TIMEOUT = 55  # seconds: freed before the next minute's sweep if its 
 
 @shared_task(name="alerts.deliver_alert", ignore_result=True)
 def deliver_alert(alert_id: int) -> str:
-    return services.deliver_alert(alert_id)
+    return delivery.send_alert(alert_id)
 
 
 @shared_task(name="alerts.deliver_alerts", ignore_result=True)
 def deliver_alerts(alert_ids: list[int]) -> dict[str, int]:
-    return services.deliver_alerts(alert_ids)
+    return delivery.send_alerts(alert_ids)
 
 
 def one_sweep_at_a_time():  # type: ignore[no-untyped-def]
-    """Whether this sweep may run: one at a time across workers (recruiting/locks.py)."""
+    """Whether this sweep may run: one at a time across workers (recruiting/lib/locks.py)."""
     return one_at_a_time(SWEEP_LOCK, timeout=SWEEP_LOCK_TIMEOUT)
 
 
@@ -44,10 +44,10 @@ def sweep() -> dict[str, object]:
         if not mine:
             log.info("another alerts sweep is running; this one does nothing")
             return {"skipped": "another sweep is running"}
-        released = services.release_stale_claims()
-        raised = services.run_reminder_rules()
-        due = services.due_alert_ids(limit=SWEEP_LIMIT)
+        released = delivery.release_stale_claims()
+        raised = scan.run_reminder_rules()
+        due = delivery.due_alert_ids(limit=SWEEP_LIMIT)
         for start in range(0, len(due), DELIVERY_BATCH):
             deliver_alerts.delay(due[start : start + DELIVERY_BATCH])
-        digests = services.send_digests()
+        digests = delivery.send_digests()
     return {"released": released, "raised": raised, "queued": len(due), "digests": digests}

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from candidates.models import Candidate
-from recruiting.admin_actions import run_action_form
+from recruiting.lib.admin_actions import run_action_form
 from recruiting.pipeline.models import Application
 
 from .figures import figures as sequence_figures
@@ -29,9 +29,10 @@ from .models import (
     Sequence,
     SequenceStep,
 )
-from .rendering import ALLOWED_VARIABLES, render_message
+from .rendering import render_message
 from .selectors import may_run_outreach
 from .services import OutreachError, application_for, enroll_many, mark_replied
+from .template_rules import ALLOWED_VARIABLES
 
 # The candidate the template's change page previews, set per request by change_view: the
 # read-only preview field is given only the template.
@@ -353,7 +354,7 @@ class SentMessageAdmin(admin.ModelAdmin):
         return False
 
 
-# --- The candidate list's "Enroll in a sequence" action ------------------------------------
+# --- The candidate list's "Enroll in a sequence" action (assembled in recruiting/web/admin.py)
 
 
 class EnrollForm(forms.Form):
@@ -368,7 +369,9 @@ class EnrollForm(forms.Form):
 
 
 @admin.action(description="Enroll the selected candidates in a sequence", permissions=["change"])
-def enroll_action(modeladmin, request, queryset) -> HttpResponse | None:  # type: ignore[no-untyped-def]
+def enroll_action(
+    modeladmin: admin.ModelAdmin[Candidate], request: HttpRequest, queryset: QuerySet[Candidate]
+) -> HttpResponse | None:
     def apply(form: EnrollForm) -> str:
         sequence = form.cleaned_data["sequence"]
         enrolled = enroll_many(queryset, sequence, by=request.user)
@@ -382,22 +385,3 @@ def enroll_action(modeladmin, request, queryset) -> HttpResponse | None:  # type
         title="Enroll in a sequence",
         apply=apply,
     )
-
-
-def extend_candidate_admin(site: admin.AdminSite = admin.site) -> None:
-    """Re-registers the Candidate admin with the enroll action, subclassing whichever admin is
-    registered now. Called from OutreachConfig.ready(), once every admin module is imported:
-    offers re-registers the Candidate admin after this module, and would drop the action."""
-    registered = type(site._registry[Candidate])
-    if "enroll_action" in registered.actions:
-        return
-
-    class CandidateAdmin(registered):  # type: ignore[valid-type, misc]
-        actions = [*registered.actions, "enroll_action"]
-
-        enroll_action = enroll_action  # noqa: PIE794
-
-    CandidateAdmin.__name__ = CandidateAdmin.__qualname__ = "CandidateAdmin"
-    CandidateAdmin.__module__ = __name__
-    site.unregister(Candidate)
-    site.register(Candidate, CandidateAdmin)

@@ -10,8 +10,10 @@ from django.db import models
 from django.db.models import Q
 
 from candidates.models import MOTIVATORS, Candidate
-from recruiting.db import CleanReportsConstraintsMixin
+from recruiting.lib.db import CleanReportsConstraintsMixin
 from recruiting.pipeline.models import Application
+
+from .template_rules import check_template_text
 
 # The motivator keys, in the order that breaks ties between equal weights.
 MOTIVATOR_CHOICES = [(field.removeprefix("motivator_"), label) for field, label in MOTIVATORS]
@@ -20,7 +22,7 @@ NEGATIVE_DELAY = "A step's delay is 0 or more business days."
 
 class MessageTemplate(models.Model):
     """A subject and body (text, optionally HTML) in Django template syntax, with only the
-    variables listed in rendering.ALLOWED_VARIABLES."""
+    variables listed in template_rules.ALLOWED_VARIABLES."""
 
     name = models.CharField(max_length=200, unique=True)
     subject = models.CharField(max_length=300)
@@ -39,8 +41,6 @@ class MessageTemplate(models.Model):
 
     def clean(self) -> None:
         # An unknown variable is refused here, at save time, rather than found in a sent email.
-        from .rendering import check_template_text
-
         errors: dict[str, list[str]] = {}
         for field in ("subject", "body_text", "body_html"):
             try:

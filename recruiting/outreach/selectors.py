@@ -14,8 +14,8 @@ from recruiting.pipeline.access import sees_every_application, visible_applicati
 from recruiting.pipeline.models import Application
 
 from .models import Enrollment, SentMessage, SequenceStep
+from .page_forms import EnrollForm
 from .services import past_contacted
-from .web_forms import EnrollForm
 
 # The same right as the admin's "Enroll in a sequence" action on the candidate list.
 OUTREACH_PERMISSION = "candidates.change_candidate"

@@ -941,7 +941,7 @@ def send_due_steps(
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
     connection = get_connection()
-    # Only an SMTP connection is worth keeping open (see alerts.services.deliver_alerts).
+    # Only an SMTP connection is worth keeping open (see alerts.delivery.send_alerts).
     shared = connection if isinstance(connection, SmtpBackend) else None
     started = monotonic()
     due = due_enrollment_ids(now, limit=limit)

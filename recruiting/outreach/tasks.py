@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from recruiting.locks import one_at_a_time
+from recruiting.lib.locks import one_at_a_time
 
 from . import services
 

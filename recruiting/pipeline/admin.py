@@ -1,25 +1,27 @@
-"""Pipelines in the admin, and the pipeline's part of the candidate admin.
+"""Pipelines in the admin: roles and their stages, applications, activities; and the pipeline's
+part of the candidate admin, exported for recruiting/web/admin.py to assemble (the inlines, the
+stage and role filters, the pipeline column and the move and merge actions).
 
-The candidate admin is defined in `candidates`, which knows nothing of pipelines; this module
-extends it with applications, activities, the stage and role filters and the pipeline actions,
-keeping the dependency one way (candidates <- pipeline).
+The Application admin is defined here and registered by the web layer, which adds the
+competing offers to it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from candidates.admin import CandidateAdmin as BaseCandidateAdmin
 from candidates.models import OFFERINGS, Candidate
-from recruiting.admin_actions import run_action_form
+from recruiting.lib.admin_actions import run_action_form
 
 from .forms import (
     ActivityInlineFormSet,
@@ -156,99 +158,89 @@ class RoleFilter(admin.SimpleListFilter):
         )
 
 
-class CandidateAdmin(BaseCandidateAdmin):
-    list_display = (
-        *BaseCandidateAdmin.list_display[:3],
-        "pipeline",
-        *BaseCandidateAdmin.list_display[3:],
-    )
-    list_filter = (StageFilter, RoleFilter, *BaseCandidateAdmin.list_filter)
-    inlines = [*BaseCandidateAdmin.inlines, ApplicationInline, ActivityInline]
-    actions = [*BaseCandidateAdmin.actions, "move_stage_action", "merge_action"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Candidate]:
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch(
-                    "applications",
-                    queryset=Application.objects.select_related("role", "stage").order_by(
-                        "-stage_entered_at"
-                    ),
-                    to_attr="pipeline_applications",
-                )
-            )
-        )
-
-    @admin.display(description="pipeline")
-    def pipeline(self, candidate: Candidate) -> str:
-        applications = getattr(candidate, "pipeline_applications", [])
-        if not applications:
-            return "—"
-        # Open applications first, their stage in bold; closed ones after, in grey.
-        ordered = sorted(applications, key=lambda a: a.is_closed)
-        return format_html_join(
-            mark_safe("<br>"),
-            "<span{}>{} ({}): <b>{}</b></span>",
-            (
-                (
-                    mark_safe(' style="color:var(--body-quiet-color)"') if a.is_closed else "",
-                    a.role.title,
-                    a.role.city,
-                    a.stage.name,
-                )
-                for a in ordered
+def with_pipeline(queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
+    """Candidates with their applications, for the pipeline column: no query per row."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "applications",
+            queryset=Application.objects.select_related("role", "stage").order_by(
+                "-stage_entered_at"
             ),
+            to_attr="pipeline_applications",
         )
-
-    @admin.action(description="Move the selected candidates to a stage", permissions=["change"])
-    def move_stage_action(self, request, queryset):  # type: ignore[no-untyped-def]
-        def apply(form: MoveStageForm) -> str:
-            stage = form.cleaned_data["stage"]
-            moved = move_candidates_to_stage(queryset, stage, by=request.user)
-            already = queryset.count() - moved
-            there = f"; {already} already there" if already else ""
-            return f"Moved {moved} application(s) to {stage}{there}."
-
-        return run_action_form(
-            self,
-            request,
-            queryset,
-            form_class=MoveStageForm,
-            title="Move to a stage",
-            apply=apply,
-        )
-
-    @admin.action(description="Merge two duplicate candidates", permissions=["delete"])
-    def merge_action(self, request, queryset):  # type: ignore[no-untyped-def]
-        if queryset.count() != 2:
-            self.message_user(request, "Select exactly two candidates to merge.", messages.ERROR)
-            return None
-        pair = queryset.order_by("pk")
-
-        class BoundMergeForm(MergeForm):
-            def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-                super().__init__(*args, candidates=pair, **kwargs)
-
-        def apply(form: MergeForm) -> str:
-            keep = form.cleaned_data["keep"]
-            duplicate = pair.exclude(pk=keep.pk).get()
-            merge_candidates(keep, duplicate, by=request.user)
-            return f"Merged {duplicate.name} into {keep.name}."
-
-        return run_action_form(
-            self,
-            request,
-            queryset,
-            form_class=BoundMergeForm,
-            title="Merge candidates",
-            apply=apply,
-        )
+    )
 
 
-admin.site.unregister(Candidate)
-admin.site.register(Candidate, CandidateAdmin)
+@admin.display(description="pipeline")
+def pipeline(candidate: Candidate) -> str:
+    applications = getattr(candidate, "pipeline_applications", [])
+    if not applications:
+        return "—"
+    # Open applications first, their stage in bold; closed ones after, in grey.
+    ordered = sorted(applications, key=lambda a: a.is_closed)
+    return format_html_join(
+        mark_safe("<br>"),
+        "<span{}>{} ({}): <b>{}</b></span>",
+        (
+            (
+                mark_safe(' style="color:var(--body-quiet-color)"') if a.is_closed else "",
+                a.role.title,
+                a.role.city,
+                a.stage.name,
+            )
+            for a in ordered
+        ),
+    )
+
+
+@admin.action(description="Move the selected candidates to a stage", permissions=["change"])
+def move_stage_action(
+    modeladmin: admin.ModelAdmin[Candidate], request: HttpRequest, queryset: QuerySet[Candidate]
+) -> HttpResponse | None:
+    def apply(form: MoveStageForm) -> str:
+        stage = form.cleaned_data["stage"]
+        moved = move_candidates_to_stage(queryset, stage, by=request.user)
+        already = queryset.count() - moved
+        there = f"; {already} already there" if already else ""
+        return f"Moved {moved} application(s) to {stage}{there}."
+
+    return run_action_form(
+        modeladmin,
+        request,
+        queryset,
+        form_class=MoveStageForm,
+        title="Move to a stage",
+        apply=apply,
+    )
+
+
+@admin.action(description="Merge two duplicate candidates", permissions=["delete"])
+def merge_action(
+    modeladmin: admin.ModelAdmin[Candidate], request: HttpRequest, queryset: QuerySet[Candidate]
+) -> HttpResponse | None:
+    if queryset.count() != 2:
+        modeladmin.message_user(request, "Select exactly two candidates to merge.", messages.ERROR)
+        return None
+    pair = queryset.order_by("pk")
+
+    class BoundMergeForm(MergeForm):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, candidates=pair, **kwargs)
+
+    def apply(form: MergeForm) -> str:
+        keep = form.cleaned_data["keep"]
+        duplicate = pair.exclude(pk=keep.pk).get()
+        merge_candidates(keep, duplicate, by=request.user)
+        return f"Merged {duplicate.name} into {keep.name}."
+
+    return run_action_form(
+        modeladmin,
+        request,
+        queryset,
+        form_class=BoundMergeForm,
+        title="Merge candidates",
+        apply=apply,
+    )
 
 
 # --- Roles ---------------------------------------------------------------------------------
@@ -382,7 +374,6 @@ class DaysInStageFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=stale_applications().values("pk"))
 
 
-@admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationAdminForm
     view_on_site = False

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from candidates.models import Candidate, Company, Level, RatedOfferings, rating_constraints
-from recruiting.db import CleanReportsConstraintsMixin
+from recruiting.lib.db import CleanReportsConstraintsMixin
 
 
 class Role(RatedOfferings):
@@ -243,7 +243,7 @@ class Application(CleanReportsConstraintsMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         # The application's page (alerts link here; a hiring manager has no admin).
-        return reverse("pipeline:application", args=[self.pk])
+        return reverse("web:application", args=[self.pk])
 
     @property
     def is_closed(self) -> bool:

@@ -10,16 +10,16 @@ import pytest
 from django.db import transaction
 
 from recruiting.alerts import registry
-from recruiting.alerts.models import Alert, AlertPreference, AlertProfile
-from recruiting.alerts.services import (
+from recruiting.alerts.delivery import (
     MAX_ATTEMPTS,
-    deliver_alert,
-    deliver_alerts,
-    raise_alert,
     release_stale_claims,
     retry_failed,
+    send_alert,
+    send_alerts,
     send_digests,
 )
+from recruiting.alerts.models import Alert, AlertPreference, AlertProfile
+from recruiting.alerts.services import raise_alert
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +61,7 @@ def notice(user, key: str = "k1", kind: str = "test_notice", **extra) -> Alert |
 def test_an_alert_arrives_by_smtp_with_subject_text_and_html(rita, smtp):
     alert = notice(rita)
 
-    assert deliver_alert(alert.pk) == "sent"
+    assert send_alert(alert.pk) == "sent"
 
     [message] = smtp.messages
     assert message["To"] == "rita@closer.example"
@@ -84,7 +84,7 @@ def test_the_same_event_never_makes_two_alerts(rita):
 def test_delivering_twice_sends_one_email(rita, smtp):
     alert = notice(rita)
 
-    outcomes = [deliver_alert(alert.pk), deliver_alert(alert.pk)]
+    outcomes = [send_alert(alert.pk), send_alert(alert.pk)]
 
     assert outcomes == ["sent", "skipped"]
     assert len(smtp.messages) == 1
@@ -96,17 +96,17 @@ def test_smtp_refusing_is_retried_with_backoff_then_delivered(rita, smtp):
     start = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
     Alert.objects.filter(pk=alert.pk).update(next_attempt_at=start)
 
-    first = deliver_alert(alert.pk, now=start)
+    first = send_alert(alert.pk, now=start)
     alert.refresh_from_db()
     assert first == "retry" and alert.next_attempt_at == start + timedelta(minutes=1)
     assert "451" in alert.last_error
-    second = deliver_alert(alert.pk, now=start + timedelta(minutes=1))
+    second = send_alert(alert.pk, now=start + timedelta(minutes=1))
     alert.refresh_from_db()
     assert second == "retry" and alert.next_attempt_at == start + timedelta(minutes=3)
-    assert deliver_alert(alert.pk, now=start + timedelta(minutes=2)) == "skipped"  # not due
+    assert send_alert(alert.pk, now=start + timedelta(minutes=2)) == "skipped"  # not due
 
     smtp.refuse = False
-    assert deliver_alert(alert.pk, now=start + timedelta(minutes=3)) == "sent"
+    assert send_alert(alert.pk, now=start + timedelta(minutes=3)) == "sent"
     assert len(smtp.messages) == 1
 
 
@@ -116,14 +116,14 @@ def test_an_alert_that_keeps_failing_is_marked_failed_and_can_be_retried(rita, s
     now = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
     for _ in range(MAX_ATTEMPTS):
         Alert.objects.filter(pk=alert.pk).update(next_attempt_at=now)
-        outcome = deliver_alert(alert.pk, now=now)
+        outcome = send_alert(alert.pk, now=now)
     alert.refresh_from_db()
     assert outcome == "failed" and alert.status == Alert.Status.FAILED
     assert alert.attempts == MAX_ATTEMPTS
 
     smtp.refuse = False
     assert retry_failed(Alert.objects.all()) == 1
-    assert deliver_alert(alert.pk) == "sent"
+    assert send_alert(alert.pk) == "sent"
 
 
 def test_an_alert_claimed_by_a_worker_that_died_is_delivered_later(rita, smtp):
@@ -131,10 +131,10 @@ def test_an_alert_claimed_by_a_worker_that_died_is_delivered_later(rita, smtp):
     claimed_at = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("UTC"))
     Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.SENDING, claimed_at=claimed_at)
 
-    assert deliver_alert(alert.pk) == "skipped"  # another worker holds it
+    assert send_alert(alert.pk) == "skipped"  # another worker holds it
     assert release_stale_claims(claimed_at + timedelta(minutes=5)) == 0
     assert release_stale_claims(claimed_at + timedelta(minutes=11)) == 1
-    assert deliver_alert(alert.pk) == "sent"
+    assert send_alert(alert.pk) == "sent"
     assert len(smtp.messages) == 1
 
 
@@ -159,7 +159,7 @@ def test_digest_alerts_go_together_at_8_in_the_users_timezone(rita, smtp):
     notice(rita, key="b", now=evening + timedelta(hours=1))
 
     assert first.next_attempt_at == datetime(2026, 12, 1, 8, 0, tzinfo=PARIS)
-    assert deliver_alert(first.pk) == "skipped"  # a digest alert is never sent on its own
+    assert send_alert(first.pk) == "skipped"  # a digest alert is never sent on its own
     assert send_digests(datetime(2026, 12, 1, 7, 59, tzinfo=PARIS)) == 0
     assert send_digests(datetime(2026, 12, 1, 8, 0, tzinfo=PARIS)) == 1
     assert send_digests(datetime(2026, 12, 1, 8, 1, tzinfo=PARIS)) == 0
@@ -176,7 +176,7 @@ def test_an_alert_turned_off_is_kept_but_never_sent(rita, smtp):
     alert = notice(rita)
 
     assert alert.status == Alert.Status.SUPPRESSED
-    assert deliver_alert(alert.pk) == "skipped"
+    assert send_alert(alert.pk) == "skipped"
     assert smtp.messages == []
 
 
@@ -185,7 +185,7 @@ def test_a_recipient_without_an_email_address_is_a_failure_on_the_row(db, smtp):
 
     alert = notice(nobody)
 
-    assert deliver_alert(alert.pk) == "failed"
+    assert send_alert(alert.pk) == "failed"
     alert.refresh_from_db()
     assert "no email address" in alert.last_error
 
@@ -198,9 +198,9 @@ def pending(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
 def test_a_batch_is_delivered_over_one_smtp_connection_each_alert_on_its_own(rita, smtp):
     first, second, third = (pending(rita, f"batch-{i}") for i in range(3))
     no_address = pending(UserFactory(username="noemail", email=""), "batch-none")
-    assert deliver_alert(first.pk) == "sent"
+    assert send_alert(first.pk) == "sent"
 
-    outcomes = deliver_alerts([first.pk, second.pk, no_address.pk, third.pk])
+    outcomes = send_alerts([first.pk, second.pk, no_address.pk, third.pk])
 
     assert outcomes == {"skipped": 1, "sent": 2, "failed": 1}
     assert len(smtp.messages) == 3
@@ -216,10 +216,10 @@ def test_a_batch_the_server_refuses_is_retried_alert_by_alert(rita, smtp):
     Alert.objects.update(next_attempt_at=start)
     smtp.refuse = True
 
-    assert deliver_alerts([a.pk for a in alerts], now=start) == {"retry": 2}
+    assert send_alerts([a.pk for a in alerts], now=start) == {"retry": 2}
 
     smtp.refuse = False
     later = start + timedelta(minutes=1)
-    assert deliver_alerts([a.pk for a in alerts], now=later) == {"sent": 2}
+    assert send_alerts([a.pk for a in alerts], now=later) == {"sent": 2}
     assert len(smtp.messages) == 2
     assert set(Alert.objects.values_list("attempts", flat=True)) == {2}

@@ -23,7 +23,8 @@ from candidates.models import Company, Currency
 from offers.competition import CompetingTerms, record_competing_offer
 from offers.demo import build_market
 from offers.models import Approval, CompetingOffer, Offer
-from offers.services import EquityTerms, submit_for_approval
+from offers.services import submit_for_approval
+from offers.terms import EquityTerms
 from recruiting.pipeline.models import Application, Role
 from tests.factories import (
     ApplicationFactory,
@@ -127,7 +128,7 @@ def test_an_offer_is_drafted_rejected_approved_sent_and_accepted(
     # The recruiter drafts from the application page.
     sign_in(page, live_server, recruiter)
     screenshot(page, "home-recruiter")
-    go(page, live_server, "pipeline:application", application.pk)
+    go(page, live_server, "web:application", application.pk)
     expect(page.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
     expect(page.locator("#offers")).to_contain_text("No offer yet.")
     screenshot(page, "application")
@@ -201,7 +202,7 @@ def test_an_offer_is_drafted_rejected_approved_sent_and_accepted(
 
     # The recruiter finds it back in draft with the comment, and submits it again.
     switch_user(page, live_server, recruiter)
-    go(page, live_server, "pipeline:application", application.pk)
+    go(page, live_server, "web:application", application.pk)
     offers = page.locator("#offers")
     expect(offers).to_contain_text("Draft")
     expect(offers).to_contain_text(f"Approver's comment: {REJECTION}")
@@ -328,7 +329,7 @@ def test_a_hiring_manager_without_view_compensation_sees_no_amount(
     submit_for_approval(offer, by=recruiter)  # the approval's reason names the bonus
 
     sign_in(page, live_server, hiring_manager)
-    go(page, live_server, "pipeline:application", application.pk)
+    go(page, live_server, "web:application", application.pk)
     expect(page.locator("#offers")).to_contain_text("Pending approval")
     text = page.locator("main").text_content() or ""  # what is folded away too
     assert not AMOUNT.findall(text), AMOUNT.findall(text)
@@ -383,7 +384,7 @@ def test_the_offer_form_and_page_fit_a_phone(phone, live_server, recruiter, appl
     fits(phone)
     screenshot(phone, "offer-form-phone")
 
-    go(phone, live_server, "pipeline:application", application.pk)
+    go(phone, live_server, "web:application", application.pk)
     fits(phone)
     go(phone, live_server, "offers:approvals")
     fits(phone)

@@ -51,7 +51,7 @@ def test_a_recruiter_enrolls_from_the_application_page(
     page, live_server, recruiter, application, sequence
 ):
     sign_in(page, live_server, recruiter)
-    page.goto(live_server.url + reverse("pipeline:application", args=[application.pk]))
+    page.goto(live_server.url + reverse("web:application", args=[application.pk]))
     expect(card(page)).to_contain_text("Not enrolled in any sequence.")
 
     card(page).get_by_label("Sequence").select_option(label="Research scientists")
@@ -84,7 +84,7 @@ def test_the_reply_is_marked_once_an_email_went_and_the_card_fits_a_phone(
         at += timedelta(days=1)
     assert send_due_steps(at) == {"sent": 1}
     sign_in(phone, live_server, recruiter)
-    phone.goto(live_server.url + reverse("pipeline:application", args=[application.pk]))
+    phone.goto(live_server.url + reverse("web:application", args=[application.pk]))
 
     expect(card(phone)).to_contain_text("1 of 3 sent")
     width = phone.evaluate("document.documentElement.scrollWidth")

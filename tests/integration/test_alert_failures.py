@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from recruiting.alerts import registry
+from recruiting.alerts.delivery import STALE_CLAIM, release_stale_claims
 from recruiting.alerts.models import Alert
-from recruiting.alerts.services import STALE_CLAIM, raise_alert, release_stale_claims
+from recruiting.alerts.services import raise_alert
 from recruiting.alerts.tasks import sweep
 from tests.factories import CandidateFactory, UserFactory
 

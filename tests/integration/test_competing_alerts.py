@@ -18,7 +18,7 @@ from candidates.models import Company, Currency
 from offers.competition import CompetingTerms, record_competing_offer, update_competing_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer
-from offers.services import PackageTerms
+from offers.terms import PackageTerms
 from recruiting.alerts.models import Alert
 from recruiting.alerts.tasks import sweep
 from recruiting.pipeline.models import Role

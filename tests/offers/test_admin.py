@@ -16,8 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate
-from offers.admin import Market
-from offers.apps import APPROVER_GROUP
 from offers.demo import build_market
 from offers.models import (
     Approval,
@@ -30,14 +28,10 @@ from offers.models import (
     OtherAmount,
     VestingYear,
 )
-from offers.selectors import value_offer
-from offers.services import (
-    EquityTerms,
-    OfferTerms,
-    send_offer,
-    submit_for_approval,
-    update_draft,
-)
+from offers.permissions import APPROVER_GROUP
+from offers.selectors import Market, value_offer
+from offers.services import send_offer, submit_for_approval, update_draft
+from offers.terms import EquityTerms, OfferTerms
 from recruiting.pipeline.models import Application, Role
 from tests.factories import (
     ApplicationFactory,
@@ -775,7 +769,7 @@ def test_the_history_lists_every_change_with_who_and_when(
     assert {r.history_user for r in records} == {recruiter}
     assert "400000.00" in page and "450000.00" in page  # the base's change
     assert "Signing bonus paid in month 12: 1,000,000.00" in page
-    assert "Equity grant" in page and "year 1 vests 40.00%" in page
+    assert "Equity grant" in page and "year 1 vests 40%" in page
     assert "Housing in year 1: 60,000.00" in page
     assert "Revert" not in page
 

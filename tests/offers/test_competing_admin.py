@@ -23,7 +23,7 @@ from offers.competition import CompetingTerms, record_competing_offer, standing
 from offers.counter import suggest_counter_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
-from offers.services import EquityTerms
+from offers.terms import EquityTerms
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,

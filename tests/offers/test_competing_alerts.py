@@ -27,17 +27,12 @@ from offers.competition import (
 from offers.competition import record_competing_offer as record_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, Offer
-from offers.services import (
-    PackageTerms,
-    accept_offer,
-    draft_offer,
-    revise_offer,
-    send_offer,
-    submit_for_approval,
-)
+from offers.services import accept_offer, draft_offer, revise_offer, send_offer, submit_for_approval
+from offers.terms import PackageTerms
 from recruiting.alerts import registry
+from recruiting.alerts.delivery import due_alert_ids
 from recruiting.alerts.models import Alert, AlertProfile
-from recruiting.alerts.services import due_alert_ids, run_reminder_rules
+from recruiting.alerts.scan import run_reminder_rules
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import mark_lost
 from tests.factories import (

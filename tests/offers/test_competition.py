@@ -22,13 +22,8 @@ from offers.competition import (
 from offers.counter import draft_from_suggestion, suggest_counter_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, EquityGrant, Offer, OfferPayment
-from offers.services import (
-    EquityTerms,
-    OfferError,
-    revise_offer,
-    send_offer,
-    submit_for_approval,
-)
+from offers.services import revise_offer, send_offer, submit_for_approval
+from offers.terms import EquityTerms, OfferError
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from offers.demo import build_market
 from offers.letters import letter_filename, render_offer_letter
-from offers.services import EquityTerms, revise_offer, submit_for_approval
+from offers.services import revise_offer, submit_for_approval
+from offers.terms import EquityTerms
 from tests.factories import ApplicationFactory, CandidateFactory, OfferFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db

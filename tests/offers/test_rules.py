@@ -30,7 +30,7 @@ from offers.services import (
 from recruiting.alerts import registry
 from recruiting.alerts.keys import stamp
 from recruiting.alerts.models import Alert
-from recruiting.alerts.services import run_reminder_rules
+from recruiting.alerts.scan import run_reminder_rules
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,

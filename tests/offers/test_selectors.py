@@ -11,7 +11,8 @@ from django.utils import timezone
 from offers.demo import build_market
 from offers.models import ExchangeRate, Offer
 from offers.selectors import RateMissing, value_offer
-from offers.services import EquityTerms, send_offer, submit_for_approval
+from offers.services import send_offer, submit_for_approval
+from offers.terms import EquityTerms
 from recruiting.pipeline.models import Role
 from tests.factories import ApplicationFactory, OfferFactory, RoleFactory
 

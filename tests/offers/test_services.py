@@ -14,7 +14,6 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from candidates.models import Candidate
-from offers.apps import APPROVER_GROUP
 from offers.compensation import Component
 from offers.demo import build_market
 from offers.models import (
@@ -27,10 +26,9 @@ from offers.models import (
     OtherAmount,
     VestingYear,
 )
+from offers.permissions import APPROVER_GROUP
 from offers.selectors import value_offer
 from offers.services import (
-    EquityTerms,
-    OfferError,
     accept_offer,
     approve_offer,
     decline_offer,
@@ -43,6 +41,7 @@ from offers.services import (
     submit_for_approval,
     update_draft,
 )
+from offers.terms import EquityTerms, OfferError
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import mark_hired, mark_lost
 from tests.factories import (

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from recruiting.outreach.models import MessageTemplate, PitchParagraph
-from recruiting.outreach.rendering import check_template_text, pitch_for, render_message, uses_role
+from recruiting.outreach.rendering import pitch_for, render_message, uses_role
+from recruiting.outreach.template_rules import check_template_text
 from tests.factories import CandidateFactory, CompanyFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from candidates.models import Candidate, Company
 from recruiting.alerts import registry
 from recruiting.alerts.keys import stamp
 from recruiting.alerts.models import Alert
-from recruiting.alerts.services import run_reminder_rules
+from recruiting.alerts.scan import run_reminder_rules
 from recruiting.pipeline.models import Application, Stage
 from recruiting.pipeline.reminders import follow_ups_due, pause_risks, stale
 from recruiting.pipeline.services import log_activity, mark_lost, move_stage

@@ -40,15 +40,15 @@ WEDNESDAY_10_LA = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 
 
 def page_url(application: Application) -> str:
-    return reverse("pipeline:application", args=[application.pk])
+    return reverse("web:application", args=[application.pk])
 
 
 def enroll_url(application: Application) -> str:
-    return reverse("outreach:enroll", args=[application.pk])
+    return reverse("web:enroll", args=[application.pk])
 
 
 def replied_url(application: Application, enrollment: Enrollment) -> str:
-    return reverse("outreach:mark_replied", args=[application.pk, enrollment.pk])
+    return reverse("web:mark_replied", args=[application.pk, enrollment.pk])
 
 
 @pytest.fixture

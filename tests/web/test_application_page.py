@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 def page_url(application: Application) -> str:
-    return reverse("pipeline:application", args=[application.pk])
+    return reverse("web:application", args=[application.pk])
 
 
 def record(application, competitor, by, **changes):  # type: ignore[no-untyped-def]
@@ -170,9 +170,9 @@ def test_the_hiring_managers_steps_are_refused(client, hiring_manager, applicati
     client.force_login(hiring_manager)
     screen = application.role.stages.get(kind=Stage.Kind.SCREEN)
 
-    moved = client.post(reverse("pipeline:move", args=[application.pk]), {"move-stage": screen.pk})
+    moved = client.post(reverse("web:move", args=[application.pk]), {"move-stage": screen.pk})
     logged = client.post(
-        reverse("pipeline:log_activity", args=[application.pk]),
+        reverse("web:log_activity", args=[application.pk]),
         {"activity-kind": "note", "activity-summary": "Sneaky"},
     )
 
@@ -194,13 +194,13 @@ def test_an_outsider_and_another_roles_hiring_manager_get_404_everywhere(
         assert client.get(page_url(application)).status_code == 404
         assert (
             client.post(
-                reverse("pipeline:move", args=[application.pk]), {"move-stage": screen.pk}
+                reverse("web:move", args=[application.pk]), {"move-stage": screen.pk}
             ).status_code
             == 404
         )
         assert (
             client.post(
-                reverse("pipeline:log_activity", args=[application.pk]),
+                reverse("web:log_activity", args=[application.pk]),
                 {"activity-kind": "note", "activity-summary": "Hello"},
             ).status_code
             == 404
@@ -224,7 +224,7 @@ def test_a_recruiter_moves_the_application_and_sees_it(client, recruiter, applic
     screen = application.role.stages.get(kind=Stage.Kind.SCREEN)
 
     page = client.post(
-        reverse("pipeline:move", args=[application.pk]), {"move-stage": screen.pk}, follow=True
+        reverse("web:move", args=[application.pk]), {"move-stage": screen.pk}, follow=True
     )
 
     assert page.redirect_chain == [(page_url(application), 302)]
@@ -244,9 +244,7 @@ def test_a_stage_of_another_role_posted_by_hand_is_refused_and_nothing_moves(
     client.force_login(recruiter)
     elsewhere = RoleFactory().stages.get(kind=Stage.Kind.SCREEN)
 
-    page = client.post(
-        reverse("pipeline:move", args=[application.pk]), {"move-stage": elsewhere.pk}
-    )
+    page = client.post(reverse("web:move", args=[application.pk]), {"move-stage": elsewhere.pk})
 
     assert page.status_code == 200
     assert escape("Choose one of this role's stages it can move to.") in page.content.decode()
@@ -260,7 +258,7 @@ def test_moving_a_closed_application_shows_the_services_refusal(client, recruite
     client.force_login(recruiter)
     screen = application.role.stages.get(kind=Stage.Kind.SCREEN)
 
-    page = client.post(reverse("pipeline:move", args=[application.pk]), {"move-stage": screen.pk})
+    page = client.post(reverse("web:move", args=[application.pk]), {"move-stage": screen.pk})
 
     assert page.status_code == 200
     assert "a closed application cannot move" in page.content.decode()
@@ -275,7 +273,7 @@ def test_a_recruiter_logs_an_activity_and_sees_it(client, recruiter, application
     client.force_login(recruiter)
 
     page = client.post(
-        reverse("pipeline:log_activity", args=[application.pk]),
+        reverse("web:log_activity", args=[application.pk]),
         {
             "activity-kind": "call",
             "activity-summary": "Called about the team lead",
@@ -300,7 +298,7 @@ def test_an_empty_summary_is_refused_with_what_was_typed_kept(client, recruiter,
     client.force_login(recruiter)
 
     page = client.post(
-        reverse("pipeline:log_activity", args=[application.pk]),
+        reverse("web:log_activity", args=[application.pk]),
         {"activity-kind": "meeting", "activity-summary": "   ", "activity-body": "Lunch notes"},
     )
 
@@ -316,7 +314,7 @@ def test_an_unknown_kind_posted_by_hand_is_refused(client, recruiter, applicatio
     client.force_login(recruiter)
 
     page = client.post(
-        reverse("pipeline:log_activity", args=[application.pk]),
+        reverse("web:log_activity", args=[application.pk]),
         {"activity-kind": "telegram", "activity-summary": "Sent a telegram"},
     )
 

@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from offers.competition import money
 from offers.demo import build_market
 from offers.models import Approval, Offer
 from offers.selectors import value_offer
 from offers.services import submit_for_approval
+from recruiting.lib.formats import money_in_sentence
 from tests.factories import (
     ApplicationFactory,
     ApprovalRuleFactory,
@@ -72,8 +72,8 @@ def test_an_approver_sees_what_waits_why_and_for_how_much(client, recruiter, app
     assert escape(approval.reason) in html  # why: the signing bonus and the rule's amount
     year_one = valuation.reporting.year_one
     assert year_one == Decimal(500_000)
-    assert money(year_one, "USD") in html
-    assert money(valuation.reporting.annual_average, "USD") in html
+    assert money_in_sentence(year_one, "USD") in html
+    assert money_in_sentence(valuation.reporting.annual_average, "USD") in html
     assert str(valuation.band_position) in html
     assert f'action="{decide_url(offer)}"' in html
     assert 'value="approve"' in html and 'value="reject"' in html
@@ -207,7 +207,7 @@ def test_rejecting_with_a_comment_sends_the_offer_back_to_draft_with_it(
     # The recruiter reads the comment on the application page.
     client.force_login(recruiter)
     application_page = client.get(
-        reverse("pipeline:application", args=[offer.application_id])
+        reverse("web:application", args=[offer.application_id])
     ).content.decode()
     assert "Approver's comment: Signing bonus too high for the band" in application_page
 

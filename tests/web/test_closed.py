@@ -27,7 +27,7 @@ def test_a_closed_application_gets_no_offer_form(recruiter_client, recruiter):
 
     page = recruiter_client.get(reverse("offers:draft", args=[application.pk]), follow=True)
 
-    assert page.redirect_chain[-1][0] == reverse("pipeline:application", args=[application.pk])
+    assert page.redirect_chain[-1][0] == reverse("web:application", args=[application.pk])
     assert "only an open application gets an offer" in page.content.decode()
 
 

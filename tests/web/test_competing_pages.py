@@ -18,7 +18,8 @@ from offers.competition import CompetingTerms, record_competing_offer
 from offers.counter import suggest_counter_offer
 from offers.demo import build_market
 from offers.models import Approval, CompetingOffer, EquityGrant, Offer, OfferPayment
-from offers.services import EquityTerms, send_offer, submit_for_approval
+from offers.services import send_offer, submit_for_approval
+from offers.terms import EquityTerms
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,
@@ -135,7 +136,7 @@ def test_recording_a_competing_offer_saves_it_with_its_rows_and_leads_back_to_th
     page = recruiter_client.post(reverse("offers:competing_new", args=[application.pk]), data)
 
     competing = CompetingOffer.objects.get()
-    assert page["Location"] == reverse("pipeline:application", args=[application.pk])
+    assert page["Location"] == reverse("web:application", args=[application.pk])
     assert (competing.candidate, competing.application, competing.competitor) == (
         application.candidate,
         application,
@@ -240,7 +241,7 @@ def test_changing_a_competing_offer_keeps_a_deadline_left_as_shown(
     page = recruiter_client.post(reverse("offers:competing_edit", args=[competing.pk]), data)
 
     competing.refresh_from_db()
-    assert page["Location"] == reverse("pipeline:application", args=[application.pk])
+    assert page["Location"] == reverse("web:application", args=[application.pk])
     assert competing.deadline == later  # to the microsecond, not cut to the minute
     assert competing.base_salary == Decimal(480_000)
     assert [g.value for g in competing.equity_grants.all()] == [Decimal(1_200_000)]

@@ -78,6 +78,4 @@ def test_home_lists_my_approvals_deadlines_and_stale_applications(
     )
     assert "Nothing waits for your approval." in recruiter_home  # a drafter never approves
     assert "Offer v1 to Ada Lovelace" in recruiter_home  # expiring this week
-    assert f'href="{reverse("pipeline:application", args=[stale.pk])}">Grace Hopper' in (
-        recruiter_home
-    )
+    assert f'href="{reverse("web:application", args=[stale.pk])}">Grace Hopper' in (recruiter_home)

@@ -18,8 +18,9 @@ from candidates.models import Candidate
 from offers.competition import CompetingTerms, record_competing_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, EquityGrant, Offer, OfferPayment
-from offers.services import EquityTerms, OfferError, send_offer, submit_for_approval
-from offers.workspace_forms import OfferForm, PackageForms
+from offers.page_forms import OfferForm, PackageForms
+from offers.services import send_offer, submit_for_approval
+from offers.terms import EquityTerms, OfferError
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,

@@ -19,13 +19,8 @@ from candidates.models import Company
 from offers.competition import CompetingTerms, record_competing_offer
 from offers.demo import build_market
 from offers.models import Approval, CompetingOffer, ExchangeRate, Offer
-from offers.services import (
-    EquityTerms,
-    OfferTerms,
-    revise_offer,
-    submit_for_approval,
-    update_draft,
-)
+from offers.services import revise_offer, submit_for_approval, update_draft
+from offers.terms import EquityTerms, OfferTerms
 from recruiting.pipeline.models import Role
 from tests.factories import (
     ApplicationFactory,

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recruiting.db
+import recruiting.lib.db
 from django.conf import settings
 from django.db import migrations, models
 
@@ -93,6 +93,6 @@ class Migration(migrations.Migration):
                 'ordering': ['sequence', 'position'],
                 'constraints': [models.UniqueConstraint(fields=('sequence', 'position'), name='step_position_unique', violation_error_message='This sequence already has a step at this position.'), models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='step_position_from_one', violation_error_message='Steps are numbered from 1.'), models.CheckConstraint(condition=models.Q(('delay_business_days__gte', 0)), name='step_delay_not_negative', violation_error_message="A step's delay is 0 or more business days.")],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
     ]

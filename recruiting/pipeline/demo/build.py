@@ -19,8 +19,8 @@ from candidates.models import (
 )
 from candidates.services import find_or_create_tags
 
-from ..apps import RECRUITER_GROUP
 from ..models import Activity, Application, Role, Stage, StageChange
+from ..permissions import RECRUITER_GROUP
 from ..services import add_to_pipeline, log_activity, mark_hired, mark_lost, move_stage, open_role
 from .spec import (
     BENCH_EMAIL_DOMAIN,

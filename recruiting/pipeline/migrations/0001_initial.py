@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import django_countries.fields
-import recruiting.db
+import recruiting.lib.db
 from django.conf import settings
 from django.db import migrations, models
 
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at', '-id'],
             },
-            bases=(recruiting.db.CleanReportsConstraintsMixin, models.Model),
+            bases=(recruiting.lib.db.CleanReportsConstraintsMixin, models.Model),
         ),
         migrations.CreateModel(
             name='StageChange',

@@ -1,20 +1,20 @@
 """Competing offers in the admin: their list and page, where each stands against our latest
 offer (the money, the fit beyond pay, a counter-offer to draft), and the competing offers shown
-on the candidate and application pages, with the candidate list's filters on them.
+on the candidate and application pages, with the candidate list's filters on them (exported
+here, assembled in recruiting/web/admin.py).
 
 A competing offer changes only through offers.competition: the add and change pages collect
 the terms with the same component inlines as an offer's and call record_competing_offer or
 update_competing_offer. As for offers, amounts (and the free-text notes, which quote them) are
 shown only to users with the `offers.view_compensation` permission.
 
-Imported at the end of offers/admin.py, whose inlines and helpers it shares.
+The component inlines and the hiding of amounts are shared with the offer admin (parts.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -28,15 +28,25 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
-from candidates.admin import CompanyAdmin as BaseCompanyAdmin
-from candidates.models import OFFERINGS, Candidate, Company
-from recruiting.pipeline.admin import ApplicationAdmin as PipelineApplicationAdmin
-from recruiting.pipeline.admin import CandidateAdmin as PipelineCandidateAdmin
+from candidates.models import OFFERING_LABELS, Candidate, Company
+from recruiting.lib.access import can_see_compensation
+from recruiting.lib.formats import money_in_table, signed_money, signed_percent
 from recruiting.pipeline.models import Application
 
-from . import compensation as engine
-from .admin import (
-    HIDDEN,
+from .. import compensation as engine
+from ..competition import (
+    Standing,
+    latest_offer_for,
+    record_competing_offer,
+    standing,
+    update_competing_offer,
+)
+from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
+from ..forms import CompetingOfferAdminForm
+from ..models import CompetingOffer, Offer
+from ..presentation import HIDDEN, component_history
+from ..selectors import Market, RateMissing, package_prefetches
+from .parts import (
     OFFER_AMOUNT_FIELDS,
     EquityGrantInline,
     HiddenAmountsContextHelper,
@@ -44,25 +54,10 @@ from .admin import (
     PaymentInline,
     ServiceSavedPackageAdmin,
     Unvalued,
-    can_see_compensation,
-    component_history,
-    money,
 )
-from .competition import (
-    Standing,
-    latest_offer_for,
-    record_competing_offer,
-    standing,
-    update_competing_offer,
-)
-from .counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
-from .forms import CompetingOfferAdminForm
-from .models import CompetingOffer, Offer
-from .selectors import Market, RateMissing, package_prefetches
 
 REPORTING = settings.REPORTING_CURRENCY
 DEADLINE_SOON = timedelta(hours=72)
-OFFERING_LABELS = dict(OFFERINGS)
 
 
 def with_standing(queryset: QuerySet[CompetingOffer]) -> QuerySet[CompetingOffer]:
@@ -94,16 +89,6 @@ def role_text(competing: CompetingOffer) -> str:
         return "— (outside offer)"
     role = competing.application.role
     return f"{role.title} ({role.city})"
-
-
-def signed(amount: Decimal, currency: str = "") -> str:
-    return ("+" if amount > 0 else "−" if amount < 0 else "") + money(abs(amount), currency)
-
-
-def signed_percent(percent: Decimal | None) -> str:
-    if percent is None:
-        return "—"
-    return f"{'+' if percent > 0 else '−' if percent < 0 else ''}{abs(percent)}%"
 
 
 def offerings_text(keys: tuple[str, ...]) -> str:
@@ -192,9 +177,9 @@ def comparison_rows(result: Standing) -> list[ComparisonRow]:
     return [
         ComparisonRow(
             label,
-            money(gap.ours, currency) if result.ours is not None else "—",
-            money(gap.theirs, currency),
-            signed(gap.amount, currency),
+            money_in_table(gap.ours, currency) if result.ours is not None else "—",
+            money_in_table(gap.theirs, currency),
+            signed_money(gap.amount, currency),
             signed_percent(gap.percent),
         )
         for label, gap in rows
@@ -317,7 +302,7 @@ class CompetingPart:
     fk_name = "competing_offer"
 
     def _editable(self, request: HttpRequest, obj: CompetingOffer | None) -> bool:
-        return can_see_compensation(request)
+        return can_see_compensation(request.user)
 
 
 class CompetingPaymentInline(CompetingPart, PaymentInline):
@@ -372,17 +357,17 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     # --- who may do what ---
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_add_permission(request)
+        return can_see_compensation(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_change_permission(request, obj)
+        return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # every version is kept; a change is recorded, not a deletion
 
     def may_draft_offers(self, request: HttpRequest) -> bool:
         user = request.user
-        return can_see_compensation(request) and user.has_perms(
+        return can_see_compensation(request.user) and user.has_perms(
             ["offers.add_offer", "offers.change_offer"]
         )
 
@@ -392,7 +377,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         return with_standing(super().get_queryset(request))
 
     def get_list_display(self, request):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.list_display
         return tuple(f for f in self.list_display if f != "gap")
 
@@ -420,19 +405,19 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         if result.ours is None:
             return format_html(
                 '<span title="We have made no offer yet">theirs {}</span>',
-                money(result.gap.theirs, result.money.ours.currency),
+                money_in_table(result.gap.theirs, result.money.ours.currency),
             )
         return format_html(
             '<span title="Theirs minus ours, in {}">{} ({})</span>',
             result.measure.label,
-            signed(result.gap.amount, result.money.ours.currency),
+            signed_money(result.gap.amount, result.money.ours.currency),
             signed_percent(result.gap.percent),
         )
 
     # --- the page ---
 
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        can_see = can_see_compensation(request)
+        can_see = can_see_compensation(request.user)
         main = ["candidate", "application", "competitor", "deadline", "confidence", "source"]
         if can_see:
             main.append("notes")
@@ -508,7 +493,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         """Where the competing offer stands, as saved (not as typed in a form with errors),
         against our latest offer."""
         competing = with_standing(CompetingOffer.objects.filter(pk=pk)).get()
-        amounts = can_see_compensation(request)
+        amounts = can_see_compensation(request.user)
         try:
             result = standing(competing)
         except RateMissing as missing:
@@ -518,7 +503,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         scores, we_win_on, they_win_on = fit_lines(result)
         currency = result.money.ours.currency
         if amounts:
-            drivers = [(label, signed(share, currency)) for label, share in result.drivers()]
+            drivers = [(label, signed_money(share, currency)) for label, share in result.drivers()]
         else:
             drivers = [
                 (label, "theirs higher" if share > 0 else "ours higher")
@@ -572,7 +557,10 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         return CounterPanel(
             message=suggestion.message,
             changes=[
-                (LEVER_LABELS.get(lever, lever).capitalize(), "+" + money(amount, currency))
+                (
+                    LEVER_LABELS.get(lever, lever).capitalize(),
+                    "+" + money_in_table(amount, currency),
+                )
                 for lever, amount in suggestion.changes
             ],
             approvals=[f"{rule.group.name}: {reason}" for rule, reason in suggestion.approvals],
@@ -646,7 +634,8 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         context = {
             "component_history": component_history(
                 int(object_id),
-                amounts=can_see_compensation(request),
+                currency=self._currency_of(int(object_id)),
+                amounts=can_see_compensation(request.user),
                 parent="competing_offer",
             ),
             **(extra_context or {}),
@@ -663,7 +652,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         return True  # a change is made by the services, never by restoring an old row
 
     def get_historical_record_context_helper(self, request, historical_record):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
         return HiddenAmountsAndNotesContextHelper(self.model, historical_record)
 
@@ -694,7 +683,7 @@ class CompetingOfferSummaryInline(admin.TabularInline):
         return False
 
     def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.fields
         return tuple("standing_in_words" if f == "standing" else f for f in self.fields)
 
@@ -719,7 +708,7 @@ class CompetingOfferSummaryInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
         formset = super().get_formset(request, obj, **kwargs)
-        may_add = can_see_compensation(request) and request.user.has_perm(
+        may_add = can_see_compensation(request.user) and request.user.has_perm(
             "offers.add_competingoffer"
         )
         formset.add_competing_url = self.add_url(request, obj) if obj and may_add else ""
@@ -760,59 +749,25 @@ class ApplicationCompetingOfferInline(CompetingOfferSummaryInline):
         return reverse("admin:offers_competingoffer_add") + "?" + urlencode(query)
 
 
-class CandidateAdmin(PipelineCandidateAdmin):
-    """The candidate admin with its competing offers: on the page, in the list's filters, and
-    the flight risk they may raise."""
+@admin.display(description="flight risk", ordering="flight_risk")
+def flight_risk_text(candidate: Candidate) -> str:
+    """The candidate list's flight-risk column, with the reason an outside offer gave."""
+    if not candidate.flight_risk:
+        return "—"
+    reason = candidate.get_flight_risk_reason_display()
+    return f"Yes: {reason}" if candidate.flight_risk_reason else "Yes"
 
-    list_display = (*PipelineCandidateAdmin.list_display, "flight_risk_text")
-    list_filter = (
-        *PipelineCandidateAdmin.list_filter,
-        "flight_risk_reason",
-        CompetitorAheadFilter,
-        CompetitorDeadlineFilter,
+
+def only_competitors_when_picking_one(
+    request: HttpRequest, queryset: QuerySet[Company]
+) -> QuerySet[Company]:
+    """The company search offers only competitors (and other employers, never our own company)
+    when the recruiter picks the competitor of a competing offer."""
+    picking_competitor = (
+        request.GET.get("app_label") == CompetingOffer._meta.app_label
+        and request.GET.get("model_name") == CompetingOffer._meta.model_name
+        and request.GET.get("field_name") == "competitor"
     )
-
-    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
-        inlines = super().get_inlines(request, obj)
-        return [*inlines, CompetingOfferSummaryInline] if obj is not None else inlines
-
-    @admin.display(description="flight risk", ordering="flight_risk")
-    def flight_risk_text(self, candidate: Candidate) -> str:
-        if not candidate.flight_risk:
-            return "—"
-        reason = candidate.get_flight_risk_reason_display()
-        return f"Yes: {reason}" if candidate.flight_risk_reason else "Yes"
-
-
-admin.site.unregister(Candidate)
-admin.site.register(Candidate, CandidateAdmin)
-
-
-class ApplicationAdmin(PipelineApplicationAdmin):
-    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
-        inlines = super().get_inlines(request, obj)
-        return [*inlines, ApplicationCompetingOfferInline] if obj is not None else inlines
-
-
-admin.site.unregister(Application)
-admin.site.register(Application, ApplicationAdmin)
-
-
-class CompanyAdmin(BaseCompanyAdmin):
-    """Companies, whose search offers only competitors (and other employers, never our own
-    company) when picking the competitor of a competing offer."""
-
-    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        picking_competitor = (
-            request.GET.get("app_label") == CompetingOffer._meta.app_label
-            and request.GET.get("model_name") == CompetingOffer._meta.model_name
-            and request.GET.get("field_name") == "competitor"
-        )
-        if picking_competitor:
-            queryset = queryset.exclude(kind=Company.Kind.OURS)
-        return queryset, may_have_duplicates
-
-
-admin.site.unregister(Company)
-admin.site.register(Company, CompanyAdmin)
+    if picking_competitor:
+        return queryset.exclude(kind=Company.Kind.OURS)
+    return queryset

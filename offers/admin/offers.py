@@ -9,10 +9,7 @@ offers, bands, approval rules and reasons are shown only to users with the
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -26,35 +23,34 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
-from recruiting.admin_actions import run_action_form
+from recruiting.lib.access import can_see_compensation
+from recruiting.lib.admin_actions import run_action_form
+from recruiting.lib.formats import money_in_table
 
-from . import compensation as engine
-from .forms import (
+from .. import compensation as engine
+from ..forms import (
     ApproveOfferForm,
-    ComponentFormSet,
     ConfirmOfferStepForm,
-    EquityGrantForm,
     OfferAdminForm,
     RejectOfferForm,
-    percentages_text,
 )
-from .models import (
+from ..models import (
     Approval,
     ApprovalRule,
-    BandPosition,
     CompensationBand,
     EquityGrant,
     ExchangeRate,
     Offer,
-    OfferPayment,
-    OtherAmount,
-    VestingYear,
 )
-from .selectors import Market, OfferValuation, RateMissing, value_offer
-from .services import (
+from ..presentation import (
+    COMPONENT_HEADINGS,
+    HIDDEN,
+    component_history,
+    position_text,
+)
+from ..selectors import Market, OfferValuation, value_offer
+from ..services import (
     accept_offer,
     approve_offer,
     decline_offer,
@@ -66,124 +62,16 @@ from .services import (
     submit_for_approval,
     update_draft,
 )
-
-HIDDEN = "hidden"
-COMPONENT_INLINE_TEMPLATE = "admin/offers/edit_inline/tabular_components.html"
-OFFER_AMOUNT_FIELDS = ("base_salary", "target_bonus_percent", "relocation")
-COMPONENT_LABELS = {
-    engine.Component.BASE_SALARY: "Base salary",
-    engine.Component.TARGET_BONUS: "Target bonus",
-    engine.Component.SIGNING_BONUS: "Signing bonus",
-    engine.Component.EQUITY: "Equity",
-    engine.Component.RETENTION_BONUS: "Retention bonus",
-    engine.Component.RELOCATION: "Relocation",
-    engine.Component.OTHER: "Other",
-}
-
-
-def can_see_compensation(request: HttpRequest) -> bool:
-    return request.user.has_perm("offers.view_compensation")
-
-
-def money(amount: Decimal, currency: str = "") -> str:
-    return f"{amount:,.2f} {currency}".strip()
-
-
-# --- Valuing a page of offers --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unvalued:
-    """Why an offer could not be valued (no rate for its currency, say)."""
-
-    message: str
-
-
-def valuation_of(
-    offer: Offer, value: Callable[[Offer], OfferValuation]
-) -> OfferValuation | Unvalued:
-    """Values the offer once per page (the result is kept on it); a missing rate or a package
-    the engine refuses becomes a message instead of an error page."""
-    if not hasattr(offer, "_admin_valuation"):
-        try:
-            offer._admin_valuation = value(offer)
-        except RateMissing as missing:
-            offer._admin_valuation = Unvalued(" ".join(missing.messages))
-        except engine.CompensationError as error:
-            offer._admin_valuation = Unvalued(error.message)
-    return offer._admin_valuation
-
-
-def position_text(position: BandPosition | None, *, with_ratio: bool) -> str:
-    if position is None:
-        return "no band"
-    if with_ratio:
-        return str(position)
-    return f"{position.where} band"
-
-
-# --- Inlines -------------------------------------------------------------------------------
-
-
-class OfferPartInline(admin.TabularInline):
-    """A part of an offer: editable only on a draft (or a new offer), by users who may see
-    amounts. The rows' own names are not printed (they would show amounts)."""
-
-    template = COMPONENT_INLINE_TEMPLATE
-    extra = 0
-
-    def _editable(self, request: HttpRequest, obj: Offer | None) -> bool:
-        return can_see_compensation(request) and (obj is None or obj.status == Offer.Status.DRAFT)
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return self._editable(request, obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return self._editable(request, obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return self._editable(request, obj) and super().has_delete_permission(request, obj)
-
-    def get_extra(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
-        return 1 if obj is None else 0
-
-
-class ComponentInline(OfferPartInline):
-    formset = ComponentFormSet
-    amount_fields: tuple[str, ...] = ()
-
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
-            return self.fields
-        return tuple(f for f in self.fields if f not in self.amount_fields)
-
-
-class PaymentInline(ComponentInline):
-    model = OfferPayment
-    fields = ("kind", "month", "amount")
-    amount_fields = ("amount",)
-    verbose_name = "bonus payment"
-    verbose_name_plural = "signing and retention bonus payments"
-
-
-class EquityGrantInline(ComponentInline):
-    model = EquityGrant
-    form = EquityGrantForm
-    fields = ("kind", "value", "cliff_months", "frequency", "vesting")
-    amount_fields = ("value",)
-
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).prefetch_related("vesting_years")
-
-    @admin.display(description="vesting per year (%)")
-    def vesting(self, grant: EquityGrant) -> str:
-        return percentages_text(grant) or "—"
-
-
-class OtherAmountInline(ComponentInline):
-    model = OtherAmount
-    fields = ("name", "amount", "year")
-    amount_fields = ("amount",)
+from .parts import (
+    EquityGrantInline,
+    HiddenAmountsContextHelper,
+    OfferPartInline,
+    OtherAmountInline,
+    PaymentInline,
+    ServiceSavedPackageAdmin,
+    Unvalued,
+    valuation_of,
+)
 
 
 class ApprovalInline(OfferPartInline):
@@ -202,7 +90,7 @@ class ApprovalInline(OfferPartInline):
 
     def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         # The reason names amounts ("signing bonus 150,000,000.00 USD ≥ …") and a comment may.
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.fields
         return ("group", "status", "decided_by", "decided_at")
 
@@ -211,85 +99,6 @@ class ApprovalInline(OfferPartInline):
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).select_related("group", "decided_by")
-
-
-# --- History -------------------------------------------------------------------------------
-
-
-class HiddenAmountsContextHelper(HistoricalRecordContextHelper):
-    """Shows a change of an amount as "hidden" to users who may not see compensation."""
-
-    hidden_fields = (*OFFER_AMOUNT_FIELDS, "last_comment")
-
-    def format_delta_change(self, change):  # type: ignore[no-untyped-def]
-        formatted = super().format_delta_change(change)
-        if change.field in self.hidden_fields:
-            return dataclasses.replace(formatted, old=HIDDEN, new=HIDDEN)
-        return formatted
-
-
-@dataclass(frozen=True)
-class ComponentChange:
-    at: datetime
-    by: object
-    kind: str  # created, changed, deleted
-    what: str
-
-
-def component_history(
-    offer_id: int, *, amounts: bool, parent: str = "offer"
-) -> list[ComponentChange]:
-    """Every created, changed or deleted component row of an offer (or, with
-    parent="competing_offer", of a competing offer), newest first."""
-    types = {"+": "created", "~": "changed", "-": "deleted"}
-    of_parent = {f"{parent}_id": offer_id}
-
-    def amount(value: Decimal) -> str:
-        return money(value) if amounts else HIDDEN
-
-    grants = EquityGrant.history.filter(**of_parent)
-    rows: list[tuple[object, str]] = []
-    for p in OfferPayment.history.filter(**of_parent).select_related("history_user"):
-        label = dict(OfferPayment.Kind.choices).get(p.kind, p.kind)
-        rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
-    for g in grants.select_related("history_user"):
-        label = dict(EquityGrant.Kind.choices).get(g.kind, g.kind)
-        rows.append(
-            (
-                g,
-                f"Equity grant #{g.id} ({label}) worth {amount(g.value)}, "
-                f"cliff {g.cliff_months} months, vesting {g.frequency}",
-            )
-        )
-    vesting = VestingYear.history.filter(grant_id__in=grants.values("id"))
-    for v in vesting.select_related("history_user"):
-        rows.append((v, f"Equity grant #{v.grant_id}: year {v.year} vests {v.percentage}%"))
-    for o in OtherAmount.history.filter(**of_parent).select_related("history_user"):
-        rows.append((o, f"{o.name} in year {o.year}: {amount(o.amount)}"))
-    changes = [
-        ComponentChange(r.history_date, r.history_user, types[r.history_type], what)
-        for r, what in rows
-    ]
-    return sorted(changes, key=lambda c: c.at, reverse=True)
-
-
-# --- Offers --------------------------------------------------------------------------------
-
-
-class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
-    """An admin whose object and component rows a service writes (draft_offer,
-    record_competing_offer...) in save_model: nothing is left for save_related, and the log
-    names the components that changed."""
-
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        pass  # the service wrote every component row
-
-    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
-        message = super().construct_change_message(request, form, [], add)
-        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
-        if changed and not add:
-            message.append({"changed": {"fields": changed}})
-        return message
 
 
 @admin.register(Offer)
@@ -351,13 +160,13 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     # --- who may do what ---
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_add_permission(request)
+        return can_see_compensation(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Only a draft is edited; a submitted offer moves on by the actions, or is revised.
         if obj is not None and obj.status != Offer.Status.DRAFT:
             return False
-        return can_see_compensation(request) and super().has_change_permission(request, obj)
+        return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # versions are kept; a draft no longer wanted is left to expire or revised
@@ -382,7 +191,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     def get_list_display(self, request):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.list_display
         hidden = ("year_one", "annual_average", "band_position")
         return tuple(
@@ -419,7 +228,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         valuation = self._valuation(offer)
         if isinstance(valuation, Unvalued):
             return format_html('<span title="{}">no rate</span>', valuation.message)
-        return money(amount(valuation.reporting))
+        return money_in_table(amount(valuation.reporting))
 
     @admin.display(description=f"year one ({settings.REPORTING_CURRENCY})")
     def year_one(self, offer: Offer) -> str:
@@ -446,7 +255,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     # --- the page ---
 
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        can_see = can_see_compensation(request)
+        can_see = can_see_compensation(request.user)
         main = ["application", "kind"]
         if obj is not None:
             main += ["version", "status", "revises"]
@@ -520,7 +329,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         years = range(1, compensation.years + 1)
         head = format_html_join("", "<th>Year {}</th>", ((y,) for y in years))
         rows = [
-            (COMPONENT_LABELS.get(name, name), amounts, sum(amounts, Decimal(0)))
+            (COMPONENT_HEADINGS.get(name, name), amounts, sum(amounts, Decimal(0)))
             for name, amounts in compensation.by_component.items()
             if any(amounts)
         ]
@@ -530,14 +339,14 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             (
                 (
                     label,
-                    format_html_join("", "<td>{}</td>", ((money(a),) for a in amounts)),
-                    money(total),
+                    format_html_join("", "<td>{}</td>", ((money_in_table(a),) for a in amounts)),
+                    money_in_table(total),
                 )
                 for label, amounts, total in rows
             ),
         )
         totals = format_html_join(
-            "", "<td><b>{}</b></td>", ((money(a),) for a in compensation.yearly_totals)
+            "", "<td><b>{}</b></td>", ((money_in_table(a),) for a in compensation.yearly_totals)
         )
         return format_html(
             '<table class="offer-totals"><thead><tr><th>{}</th>{}<th>Total</th></tr></thead>'
@@ -546,7 +355,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             head,
             body,
             totals,
-            money(compensation.total),
+            money_in_table(compensation.total),
         )
 
     def _summary(self, offer: Offer, valuation: OfferValuation) -> SafeString:
@@ -563,8 +372,8 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             (
                 (
                     label,
-                    money(mine, own.currency),
-                    f" = {money(theirs, reporting.currency)}" if converted else "",
+                    money_in_table(mine, own.currency),
+                    f" = {money_in_table(theirs, reporting.currency)}" if converted else "",
                 )
                 for label, mine, theirs in lines
             ),
@@ -610,7 +419,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
         offer = super().get_object(request, object_id, from_field)
         if offer is not None:
-            offer._admin_can_see = can_see_compensation(request)
+            offer._admin_can_see = can_see_compensation(request.user)
         return offer
 
     # --- saving: through the services ---
@@ -639,7 +448,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             raise Http404
         context = {
             "component_history": component_history(
-                int(object_id), amounts=can_see_compensation(request)
+                int(object_id),
+                currency=self._currency_of(int(object_id)),
+                amounts=can_see_compensation(request.user),
             ),
             **(extra_context or {}),
         }
@@ -652,7 +463,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
         return HiddenAmountsContextHelper(self.model, historical_record)
 
@@ -821,18 +632,18 @@ class ApprovalRuleAdmin(admin.ModelAdmin):
     fields = ("name", "condition", "amount", "currency", "group", "active")
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_add_permission(request)
+        return can_see_compensation(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_change_permission(request, obj)
+        return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
     def get_list_display(self, request):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.list_display
         return tuple(f for f in self.list_display if f != "amount")
 
     def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.fields
         return tuple(f for f in self.fields if f != "amount")
 
@@ -874,7 +685,7 @@ class ApprovalAdmin(admin.ModelAdmin):
         return False
 
     def get_list_display(self, request):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.list_display
         return tuple(f for f in self.list_display if f not in ("reason", "comment"))
 
@@ -918,23 +729,23 @@ class CompensationBandAdmin(admin.ModelAdmin):
     )
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_add_permission(request)
+        return can_see_compensation(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return can_see_compensation(request) and super().has_change_permission(request, obj)
+        return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
     def get_list_display(self, request):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.list_display
         return self.list_display[:5]
 
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        if can_see_compensation(request):
+        if can_see_compensation(request.user):
             return self.fieldsets
         return (self.fieldsets[0], ("Amounts", {"fields": ("amounts",)}))
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return () if can_see_compensation(request) else ("amounts",)
+        return () if can_see_compensation(request.user) else ("amounts",)
 
     @admin.display(description="amounts")
     def amounts(self, band: CompensationBand) -> str:
@@ -943,4 +754,3 @@ class CompensationBandAdmin(admin.ModelAdmin):
 
 # Competing offers, and their part of the candidate, application and company pages; last, as
 # they build on the inlines and helpers above.
-from . import admin_competing  # noqa: E402, F401

@@ -64,4 +64,4 @@ def home(request: HttpRequest) -> HttpResponse:
         "stale": stale[:SHOWN],
         "amounts": can_see_compensation(user),
     }
-    return render(request, "home.html", context)
+    return render(request, "web/home.html", context)

@@ -1,6 +1,9 @@
 """The application page: one candidate in one role's pipeline, our offers and the competition,
-and the steps a recruiter takes from there (move the stage, log an activity; outreach's views
-enroll the candidate in a sequence and come back to this page)."""
+the outreach card, and the steps a recruiter takes from there (move the stage, log an activity,
+enroll the candidate in a sequence, mark them replied). A step the service refuses comes back
+to this page with the refusal on its form.
+
+An application the user may not see is a 404, and so is a step they may not take."""
 
 from __future__ import annotations
 
@@ -14,25 +17,24 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_POST
 
-# The offers app builds on the pipeline; only this page reads it back, to show an
-# application's offers next to its history (offers never imports the pipeline's views).
 from offers import compensation as engine
 from offers.access import can_see_compensation, may_draft_offers
-from offers.competition import money, standing
+from offers.competition import standing
 from offers.models import CompetingOffer, Offer
 from offers.selectors import Market, RateMissing, package_prefetches
-
-# Outreach is always installed; the page lists the candidate's enrollments and offers the
-# enroll form (outreach's views take the steps and come back here).
-from recruiting.outreach.selectors import application_section
-from recruiting.outreach.web_forms import EnrollForm
-
-from .access import visible_applications
-from .models import Application
-from .services import log_activity, move_stage
-from .web_forms import LogActivityForm, MoveStageForm, add_service_error, error_text
+from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.forms import add_service_error, error_text
+from recruiting.outreach import services as outreach
+from recruiting.outreach.models import Enrollment
+from recruiting.outreach.page_forms import EnrollForm
+from recruiting.outreach.selectors import application_section, may_run_outreach
+from recruiting.pipeline.access import visible_applications
+from recruiting.pipeline.models import Application
+from recruiting.pipeline.page_forms import LogActivityForm, MoveStageForm
+from recruiting.pipeline.services import log_activity, move_stage
 
 ACTIVITIES_SHOWN = 50  # the latest; the admin keeps them all
 
@@ -52,8 +54,8 @@ class CompetingRow:
 
 
 def load_application(user: AbstractBaseUser, pk: int) -> Application:
-    """The application for the page (and for the steps taken from it, outreach's too): the same
-    rule as access.get_application_or_404, with all the page shows of the row."""
+    """The application for the page (and for the steps taken from it): the same rule as
+    pipeline.access.get_application_or_404, with all the page shows of the row."""
     return get_object_or_404(
         visible_applications(user).select_related(
             "candidate__current_company",
@@ -83,7 +85,7 @@ def _offer_rows(offers: list[Offer], market: Market | None) -> list[OfferRow]:
         rows.append(
             OfferRow(
                 offer,
-                year_one=money(reporting.year_one, reporting.currency),
+                year_one=money_in_sentence(reporting.year_one, reporting.currency),
                 band=str(valuation.band_position) if valuation.band_position else "no band",
             )
         )
@@ -121,8 +123,7 @@ def render_page(
     activity_form: LogActivityForm | None = None,
     enroll_form: EnrollForm | None = None,
 ) -> HttpResponse:
-    """The page, with a form a step refused bound to what was posted (outreach's enroll form
-    comes back here too)."""
+    """The page, with a form a step refused bound to what was posted."""
     user = request.user
     amounts = can_see_compensation(user)
     # One market for the page: the day's rates and bands read once, whatever the rows.
@@ -165,7 +166,7 @@ def render_page(
         or (LogActivityForm(application=application) if may_log else None),
         "outreach": application_section(user, application, enroll_form=enroll_form),
     }
-    return render(request, "pipeline/application.html", context)
+    return render(request, "web/application.html", context)
 
 
 @login_required
@@ -187,7 +188,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, refused)
         else:
             messages.success(request, f"{application.candidate.name} moved to {moved.stage.name}.")
-            return redirect("pipeline:application", pk=application.pk)
+            return redirect("web:application", pk=application.pk)
     return render_page(request, application, move_form=form)
 
 
@@ -213,5 +214,56 @@ def log(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, refused)
         else:
             messages.success(request, f"{activity.get_kind_display()} logged.")
-            return redirect("pipeline:application", pk=application.pk)
+            return redirect("web:application", pk=application.pk)
     return render_page(request, application, activity_form=form)
+
+
+@login_required
+@require_POST
+def enroll(request: HttpRequest, pk: int) -> HttpResponse:
+    application = load_application(request.user, pk)
+    if not may_run_outreach(request.user):
+        raise Http404("You may see this application but not run outreach from it.")
+    candidate = application.candidate
+    form = EnrollForm(request.POST, application=application)
+    if form.is_valid():
+        sequence = form.cleaned_data["sequence"]
+        try:
+            enrollment = outreach.enroll(
+                candidate, sequence, by=request.user, application=application
+            )
+        except outreach.OutreachError as refused:
+            form.add_error("sequence", refused)
+        else:
+            due = format_date(timezone.localtime(enrollment.next_send_at), "j M Y")
+            messages.success(
+                request,
+                f"Enrolled {candidate.name} in {sequence}; step 1 goes out on {due}, "
+                "in their working hours.",
+            )
+            return redirect("web:application", pk=application.pk)
+    return render_page(request, application, enroll_form=form)
+
+
+@login_required
+@require_POST
+def mark_replied(request: HttpRequest, pk: int, enrollment_pk: int) -> HttpResponse:
+    application = load_application(request.user, pk)
+    if not may_run_outreach(request.user):
+        raise Http404("You may see this application but not run outreach from it.")
+    # Any of the candidate's enrollments: the page lists them all, whichever role they came from.
+    enrollment = get_object_or_404(
+        Enrollment, pk=enrollment_pk, candidate_id=application.candidate_id
+    )
+    try:
+        stopped = outreach.mark_replied(enrollment, by=request.user)
+    except outreach.OutreachError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        plural = "enrollment" if stopped == 1 else "enrollments"
+        messages.success(
+            request,
+            f"{application.candidate.name} replied: {stopped} {plural} marked replied, "
+            "no more emails go out.",
+        )
+    return redirect("web:application", pk=application.pk)

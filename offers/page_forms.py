@@ -31,7 +31,7 @@ from candidates.models import Company, Currency
 from . import compensation as engine
 from .forms import TERM_LABELS, check_vesting
 from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
-from .services import EquityTerms, PackageTerms
+from .terms import EquityTerms, PackageTerms
 
 # Rows of one component: far above any real package, far below a page nobody can use.
 MAX_ROWS = 50

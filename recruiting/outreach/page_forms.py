@@ -47,7 +47,7 @@ class EnrollForm(forms.Form):
             f"{sequence.name} (enrolled already)" if sequence.pk in already else sequence.name
         )
         self.helper = FormHelper()
-        self.helper.form_action = reverse("outreach:enroll", args=[application.pk])
+        self.helper.form_action = reverse("web:enroll", args=[application.pk])
         self.helper.form_id = "enroll-form"
         self.helper.layout = Layout(
             Field("sequence"), Submit("enroll", "Enroll", css_id="enroll-submit")

@@ -6,24 +6,9 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from .models import CLOSING_KINDS, Activity, Application, Stage
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Puts a service's refusal on the fields it names; what names no field of the form (the
-    application, say) goes to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -52,7 +37,7 @@ class MoveStageForm(forms.Form):
             .order_by("position")
         )
         self.helper = FormHelper()
-        self.helper.form_action = reverse("pipeline:move", args=[application.pk])
+        self.helper.form_action = reverse("web:move", args=[application.pk])
         self.helper.form_id = "move-form"
         self.helper.layout = Layout(Field("stage"), Submit("move", "Move", css_id="move-submit"))
 
@@ -71,7 +56,7 @@ class LogActivityForm(forms.Form):
         kwargs.setdefault("prefix", "activity")
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.form_action = reverse("pipeline:log_activity", args=[application.pk])
+        self.helper.form_action = reverse("web:log_activity", args=[application.pk])
         self.helper.form_id = "activity-form"
         self.helper.layout = Layout(
             Field("kind"),

@@ -1,0 +1,97 @@
+"""How offers read to people: the names of their components and the history of their component
+rows. The admin, the offer pages, the letter and the alerts all take their words from here (and
+their money formats from recruiting.lib.formats), so a component is named the same everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from recruiting.lib.formats import money_in_table, percent
+
+from . import compensation as engine
+from .models import BandPosition, EquityGrant, OfferPayment, OtherAmount, VestingYear
+
+# What an amount shows to a user who may not see compensation.
+HIDDEN = "hidden"
+
+# A component as the heading of a row in a table or a form.
+COMPONENT_HEADINGS = {
+    engine.Component.BASE_SALARY: "Base salary",
+    engine.Component.TARGET_BONUS: "Target bonus",
+    engine.Component.SIGNING_BONUS: "Signing bonus",
+    engine.Component.EQUITY: "Equity",
+    engine.Component.RETENTION_BONUS: "Retention bonus",
+    engine.Component.RELOCATION: "Relocation",
+    engine.Component.OTHER: "Other",
+}
+# In the letter the equity row is what vests in the year, not the grant.
+LETTER_COMPONENT_HEADINGS = {**COMPONENT_HEADINGS, engine.Component.EQUITY: "Equity vesting"}
+# A component inside a sentence ("Meridian AI pays more in base salary and equity").
+COMPONENT_NOUNS = {
+    **{component: heading.lower() for component, heading in COMPONENT_HEADINGS.items()},
+    engine.Component.OTHER: "other amounts",
+}
+
+
+def position_text(position: BandPosition | None, *, with_ratio: bool) -> str:
+    """Where a package sits in its band: with the ratio to the target for those who may see
+    pay, only below, within or above for the others."""
+    if position is None:
+        return "no band"
+    if with_ratio:
+        return str(position)
+    return f"{position.where} band"
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    at: datetime
+    by: AbstractBaseUser | None
+    kind: str  # Added, Changed, Removed
+    what: str
+
+
+_KINDS = {"+": "Added", "~": "Changed", "-": "Removed"}
+
+
+def component_history(
+    package_id: int, *, currency: str, amounts: bool, parent: str = "offer"
+) -> list[ComponentChange]:
+    """Every component row of a package created, changed or removed, newest first: of an offer,
+    or with parent="competing_offer" of a competing offer. A draft's terms are rewritten on
+    each save, so a change shows as rows removed and added. Without `amounts` every amount
+    reads "hidden"."""
+    of_package = {f"{parent}_id": package_id}
+
+    def amount(value: Decimal) -> str:
+        return money_in_table(value, currency) if amounts else HIDDEN
+
+    # Historical rows are classes simple-history makes at run time: typed as Any.
+    rows: list[tuple[Any, str]] = []
+    for p in OfferPayment.history.filter(**of_package).select_related("history_user"):
+        label = OfferPayment.Kind(p.kind).label
+        rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
+    grants = EquityGrant.history.filter(**of_package)
+    for g in grants.select_related("history_user"):
+        rows.append(
+            (
+                g,
+                f"Equity grant #{g.id} ({EquityGrant.Kind(g.kind).label}) worth "
+                f"{amount(g.value)}, {g.cliff_months}-month cliff, vesting {g.frequency}",
+            )
+        )
+    vesting = VestingYear.history.filter(grant_id__in=grants.values("id"))
+    for v in vesting.select_related("history_user"):
+        rows.append((v, f"Equity grant #{v.grant_id}: year {v.year} vests {percent(v.percentage)}"))
+    for o in OtherAmount.history.filter(**of_package).select_related("history_user"):
+        rows.append((o, f"{o.name} in year {o.year}: {amount(o.amount)}"))
+    changes = [
+        ComponentChange(r.history_date, r.history_user, _KINDS[r.history_type], what)
+        for r, what in rows
+    ]
+    return sorted(changes, key=lambda c: c.at, reverse=True)

@@ -1,0 +1,38 @@
+"""How Closer writes amounts and percentages, named for where they appear. Every page, admin
+list, letter and email formats through these, so the same amount reads the same everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def money_in_table(amount: Decimal, currency: str = "") -> str:
+    """To the cent, as in a table, a form or a letter: '1,234,567.00 USD'."""
+    return f"{amount:,.2f} {currency}".strip()
+
+
+def money_in_sentence(amount: Decimal, currency: str) -> str:
+    """Whole amounts without cents, as in a summary or an alert: '1,960,000 USD'; an amount
+    with cents keeps them ('14,167,650.54 USD')."""
+    if amount == amount.to_integral():
+        return f"{amount:,.0f} {currency}"
+    return f"{amount:,.2f} {currency}"
+
+
+def signed_money(amount: Decimal, currency: str = "") -> str:
+    """A difference to the cent, with its sign: '+1,000.00 USD', '−250.00 USD', '0.00 USD'."""
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return sign + money_in_table(abs(amount), currency)
+
+
+def percent(value: Decimal) -> str:
+    """A percentage as it was typed, without trailing zeros: '12.5%'."""
+    return f"{value.normalize():f}%"
+
+
+def signed_percent(value: Decimal | None) -> str:
+    """A difference in percent with its sign; '—' when there is none to give."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return f"{sign}{abs(value)}%"
