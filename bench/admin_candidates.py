@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruiting.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -26,6 +26,7 @@ import uuid
 from collections import Counter
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,9 @@ from django.utils import timezone  # noqa: E402
 from recruiting.alerts.models import Alert  # noqa: E402
 from recruiting.alerts.tasks import DELIVERY_BATCH, sweep  # noqa: E402
 from recruiting.celery import app  # noqa: E402
+
+if TYPE_CHECKING:
+    from kombu.transport.redis import Channel as RedisChannel
 
 
 def use_database(name: str) -> None:
@@ -84,7 +88,7 @@ class Sink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 subject = str(parser.parsebytes(envelope.content)["Subject"])
                 with sink._lock:
                     sink.subjects[subject] += 1
@@ -107,7 +111,9 @@ class Sink:
             self.count = 0
 
 
-def start_worker(database_url: str, smtp_port: int, concurrency: int, log: Path):  # type: ignore[no-untyped-def]
+def start_worker(
+    database_url: str, smtp_port: int, concurrency: int, log: Path
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -141,7 +147,7 @@ def start_worker(database_url: str, smtp_port: int, concurrency: int, log: Path)
     return process
 
 
-def stop_worker(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def stop_worker(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -169,9 +175,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     # The benchmark's own Redis database and tables: start from nothing.
-    app.connection_for_write().default_channel.client.flushdb()
+    # The broker is Redis (checked above): its channel has the client.
+    cast("RedisChannel", app.connection_for_write().default_channel).client.flushdb()
     Alert.objects.all().delete()
-    User = get_user_model()  # noqa: N806
+    User = get_user_model()
     users = [
         User.objects.get_or_create(
             username=f"bench-{i}", defaults={"email": f"bench-{i}@closer.example"}

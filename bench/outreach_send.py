@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -43,17 +44,17 @@ from zoneinfo import ZoneInfo
 os.environ["OUTREACH_WINDOW_WEEKDAYS"] = "0,1,2,3,4,5,6"
 
 # The worker start, stop and the database switch are the alert benchmark's (which sets Django up).
-from alert_delivery import Sink, start_worker, stop_worker, use_database  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from alert_delivery import Sink, start_worker, stop_worker, use_database
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from candidates.models import MOTIVATORS, Candidate, CandidateEmail, Company  # noqa: E402
-from recruiting.celery import app  # noqa: E402
-from recruiting.outreach.models import (  # noqa: E402
+from candidates.models import MOTIVATORS, Candidate, CandidateEmail, Company
+from recruiting.celery import app
+from recruiting.outreach.models import (
     Enrollment,
     MessageTemplate,
     PitchParagraph,
@@ -61,10 +62,13 @@ from recruiting.outreach.models import (  # noqa: E402
     Sequence,
     SequenceStep,
 )
-from recruiting.outreach.services import enroll_many, send_due_steps  # noqa: E402
-from recruiting.outreach.tasks import SEND_LIMIT, send_due  # noqa: E402
-from recruiting.pipeline.models import Activity, Application, Stage  # noqa: E402
-from recruiting.pipeline.services import open_role  # noqa: E402
+from recruiting.outreach.services import enroll_many, send_due_steps
+from recruiting.outreach.tasks import SEND_LIMIT, send_due
+from recruiting.pipeline.models import Activity, Application, Stage
+from recruiting.pipeline.services import open_role
+
+if TYPE_CHECKING:
+    from kombu.transport.redis import Channel as RedisChannel
 
 SAMPLE = 100  # candidates whose enrollment and send are counted in queries, not timed
 ROLES = 20  # the roles whose pipelines the candidates are in
@@ -85,7 +89,7 @@ def build(n: int, sample: int, zone: str) -> tuple[list[Candidate], list[Candida
     """The candidates (the run's and the sample's), their owners, companies and the sequence."""
     rng = random.Random(7)
     cap = settings.OUTREACH_DAILY_CAP_PER_SENDER
-    User = get_user_model()  # noqa: N806
+    User = get_user_model()
     owners = User.objects.bulk_create(
         User(
             username=f"recruiter-{i:03d}",
@@ -211,7 +215,8 @@ def main() -> None:
     use_database(name)
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)  # every table empty: a rerun starts over
-    app.connection_for_write().default_channel.client.flushdb()  # the benchmark's own Redis db
+    # The benchmark's own Redis db (the broker is Redis, checked above: its channel has a client).
+    cast("RedisChannel", app.connection_for_write().default_channel).client.flushdb()
 
     zone = a_timezone_in_office_hours()
     candidates, sample, sequence = build(n, SAMPLE, zone)
@@ -228,7 +233,12 @@ def main() -> None:
 
         # Phase 1: the admin's bulk action on every candidate.
         queries = []  # counted, not logged: logging 10,000-row statements would be timed too
-        with connection.execute_wrapper(lambda execute, *a: queries.append(1) or execute(*a)):
+
+        def count_query(execute: Any, *a: Any) -> Any:
+            queries.append(1)
+            return execute(*a)
+
+        with connection.execute_wrapper(count_query):
             start = time.perf_counter()
             enrolled = enroll_many(candidates, sequence, by=by)
             enroll_seconds = time.perf_counter() - start
@@ -244,7 +254,7 @@ def main() -> None:
 
         # Phase 2: send_due runs, one after the other, until the Nth message has arrived.
         worker = start_worker(database_url, sink.port, args.concurrency, logdir / "worker.log")
-        runs: list[dict[str, int]] = []
+        runs: list[dict[str, object]] = []
         start = time.perf_counter()
         deadline = start + args.timeout
         while sink.count < n and time.perf_counter() < deadline:

@@ -30,9 +30,11 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruiting.settings")
@@ -43,7 +45,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruiting.settings")
 os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
 os.environ.pop("CELERY_RESULT_BACKEND", None)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -53,7 +55,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Min  # noqa: E402
+from django.db.models import Min, QuerySet  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from candidates.models import Candidate, Company, CompanyPause  # noqa: E402
@@ -111,7 +113,7 @@ def use_database(name: str, template: str) -> None:
         admin_conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def bench_applications():  # type: ignore[no-untyped-def]
+def bench_applications() -> QuerySet[Application]:
     return Application.objects.filter(
         candidate__emails__email__startswith=BENCH_EMAIL_PREFIX,
         candidate__emails__email__endswith="@" + BENCH_EMAIL_DOMAIN,
@@ -244,7 +246,14 @@ class Counter:
     def __init__(self) -> None:
         self.finding = self.writing = 0
 
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def __call__(
+        self,
+        execute: Callable[[str, Any, bool, dict[str, Any]], Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
         if sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'INSERT INTO "alerts_alert"')) or (
             '"alerts_alertpreference"' in sql or '"alerts_alertprofile"' in sql
         ):

@@ -4,17 +4,23 @@ pipeline, offers and outreach apps show on them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.text import smart_split, unescape_string_literal
+from django_countries.fields import Country
 from import_export.admin import ImportExportModelAdmin
+from import_export.results import Result
 
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
+from recruiting.lib.types import admin_user
 
 from .forms import (
     AddTagsForm,
@@ -36,8 +42,13 @@ from .models import (
 from .resources import CandidateResource, CandidateResourceWithoutPay
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
 
+if TYPE_CHECKING:
+    from django_stubs_ext import FieldsetSpec
+
 # Links typed without a scheme ("github.com/ada") are read as https.
-URL_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
+URL_FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 PAY_FIELDSET = "Estimated current pay (per year)"
 
@@ -52,15 +63,18 @@ class TagFilter(admin.SimpleListFilter):
     title = "tag"
     parameter_name = "tag"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(str(t.pk), t.name) for t in Tag.objects.all()]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        if not self.value():
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
+        tag = self.value()
+        if not tag:
             return queryset
         through = Candidate.tags.through
         return queryset.filter(
-            Exists(through.objects.filter(candidate_id=OuterRef("pk"), tag_id=self.value()))
+            Exists(through.objects.filter(candidate_id=OuterRef("pk"), tag_id=tag))
         )
 
 
@@ -68,7 +82,9 @@ class OwnerFilter(admin.SimpleListFilter):
     title = "owner"
     parameter_name = "owner"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         users = (
             get_user_model()
             .objects.filter(is_staff=True, is_active=True)
@@ -76,30 +92,35 @@ class OwnerFilter(admin.SimpleListFilter):
         )
         return [("none", "Nobody"), *[(str(u.pk), u.get_full_name() or u.username) for u in users]]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        if self.value() == "none":
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
+        owner = self.value()
+        if owner == "none":
             return queryset.filter(owner__isnull=True)
-        if self.value():
-            return queryset.filter(owner_id=self.value())
+        if owner:
+            # The id is the query string's text, which Django converts (the stubs want an int).
+            return queryset.filter(Q(owner_id=owner))
         return queryset
 
 
 # --- Candidate -----------------------------------------------------------------------------
 
 
-class CandidateEmailInline(admin.TabularInline):
+class CandidateEmailInline(admin.TabularInline[CandidateEmail, Candidate]):
     model = CandidateEmail
     formset = CandidateEmailFormSet
     extra = 1
     fields = ("email", "is_primary")
 
 
-class CandidateAdmin(ImportExportModelAdmin):
+# import_export ships no types: ModelAdmin[Candidate], already the end of ImportExportModelAdmin's
+# MRO (which this leaves unchanged), tells the type checker what this admin is.
+class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
     form = CandidateAdminForm
     formfield_overrides = URL_FORMFIELDS
     resource_classes = [CandidateResource]
     import_template_name = "admin/candidates/candidate/import.html"
-    list_display = (
+    # Typed as broadly as ModelAdmin allows: recruiting/web/admin.py adds columns and filters.
+    list_display: tuple[str | Callable[[Candidate], str | bool], ...] = (
         "name",
         "primary_email",
         "current_position",
@@ -115,7 +136,7 @@ class CandidateAdmin(ImportExportModelAdmin):
     # Facet counts run one count(*) per filter choice over the whole list: too slow at scale.
     show_facets = admin.ShowFacets.NEVER
     list_select_related = ("current_company", "owner")
-    list_filter = (
+    list_filter: ClassVar[tuple[type[admin.ListFilter] | str, ...]] = (
         OwnerFilter,
         "relationship",
         "specialty",
@@ -186,19 +207,21 @@ class CandidateAdmin(ImportExportModelAdmin):
             )
         )
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fieldsets(self, request: HttpRequest, obj: Candidate | None = None) -> FieldsetSpec:
         # The form is built from the fieldsets: without the pay fieldset it has no pay fields.
         fieldsets = super().get_fieldsets(request, obj)
         if can_see_compensation(request.user):
             return fieldsets
         return [fieldset for fieldset in fieldsets if fieldset[0] != PAY_FIELDSET]
 
-    def get_resource_classes(self, request):  # type: ignore[no-untyped-def]
+    def get_resource_classes(self, request: HttpRequest) -> list[type[CandidateResource]]:
         return [
             CandidateResource if can_see_compensation(request.user) else CandidateResourceWithoutPay
         ]
 
-    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Candidate], search_term: str
+    ) -> tuple[QuerySet[Candidate], bool]:
         # Each word must match a name, an email or a company. Matching ids come from a union
         # of three index-backed lookups, so there is no join and no DISTINCT on the big list.
         for bit in smart_split(search_term):
@@ -239,12 +262,15 @@ class CandidateAdmin(ImportExportModelAdmin):
 
     @admin.display(description="location", ordering="city")
     def location(self, candidate: Candidate) -> str:
-        return ", ".join(p for p in (candidate.city, candidate.country.code) if p) or "—"
+        country = cast(Country, candidate.country)  # CountryField gives a Country object
+        return ", ".join(p for p in (candidate.city, country.code) if p) or "—"
 
     @admin.action(description="Assign an owner to the selected candidates", permissions=["change"])
-    def assign_owner_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def assign_owner_action(
+        self, request: HttpRequest, queryset: QuerySet[Candidate]
+    ) -> HttpResponse | None:
         def apply(form: AssignOwnerForm) -> str:
-            count = assign_owner(queryset, owner=form.cleaned_data["owner"], by=request.user)
+            count = assign_owner(queryset, owner=form.cleaned_data["owner"], by=admin_user(request))
             return f"{form.cleaned_data['owner']} now owns {count} candidate(s)."
 
         return run_action_form(
@@ -257,7 +283,9 @@ class CandidateAdmin(ImportExportModelAdmin):
         )
 
     @admin.action(description="Add tags to the selected candidates", permissions=["change"])
-    def add_tags_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def add_tags_action(
+        self, request: HttpRequest, queryset: QuerySet[Candidate]
+    ) -> HttpResponse | None:
         def apply(form: AddTagsForm) -> str:
             tags = find_or_create_tags(form.cleaned_data["tags"])
             count = tag_candidates(queryset, tags=tags)
@@ -268,15 +296,17 @@ class CandidateAdmin(ImportExportModelAdmin):
         )
 
     @admin.action(description="Mark the selected candidates do-not-contact", permissions=["change"])
-    def mark_do_not_contact_action(self, request, queryset):  # type: ignore[no-untyped-def]
-        count = mark_do_not_contact(queryset, by=request.user)
+    def mark_do_not_contact_action(
+        self, request: HttpRequest, queryset: QuerySet[Candidate]
+    ) -> None:
+        count = mark_do_not_contact(queryset, by=admin_user(request))
         self.message_user(request, f"{count} candidate(s) marked do-not-contact.", messages.SUCCESS)
 
-    def get_import_data_kwargs(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # All or nothing: a row that turns invalid between preview and confirm rolls back all.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
-    def process_result(self, result, request):  # type: ignore[no-untyped-def]
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
         if result.has_errors() or result.has_validation_errors():
             self.message_user(
                 request,
@@ -291,13 +321,13 @@ class CandidateAdmin(ImportExportModelAdmin):
 # --- Companies and reference data ----------------------------------------------------------
 
 
-class CompanyPauseInline(admin.TabularInline):
+class CompanyPauseInline(admin.TabularInline[CompanyPause, Company]):
     model = CompanyPause
     formset = CompanyPauseFormSet
     extra = 1
 
 
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(admin.ModelAdmin[Company]):
     formfield_overrides = URL_FORMFIELDS
     list_display = ("name", "kind", "website", "pause_list")
     list_filter = ("kind",)
@@ -315,7 +345,7 @@ class CompanyAdmin(admin.ModelAdmin):
         ),
     )
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
         return super().get_queryset(request).prefetch_related("pauses")
 
     @admin.display(description="pauses")
@@ -327,11 +357,11 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ("name",)
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(admin.ModelAdmin[Currency]):
     list_display = ("code", "name")
     search_fields = ("code", "name")

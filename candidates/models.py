@@ -347,6 +347,11 @@ class Candidate(CleanReportsConstraintsMixin, models.Model):
         }
     )
 
+    # Not columns: set by CandidateResource (resources.py) on the candidates a file imports.
+    _matched_email: str  # the file's email that found this candidate
+    _name_before_import: str
+    _import_emails: list[str]  # the row's emails, saved after the candidate
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [

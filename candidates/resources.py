@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Prefetch, Q
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django_countries import countries
+from django_countries.fields import Country
+from django_stubs_ext import StrOrPromise
 from import_export import fields, resources, widgets
+from tablib import Dataset
 
-from .models import Candidate, CandidateEmail, Currency, Level
+from .models import Candidate, CandidateEmail, Company, Currency, Level, Tag
 from .services import find_or_create_company, find_or_create_tags
 
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
@@ -28,16 +34,20 @@ _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 PAY_FIELDS = ("current_base", "current_bonus", "current_equity_per_year", "current_pay_currency")
 
 
+# A row as import_export hands it to widgets and resources: column name to cell.
+Row = Mapping[str, Any]
+
+
 class CompanyWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> Company | None:
         return find_or_create_company(str(value)) if value not in (None, "") else None
 
-    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def render(self, value: Company | None, obj: Model | None = None, **kwargs: Any) -> str:
         return value.name if value else ""
 
 
 class OwnerWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> User | None:
         if value in (None, ""):
             return None
         user_model = get_user_model()
@@ -50,12 +60,12 @@ class OwnerWidget(widgets.Widget):
             )
         return user
 
-    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def render(self, value: User | None, obj: Model | None = None, **kwargs: Any) -> str:
         return value.get_username() if value else ""
 
 
 class CurrencyWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> Currency | None:
         if value in (None, ""):
             return None
         code = str(value).strip().upper()
@@ -65,12 +75,12 @@ class CurrencyWidget(widgets.Widget):
             raise ValueError(f"Unknown currency “{value}”; known currencies: {known}.")
         return currency
 
-    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def render(self, value: Currency | None, obj: Model | None = None, **kwargs: Any) -> str:
         return value.code if value else ""
 
 
 class MoneyWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> Decimal | None:
         if value in (None, ""):
             return None
         text = str(value).strip().replace(",", "").replace("_", "")
@@ -82,7 +92,7 @@ class MoneyWidget(widgets.Widget):
             raise ValueError(f"“{value}” is not an amount; write it like 250000.00.")
         return amount
 
-    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def render(self, value: Decimal | None, obj: Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else f"{value:.2f}"
 
 
@@ -90,11 +100,11 @@ class ChoiceWidget(widgets.Widget):
     """Reads a choice by its label ("Post-training / RLHF") or its code, in any case; writes
     the label, as the admin shows it."""
 
-    def __init__(self, choices) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, choices: Iterable[tuple[str, StrOrPromise]]) -> None:
         super().__init__()
         self.choices = [(code, str(label)) for code, label in choices]
 
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> str:
         text = " ".join(str(value or "").split()).casefold()
         if not text:
             return ""
@@ -104,14 +114,14 @@ class ChoiceWidget(widgets.Widget):
         allowed = ", ".join(label for code, label in self.choices if code)
         raise ValueError(f"“{value}” is not one of: {allowed}.")
 
-    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def render(self, value: str | None, obj: Model | None = None, **kwargs: Any) -> str:
         return dict(self.choices).get(value, value or "") if value else ""
 
 
 class CountryWidget(widgets.Widget):
     """Reads a country by ISO code ("FR") or English name ("France")."""
 
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> str:
         text = str(value or "").strip()
         if not text:
             return ""
@@ -122,11 +132,11 @@ class CountryWidget(widgets.Widget):
             raise ValueError(f"“{value}” is not a country; use its name or ISO code, e.g. FR.")
         return code
 
-    def render(self, value, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def render(self, value: Country | None, obj: Model | None = None, **kwargs: Any) -> str:
         return value.code if value else ""
 
 
-def _choice(name: str, choices) -> fields.Field:  # type: ignore[no-untyped-def]
+def _choice(name: str, choices: Iterable[tuple[str, StrOrPromise]]) -> fields.Field:
     return fields.Field(column_name=name, attribute=name, widget=ChoiceWidget(choices))
 
 
@@ -146,7 +156,7 @@ class TagsWidget(widgets.ManyToManyWidget):
 
         super().__init__(Tag, separator=",", field="name")
 
-    def clean(self, value, row=None, **kwargs):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any, row: Row | None = None, **kwargs: Any) -> list[Tag]:
         return find_or_create_tags(str(value or "").split(","))
 
 
@@ -194,7 +204,7 @@ class CandidateResource(resources.ModelResource):
 
     class Meta:
         model = Candidate
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "name",
             "emails",
@@ -237,21 +247,21 @@ class CandidateResource(resources.ModelResource):
         skip_unchanged = False
         use_transactions = True
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._seen_emails: dict[str, int] = {}
 
-    def before_import(self, dataset, **kwargs):  # type: ignore[no-untyped-def]
+    def before_import(self, dataset: Dataset, **kwargs: Any) -> None:
         self._seen_emails = {}  # emails met earlier in this file, by row number
 
     # --- matching rows to candidates -------------------------------------------------------
 
     @staticmethod
-    def _parse_emails(row) -> list[str]:  # type: ignore[no-untyped-def]
+    def _parse_emails(row: Row) -> list[str]:
         raw = str(row.get("emails") or "").strip()
         return [e for e in _EMAIL_SPLIT.split(raw) if e]
 
-    def get_instance(self, instance_loader, row):  # type: ignore[no-untyped-def]
+    def get_instance(self, instance_loader: Any, row: Row) -> Candidate | None:
         raw_id = str(row.get("id") or "").strip()
         if raw_id:
             if not raw_id.isdigit():
@@ -276,8 +286,9 @@ class CandidateResource(resources.ModelResource):
 
     # --- validation ------------------------------------------------------------------------
 
-    def import_instance(self, instance, row, **kwargs):  # type: ignore[no-untyped-def]
-        errors: dict[str, list[str]] = {}
+    def import_instance(self, instance: Candidate, row: Row, **kwargs: Any) -> None:
+        # The parent's ValidationErrors, by field, then the messages of the emails check.
+        errors: dict[str, list[Any]] = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
@@ -301,7 +312,12 @@ class CandidateResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):  # type: ignore[no-untyped-def]
+    def validate_instance(
+        self,
+        instance: Candidate,
+        import_validation_errors: dict[str, list[Any]] | None = None,
+        validate_unique: bool = True,
+    ) -> None:
         # Copied first: the parent extends these very lists with full_clean()'s messages.
         unread = {field: list(errs) for field, errs in (import_validation_errors or {}).items()}
         try:
@@ -313,7 +329,7 @@ class CandidateResource(resources.ModelResource):
                 {field: unread.get(field, messages) for field, messages in error.error_dict.items()}
             ) from None
 
-    def _check_emails(self, instance: Candidate, row, row_number: int | None) -> list[str]:  # type: ignore[no-untyped-def]
+    def _check_emails(self, instance: Candidate, row: Row, row_number: int | None) -> list[str]:
         problems: list[str] = []
         emails = self._parse_emails(row)
         for email in emails:
@@ -338,7 +354,7 @@ class CandidateResource(resources.ModelResource):
         instance._import_emails = emails  # saved in after_save_instance
         return problems
 
-    def after_save_instance(self, instance, row, **kwargs):  # type: ignore[no-untyped-def]
+    def after_save_instance(self, instance: Candidate, row: Row, **kwargs: Any) -> None:
         emails = getattr(instance, "_import_emails", [])
         existing = {e.lower() for e in instance.emails.values_list("email", flat=True)}
         has_primary = instance.emails.filter(is_primary=True).exists()
@@ -358,7 +374,7 @@ class CandidateResource(resources.ModelResource):
             return "; ".join(pending)
         return "; ".join(e.email for e in candidate.emails.all())
 
-    def export(self, queryset=None, **kwargs):  # type: ignore[no-untyped-def]
+    def export(self, queryset: QuerySet[Candidate] | None = None, **kwargs: Any) -> Dataset:
         if queryset is not None:
             queryset = queryset.select_related(
                 "current_company", "owner", "current_pay_currency"

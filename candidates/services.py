@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,9 +18,7 @@ class CandidateError(ValidationError):
 
 
 @transaction.atomic
-def assign_owner(
-    candidates: QuerySet[Candidate], *, owner: AbstractBaseUser, by: AbstractBaseUser
-) -> int:
+def assign_owner(candidates: QuerySet[Candidate], *, owner: User, by: User) -> int:
     if not owner.is_active:
         raise CandidateError({"owner": f"{owner} is not an active user and cannot own candidates."})
     return candidates.update(owner=owner)
@@ -40,7 +38,7 @@ def tag_candidates(candidates: QuerySet[Candidate], *, tags: Iterable[Tag]) -> i
 
 
 @transaction.atomic
-def mark_do_not_contact(candidates: QuerySet[Candidate], *, by: AbstractBaseUser) -> int:
+def mark_do_not_contact(candidates: QuerySet[Candidate], *, by: User) -> int:
     ids = list(candidates.filter(do_not_contact=False).values_list("pk", flat=True))
     marked = Candidate.objects.filter(pk__in=ids).update(do_not_contact=True)
     do_not_contact_marked.send(sender=Candidate, candidate_ids=ids)
@@ -52,6 +50,7 @@ def find_or_create_company(name: str, *, kind: str = Company.Kind.EMPLOYER) -> C
     if not name:
         raise CandidateError({"current_company": "A company needs a name."})
     limit = Company._meta.get_field("name").max_length
+    assert limit is not None  # a CharField's
     if len(name) > limit:
         raise CandidateError({"current_company": f"A company name is at most {limit} characters."})
     company = Company.objects.filter(name__iexact=name).first()
@@ -61,6 +60,7 @@ def find_or_create_company(name: str, *, kind: str = Company.Kind.EMPLOYER) -> C
 def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
     tags = []
     limit = Tag._meta.get_field("name").max_length
+    assert limit is not None  # a CharField's
     for raw in names:
         name = " ".join(raw.split())
         if len(name) > limit:

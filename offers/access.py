@@ -8,7 +8,7 @@ may not see is a 404.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -18,7 +18,7 @@ from recruiting.pipeline.access import visible_applications
 from .models import Approval, CompetingOffer, Offer
 
 
-def visible_offers(user: AbstractBaseUser) -> QuerySet[Offer]:
+def visible_offers(user: User) -> QuerySet[Offer]:
     if not user.is_active:
         return Offer.objects.none()
     asked = Approval.objects.filter(offer=OuterRef("pk")).filter(
@@ -29,7 +29,7 @@ def visible_offers(user: AbstractBaseUser) -> QuerySet[Offer]:
     )
 
 
-def get_offer_or_404(user: AbstractBaseUser, pk: int) -> Offer:
+def get_offer_or_404(user: User, pk: int) -> Offer:
     return get_object_or_404(
         visible_offers(user).select_related(
             "application__candidate", "application__role", "currency", "drafted_by"
@@ -38,7 +38,7 @@ def get_offer_or_404(user: AbstractBaseUser, pk: int) -> Offer:
     )
 
 
-def visible_competing_offers(user: AbstractBaseUser) -> QuerySet[CompetingOffer]:
+def visible_competing_offers(user: User) -> QuerySet[CompetingOffer]:
     """Competing offers on applications the user sees, or on which an offer waits for (or
     was decided by) them: an approver weighs what we are up against. An employee's outside
     offer (on no application) only to those who see every application."""
@@ -54,5 +54,5 @@ def visible_competing_offers(user: AbstractBaseUser) -> QuerySet[CompetingOffer]
     return CompetingOffer.objects.filter(mine)
 
 
-def may_draft_offers(user: AbstractBaseUser) -> bool:
+def may_draft_offers(user: User) -> bool:
     return user.is_active and user.has_perm("offers.add_offer") and can_see_compensation(user)

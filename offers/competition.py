@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -149,7 +150,7 @@ def weights_of(candidate: Candidate) -> dict[str, int]:
 def standing(
     competing: CompetingOffer,
     *,
-    ours: Offer | None | bool = True,
+    ours: Offer | None | Literal[True] = True,
     market: Market | None = None,
     on: date | None = None,
 ) -> Standing:
@@ -173,7 +174,7 @@ def standing(
     )
     role = (
         competing.application.role
-        if competing.application_id
+        if competing.application is not None
         else ours.application.role
         if ours is not None
         else None
@@ -225,11 +226,11 @@ def refresh_for_application(application: Application) -> None:
             continue  # a currency with no rate today: it keeps where it stood
 
 
-def _team(competing: CompetingOffer) -> list[AbstractBaseUser]:
+def _team(competing: CompetingOffer) -> list[User]:
     """The recruiter (the candidate's owner) and the hiring manager of the role it threatens:
     the active ones, each once. The deadline rule tells the same people."""
     people = [competing.candidate.owner]
-    if competing.application_id:
+    if competing.application is not None:
         people.append(competing.application.role.hiring_manager)
     seen, team = set(), []
     for person in people:
@@ -328,7 +329,7 @@ def check_competing_terms(
     check_package(terms)
 
 
-def _write(competing: CompetingOffer, terms: CompetingTerms, *, by: AbstractBaseUser) -> None:
+def _write(competing: CompetingOffer, terms: CompetingTerms, *, by: User) -> None:
     competing.competitor = terms.competitor
     competing.application = terms.application
     competing.deadline = terms.deadline
@@ -340,7 +341,7 @@ def _write(competing: CompetingOffer, terms: CompetingTerms, *, by: AbstractBase
 
 @transaction.atomic
 def record_competing_offer(
-    candidate: Candidate, terms: CompetingTerms, *, by: AbstractBaseUser
+    candidate: Candidate, terms: CompetingTerms, *, by: User
 ) -> CompetingOffer:
     """Records what a competitor offers; alerts the team at once when it beats our latest
     offer; flags an employee as a flight risk; flags and alerts an outside offer made during
@@ -356,7 +357,7 @@ def record_competing_offer(
 
 @transaction.atomic
 def update_competing_offer(
-    competing: CompetingOffer, terms: CompetingTerms, *, by: AbstractBaseUser
+    competing: CompetingOffer, terms: CompetingTerms, *, by: User
 ) -> CompetingOffer:
     """Changes a competing offer (its history keeps every version). If it now beats our
     offer and did not before, the team is alerted; if it stays ahead, nobody is again."""
@@ -455,7 +456,7 @@ def deadlines_near(now: datetime) -> list[Alert]:
     live = CompetingOffer.objects.filter(
         Q(application__isnull=True) | Q(application__status=Application.Status.OPEN)
     ).filter(~Exists(accepted))
-    approvers: list[AbstractBaseUser] | None = None  # read once, when a step needs them
+    approvers: list[User] | None = None  # read once, when a step needs them
     raised = []
     for index, (hours, audiences) in enumerate(ladder):
         inner = ladder[index + 1][0] if index + 1 < len(ladder) else 0
@@ -470,7 +471,7 @@ def deadlines_near(now: datetime) -> list[Alert]:
             people = []
             if "recruiter" in audiences:
                 people.append(competing.candidate.owner)
-            if "hiring_manager" in audiences and competing.application_id:
+            if "hiring_manager" in audiences and competing.application is not None:
                 people.append(competing.application.role.hiring_manager)
             # The approvers decide money: they are told only when the competitor pays more.
             if "approvers" in audiences and competing.ahead:
@@ -494,8 +495,8 @@ def deadlines_near(now: datetime) -> list[Alert]:
     return [alert for alert in raised if alert is not None]
 
 
-def _raise_deadline(  # type: ignore[no-untyped-def]
-    competing: CompetingOffer, person, key: str, hours: int, now: datetime
+def _raise_deadline(
+    competing: CompetingOffer, person: User, key: str, hours: int, now: datetime
 ) -> Alert | None:
     candidate = competing.candidate
     left = competing.deadline - now
@@ -507,7 +508,7 @@ def _raise_deadline(  # type: ignore[no-untyped-def]
     )
     where = (
         f" ({competing.application.role.title}, {competing.application.role.city})"
-        if competing.application_id
+        if competing.application is not None
         else ""
     )
     kind = COMPETITOR_DEADLINE_CLOSE if hours <= URGENT_WITHIN_HOURS else COMPETITOR_DEADLINE

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -247,7 +247,7 @@ def suggest_counter_offer(
 
 
 @transaction.atomic
-def draft_from_suggestion(suggestion: Suggestion, *, by: AbstractBaseUser) -> Offer:
+def draft_from_suggestion(suggestion: Suggestion, *, by: User) -> Offer:
     """Turns a suggestion into our next draft: a draft is changed in place, an open offer is
     revised into a new version, and after a declined, expired or rescinded one a new version
     is drafted."""

@@ -1,4 +1,4 @@
-"""The market of DESIGN.md as reference data: the USD/EUR rate and compensation bands.
+"""The market of docs/market.md as reference data: the USD/EUR rate and compensation bands.
 
 Silicon Valley bands, in USD per year, from the reported figures: mid-level to senior research
 scientists $500k–$2M total now against $400k–$900k in 2022; senior AI researchers (staff and
@@ -10,8 +10,10 @@ cost less there, which is how smaller labs compete.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -23,6 +25,9 @@ from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer
 from .permissions import APPROVER_GROUP
 from .services import approve_offer, draft_offer, send_offer, submit_for_approval
 from .terms import EquityTerms, OfferTerms
+
+if TYPE_CHECKING:
+    from candidates.models import RatedOfferings
 
 EUR_PER_USD = Decimal("0.847")
 RATE_DATE = date(2025, 11, 1)
@@ -115,7 +120,7 @@ RULES = (
 )
 
 
-def _terms(currency: str, today: date, **amounts) -> OfferTerms:  # type: ignore[no-untyped-def]
+def _terms(currency: str, today: date, **amounts: Any) -> OfferTerms:
     return OfferTerms(
         currency=currency,
         start_date=today + timedelta(days=45),
@@ -251,7 +256,7 @@ LAB_RATINGS = {
 ROLE_RATINGS = (5, 5, 3, 4, 5, 3)
 
 
-def _rate_offerings(target, ratings) -> None:  # type: ignore[no-untyped-def]
+def _rate_offerings(target: RatedOfferings, ratings: Sequence[int]) -> None:
     from candidates.models import OFFERINGS
 
     if all(value is None for value in target.offerings.values()):
@@ -279,7 +284,7 @@ def build_demo_competition() -> int:
             _rate_offerings(labs[name], ratings)
     rita = get_user_model().objects.get(username="rita")
     now = timezone.now()
-    demo = (
+    demo: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
         (
             "Richard Williams",
             "Meridian AI",

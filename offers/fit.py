@@ -24,7 +24,9 @@ def fit_score(weights: Mapping[str, int], ratings: Mapping[str, int | None]) -> 
     the best possible (every rating 5). Offerings rated None are left out; None when no
     weighted offering is rated."""
     known = [
-        (weight, ratings[key]) for key, weight in weights.items() if ratings.get(key) is not None
+        (weight, rating)
+        for key, weight in weights.items()
+        if (rating := ratings.get(key)) is not None
     ]
     weight = sum(w for w, _ in known)
     if weight == 0:
@@ -43,13 +45,16 @@ def compare_fit(
     the candidate."""
     both = {key for key in weights if ours.get(key) is not None and theirs.get(key) is not None}
     on_both = {key: weights[key] for key in weights if key in both}
+    # Each side's ratings of those offerings: none is None.
+    our = {key: rating for key in on_both if (rating := ours[key]) is not None}
+    their = {key: rating for key in on_both if (rating := theirs[key]) is not None}
     ranked = sorted(
         (key for key in on_both if weights[key] >= MATTERS),
-        key=lambda key: (-weights[key], -abs(ours[key] - theirs[key])),  # type: ignore[operator]
+        key=lambda key: (-weights[key], -abs(our[key] - their[key])),
     )
     return FitComparison(
         ours=fit_score(on_both, ours),
         theirs=fit_score(on_both, theirs),
-        we_win_on=tuple(key for key in ranked if ours[key] > theirs[key]),  # type: ignore[operator]
-        they_win_on=tuple(key for key in ranked if theirs[key] > ours[key]),  # type: ignore[operator]
+        we_win_on=tuple(key for key in ranked if our[key] > their[key]),
+        they_win_on=tuple(key for key in ranked if their[key] > our[key]),
     )

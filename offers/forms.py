@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 from . import compensation as engine
 from .competition import CompetingTerms, check_competing_terms
@@ -46,7 +47,11 @@ class ComponentFormSet(forms.BaseInlineFormSet):
     """An inline of an offer's components. It saves nothing itself (the service writes the
     rows); it leaves itself on the offer so that the offer's form can read the whole terms."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    if TYPE_CHECKING:
+        # Django's, left out of its stubs.
+        def _should_delete_form(self, form: forms.BaseForm) -> bool: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.__dict__.setdefault(COMPONENT_FORMSETS, {})[self.model] = self
 
@@ -62,15 +67,16 @@ class ComponentFormSet(forms.BaseInlineFormSet):
 class PercentagesField(forms.CharField):
     """Yearly vesting percentages typed on one line: "25, 25, 25, 25" or "40/30/20/10"."""
 
-    def prepare_value(self, value):  # type: ignore[no-untyped-def]
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return ", ".join(f"{p.normalize():f}" for p in value)
         return value
 
-    def to_python(self, value):  # type: ignore[no-untyped-def]
+    # A list of percentages, where a CharField's is a str: hence Any, as the override allows.
+    def to_python(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return list(value)
-        text = super().to_python(value)
+        text = cast(str, super().to_python(value))  # never None: empty_value is ""
         percentages = []
         for part in re.split(r"[,;/\s]+", text):
             part = part.strip().rstrip("%")
@@ -98,7 +104,14 @@ def percentages_text(grant: EquityGrant) -> str:
     return ", ".join(f"{p.normalize():f}" for p in percentages_of(grant))
 
 
-def check_vesting(form: forms.BaseForm, data: dict[str, Any]) -> dict[str, Any]:
+class ErrorReport(Protocol):
+    """Where check_vesting reports: a form, or anything that places its errors (ScheduleErrors
+    in offers/page_forms.py)."""
+
+    def add_error(self, field: str, error: str, /) -> None: ...
+
+
+def check_vesting(form: ErrorReport, data: dict[str, Any]) -> dict[str, Any]:
     """The engine's own rules for an equity grant's schedule, reported on the row's field."""
     vesting, cliff, frequency = (data.get(k) for k in ("vesting", "cliff_months", "frequency"))
     if vesting and cliff is not None and frequency:
@@ -123,14 +136,15 @@ class EquityGrantForm(forms.ModelForm):
         model = EquityGrant
         fields = ("kind", "value", "cliff_months", "frequency")
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # A list, as cleaned: a read-only inline's rows are read from their initial data.
             self.initial["vesting"] = percentages_of(self.instance)
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        return check_vesting(self, super().clean())
+    def clean(self) -> dict[str, Any]:
+        # A ModelForm's clean() gives its cleaned_data.
+        return check_vesting(self, cast(dict[str, Any], super().clean()))
 
 
 # --- The package: an offer's or a competing offer's own fields ----------------------------
@@ -140,10 +154,10 @@ class PackageAdminForm(forms.ModelForm):
     """The own fields of a package (an offer or a competing offer). Its clean() reads them with
     the component inlines into terms, for the services' checks."""
 
-    def component_formsets(self) -> dict:  # type: ignore[type-arg]
+    def component_formsets(self) -> dict[type[Model], ComponentFormSet]:
         return self.instance.__dict__.get(COMPONENT_FORMSETS, {})
 
-    def components_valid(self, formsets: dict) -> bool:  # type: ignore[type-arg]
+    def components_valid(self, formsets: dict[type[Model], ComponentFormSet]) -> bool:
         # Validating the inlines here (Django validates them again, from its cache, later)
         # lets the services' checks run on the whole terms before anything is saved.
         return not self.errors and all([formset.is_valid() for formset in formsets.values()])
@@ -155,16 +169,19 @@ class PackageAdminForm(forms.ModelForm):
     def package_components(
         self,
         data: dict[str, Any],
-        formsets: dict,  # type: ignore[type-arg]
+        formsets: dict[type[Model], ComponentFormSet],
         saved: PackageTerms | None,
     ) -> dict[str, Any]:
         """The PackageTerms fields: the package's own fields and its inlines' kept rows. A
         part without its inline (the user may not edit that model) stays as `saved`."""
 
-        def rows(model) -> list[dict[str, Any]] | None:  # type: ignore[no-untyped-def]
+        def rows(model: type[Model]) -> list[dict[str, Any]] | None:
             if model in formsets:
                 return formsets[model].kept_rows()
             return None if saved else []
+
+        # rows() is None only when there are saved terms, so `kept` is read only when set.
+        kept = cast(PackageTerms, saved)
 
         payments = rows(OfferPayment)
         grants = rows(EquityGrant)
@@ -180,13 +197,13 @@ class PackageAdminForm(forms.ModelForm):
             target_bonus_percent=self.value(data, "target_bonus_percent"),
             relocation=self.value(data, "relocation"),
             signing_payments=(
-                paid(OfferPayment.Kind.SIGNING) if payments is not None else saved.signing_payments
+                paid(OfferPayment.Kind.SIGNING) if payments is not None else kept.signing_payments
             ),
             signing_clawback_months=self.value(data, "signing_clawback_months"),
             retention_payments=(
                 paid(OfferPayment.Kind.RETENTION)
                 if payments is not None
-                else saved.retention_payments
+                else kept.retention_payments
             ),
             retention_clawback_months=self.value(data, "retention_clawback_months"),
             equity=(
@@ -197,12 +214,12 @@ class PackageAdminForm(forms.ModelForm):
                     for g in grants
                 ]
                 if grants is not None
-                else saved.equity
+                else kept.equity
             ),
             other=(
                 [(o["name"], o["amount"], o["year"]) for o in others]
                 if others is not None
-                else saved.other
+                else kept.other
             ),
         )
 
@@ -231,8 +248,8 @@ class OfferAdminForm(PackageAdminForm):
         model = Offer
         fields = ()  # the admin's fieldsets add the rest
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # a ModelForm's clean(): its cleaned_data
         formsets = self.component_formsets()
         if not self.components_valid(formsets):
             return data
@@ -248,7 +265,9 @@ class OfferAdminForm(PackageAdminForm):
             self.terms = terms
         return data
 
-    def build_terms(self, data: dict[str, Any], formsets: dict) -> OfferTerms:  # type: ignore[type-arg]
+    def build_terms(
+        self, data: dict[str, Any], formsets: dict[type[Model], ComponentFormSet]
+    ) -> OfferTerms:
         saved = OfferTerms.of(self.instance) if self.instance.pk else None
         return OfferTerms(
             start_date=self.value(data, "start_date"),
@@ -270,8 +289,8 @@ class CompetingOfferAdminForm(PackageAdminForm):
         model = CompetingOffer
         fields = ()  # the admin's fieldsets add the rest
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # a ModelForm's clean(): its cleaned_data
         formsets = self.component_formsets()
         if not self.components_valid(formsets):
             return data
@@ -287,7 +306,9 @@ class CompetingOfferAdminForm(PackageAdminForm):
             self.terms = terms
         return data
 
-    def build_terms(self, data: dict[str, Any], formsets: dict) -> CompetingTerms:  # type: ignore[type-arg]
+    def build_terms(
+        self, data: dict[str, Any], formsets: dict[type[Model], ComponentFormSet]
+    ) -> CompetingTerms:
         saved = (
             PackageTerms(**PackageTerms.components_of(self.instance)) if self.instance.pk else None
         )

@@ -23,7 +23,7 @@ from . import compensation as engine
 from .models import EquityGrant, Offer, OfferPayment
 from .presentation import LETTER_COMPONENT_HEADINGS
 
-FREQUENCY_LABELS = {
+FREQUENCY_LABELS: dict[str, str] = {
     engine.Frequency.MONTHLY: "monthly",
     engine.Frequency.QUARTERLY: "quarterly",
     engine.Frequency.ANNUALLY: "annually",

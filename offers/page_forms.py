@@ -10,10 +10,10 @@ section, it names, with what was typed kept. Nothing here saves anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
@@ -22,6 +22,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
@@ -32,6 +33,10 @@ from . import compensation as engine
 from .forms import TERM_LABELS, check_vesting
 from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
 from .terms import EquityTerms, PackageTerms
+
+if TYPE_CHECKING:
+    from django.forms.renderers import BaseRenderer
+    from django.forms.utils import ErrorList
 
 # Rows of one component: far above any real package, far below a page nobody can use.
 MAX_ROWS = 50
@@ -55,9 +60,10 @@ def model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
     A model's own validators (an amount not negative, a percentage up to 200) run only in
     a ModelForm; here they are handed to the form field, so that every such mistake shows on
     its field at once, beside the others."""
-    field = model._meta.get_field(name)
+    # `name` is a concrete field (not a reverse relation), and each has a form field.
+    field = cast("models.Field[Any, Any]", model._meta.get_field(name))
     limits = [v for v in field.validators if isinstance(v, MinValueValidator | MaxValueValidator)]
-    return field.formfield(validators=limits, **kwargs)
+    return cast(forms.Field, field.formfield(validators=limits, **kwargs))
 
 
 def months_field(label: str, *, initial: int = 0, **kwargs: Any) -> forms.IntegerField:
@@ -87,7 +93,15 @@ def columns(*names: str, css: str = "col-12 col-sm-6 col-lg-4") -> Row:
 # --- The components: one formset each ------------------------------------------------------
 
 
-class PaymentForm(forms.Form):
+class RowForm(forms.Form):
+    """A row of a component formset: its fields' columns (`layout`, pairs of a field's name and
+    its CSS classes), and the crispy helper ComponentFormSet.add_fields gives it."""
+
+    layout: ClassVar[Sequence[tuple[str, str]]]
+    helper: FormHelper
+
+
+class PaymentForm(RowForm):
     kind = forms.ChoiceField(
         label="Bonus", choices=OfferPayment.Kind.choices, initial=OfferPayment.Kind.SIGNING
     )
@@ -106,7 +120,7 @@ class PaymentForm(forms.Form):
     )
 
 
-class VestingYearForm(forms.Form):
+class VestingYearForm(RowForm):
     """One year of a grant's vesting schedule: the share of the grant vesting in it."""
 
     percentage = model_field(VestingYear, "percentage", label="Year")
@@ -114,7 +128,7 @@ class VestingYearForm(forms.Form):
     layout = (("percentage", "col-12"),)
 
 
-class EquityForm(forms.Form):
+class EquityForm(RowForm):
     """A grant, with its vesting schedule as rows of years (`years`, a formset nested in the
     row, its prefix the row's own: equity-0-years-...). Its cleaned data has `vesting`, the
     percentages of the years kept, in order."""
@@ -154,7 +168,7 @@ class EquityForm(forms.Form):
         return valid and (self.skipped or self.years.is_valid())
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # a Form's clean() gives its cleaned_data
         if self.years.is_valid():
             data["vesting"] = [year["percentage"] for year in self.years.kept_rows()]
             check_vesting(ScheduleErrors(self), data)
@@ -175,7 +189,7 @@ class ScheduleErrors:
             self.form.add_error(field, message)
 
 
-class OtherForm(forms.Form):
+class OtherForm(RowForm):
     name = model_field(OtherAmount, "name", label="What")
     amount = model_field(OtherAmount, "amount")
     year = forms.IntegerField(
@@ -196,7 +210,14 @@ class ComponentFormSet(forms.BaseFormSet):
     rows_class = ""
     row_class = "formset-row border rounded px-2 pt-2 mb-2"
 
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
+    if TYPE_CHECKING:
+        # Django's, left out of its stubs.
+        renderer: BaseRenderer
+        _non_form_errors: ErrorList
+
+        def _should_delete_form(self, form: forms.BaseForm) -> bool: ...
+
+    def add_fields(self, form: RowForm, index: int | None) -> None:
         super().add_fields(form, index)
         parts = [Column(name, css_class=css) for name, css in form.layout]
         parts += [Column(part, css_class="col-12") for part in getattr(form, "tail", ())]
@@ -260,7 +281,7 @@ class YearFormSet(ComponentFormSet):
     rows_class = "row g-2"
     row_class = "year-row col-6 col-sm-3"
 
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
+    def add_fields(self, form: RowForm, index: int | None) -> None:
         super().add_fields(form, index)
         if index is not None:
             form.fields["percentage"].label = f"Year {index + 1}"
@@ -270,14 +291,18 @@ class YearFormSet(ComponentFormSet):
             raise ValidationError("A grant vests over at least one year.")
 
 
-VestingFormSet = forms.formset_factory(
-    VestingYearForm,
-    formset=YearFormSet,
-    extra=0,
-    can_delete=True,
-    max_num=engine.MAX_YEARS,
-    validate_max=True,
-    absolute_max=engine.MAX_YEARS,
+# formset_factory makes a subclass of `formset`.
+VestingFormSet = cast(
+    type[YearFormSet],
+    forms.formset_factory(
+        VestingYearForm,
+        formset=YearFormSet,
+        extra=0,
+        can_delete=True,
+        max_num=engine.MAX_YEARS,
+        validate_max=True,
+        absolute_max=engine.MAX_YEARS,
+    ),
 )
 PaymentFormSet = component_formset(
     PaymentForm,
@@ -500,11 +525,12 @@ class PackageForms:
         """Every error in words, naming its field and row: the page's summary of what to fix,
         and the live preview's message."""
         ignore = set(ignore)
-        found = []
+        found: list[str] = []
         for name, errors in self.form.errors.items():
             if name not in ignore:
                 label = self.form[name].label if name in self.form.fields else ""
-                found += [f"{label}: {e}" if label else e for e in errors]
+                # An ErrorList gives its messages as text.
+                found += [f"{label}: {e}" if label else cast(str, e) for e in errors]
         for formset in self.formsets:
             found += [f"{formset.title}: {e}" for e in formset.non_form_errors()]
             for number, form in enumerate(formset.forms, start=1):
@@ -530,7 +556,7 @@ class PackageForms:
         formset = {f.prefix: f for f in self.all_formsets()}.get(prefix)
         if formset is None or not formset.is_bound:
             return None
-        data = formset.data.copy()
+        data = cast(dict[str, Any], formset.data).copy()  # a QueryDict (or a dict), as bound
         key = f"{prefix}-TOTAL_FORMS"
         try:
             total = int(data.get(key, ""))

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from recruiting.lib.formats import money_in_table, percent
 
@@ -19,8 +19,9 @@ from .models import BandPosition, EquityGrant, OfferPayment, OtherAmount, Vestin
 # What an amount shows to a user who may not see compensation.
 HIDDEN = "hidden"
 
-# A component as the heading of a row in a table or a form.
-COMPONENT_HEADINGS = {
+# A component as the heading of a row in a table or a form. Keyed by str: a Component is one,
+# and the engine's yearly rows are keyed by the component's name.
+COMPONENT_HEADINGS: dict[str, str] = {
     engine.Component.BASE_SALARY: "Base salary",
     engine.Component.TARGET_BONUS: "Target bonus",
     engine.Component.SIGNING_BONUS: "Signing bonus",
@@ -51,7 +52,7 @@ def position_text(position: BandPosition | None, *, with_ratio: bool) -> str:
 @dataclass(frozen=True)
 class ComponentChange:
     at: datetime
-    by: AbstractBaseUser | None
+    by: User | None
     kind: str  # Added, Changed, Removed
     what: str
 

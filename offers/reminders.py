@@ -9,9 +9,11 @@ nothing. Only active users are alerted.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q
 
@@ -21,6 +23,16 @@ from recruiting.alerts.models import Alert
 from recruiting.alerts.services import raise_alert
 
 from .models import Approval, Offer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Keyed(TypedDict):
+    """What recruiting.alerts.keys.unraised annotates each row with."""
+
+    alert_key: str
+
 
 # Neither is urgent: an expiry ladder starts three days out and its last step leaves a working
 # day, and an approval has waited a day already; holding either until the end of someone's
@@ -100,7 +112,9 @@ def offers_expiring(now: datetime) -> list[Alert]:
     return [alert for alert in raised if alert is not None]
 
 
-def _raise_expiring(offer: Offer, recipient, hours: int, now: datetime) -> Alert | None:  # type: ignore[no-untyped-def]
+def _raise_expiring(
+    offer: WithAnnotations[Offer, _Keyed], recipient: User, hours: int, now: datetime
+) -> Alert | None:
     candidate = offer.application.candidate
     left = offer.expires_at - now
     left_text = (
@@ -172,7 +186,9 @@ def approvals_waiting(now: datetime) -> list[Alert]:
     return [alert for alert in raised if alert is not None]
 
 
-def _raise_waiting(approval: Approval, recipient, now: datetime, *, drafter: bool) -> Alert | None:  # type: ignore[no-untyped-def]
+def _raise_waiting(
+    approval: WithAnnotations[Approval, _Keyed], recipient: User, now: datetime, *, drafter: bool
+) -> Alert | None:
     offer = approval.offer
     candidate = offer.application.candidate
     hours = int((now - approval.requested_at).total_seconds() // 3600)

@@ -132,8 +132,10 @@ class Market:
         """Units of the reporting currency per unit of the package's: a sent offer keeps the
         rate it was sent at."""
         reporting_currency = settings.REPORTING_CURRENCY
+        # Only an offer has a sent rate (a competing offer has neither field).
         sent_rate = getattr(package, "sent_rate", None)
-        if sent_rate is not None and package.sent_rate_currency_id == reporting_currency:
+        sent_currency = getattr(package, "sent_rate_currency_id", None)
+        if sent_rate is not None and sent_currency == reporting_currency:
             return sent_rate
         return self.rate(package.currency_id, reporting_currency)
 
@@ -171,7 +173,7 @@ def value_offer(
     return market.value(offer)
 
 
-def package_prefetches(prefix: str = "") -> list[str | Prefetch]:  # type: ignore[type-arg]
+def package_prefetches(prefix: str = "") -> list[str | Prefetch]:
     """The prefetches that value packages (offers or competing offers, at `prefix`: a relation
     to them such as "offer__") without a query per row."""
     return [

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -36,7 +38,7 @@ class RateFileError(ValidationError):
     """A rates file with bad rows; nothing of it was saved."""
 
 
-def _write_terms(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser | None) -> None:
+def _write_terms(offer: Offer, terms: OfferTerms, *, by: User | None) -> None:
     offer.start_date = terms.start_date
     offer.expires_at = terms.expires_at
     write_package(offer, terms, by=by)
@@ -82,7 +84,7 @@ def draft_offer(
     application: Application,
     terms: OfferTerms,
     *,
-    by: AbstractBaseUser,
+    by: User,
     kind: str = Offer.Kind.NEW_HIRE,
 ) -> Offer:
     check_draft_offer(application, terms, kind=kind)
@@ -107,7 +109,7 @@ def _competition_changed(offer: Offer) -> None:
 
 
 @transaction.atomic
-def update_draft(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser) -> Offer:
+def update_draft(offer: Offer, terms: OfferTerms, *, by: User) -> Offer:
     """Changes a draft in place (history keeps every change); a submitted offer is revised."""
     offer = _lock(offer)
     if offer.status != Offer.Status.DRAFT:
@@ -122,7 +124,7 @@ def update_draft(offer: Offer, terms: OfferTerms, *, by: AbstractBaseUser) -> Of
 
 
 @transaction.atomic
-def revise_offer(offer: Offer, *, by: AbstractBaseUser, terms: OfferTerms | None = None) -> Offer:
+def revise_offer(offer: Offer, *, by: User, terms: OfferTerms | None = None) -> Offer:
     """A new draft version; the one it revises becomes superseded and stays as it was."""
     offer = _lock(offer)
     if offer.status == Offer.Status.DRAFT:
@@ -199,7 +201,7 @@ def approvals_for(
 
 
 @transaction.atomic
-def submit_for_approval(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+def submit_for_approval(offer: Offer, *, by: User) -> Offer:
     """Works out the approvals the offer needs; with none, it is approved at once."""
     offer = _lock(offer)
     if not can_proceed(offer.submit):
@@ -212,7 +214,7 @@ def submit_for_approval(offer: Offer, *, by: AbstractBaseUser) -> Offer:
     now = timezone.now()
     offer.submitted_by, offer.submitted_at = by, now
     by_group: dict[int, list[str]] = {}
-    rules = {}
+    rules: dict[int, ApprovalRule] = {}
     for rule, reason in needed:
         by_group.setdefault(rule.group_id, []).append(reason)
         rules.setdefault(rule.group_id, rule)
@@ -230,7 +232,7 @@ def submit_for_approval(offer: Offer, *, by: AbstractBaseUser) -> Offer:
     return offer
 
 
-def _my_pending_approvals(offer: Offer, user: AbstractBaseUser) -> list[Approval]:
+def _my_pending_approvals(offer: Offer, user: User) -> list[Approval]:
     if user.pk == offer.drafted_by_id:
         raise OfferError("Whoever drafted an offer cannot approve or reject it.")
     pending = list(
@@ -244,7 +246,7 @@ def _my_pending_approvals(offer: Offer, user: AbstractBaseUser) -> list[Approval
 
 
 @transaction.atomic
-def approve_offer(offer: Offer, *, by: AbstractBaseUser, comment: str = "") -> Offer:
+def approve_offer(offer: Offer, *, by: User, comment: str = "") -> Offer:
     offer = _lock(offer)
     if offer.status != Offer.Status.PENDING_APPROVAL:
         raise _refuse(offer, "approved")
@@ -265,7 +267,7 @@ def approve_offer(offer: Offer, *, by: AbstractBaseUser, comment: str = "") -> O
 
 
 @transaction.atomic
-def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
+def reject_offer(offer: Offer, *, by: User, comment: str) -> Offer:
     """Sends the offer back to draft with the approver's comment."""
     offer = _lock(offer)
     if offer.status != Offer.Status.PENDING_APPROVAL:
@@ -288,7 +290,7 @@ def reject_offer(offer: Offer, *, by: AbstractBaseUser, comment: str) -> Offer:
     return offer
 
 
-def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: AbstractBaseUser) -> None:
+def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: User) -> None:
     """The offer went back to draft: whoever drafted it hears why at once, or it would wait
     unseen among the drafts."""
     drafter = offer.drafted_by
@@ -314,7 +316,7 @@ def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: Abstract
 
 
 @transaction.atomic
-def send_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+def send_offer(offer: Offer, *, by: User) -> Offer:
     """Sends an approved offer and fixes the exchange rate it is valued at from now on."""
     offer = _lock(offer)
     if not can_proceed(offer.send):
@@ -350,7 +352,7 @@ def send_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
     return offer
 
 
-def _close(offer: Offer, step, by: AbstractBaseUser | None) -> None:  # type: ignore[no-untyped-def]
+def _close(offer: Offer, step: Callable[[], None], by: User | None) -> None:
     step()
     offer.closed_by, offer.closed_at = by, timezone.now()
     offer._history_user = by
@@ -359,7 +361,7 @@ def _close(offer: Offer, step, by: AbstractBaseUser | None) -> None:  # type: ig
 
 
 @transaction.atomic
-def accept_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+def accept_offer(offer: Offer, *, by: User) -> Offer:
     """Records the candidate's acceptance; a new hire's application is marked hired."""
     offer = _lock(offer)
     if not can_proceed(offer.accept):
@@ -376,7 +378,7 @@ def accept_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
 
 
 @transaction.atomic
-def decline_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+def decline_offer(offer: Offer, *, by: User) -> Offer:
     offer = _lock(offer)
     if not can_proceed(offer.decline):
         raise _refuse(offer, "declined")
@@ -385,7 +387,7 @@ def decline_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
 
 
 @transaction.atomic
-def rescind_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
+def rescind_offer(offer: Offer, *, by: User) -> Offer:
     offer = _lock(offer)
     if not can_proceed(offer.rescind):
         raise _refuse(offer, "rescinded")
@@ -395,7 +397,7 @@ def rescind_offer(offer: Offer, *, by: AbstractBaseUser) -> Offer:
 
 
 @transaction.atomic
-def expire_offer(offer: Offer, *, by: AbstractBaseUser | None = None) -> Offer:
+def expire_offer(offer: Offer, *, by: User | None = None) -> Offer:
     offer = _lock(offer)
     if not can_proceed(offer.expire):
         raise _refuse(offer, "expired")
@@ -438,7 +440,7 @@ def load_rates(text: str) -> int:
             problems.append(f"line {number}: a rate is between two different currencies.")
         if not rate.is_finite() or rate <= 0:
             problems.append(f"line {number}: rate must be a positive number.")
-        elif rate.as_tuple().exponent < -10:
+        elif cast(int, rate.as_tuple().exponent) < -10:  # a finite rate's exponent is an int
             problems.append(f"line {number}: a rate has at most 10 decimal places.")
         rows.append((base, quote, rate, as_of))
     if problems:

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -46,6 +47,21 @@ class EquityTerms:
     kind: str = EquityGrant.Kind.RSU
 
 
+class PackageComponents(TypedDict):
+    """The PackageTerms fields of a saved offer or competing offer (PackageTerms.components_of)."""
+
+    currency: str
+    base_salary: Decimal
+    target_bonus_percent: Decimal
+    relocation: Decimal
+    signing_payments: Sequence[tuple[int, Decimal]]
+    signing_clawback_months: int
+    retention_payments: Sequence[tuple[int, Decimal]]
+    retention_clawback_months: int
+    equity: Sequence[EquityTerms]
+    other: Sequence[tuple[str, Decimal, int]]
+
+
 @dataclass(frozen=True, kw_only=True)
 class PackageTerms:
     """The components of a package, as typed: what an offer and a competing offer share."""
@@ -62,7 +78,7 @@ class PackageTerms:
     other: Sequence[tuple[str, Decimal, int]] = field(default_factory=tuple)
 
     def to_package(self) -> engine.Package:
-        def bonus(payments, clawback):  # type: ignore[no-untyped-def]
+        def bonus(payments: Sequence[tuple[int, Decimal]], clawback: int) -> engine.Bonus | None:
             rows = tuple(engine.Payment(month, amount) for month, amount in payments)
             return engine.Bonus(rows, clawback) if rows else None
 
@@ -87,10 +103,10 @@ class PackageTerms:
         )
 
     @staticmethod
-    def components_of(package: Package) -> dict[str, object]:
+    def components_of(package: Package) -> PackageComponents:
         """The PackageTerms fields of a saved offer or competing offer."""
         payments = list(package.payments.all())
-        return dict(
+        return PackageComponents(
             currency=package.currency_id,
             base_salary=package.base_salary,
             target_bonus_percent=package.target_bonus_percent,
@@ -161,6 +177,7 @@ def _check_storable(terms: PackageTerms) -> None:
     """What the engine can value but the columns cannot hold as typed: percentages keep 2
     decimals, names 100 characters. Refused rather than silently rounded or cut."""
     limit = OtherAmount._meta.get_field("name").max_length
+    assert limit is not None  # OtherAmount.name is a CharField(max_length=100)
     for name, _, _ in terms.other:
         if not name.strip() or len(name) > limit:
             raise OfferError({"other": f"An amount's name has 1 to {limit} characters."})
@@ -173,7 +190,7 @@ def _check_storable(terms: PackageTerms) -> None:
             raise OfferError({name: "A percentage has at most 2 decimal places."})
 
 
-def _rows_of(terms: PackageTerms) -> tuple:  # type: ignore[type-arg]
+def _rows_of(terms: PackageTerms) -> tuple:
     """The component rows the terms make, comparable across lists and tuples."""
     return (
         tuple(terms.signing_payments),
@@ -186,9 +203,7 @@ def _rows_of(terms: PackageTerms) -> tuple:  # type: ignore[type-arg]
     )
 
 
-def write_package(
-    parent: Offer | CompetingOffer, terms: PackageTerms, *, by: AbstractBaseUser | None
-) -> None:
+def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: User | None) -> None:
     """Saves the package's own fields on `parent` (an offer or a competing offer) and replaces
     its component rows with those of `terms`."""
     parent.currency_id = terms.currency

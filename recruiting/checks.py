@@ -3,14 +3,19 @@ machine only, and a production deployment that still uses them is an error."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 
 @register(Tags.database, deploy=True)
-def embedded_parts_in_production(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def embedded_parts_in_production(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[Error]:
     errors = []
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         errors.append(
@@ -50,7 +55,7 @@ def embedded_parts_in_production(app_configs, **kwargs):  # type: ignore[no-unty
 
 
 @register()
-def competition_settings(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def competition_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     """The competing-offer settings read from the environment: caught at start, not at the
     first competing offer."""
     errors = []
@@ -76,7 +81,7 @@ def competition_settings(app_configs, **kwargs):  # type: ignore[no-untyped-def]
 
 
 @register()
-def outreach_settings(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def outreach_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     """The outreach sending window read from the environment: caught at start, not by a send
     job that never finds a moment to send."""
     from datetime import time

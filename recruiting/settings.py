@@ -206,7 +206,7 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 # Queueing fails fast when the broker is down: no retry (a retry re-runs every timeout above;
 # redis-py reconnects a pooled connection that died with a restarted Redis by itself), the
 # error goes to the caller, which logs it and goes on; the sweep delivers what was not queued
-# (DESIGN.md, "How an alert travels"). Measured: refused at once, hung 3 s.
+# (docs/architecture.md, "How an alert travels"). Measured: refused at once, hung 3 s.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

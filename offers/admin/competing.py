@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -31,10 +33,12 @@ from django.utils.safestring import SafeString
 from candidates.models import OFFERING_LABELS, Candidate, Company
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.formats import money_in_table, signed_money, signed_percent
+from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.models import Application
 
 from .. import compensation as engine
 from ..competition import (
+    CompetingTerms,
     Standing,
     latest_offer_for,
     record_competing_offer,
@@ -44,6 +48,7 @@ from ..competition import (
 from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
 from ..forms import CompetingOfferAdminForm
 from ..models import CompetingOffer, Offer
+from ..models.offer import Package
 from ..presentation import HIDDEN, component_history
 from ..selectors import Market, RateMissing, package_prefetches
 from .parts import (
@@ -54,10 +59,21 @@ from .parts import (
     PaymentInline,
     ServiceSavedPackageAdmin,
     Unvalued,
+    kept_on,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.admin.views.main import ChangeList
+    from django.forms.models import BaseInlineFormSet
+    from simple_history.models import HistoricalChanges
+    from simple_history.template_utils import HistoricalRecordContextHelper
 
 REPORTING = settings.REPORTING_CURRENCY
 DEADLINE_SOON = timedelta(hours=72)
+# Set on the request by CompetingOfferAdmin.history_form_view: the page shows an old version.
+HISTORY_VERSION = "_competing_history_version"
+# Set on the summary inline's formset, for its template: where to record another one.
+ADD_COMPETING_URL = "add_competing_url"
 
 
 def with_standing(queryset: QuerySet[CompetingOffer]) -> QuerySet[CompetingOffer]:
@@ -72,20 +88,20 @@ def standing_of(competing: CompetingOffer, market: Market) -> Standing | Unvalue
     """Where a competing offer of a list stands against the offer of ours it was last compared
     with (kept on the row with `ahead`, so that the two agree), once per page; a missing rate
     becomes a message."""
-    if not hasattr(competing, "_admin_standing"):
+
+    def stands() -> Standing | Unvalued:
         try:
-            competing._admin_standing = standing(
-                competing, ours=competing.compared_with, market=market
-            )
+            return standing(competing, ours=competing.compared_with, market=market)
         except RateMissing as missing:
-            competing._admin_standing = Unvalued(" ".join(missing.messages))
+            return Unvalued(" ".join(missing.messages))
         except engine.CompensationError as error:
-            competing._admin_standing = Unvalued(error.message)
-    return competing._admin_standing
+            return Unvalued(error.message)
+
+    return kept_on(competing, "_admin_standing", stands)
 
 
 def role_text(competing: CompetingOffer) -> str:
-    if not competing.application_id:
+    if competing.application is None:
         return "— (outside offer)"
     role = competing.application.role
     return f"{role.title} ({role.city})"
@@ -235,14 +251,18 @@ class DeadlineFilter(admin.SimpleListFilter):
     title = "decision deadline"
     parameter_name = "deadline"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [
             ("72h", "Within 72 hours"),
             ("ahead", "Not passed yet"),
             ("passed", "Passed"),
         ]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[CompetingOffer]
+    ) -> QuerySet[CompetingOffer]:
         now = timezone.now()
         if self.value() == "72h":
             return queryset.filter(deadline__gt=now, deadline__lte=now + DEADLINE_SOON)
@@ -259,10 +279,12 @@ class CompetitorAheadFilter(admin.SimpleListFilter):
     title = "competing offer"
     parameter_name = "competing_ahead"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("yes", "Ahead of ours")]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
         if self.value() != "yes":
             return queryset
         return queryset.filter(
@@ -276,10 +298,12 @@ class CompetitorDeadlineFilter(admin.SimpleListFilter):
     title = "competitor deadline"
     parameter_name = "competitor_deadline"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("72h", "Within 72 hours")]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
         if self.value() != "72h":
             return queryset
         now = timezone.now()
@@ -299,9 +323,9 @@ class CompetingPart:
     """An offer's component inline, on a competing offer: editable by users who may see
     amounts (a competing offer has no status)."""
 
-    fk_name = "competing_offer"
+    fk_name: str | None = "competing_offer"
 
-    def _editable(self, request: HttpRequest, obj: CompetingOffer | None) -> bool:
+    def _editable(self, request: HttpRequest, obj: Package | None) -> bool:
         return can_see_compensation(request.user)
 
 
@@ -356,13 +380,17 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
 
     # --- who may do what ---
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return can_see_compensation(request.user) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(
+        self, request: HttpRequest, obj: CompetingOffer | None = None
+    ) -> bool:
         return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(
+        self, request: HttpRequest, obj: CompetingOffer | None = None
+    ) -> bool:
         return False  # every version is kept; a change is recorded, not a deletion
 
     def may_draft_offers(self, request: HttpRequest) -> bool:
@@ -376,12 +404,12 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CompetingOffer]:
         return with_standing(super().get_queryset(request))
 
-    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         if can_see_compensation(request.user):
             return self.list_display
         return tuple(f for f in self.list_display if f != "gap")
 
-    def get_changelist_instance(self, request):  # type: ignore[no-untyped-def]
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
         changelist = super().get_changelist_instance(request)
         market = Market(timezone.localdate())
         for competing in changelist.result_list:  # evaluated once; the page reuses the rows
@@ -416,7 +444,9 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
 
     # --- the page ---
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fieldsets(
+        self, request: HttpRequest, obj: CompetingOffer | None = None
+    ) -> list[tuple[str | None, dict[str, Any]]]:
         can_see = can_see_compensation(request.user)
         main = ["candidate", "application", "competitor", "deadline", "confidence", "source"]
         if can_see:
@@ -424,7 +454,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         pay = ["currency"]
         pay += list(OFFER_AMOUNT_FIELDS) if can_see else ["amounts"]
         pay += ["signing_clawback_months", "retention_clawback_months"]
-        fieldsets = [
+        fieldsets: list[tuple[str | None, dict[str, Any]]] = [
             (None, {"fields": main}),
             (
                 "Their package",
@@ -436,23 +466,31 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             ),
         ]
         if obj is not None:
-            record = self.record_fields
-            if getattr(request, "_competing_history_version", False):
+            record: tuple[str, ...] = self.record_fields
+            if getattr(request, HISTORY_VERSION, False):
                 # Who is ahead is not kept in the history: an old version would say "no".
                 record = tuple(f for f in record if f != "ahead")
             fieldsets.append(("Record", {"fields": record}))
         return fieldsets
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: CompetingOffer | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ()
-        if getattr(request, "_competing_history_version", False):
+        if getattr(request, HISTORY_VERSION, False):
             return tuple(
                 f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
             )
         return ("candidate", "amounts", *self.record_fields)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: CompetingOffer | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[CompetingOffer]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         if "currency" in form.base_fields:
             # Currencies are reference data, kept on their own admin page.
@@ -466,7 +504,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             )
         return form
 
-    def get_changeform_initial_data(self, request):  # type: ignore[no-untyped-def]
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
         # From an application's page: the candidate is the application's.
         application = str(initial.get("application", ""))
@@ -484,7 +522,15 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     def amounts(self, competing: CompetingOffer) -> str:
         return HIDDEN
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # type: ignore[no-untyped-def]
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: CompetingOffer | None = None,
+    ) -> HttpResponse:
         if change and obj is not None and obj.pk:
             context["standing_panels"] = self.standing_panels(request, obj.pk)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -569,7 +615,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             above_band_url=above_band_url,
         )
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<path:object_id>/counter-offer/",
@@ -579,7 +625,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             *super().get_urls(),
         ]
 
-    def draft_counter_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def draft_counter_view(self, request: AuthenticatedRequest, object_id: str) -> HttpResponse:
         """Drafts our next offer from the counter-offer suggestion, worked out again now."""
         if request.method != "POST":
             raise Http404
@@ -613,22 +659,27 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
 
     # --- saving: through the services ---
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self,
+        request: AuthenticatedRequest,
+        obj: CompetingOffer,
+        form: CompetingOfferAdminForm,
+        change: bool,
+    ) -> None:
+        terms = cast(CompetingTerms, form.terms)  # set by the form's clean(): the form is valid
         if change:
-            update_competing_offer(
-                CompetingOffer.objects.get(pk=obj.pk), form.terms, by=request.user
-            )
+            update_competing_offer(CompetingOffer.objects.get(pk=obj.pk), terms, by=request.user)
             return
-        created = record_competing_offer(
-            form.cleaned_data["candidate"], form.terms, by=request.user
-        )
+        created = record_competing_offer(form.cleaned_data["candidate"], terms, by=request.user)
         obj.pk = created.pk
         obj.recorded_by, obj.recorded_at = created.recorded_by, created.recorded_at
         obj._state.adding = False
 
     # --- history (simple-history's pages, as on offers) ---
 
-    def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if not str(object_id).isdigit():
             raise Http404
         context = {
@@ -642,16 +693,24 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         }
         return super().history_view(request, object_id, extra_context=context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         if request.method != "GET":
             raise PermissionDenied
-        request._competing_history_version = True
+        setattr(request, HISTORY_VERSION, True)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def revert_disabled(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def revert_disabled(self, request: HttpRequest, obj: CompetingOffer | None = None) -> bool:
         return True  # a change is made by the services, never by restoring an old row
 
-    def get_historical_record_context_helper(self, request, historical_record):  # type: ignore[no-untyped-def]
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: HistoricalChanges
+    ) -> HistoricalRecordContextHelper:
         if can_see_compensation(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
         return HiddenAmountsAndNotesContextHelper(self.model, historical_record)
@@ -660,10 +719,10 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
 # --- On the candidate and application pages ------------------------------------------------
 
 
-class CompetingOfferSummaryInline(admin.TabularInline):
+class CompetingOfferSummaryInline(admin.TabularInline[CompetingOffer, Candidate | Application]):
     """The candidate's competing offers, read-only, each linked, with where it stands (in
     words, without amounts, for users who may not see compensation), and a link to record
-    another."""
+    another. The parent is a candidate (an application for ApplicationCompetingOfferInline)."""
 
     model = CompetingOffer
     fk_name = "candidate"
@@ -671,47 +730,67 @@ class CompetingOfferSummaryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "competing offers"
-    fields = ("competitor_link", "role", "deadline", "confidence", "standing")
+    fields: ClassVar[tuple[str, ...]] = (
+        "competitor_link",
+        "role",
+        "deadline",
+        "confidence",
+        "standing",
+    )
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(
+        self, request: HttpRequest, obj: Candidate | Application | None = None
+    ) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(
+        self, request: HttpRequest, obj: Candidate | Application | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Candidate | Application | None = None
+    ) -> bool:
         return False
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(
+        self, request: HttpRequest, obj: Candidate | Application | None = None
+    ) -> tuple[str, ...]:
         if can_see_compensation(request.user):
             return self.fields
         return tuple("standing_in_words" if f == "standing" else f for f in self.fields)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Candidate | Application | None = None
+    ) -> tuple[str, ...]:
         return self.get_fields(request, obj)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompetingOffer]:
         return with_standing(super().get_queryset(request))
 
     def add_url(self, request: HttpRequest, parent: Candidate | Application) -> str:
-        query = {"candidate": parent.pk}
+        # A candidate's page (ApplicationCompetingOfferInline has its own for an application's).
+        candidate = cast(Candidate, parent)
+        query = {"candidate": candidate.pk}
         # With one open application it is the one a competitor threatens; with several, the
         # recruiter picks; with none (an employee), it stays empty.
         open_ids = list(
-            parent.applications.filter(status=Application.Status.OPEN).values_list("pk", flat=True)[
-                :2
-            ]
+            candidate.applications.filter(status=Application.Status.OPEN).values_list(
+                "pk", flat=True
+            )[:2]
         )
         if len(open_ids) == 1:
             query["application"] = open_ids[0]
         return reverse("admin:offers_competingoffer_add") + "?" + urlencode(query)
 
-    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def get_formset(
+        self, request: HttpRequest, obj: Candidate | Application | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[CompetingOffer, Candidate | Application, Any]]:
         formset = super().get_formset(request, obj, **kwargs)
         may_add = can_see_compensation(request.user) and request.user.has_perm(
             "offers.add_competingoffer"
         )
-        formset.add_competing_url = self.add_url(request, obj) if obj and may_add else ""
+        setattr(formset, ADD_COMPETING_URL, self.add_url(request, obj) if obj and may_add else "")
         return formset
 
     def _market(self) -> Market:
@@ -745,7 +824,8 @@ class ApplicationCompetingOfferInline(CompetingOfferSummaryInline):
     fk_name = "application"
 
     def add_url(self, request: HttpRequest, parent: Candidate | Application) -> str:
-        query = {"candidate": parent.candidate_id, "application": parent.pk}
+        application = cast(Application, parent)  # an application's page
+        query = {"candidate": application.candidate_id, "application": application.pk}
         return reverse("admin:offers_competingoffer_add") + "?" + urlencode(query)
 
 

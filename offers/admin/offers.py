@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django import forms
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.formats import money_in_table
+from recruiting.lib.types import AuthenticatedRequest
 
 from .. import compensation as engine
 from ..forms import (
@@ -43,6 +45,7 @@ from ..models import (
     ExchangeRate,
     Offer,
 )
+from ..models.offer import Package
 from ..presentation import (
     COMPONENT_HEADINGS,
     HIDDEN,
@@ -62,6 +65,7 @@ from ..services import (
     submit_for_approval,
     update_draft,
 )
+from ..terms import OfferTerms
 from .parts import (
     EquityGrantInline,
     HiddenAmountsContextHelper,
@@ -73,31 +77,42 @@ from .parts import (
     valuation_of,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups, _FieldsetSpec, _ListDisplayT
+    from django.contrib.admin.views.main import ChangeList
+    from simple_history.models import HistoricalChanges
+    from simple_history.template_utils import HistoricalRecordContextHelper
+
+# Set on the request by OfferAdmin.history_form_view: the page shows an old version.
+HISTORY_VERSION = "_offer_history_version"
+
 
 class ApprovalInline(OfferPartInline):
     model = Approval
     can_delete = False
     fields = ("group", "reason", "status", "decided_by", "decided_at", "comment")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return False
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: Package | None = None) -> tuple[str, ...]:
         # The reason names amounts ("signing bonus 150,000,000.00 USD ≥ …") and a comment may.
         if can_see_compensation(request.user):
             return self.fields
         return ("group", "status", "decided_by", "decided_at")
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Package | None = None
+    ) -> tuple[str, ...]:
         return self.get_fields(request, obj)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Approval]:
         return super().get_queryset(request).select_related("group", "decided_by")
 
 
@@ -159,16 +174,16 @@ class OfferAdmin(ServiceSavedPackageAdmin):
 
     # --- who may do what ---
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return can_see_compensation(request.user) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Offer | None = None) -> bool:
         # Only a draft is edited; a submitted offer moves on by the actions, or is revised.
         if obj is not None and obj.status != Offer.Status.DRAFT:
             return False
         return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Offer | None = None) -> bool:
         return False  # versions are kept; a draft no longer wanted is left to expire or revised
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
@@ -190,7 +205,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             )
         )
 
-    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         if can_see_compensation(request.user):
             return self.list_display
         hidden = ("year_one", "annual_average", "band_position")
@@ -200,7 +215,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             if f == "band_position" or f not in hidden
         )
 
-    def get_changelist_instance(self, request):  # type: ignore[no-untyped-def]
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
         changelist = super().get_changelist_instance(request)
         if request.method == "GET":
             market = Market(timezone.localdate())
@@ -224,7 +239,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     def currency_code(self, offer: Offer) -> str:
         return offer.currency_id
 
-    def _reporting(self, offer: Offer, amount: Callable[[engine.YearlyCompensation], Decimal]):  # type: ignore[no-untyped-def]
+    def _reporting(
+        self, offer: Offer, amount: Callable[[engine.YearlyCompensation], Decimal]
+    ) -> SafeString | str:
         valuation = self._valuation(offer)
         if isinstance(valuation, Unvalued):
             return format_html('<span title="{}">no rate</span>', valuation.message)
@@ -254,7 +271,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
 
     # --- the page ---
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fieldsets(
+        self, request: HttpRequest, obj: Offer | None = None
+    ) -> list[tuple[str | None, dict[str, Any]]]:
         can_see = can_see_compensation(request.user)
         main = ["application", "kind"]
         if obj is not None:
@@ -262,8 +281,11 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         main += ["currency", "start_date", "expires_at"]
         pay = ["base_salary", "target_bonus_percent", "relocation"] if can_see else ["amounts"]
         pay += ["signing_clawback_months", "retention_clawback_months"]
-        fieldsets = [(None, {"fields": main}), ("Pay", {"fields": pay})]
-        if obj is not None and not getattr(request, "_offer_history_version", False):
+        fieldsets: list[tuple[str | None, dict[str, Any]]] = [
+            (None, {"fields": main}),
+            ("Pay", {"fields": pay}),
+        ]
+        if obj is not None and not getattr(request, HISTORY_VERSION, False):
             value = ("totals", "band") if can_see else ("amounts", "band")
             fieldsets.append(("Value", {"fields": value}))
         if obj is not None:
@@ -281,23 +303,27 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             )
         return fieldsets
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Offer | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ()
         computed = ("version", "status", "revises", "amounts", "totals", "band")
         readonly = ("application", "kind", *computed, *self.record_fields)
-        if getattr(request, "_offer_history_version", False):
+        if getattr(request, HISTORY_VERSION, False):
             return tuple(
                 f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
             )
         return readonly
 
-    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+    def get_inlines(self, request: HttpRequest, obj: Offer | None) -> list[type[OfferPartInline]]:
         if obj is None:
             return [PaymentInline, EquityGrantInline, OtherAmountInline]
         return self.inlines
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(
+        self, request: HttpRequest, obj: Offer | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Offer]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         if "currency" in form.base_fields:
             # Currencies are reference data, kept on their own admin page.
@@ -416,7 +442,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             valuation.band,
         )
 
-    def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Offer | None:
         offer = super().get_object(request, object_id, from_field)
         if offer is not None:
             offer._admin_can_see = can_see_compensation(request.user)
@@ -424,13 +452,16 @@ class OfferAdmin(ServiceSavedPackageAdmin):
 
     # --- saving: through the services ---
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: AuthenticatedRequest, obj: Offer, form: OfferAdminForm, change: bool
+    ) -> None:
+        terms = cast(OfferTerms, form.terms)  # set by the form's clean(): the form is valid
         if change:
-            update_draft(Offer.objects.get(pk=obj.pk), form.terms, by=request.user)
+            update_draft(Offer.objects.get(pk=obj.pk), terms, by=request.user)
             return
         created = draft_offer(
             form.cleaned_data["application"],
-            form.terms,
+            terms,
             by=request.user,
             kind=form.cleaned_data["kind"],
         )
@@ -440,10 +471,12 @@ class OfferAdmin(ServiceSavedPackageAdmin):
 
     # --- history ---
 
-    def revert_disabled(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def revert_disabled(self, request: HttpRequest, obj: Offer | None = None) -> bool:
         return True  # a change is made by the services, never by restoring an old row
 
-    def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if not str(object_id).isdigit():
             raise Http404
         context = {
@@ -456,13 +489,21 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         }
         return super().history_view(request, object_id, extra_context=context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         if request.method != "GET":
             raise PermissionDenied
-        request._offer_history_version = True
+        setattr(request, HISTORY_VERSION, True)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def get_historical_record_context_helper(self, request, historical_record):  # type: ignore[no-untyped-def]
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: HistoricalChanges
+    ) -> HistoricalRecordContextHelper:
         if can_see_compensation(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
         return HiddenAmountsContextHelper(self.model, historical_record)
@@ -497,8 +538,10 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Submit the selected offers for approval", permissions=["change"])
-    def submit_action(self, request, queryset):  # type: ignore[no-untyped-def]
-        def done(offers: list) -> str:  # type: ignore[type-arg]
+    def submit_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
+        def done(offers: list) -> str:
             approved = sum(o.status == Offer.Status.APPROVED for o in offers)
             waiting = len(offers) - approved
             return (
@@ -515,8 +558,10 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Approve the selected offers", permissions=["decide"])
-    def approve_action(self, request, queryset):  # type: ignore[no-untyped-def]
-        def done(offers: list) -> str:  # type: ignore[type-arg]
+    def approve_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
+        def done(offers: list) -> str:
             approved = sum(o.status == Offer.Status.APPROVED for o in offers)
             return (
                 f"Approved {len(offers)} offer(s); {approved} fully approved, "
@@ -535,7 +580,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Reject the selected offers (back to draft)", permissions=["decide"])
-    def reject_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def reject_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
         return self._step(
             request,
             queryset,
@@ -548,7 +595,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Send the selected offers", permissions=["change"])
-    def send_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def send_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
         return self._step(
             request,
             queryset,
@@ -558,7 +607,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Record the candidate's acceptance", permissions=["change"])
-    def accept_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def accept_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
         return self._step(
             request,
             queryset,
@@ -568,7 +619,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Record the candidate's decline", permissions=["change"])
-    def decline_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def decline_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
         return self._step(
             request,
             queryset,
@@ -578,7 +631,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
 
     @admin.action(description="Rescind the selected offers", permissions=["change"])
-    def rescind_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def rescind_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
         return self._step(
             request,
             queryset,
@@ -590,8 +645,10 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     @admin.action(
         description="Revise the selected offers (new draft version)", permissions=["change"]
     )
-    def revise_action(self, request, queryset):  # type: ignore[no-untyped-def]
-        def done(offers: list) -> SafeString:  # type: ignore[type-arg]
+    def revise_action(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
+        def done(offers: list) -> SafeString:
             links = format_html_join(
                 ", ",
                 '<a href="{}">{}</a>',
@@ -624,32 +681,32 @@ def about(offer: Offer, error: ValidationError) -> ValidationError:
 
 
 @admin.register(ApprovalRule)
-class ApprovalRuleAdmin(admin.ModelAdmin):
+class ApprovalRuleAdmin(admin.ModelAdmin[ApprovalRule]):
     list_display = ("name", "condition", "amount", "currency", "group", "active")
     list_filter = ("active", "condition", "group")
     list_select_related = ("group", "currency")
     search_fields = ("name",)
     fields = ("name", "condition", "amount", "currency", "group", "active")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return can_see_compensation(request.user) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: ApprovalRule | None = None) -> bool:
         return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
-    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+    def get_list_display(self, request: HttpRequest) -> _ListDisplayT[ApprovalRule]:
         if can_see_compensation(request.user):
             return self.list_display
         return tuple(f for f in self.list_display if f != "amount")
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: ApprovalRule | None = None) -> _FieldGroups:
         if can_see_compensation(request.user):
             return self.fields
         return tuple(f for f in self.fields if f != "amount")
 
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(admin.ModelAdmin[Approval]):
     """A read-only list: approvals are asked for by submit_for_approval and decided by the
     actions on the offer list. There is no page per approval: its name carries the reason,
     amounts included, and the list shows everything."""
@@ -672,19 +729,19 @@ class ApprovalAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     date_hierarchy = "requested_at"
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: HttpRequest, obj: Approval | None = None) -> bool:
         return obj is None and super().has_view_permission(request)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Approval | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Approval | None = None) -> bool:
         return False
 
-    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+    def get_list_display(self, request: HttpRequest) -> _ListDisplayT[Approval]:
         if can_see_compensation(request.user):
             return self.list_display
         return tuple(f for f in self.list_display if f not in ("reason", "comment"))
@@ -699,7 +756,7 @@ class ApprovalAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
     list_display = ("base", "quote", "rate", "as_of")
     list_filter = ("base", "quote")
     date_hierarchy = "as_of"
@@ -707,7 +764,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CompensationBand)
-class CompensationBandAdmin(admin.ModelAdmin):
+class CompensationBandAdmin(admin.ModelAdmin[CompensationBand]):
     list_display = (
         "family",
         "level",
@@ -722,29 +779,35 @@ class CompensationBandAdmin(admin.ModelAdmin):
         "total_max",
     )
     list_filter = ("family", "level", "zone", "effective_on")
-    fieldsets = (
+    fieldsets: ClassVar[_FieldsetSpec] = (
         (None, {"fields": ("family", "level", "zone", "currency", "effective_on")}),
         ("Base salary per year", {"fields": ("base_min", "base_target", "base_max")}),
         ("Total compensation per year", {"fields": ("total_min", "total_target", "total_max")}),
     )
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return can_see_compensation(request.user) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(
+        self, request: HttpRequest, obj: CompensationBand | None = None
+    ) -> bool:
         return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
-    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+    def get_list_display(self, request: HttpRequest) -> _ListDisplayT[CompensationBand]:
         if can_see_compensation(request.user):
             return self.list_display
         return self.list_display[:5]
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fieldsets(
+        self, request: HttpRequest, obj: CompensationBand | None = None
+    ) -> _FieldsetSpec:
         if can_see_compensation(request.user):
             return self.fieldsets
         return (self.fieldsets[0], ("Amounts", {"fields": ("amounts",)}))
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: CompensationBand | None = None
+    ) -> tuple[str, ...]:
         return () if can_see_compensation(request.user) else ("amounts",)
 
     @admin.display(description="amounts")

@@ -4,10 +4,14 @@ users who may not see pay, and valuing a page of offers once."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from django import forms
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -26,13 +30,27 @@ from ..models import (
     OfferPayment,
     OtherAmount,
 )
+from ..models.offer import Package
 from ..presentation import (
     HIDDEN,
 )
 from ..selectors import OfferValuation, RateMissing
 
+if TYPE_CHECKING:
+    from simple_history.models import ModelChange
+
 COMPONENT_INLINE_TEMPLATE = "admin/offers/edit_inline/tabular_components.html"
 OFFER_AMOUNT_FIELDS = ("base_salary", "target_bonus_percent", "relocation")
+
+_T = TypeVar("_T")
+
+
+def kept_on(obj: object, name: str, make: Callable[[], _T]) -> _T:
+    """What `make()` gives, worked out once per object: kept on it as the attribute `name`."""
+    if not hasattr(obj, name):
+        setattr(obj, name, make())
+    kept: _T = getattr(obj, name)
+    return kept
 
 
 # --- Valuing a page of offers --------------------------------------------------------------
@@ -50,49 +68,54 @@ def valuation_of(
 ) -> OfferValuation | Unvalued:
     """Values the offer once per page (the result is kept on it); a missing rate or a package
     the engine refuses becomes a message instead of an error page."""
-    if not hasattr(offer, "_admin_valuation"):
+
+    def valued() -> OfferValuation | Unvalued:
         try:
-            offer._admin_valuation = value(offer)
+            return value(offer)
         except RateMissing as missing:
-            offer._admin_valuation = Unvalued(" ".join(missing.messages))
+            return Unvalued(" ".join(missing.messages))
         except engine.CompensationError as error:
-            offer._admin_valuation = Unvalued(error.message)
-    return offer._admin_valuation
+            return Unvalued(error.message)
+
+    return kept_on(offer, "_admin_valuation", valued)
 
 
 # --- Inlines -------------------------------------------------------------------------------
 
 
-class OfferPartInline(admin.TabularInline):
+class OfferPartInline(admin.TabularInline[Any, Package]):
     """A part of an offer: editable only on a draft (or a new offer), by users who may see
-    amounts. The rows' own names are not printed (they would show amounts)."""
+    amounts. The rows' own names are not printed (they would show amounts). The parent `obj`
+    is an offer, or a competing offer for the inlines of competing.py (CompetingPart)."""
 
     template = COMPONENT_INLINE_TEMPLATE
     extra = 0
 
-    def _editable(self, request: HttpRequest, obj: Offer | None) -> bool:
+    def _editable(self, request: HttpRequest, obj: Package | None) -> bool:
+        # An offer's: CompetingPart has its own for a competing offer's.
         return can_see_compensation(request.user) and (
-            obj is None or obj.status == Offer.Status.DRAFT
+            obj is None or cast(Offer, obj).status == Offer.Status.DRAFT
         )
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return self._editable(request, obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return self._editable(request, obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return self._editable(request, obj) and super().has_delete_permission(request, obj)
 
-    def get_extra(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def get_extra(self, request: HttpRequest, obj: Package | None = None, **kwargs: Any) -> int:
         return 1 if obj is None else 0
 
 
 class ComponentInline(OfferPartInline):
     formset = ComponentFormSet
+    fields: ClassVar[tuple[str, ...]]
     amount_fields: tuple[str, ...] = ()
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: Package | None = None) -> tuple[str, ...]:
         if can_see_compensation(request.user):
             return self.fields
         return tuple(f for f in self.fields if f not in self.amount_fields)
@@ -112,7 +135,7 @@ class EquityGrantInline(ComponentInline):
     fields = ("kind", "value", "cliff_months", "frequency", "vesting")
     amount_fields = ("value",)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EquityGrant]:
         return super().get_queryset(request).prefetch_related("vesting_years")
 
     @admin.display(description="vesting per year (%)")
@@ -134,7 +157,7 @@ class HiddenAmountsContextHelper(HistoricalRecordContextHelper):
 
     hidden_fields = (*OFFER_AMOUNT_FIELDS, "last_comment")
 
-    def format_delta_change(self, change):  # type: ignore[no-untyped-def]
+    def format_delta_change(self, change: ModelChange) -> ModelChange:
         formatted = super().format_delta_change(change)
         if change.field in self.hidden_fields:
             return dataclasses.replace(formatted, old=HIDDEN, new=HIDDEN)
@@ -153,12 +176,29 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
         """The package's currency, for its history's amounts (empty once it is deleted)."""
         return self.model.objects.filter(pk=pk).values_list("currency_id", flat=True).first() or ""
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Any],
+        formsets: Iterable[BaseInlineFormSet[Any, Any, Any]],
+        change: bool,
+    ) -> None:
         pass  # the service wrote every component row
 
-    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
+    def construct_change_message(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Any],
+        formsets: Iterable[BaseInlineFormSet[Any, Any, Any]],
+        add: bool = False,
+    ) -> list[dict[str, Any]]:
         message = super().construct_change_message(request, form, [], add)
-        changed = [str(f.model._meta.verbose_name_plural) for f in formsets if f.has_changed()]
+        # Inline formsets: each has its model.
+        changed = [
+            str(cast("type[Model]", f.model)._meta.verbose_name_plural)
+            for f in formsets
+            if f.has_changed()
+        ]
         if changed and not add:
             message.append({"changed": {"fields": changed}})
         return message

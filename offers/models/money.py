@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,7 +18,7 @@ from recruiting.pipeline.models import Role
 from ..compensation import MAX_AMOUNT
 
 
-def money_field(label: str, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]
+def money_field(label: str, **kwargs: Any) -> models.DecimalField:
     return models.DecimalField(
         label,
         max_digits=MONEY_DIGITS,

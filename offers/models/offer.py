@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,7 +21,17 @@ from .. import compensation as engine
 from ..compensation import MAX_BONUS_PERCENT
 from .money import money_field
 
-PERCENT = {"max_digits": 6, "decimal_places": 2}
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+
+class _DecimalSize(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+PERCENT: _DecimalSize = {"max_digits": 6, "decimal_places": 2}
 
 
 class Package(models.Model):
@@ -47,6 +58,14 @@ class Package(models.Model):
     retention_clawback_months = models.PositiveSmallIntegerField(
         "retention bonus clawback (months)", default=0
     )
+
+    # The reverse relations of OfferPayment, EquityGrant and OtherAmount, which every concrete
+    # package (Offer, CompetingOffer) has.
+    payments: RelatedManager[OfferPayment]
+    equity_grants: RelatedManager[EquityGrant]
+    other_amounts: RelatedManager[OtherAmount]
+    # Read by simple-history when it writes the history row: who made the change.
+    _history_user: User | None
 
     class Meta:
         abstract = True
@@ -329,6 +348,9 @@ class EquityGrant(models.Model):
     )
 
     history = HistoricalRecords()
+
+    # Read by simple-history when it writes the history row: who made the change.
+    _history_user: User | None
 
     class Meta:
         ordering = ["id"]

@@ -4,21 +4,23 @@ approved or rejected with a comment, and what the user decided lately."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from recruiting.lib.formats import money_in_sentence
 from recruiting.lib.forms import add_service_error, error_text
+from recruiting.lib.types import AuthenticatedRequest
 
 from .. import compensation as engine
 from ..access import can_see_compensation, get_offer_or_404
@@ -37,7 +39,7 @@ class DecisionForm(forms.Form):
         help_text="Required to reject: the recruiter reads it.",
     )
 
-    def __init__(self, *args, offer: Offer, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
         # A form per offer on one page: the prefix keeps their fields' ids apart.
         kwargs.setdefault("prefix", f"offer-{offer.pk}")
         super().__init__(*args, **kwargs)
@@ -61,7 +63,7 @@ class Waiting:
     problem: str = ""
 
 
-def waiting_for(user: AbstractBaseUser) -> QuerySet[Approval]:
+def waiting_for(user: User) -> QuerySet[Approval]:
     """The approvals a user may decide: waiting, for one of their groups, on an offer pending
     approval that someone else drafted (the service refuses the drafter)."""
     return (
@@ -98,7 +100,7 @@ def _value(row: Waiting, market: Market) -> None:
     row.band = str(valuation.band_position) if valuation.band_position else "no band"
 
 
-def _rows(request: HttpRequest, bound: dict[int, DecisionForm]) -> list[Waiting]:
+def _rows(request: AuthenticatedRequest, bound: dict[int, DecisionForm]) -> list[Waiting]:
     user = request.user
     approvals = waiting_for(user)
     amounts = can_see_compensation(user)
@@ -118,7 +120,9 @@ def _rows(request: HttpRequest, bound: dict[int, DecisionForm]) -> list[Waiting]
     return list(rows.values())
 
 
-def _inbox(request: HttpRequest, bound: dict[int, DecisionForm] | None = None) -> HttpResponse:
+def _inbox(
+    request: AuthenticatedRequest, bound: dict[int, DecisionForm] | None = None
+) -> HttpResponse:
     user = request.user
     recent = (
         Approval.objects.filter(decided_by=user)
@@ -134,7 +138,7 @@ def _inbox(request: HttpRequest, bound: dict[int, DecisionForm] | None = None) -
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     return _inbox(request)
 
 
@@ -152,7 +156,7 @@ def _decided_message(offer: Offer, decision: str) -> str:
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Approves or rejects an offer for every group of the user's that it waits for."""
     offer = get_offer_or_404(request.user, pk)
     form = DecisionForm(request.POST, offer=offer)
@@ -172,6 +176,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not waiting_for(request.user).filter(offer=offer).exists():
         # Nothing of the user's waits on it (decided meanwhile, or never theirs): there is no
         # form on the page to show the refusal on.
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        # An ErrorList gives its messages as text.
+        text = " ".join(cast(str, e) for errors in form.errors.values() for e in errors)
+        messages.error(request, text)
         return redirect("offers:approvals")
     return _inbox(request, bound={offer.pk: form})

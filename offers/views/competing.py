@@ -10,17 +10,21 @@ Its "create draft" button needs may_draft_offers.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import get_application_or_404
+from recruiting.pipeline.models import Application
 
 from .. import compensation as engine
 from ..access import (
@@ -38,12 +42,14 @@ from ..terms import OfferError, PackageTerms
 from .drafting import COMPONENTS, new_row
 
 
-def must_handle_competing(user: Any, verb: str) -> None:
+def must_handle_competing(user: User, verb: str) -> None:
     if not (can_see_compensation(user) and user.has_perm(f"offers.{verb}_competingoffer")):
         raise Http404("Competing offers are amounts: this needs the permission to see pay.")
 
 
-def competing_terms(forms: PackageForms, *, application: Any, deadline: Any) -> CompetingTerms:
+def competing_terms(
+    forms: PackageForms, *, application: Application | None, deadline: datetime
+) -> CompetingTerms:
     data = forms.form.cleaned_data
     return CompetingTerms(
         competitor=data["competitor"],
@@ -58,7 +64,7 @@ def competing_terms(forms: PackageForms, *, application: Any, deadline: Any) -> 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record(request: HttpRequest, application_pk: int) -> HttpResponse:
+def record(request: AuthenticatedRequest, application_pk: int) -> HttpResponse:
     application = get_application_or_404(request.user, application_pk)
     must_handle_competing(request.user, "add")
     if "add_row" in request.GET:
@@ -86,7 +92,7 @@ def record(request: HttpRequest, application_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     competing = get_object_or_404(
         visible_competing_offers(request.user).select_related(
             "candidate", "competitor", "application__role"
@@ -143,9 +149,10 @@ def render_form(
     request: HttpRequest,
     forms: PackageForms,
     *,
-    application: Any,
+    application: Application | None,
     competing: CompetingOffer | None = None,
 ) -> HttpResponse:
+    # Without an application, the page is an outside offer's: `competing` is given.
     return render(
         request,
         "offers/competing_form.html",
@@ -153,7 +160,9 @@ def render_form(
             "package": forms,
             "problems": forms.problems() if forms.form.is_bound else [],
             "application": application,
-            "candidate": application.candidate if application else competing.candidate,
+            "candidate": (
+                application.candidate if application else cast(CompetingOffer, competing).candidate
+            ),
             "competing": competing,
         },
     )
@@ -164,7 +173,7 @@ def render_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def counter(request: HttpRequest, pk: int) -> HttpResponse:
+def counter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET shows the suggestion for the settings in the address; POST (the same settings)
     works it out again and turns it into our next draft."""
     offer = get_offer_or_404(request.user, pk)

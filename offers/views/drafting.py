@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,12 +25,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import get_application_or_404
 from recruiting.pipeline.models import Application
 
 from .. import compensation as engine
 from ..access import get_offer_or_404, may_draft_offers, visible_competing_offers
-from ..models import Offer
+from ..models import CompetingOffer, Offer
 from ..page_forms import (
     FORMSETS,
     MAX_ROWS,
@@ -52,14 +54,14 @@ COMPONENTS = package_prefetches()
 GRANT_YEARS = re.compile(r"equity-(\d{1,2})-years")
 
 
-def must_draft(user: Any) -> None:
+def must_draft(user: User) -> None:
     if not may_draft_offers(user):
         raise Http404("Drafting offers needs the permission to add offers and see pay.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def draft(request: HttpRequest, application_pk: int) -> HttpResponse:
+def draft(request: AuthenticatedRequest, application_pk: int) -> HttpResponse:
     application = get_application_or_404(request.user, application_pk)
     must_draft(request.user)
     if "add_row" in request.GET:
@@ -118,7 +120,7 @@ def draft(request: HttpRequest, application_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     offer = get_offer_or_404(request.user, pk)
     must_draft(request.user)
     if "add_row" in request.GET:
@@ -236,7 +238,7 @@ class YearlyTable:
 class Rival:
     """A competing offer against the terms typed, in the reporting currency."""
 
-    competing: Any
+    competing: CompetingOffer
     money: engine.PackageComparison | None
     problem: str = ""
 
@@ -262,7 +264,7 @@ class Rival:
 
 @login_required
 @require_POST
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthenticatedRequest) -> HttpResponse:
     """What the terms being typed pay, year by year, where they sit in the role's band, and the
     gap to each live competing offer. Saves nothing."""
     user = request.user
@@ -291,7 +293,7 @@ def number(text: str) -> int:
 
 
 def value_terms(
-    terms: PackageTerms, application: Application, *, kind: str, user: Any
+    terms: PackageTerms, application: Application, *, kind: str, user: User
 ) -> dict[str, Any]:
     try:
         check_package(terms)
@@ -342,7 +344,7 @@ def error_lines(error: OfferError) -> list[str]:
     ]
 
 
-def live_competing_offers(application: Application, user: Any) -> list[Any]:
+def live_competing_offers(application: Application, user: User) -> list[CompetingOffer]:
     """The competing offers our offer on `application` answers, whose deadline is ahead: those
     on the application, and the person's outside offers on none (as counter-offers read them)."""
     return list(

@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -28,6 +29,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 
 from candidates.models import OFFERING_LABELS
 from recruiting.lib.formats import money_in_table, percent, signed_money
+from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import sees_every_application
 
 from .. import compensation as engine
@@ -73,7 +75,7 @@ REPORTING = settings.REPORTING_CURRENCY
 COMPONENTS = package_prefetches()
 
 
-def load_components(*packages: object) -> None:
+def load_components(*packages: Offer) -> None:
     prefetch_related_objects(list(packages), *COMPONENTS)
 
 
@@ -124,7 +126,7 @@ DECISION_FORMS = {"approve": ApproveOfferForm, "reject": RejectOfferForm}
 
 
 def may_take(
-    user: AbstractBaseUser, offer: Offer, step: Step, *, waiting_groups: Callable[[], set[int]]
+    user: User, offer: Offer, step: Step, *, waiting_groups: Callable[[], set[int]]
 ) -> bool:
     """Whether `user` may take `step` on `offer` (its status aside). `waiting_groups` gives
     the ids of the user's groups whose approval the offer waits for (read only if needed)."""
@@ -133,7 +135,7 @@ def may_take(
     return user.has_perm("offers.change_offer")
 
 
-def _take(step: Step, offer: Offer, user: AbstractBaseUser, comment: str) -> Offer:
+def _take(step: Step, offer: Offer, user: User, comment: str) -> Offer:
     services: dict[str, Callable[[], Offer]] = {
         "submit": lambda: submit_for_approval(offer, by=user),
         "approve": lambda: approve_offer(offer, by=user, comment=comment),
@@ -173,7 +175,7 @@ def _done(step: Step, offer: Offer) -> str:
 
 @login_required
 @require_POST
-def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
     chosen = STEPS.get(step)
     if chosen is None:
         raise Http404
@@ -293,7 +295,7 @@ class Rival:
     rate: Decimal | None = None
 
 
-def _rivals(offer: Offer, user: AbstractBaseUser, market: Market) -> list[Rival]:
+def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
     rows = list(
         visible_competing_offers(user)
         .filter(application_id=offer.application_id)
@@ -329,8 +331,9 @@ def _chart(offer: Offer, valued: Valued, rivals: list[Rival]) -> dict[str, objec
     if valued.valuation is None:
         return None
     packages = [(f"Our offer (v{offer.version})", offer.to_package(), valued.valuation.rate, True)]
+    # A rival's rate is set with its package (see _rivals).
     packages += [
-        (str(r.competing.competitor), r.package, r.rate, False)
+        (str(r.competing.competitor), r.package, cast(Decimal, r.rate), False)
         for r in rivals
         if r.package is not None
     ]
@@ -373,7 +376,7 @@ SECRET_FIELDS = {"base_salary", "target_bonus_percent", "relocation", "sent_rate
 SKIPPED_FIELDS = {"application"}  # never changes
 
 
-def _shown(name: str, value: object, users: dict[int, str], amounts: bool) -> str:
+def _shown(name: str, value: Any, users: dict[int, str], amounts: bool) -> str:
     if name in SECRET_FIELDS and not amounts:
         return HIDDEN
     if value is None or value == "":
@@ -383,7 +386,7 @@ def _shown(name: str, value: object, users: dict[int, str], amounts: bool) -> st
     if name == "kind":
         return Offer.Kind(value).label
     if name in USER_FIELDS:
-        return users.get(value, f"user #{value}")  # type: ignore[call-overload]
+        return users.get(value, f"user #{value}")
     if name == "revises":
         return f"offer #{value}"
     if isinstance(value, datetime):
@@ -391,7 +394,7 @@ def _shown(name: str, value: object, users: dict[int, str], amounts: bool) -> st
     if isinstance(value, date):
         return f"{value:%d %b %Y}"
     if name == "target_bonus_percent":
-        return percent(value)  # type: ignore[arg-type]
+        return percent(value)
     if isinstance(value, Decimal):
         return money_in_table(value) if name != "sent_rate" else f"{value.normalize():f}"
     return str(value)
@@ -473,7 +476,7 @@ def _approvals(offer: Offer, amounts: bool) -> list[ApprovalRow]:
 
 
 def _render_detail(
-    request: HttpRequest, offer: Offer, *, forms: dict[str, object] | None = None
+    request: AuthenticatedRequest, offer: Offer, *, forms: dict[str, object] | None = None
 ) -> HttpResponse:
     user = request.user
     amounts = can_see_compensation(user)
@@ -562,7 +565,7 @@ def _render_detail(
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, get_offer_or_404(request.user, pk))
 
 
@@ -634,7 +637,7 @@ def _component_rows(left: Offer, right: Offer, amounts: bool) -> list[Row]:
                 sum((p.amount for p in o.payments.all() if p.kind == kind), Decimal(0))
                 for o in (left, right)
             ]
-            rows.append(_amount_row(f"{kind.label}: total", *totals, same))
+            rows.append(_amount_row(f"{kind.label}: total", totals[0], totals[1], same))
         rows.append(
             Row(
                 f"{kind.label}: clawback",
@@ -644,13 +647,13 @@ def _component_rows(left: Offer, right: Offer, amounts: bool) -> list[Row]:
     grants = [list(o.equity_grants.all()) for o in (left, right)]
     schedules = [grant_terms(o) for o in (left, right)]
     for number in range(max(len(g) for g in grants)):
-        pair = [s[number] if number < len(s) else None for s in schedules]
+        grant_pair = [s[number] if number < len(s) else None for s in schedules]
         label = f"Equity grant {number + 1}"
         if amounts:
             values = [g[number].value if number < len(g) else Decimal(0) for g in grants]
-            rows.append(_amount_row(f"{label}: value at grant", *values, same))
-        rows.append(Row(f"{label}: kind", *(g.kind if g else "—" for g in pair)))
-        rows.append(Row(f"{label}: vesting", *(g.schedule if g else "—" for g in pair)))
+            rows.append(_amount_row(f"{label}: value at grant", values[0], values[1], same))
+        rows.append(Row(f"{label}: kind", *(g.kind if g else "—" for g in grant_pair)))
+        rows.append(Row(f"{label}: vesting", *(g.schedule if g else "—" for g in grant_pair)))
     others = [list(o.other_amounts.all()) for o in (left, right)]
     if amounts and any(others):
         rows.append(
@@ -689,7 +692,7 @@ def _year_rows(left: Offer, right: Offer) -> tuple[list[Row], list[object]]:
 
 @login_required
 @require_GET
-def compare(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
+def compare(request: AuthenticatedRequest, pk: int, other_pk: int) -> HttpResponse:
     user = request.user
     first, second = get_offer_or_404(user, pk), get_offer_or_404(user, other_pk)
     if first.application_id != second.application_id:
@@ -728,7 +731,7 @@ def compare(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def letter(request: HttpRequest, pk: int) -> HttpResponse:
+def letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     offer = get_offer_or_404(request.user, pk)
     if not can_see_compensation(request.user):
         raise Http404  # the letter is all amounts

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from . import registry
 from .delivery import retry_failed
@@ -13,10 +17,12 @@ class KindFilter(admin.SimpleListFilter):
     title = "kind"
     parameter_name = "kind"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(kind.name, kind.label) for kind in registry.kinds()]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Alert]) -> QuerySet[Alert]:
         return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
@@ -28,7 +34,7 @@ def kind_label(name: str) -> str:
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(admin.ModelAdmin[Alert]):
     list_display = (
         "created_at",
         "kind_name",
@@ -48,7 +54,7 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description="kind", ordering="kind")
@@ -56,7 +62,7 @@ class AlertAdmin(admin.ModelAdmin):
         return kind_label(alert.kind)
 
     @admin.action(description="Retry the selected failed alerts", permissions=["change"])
-    def retry_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def retry_action(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
         selected = queryset.count()
         without_email = queryset.filter(status=Alert.Status.FAILED, recipient__email="").count()
         count = retry_failed(queryset)
@@ -85,11 +91,11 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertPreference)
-class AlertPreferenceAdmin(admin.ModelAdmin):
+class AlertPreferenceAdmin(admin.ModelAdmin[AlertPreference]):
     list_display = ("user", "kind", "mode")
     list_filter = ("kind", "mode")
 
 
 @admin.register(AlertProfile)
-class AlertProfileAdmin(admin.ModelAdmin):
+class AlertProfileAdmin(admin.ModelAdmin[AlertProfile]):
     list_display = ("user", "timezone", "quiet_from", "quiet_until")

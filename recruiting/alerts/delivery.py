@@ -208,7 +208,7 @@ def send_digests(now: datetime | None = None) -> int:
         message.attach_alternative(render_to_string("emails/digest.html", context), "text/html")
         try:
             message.send()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
             for alert in alerts:
                 _retry_later(alert, now, error)
             continue

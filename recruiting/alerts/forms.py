@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
@@ -32,7 +33,7 @@ class PreferencesForm(forms.Form):
         required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Quiet until"
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = registry.kinds()
         for kind in kinds:
@@ -54,8 +55,9 @@ class PreferencesForm(forms.Form):
             Submit("save", "Save preferences"),
         )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         if (data.get("quiet_from") is None) != (data.get("quiet_until") is None):
             self.add_error("quiet_until", "Give both ends of the quiet hours, or neither.")
         if data.get("quiet_from") and data.get("quiet_from") == data.get("quiet_until"):

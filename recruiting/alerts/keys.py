@@ -12,6 +12,7 @@ and the key can never disagree; raise_alert's unique key remains the guarantee a
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     CharField,
@@ -28,6 +29,10 @@ from django.db.models.functions import Cast
 
 from .models import Alert
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
 
 def stamp(moment: datetime) -> str:
     """A moment as alert keys write it: UTC, to the microsecond, always the same length."""
@@ -40,7 +45,9 @@ class Stamp(Func):
     arity = 1
     output_field = CharField()
 
-    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         return self.as_sql(
             compiler,
             connection,
@@ -49,7 +56,9 @@ class Stamp(Func):
             **extra,
         )
 
-    def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         # Django keeps SQLite datetimes as UTC text, "YYYY-MM-DD HH:MM:SS" with ".ffffff" only
         # when there are microseconds.
         sql, params = compiler.compile(self.source_expressions[0])

@@ -52,6 +52,9 @@ class Alert(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not a column: set by the my_alerts view on the alerts it lists, for the page to show.
+    kind_label: str
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from . import registry
@@ -13,7 +13,7 @@ from .models import AlertPreference, AlertProfile
 
 @transaction.atomic
 def set_preferences(
-    user: AbstractBaseUser,
+    user: User,
     *,
     modes: dict[str, str],
     timezone: str,
@@ -34,7 +34,7 @@ def set_preferences(
     return profile
 
 
-def current_preferences(user: AbstractBaseUser) -> dict[str, object]:
+def current_preferences(user: User) -> dict[str, object]:
     """The form's initial values: each kind's mode, the timezone and quiet hours."""
     profile = AlertProfile.objects.filter(user=user).first() or AlertProfile(user=user)
     initial: dict[str, object] = {

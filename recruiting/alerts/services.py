@@ -8,7 +8,7 @@ import logging
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # --- When an alert is due ------------------------------------------------------------------
 
 
-def profile_of(user: AbstractBaseUser) -> AlertProfile:
+def profile_of(user: User) -> AlertProfile:
     cache = _scan_cache.get()
     if cache is not None and ("profile", user.pk) in cache:
         return cache[("profile", user.pk)]
@@ -56,7 +56,7 @@ def next_digest_at(now: datetime, profile: AlertProfile) -> datetime:
     return datetime.combine(day, profile.DIGEST_AT, tzinfo=zone)
 
 
-def mode_for(user: AbstractBaseUser, kind: str) -> str:
+def mode_for(user: User, kind: str) -> str:
     cache = _scan_cache.get()
     if cache is not None and ("mode", user.pk, kind) in cache:
         return cache[("mode", user.pk, kind)]
@@ -71,7 +71,7 @@ def mode_for(user: AbstractBaseUser, kind: str) -> str:
 
 
 def _plan(
-    alert_kind: registry.AlertKind, recipient: AbstractBaseUser, now: datetime
+    alert_kind: registry.AlertKind, recipient: User, now: datetime
 ) -> tuple[str, datetime, bool]:
     """(status, when due, in the digest) by the recipient's preferences as of `now`."""
     mode = mode_for(recipient, alert_kind.name)
@@ -85,7 +85,7 @@ def _plan(
     return Alert.Status.PENDING, now, False
 
 
-def replan_held_alerts(user: AbstractBaseUser, now: datetime | None = None) -> int:
+def replan_held_alerts(user: User, now: datetime | None = None) -> int:
     """After the user changed their preferences: the alerts still held for them (waiting for
     quiet hours to end, or for the digest, never tried) follow the new ones: turned off, they
     are suppressed; moved to the digest, they wait for it; out of quiet hours, they are due
@@ -111,7 +111,7 @@ def replan_held_alerts(user: AbstractBaseUser, now: datetime | None = None) -> i
 def raise_alert(
     *,
     kind: str,
-    recipient: AbstractBaseUser,
+    recipient: User,
     key: str,
     subject: str,
     about: models.Model | None = None,

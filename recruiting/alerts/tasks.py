@@ -4,6 +4,7 @@ alert's next attempt), not through Celery, so a lost task changes nothing."""
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 
 from celery import shared_task
 
@@ -32,7 +33,7 @@ def deliver_alerts(alert_ids: list[int]) -> dict[str, int]:
     return delivery.send_alerts(alert_ids)
 
 
-def one_sweep_at_a_time():  # type: ignore[no-untyped-def]
+def one_sweep_at_a_time() -> AbstractContextManager[bool]:
     """Whether this sweep may run: one at a time across workers (recruiting/lib/locks.py)."""
     return one_at_a_time(SWEEP_LOCK, timeout=SWEEP_LOCK_TIMEOUT)
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+
+from recruiting.lib.types import AuthenticatedRequest
 
 from . import registry
 from .forms import PreferencesForm
@@ -14,7 +16,7 @@ from .preferences import current_preferences, set_preferences
 
 
 @login_required
-def my_alerts(request: HttpRequest) -> HttpResponse:
+def my_alerts(request: AuthenticatedRequest) -> HttpResponse:
     alerts = Alert.objects.filter(recipient=request.user).order_by("-created_at", "-id")
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     labels = {k.name: k.label for k in registry.kinds()}
@@ -27,7 +29,7 @@ def my_alerts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, initial=current_preferences(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

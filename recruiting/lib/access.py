@@ -4,12 +4,12 @@ question without importing the offers app."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from .types import AnyUser
 
 COMPENSATION_PERMISSION = "offers.view_compensation"
 
 
-def can_see_compensation(user: AbstractBaseUser | AnonymousUser) -> bool:
+def can_see_compensation(user: AnyUser) -> bool:
     """Amounts, and where pay sits in a band, are shown only to active users who hold the
     permission."""
     return user.is_active and user.has_perm(COMPENSATION_PERMISSION)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+
+FormT = TypeVar("FormT", bound=forms.Form)
 
 
 def run_action_form(
@@ -17,9 +21,9 @@ def run_action_form(
     request: HttpRequest,
     queryset: QuerySet,
     *,
-    form_class: type[forms.Form],
+    form_class: type[FormT],
     title: str,
-    apply: Callable[[forms.Form], str],
+    apply: Callable[[FormT], str],
 ) -> HttpResponse | None:
     """Shows `form_class` for the selected rows; on a valid post calls `apply`, which returns
     the success message or raises ValidationError (shown on the form, nothing changed)."""
@@ -43,7 +47,7 @@ def run_action_form(
         "queryset": queryset,
         "opts": modeladmin.model._meta,
         "action": request.POST.get("action"),
-        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
         "select_across": request.POST.get("select_across", "0"),
     }
     return TemplateResponse(request, "admin/action_form.html", context)

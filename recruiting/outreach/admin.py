@@ -4,18 +4,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import F, QuerySet
+from django.db.models import Field as ModelField
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from candidates.models import Candidate
 from recruiting.lib.admin_actions import run_action_form
+from recruiting.lib.types import admin_user
 from recruiting.pipeline.models import Application
 
 from .figures import figures as sequence_figures
@@ -34,13 +38,16 @@ from .selectors import may_run_outreach
 from .services import OutreachError, application_for, enroll_many, mark_replied
 from .template_rules import ALLOWED_VARIABLES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import FieldOpts, FieldsetSpec, WithAnnotations
+
 # The candidate the template's change page previews, set per request by change_view: the
 # read-only preview field is given only the template.
 _preview_request: ContextVar[HttpRequest | None] = ContextVar("preview_request", default=None)
 PREVIEW_CHOICES = 200
 
 
-class PitchParagraphInline(admin.TabularInline):
+class PitchParagraphInline(admin.TabularInline[PitchParagraph, MessageTemplate]):
     model = PitchParagraph
     extra = 0
     fields = ("motivator", "text")
@@ -62,22 +69,27 @@ def _preview_candidate(request: HttpRequest | None) -> Candidate | None:
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
     list_display = ("name", "subject", "updated_at")
     search_fields = ("name", "subject")
     inlines = [PitchParagraphInline]
     readonly_fields = ("preview",)
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_dbfield(
+        self, db_field: ModelField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "subject":
+            assert field is not None  # the subject is an editable CharField: it has a form field
             # A subject with its variables is longer than the admin's 20em text box.
             field.widget.attrs["class"] = "vLargeTextField"
             field.widget.attrs["style"] = "width: 100%; max-width: 48em"
         return field
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        main = (
+    def get_fieldsets(
+        self, request: HttpRequest, obj: MessageTemplate | None = None
+    ) -> FieldsetSpec:
+        main: tuple[str | None, FieldOpts] = (
             None,
             {
                 "fields": ("name", "subject", "body_text", "body_html"),
@@ -91,10 +103,18 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             return [main]
         return [main, ("Preview", {"fields": ("preview",)})]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: MessageTemplate | None = None
+    ) -> tuple[str, ...]:
         return ("preview",) if obj is not None else ()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         token = _preview_request.set(request)
         try:
             response = super().change_view(request, object_id, form_url, extra_context)
@@ -115,7 +135,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         # owner's address.
         application = application_for(candidate)
         role = application.role if application else None
-        sender = candidate.owner or (request.user if request else None)
+        sender = candidate.owner or (admin_user(request) if request else None)
         # The saved template, as the sending job would render it: not the form's text, which a
         # failed save leaves on the page (and which may not render at all).
         saved = MessageTemplate.objects.filter(pk=template.pk).first()
@@ -143,14 +163,16 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         )
 
 
-class SequenceStepForm(forms.ModelForm):
+class SequenceStepForm(forms.ModelForm[SequenceStep]):
     class Meta:
         model = SequenceStep
         fields = ("position", "template", "delay_business_days")
         error_messages = {"delay_business_days": {"min_value": NEGATIVE_DELAY}}
 
 
-class SequenceStepFormSet(forms.BaseInlineFormSet):
+class SequenceStepFormSet(
+    forms.BaseInlineFormSet[SequenceStep, Sequence, forms.ModelForm[SequenceStep]]
+):
     def clean(self) -> None:
         super().clean()
         # An enrollment counts its way through the steps by position: renumbering under someone
@@ -169,7 +191,7 @@ class SequenceStepFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class SequenceStepInline(admin.TabularInline):
+class SequenceStepInline(admin.TabularInline[SequenceStep, Sequence]):
     model = SequenceStep
     form = SequenceStepForm
     formset = SequenceStepFormSet
@@ -178,18 +200,26 @@ class SequenceStepInline(admin.TabularInline):
     autocomplete_fields = ("template",)
 
 
-def _figure(annotation: str, description: str):  # type: ignore[no-untyped-def]
+class _Figures(TypedDict):
+    """The annotations of with_figures that the sequence list reads by name."""
+
+    n_emailed: int
+    n_emailed_replied: int
+
+
+def _figure(annotation: str, description: str) -> Callable[[SequenceAdmin, Sequence], int]:
     """A list column showing one of with_figures' annotations, sortable by it."""
 
     @admin.display(description=description, ordering=annotation)
-    def column(self, sequence: Sequence) -> int:  # type: ignore[no-untyped-def]
-        return getattr(sequence, annotation)
+    def column(self: SequenceAdmin, sequence: Sequence) -> int:
+        value: int = getattr(sequence, annotation)
+        return value
 
     return column
 
 
 @admin.register(Sequence)
-class SequenceAdmin(admin.ModelAdmin):
+class SequenceAdmin(admin.ModelAdmin[Sequence]):
     list_display = (
         "name",
         "active",
@@ -210,13 +240,19 @@ class SequenceAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sequence]:
         return with_figures(super().get_queryset(request))
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Sequence | None = None) -> bool:
         # A sequence that enrolled anyone keeps its record: it is made inactive instead.
         if obj is not None and obj.enrollments.exists():
             return False
         return super().has_delete_permission(request, obj)
 
-    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Sequence],
+        formset: forms.BaseInlineFormSet[Any, Sequence, Any],
+        change: bool,
+    ) -> None:
         if formset.model is SequenceStep:
             # Steps whose positions changed step aside first: swapping two would otherwise
             # meet the unique position, row by row, before both are saved.
@@ -228,8 +264,8 @@ class SequenceAdmin(admin.ModelAdmin):
             SequenceStep.objects.filter(pk__in=moved).update(position=F("position") + 10_000)
         super().save_formset(request, form, formset, change)
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        main = (
+    def get_fieldsets(self, request: HttpRequest, obj: Sequence | None = None) -> FieldsetSpec:
+        main: tuple[str | None, FieldOpts] = (
             None,
             {
                 "fields": ("name", "active", "send_during_pause"),
@@ -242,7 +278,9 @@ class SequenceAdmin(admin.ModelAdmin):
             return [main]
         return [main, ("Figures", {"fields": ("figures",)})]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Sequence | None = None
+    ) -> tuple[str, ...]:
         return ("figures",) if obj is not None else ()
 
     # Each a figure that with_figures annotated on the sequence.
@@ -254,7 +292,7 @@ class SequenceAdmin(admin.ModelAdmin):
     opted_out = _figure("n_opted_out", "opted out")
 
     @admin.display(description="reply rate")
-    def reply_rate(self, sequence: Sequence) -> str:
+    def reply_rate(self, sequence: WithAnnotations[Sequence, _Figures]) -> str:
         value = sequence_reply_rate(sequence.n_emailed_replied, sequence.n_emailed)
         return "–" if value is None else f"{value}%"
 
@@ -266,7 +304,7 @@ class SequenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(admin.ModelAdmin[Enrollment]):
     list_display = (
         "candidate",
         "sequence",
@@ -291,7 +329,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def has_mark_replied_permission(self, request: HttpRequest) -> bool:
         # The right the application page asks too: a reply moves the application on.
-        return may_run_outreach(request.user)
+        return may_run_outreach(admin_user(request))
 
     @admin.action(description="Mark replied", permissions=["mark_replied"])
     def mark_replied_action(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
@@ -307,7 +345,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
             if enrollment.candidate_id in answered and enrollment.is_active:
                 continue  # stopped a moment ago, by this action, with another of theirs
             try:
-                marked += mark_replied(enrollment, by=request.user)
+                marked += mark_replied(enrollment, by=admin_user(request))
             except OutreachError as error:
                 refused.append(f"{enrollment.candidate}: {' '.join(error.messages)}")
             else:
@@ -325,15 +363,15 @@ class EnrollmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
         return False
 
 
 @admin.register(SentMessage)
-class SentMessageAdmin(admin.ModelAdmin):
+class SentMessageAdmin(admin.ModelAdmin[SentMessage]):
     list_display = ("enrollment", "step", "status", "to_email", "subject", "sender", "sent_at")
     list_filter = ("status",)
     list_select_related = (
@@ -347,10 +385,10 @@ class SentMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: SentMessage | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: SentMessage | None = None) -> bool:
         return False
 
 
@@ -363,9 +401,10 @@ class EnrollForm(forms.Form):
         help_text="Every selected candidate is enrolled, or none is.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sequence"].queryset = Sequence.objects.filter(active=True)
+        sequence = cast("forms.ModelChoiceField[Sequence]", self.fields["sequence"])
+        sequence.queryset = Sequence.objects.filter(active=True)
 
 
 @admin.action(description="Enroll the selected candidates in a sequence", permissions=["change"])
@@ -374,7 +413,7 @@ def enroll_action(
 ) -> HttpResponse | None:
     def apply(form: EnrollForm) -> str:
         sequence = form.cleaned_data["sequence"]
-        enrolled = enroll_many(queryset, sequence, by=request.user)
+        enrolled = enroll_many(queryset, sequence, by=admin_user(request))
         return f"Enrolled {len(enrolled)} candidate(s) in {sequence}."
 
     return run_action_form(

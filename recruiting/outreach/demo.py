@@ -9,9 +9,11 @@ nothing: the figures, activities and stage moves are what the product would have
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -119,7 +121,9 @@ def _reachable_applications(limit: int) -> list[Application]:
     return list(chosen.values())
 
 
-def _play(enrollment: Enrollment, steps: int, *, until: datetime, connection) -> datetime:  # type: ignore[no-untyped-def]
+def _play(
+    enrollment: Enrollment, steps: int, *, until: datetime, connection: BaseEmailBackend
+) -> datetime:
     """Sends the enrollment's first `steps` steps at the moments they fell due (deferred past
     windows and pauses as in production), none after `until`; returns when the last went."""
     for _ in range(steps * 10):
@@ -168,7 +172,12 @@ def build_demo_outreach(*, now: datetime | None = None) -> None:
             mark_replied(enrollment, by=candidate.owner, now=min(last + timedelta(days=1), now))
         elif outcome == "opted_out" and enrollment.is_active:
             opt_out(enrollment, now=min(last + timedelta(hours=3), now))
-        elif outcome == "waiting" and enrollment.is_active and enrollment.next_send_at <= now:
+        elif (
+            outcome == "waiting"
+            and enrollment.is_active
+            # An active enrollment always has its next step's time.
+            and cast(datetime, enrollment.next_send_at) <= now
+        ):
             # A weekend can bring the next step due already: the demo keeps it ahead, so that
             # the worker does not send it the minute Closer starts.
             Enrollment.objects.filter(pk=enrollment.pk).update(

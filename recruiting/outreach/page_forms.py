@@ -3,6 +3,9 @@ choice; services.enroll decides, and a refusal comes back onto the `sequence` fi
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any, cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
@@ -21,8 +24,17 @@ def enrollable_sequences() -> QuerySet[Sequence]:
     ).order_by("name")
 
 
+class SequenceChoiceField(forms.ModelChoiceField[Sequence]):
+    """Names the sequences the candidate is enrolled in already (EnrollForm says which)."""
+
+    enrolled_already: Collection[int] = frozenset()
+
+    def label_from_instance(self, obj: Sequence) -> str:
+        return f"{obj.name} (enrolled already)" if obj.pk in self.enrolled_already else obj.name
+
+
 class EnrollForm(forms.Form):
-    sequence = forms.ModelChoiceField(
+    sequence = SequenceChoiceField(
         queryset=Sequence.objects.none(),
         empty_label="— choose a sequence —",
         help_text=(
@@ -32,19 +44,16 @@ class EnrollForm(forms.Form):
         error_messages={"invalid_choice": "Choose an active sequence that has steps."},
     )
 
-    def __init__(self, *args, application: Application, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "outreach")
         super().__init__(*args, **kwargs)
-        field = self.fields["sequence"]
+        field = cast(SequenceChoiceField, self.fields["sequence"])
         field.queryset = enrollable_sequences()
         # The choice stays (the service's refusal names the rule), but says so before a click.
-        already = set(
+        field.enrolled_already = set(
             Enrollment.objects.filter(
                 candidate_id=application.candidate_id, status=Enrollment.Status.ACTIVE
             ).values_list("sequence_id", flat=True)
-        )
-        field.label_from_instance = lambda sequence: (
-            f"{sequence.name} (enrolled already)" if sequence.pk in already else sequence.name
         )
         self.helper = FormHelper()
         self.helper.form_action = reverse("web:enroll", args=[application.pk])

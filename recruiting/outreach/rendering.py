@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
@@ -56,10 +56,10 @@ def pitch_for(template: MessageTemplate, candidate: Candidate) -> str:
     return "\n\n".join(paragraphs[key] for key in chosen)
 
 
-def _full_name(user: AbstractBaseUser | None) -> str:
+def _full_name(user: User | None) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()  # type: ignore[attr-defined]
+    return user.get_full_name() or user.get_username()
 
 
 def message_context(
@@ -67,7 +67,7 @@ def message_context(
     *,
     candidate: Candidate,
     role: Role | None,
-    sender: AbstractBaseUser | None,
+    sender: User | None,
 ) -> dict[str, Any]:
     company = candidate.current_company
     return {
@@ -101,7 +101,7 @@ def render_message(
     *,
     candidate: Candidate,
     role: Role | None = None,
-    sender: AbstractBaseUser | None,
+    sender: User | None,
 ) -> tuple[str, str, str]:
     """(subject, text, html) for one candidate. Without an HTML body, the HTML is the text
     with its line breaks (escaped)."""
@@ -111,7 +111,9 @@ def render_message(
     text = _render(TEXT_ENGINE, template.body_text, values).strip()
     if template.body_html:
         # In HTML, the pitch's paragraphs are paragraphs (escaped), not text run together.
-        paragraphs = mark_safe(linebreaks(values["pitch"], autoescape=True))  # noqa: S308 - escaped
+        paragraphs = mark_safe(
+            linebreaks(values["pitch"], autoescape=True)
+        )  # linebreaks escaped it
         html_values = {**values, "pitch": paragraphs}
         html = _render(HTML_ENGINE, template.body_html, html_values)
     else:

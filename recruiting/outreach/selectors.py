@@ -4,8 +4,9 @@ viewer may enroll them or mark them replied."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -14,14 +15,14 @@ from recruiting.pipeline.access import sees_every_application, visible_applicati
 from recruiting.pipeline.models import Application
 
 from .models import Enrollment, SentMessage, SequenceStep
-from .page_forms import EnrollForm
+from .page_forms import EnrollForm, SequenceChoiceField
 from .services import past_contacted
 
 # The same right as the admin's "Enroll in a sequence" action on the candidate list.
 OUTREACH_PERMISSION = "candidates.change_candidate"
 
 
-def may_run_outreach(user: AbstractBaseUser) -> bool:
+def may_run_outreach(user: User) -> bool:
     return user.is_active and user.has_perm(OUTREACH_PERMISSION)
 
 
@@ -58,7 +59,7 @@ class OutreachSection:
     past_contacted: bool  # the application is beyond Contacted: no sequence for it
 
 
-def _visible(enrollments: QuerySet[Enrollment], user: AbstractBaseUser) -> QuerySet[Enrollment]:
+def _visible(enrollments: QuerySet[Enrollment], user: User) -> QuerySet[Enrollment]:
     """A recruiter sees the candidate's every enrollment; a hiring manager only those about the
     applications they may see (another role's outreach is not theirs to read)."""
     if sees_every_application(user):
@@ -67,7 +68,7 @@ def _visible(enrollments: QuerySet[Enrollment], user: AbstractBaseUser) -> Query
 
 
 def application_section(
-    user: AbstractBaseUser, application: Application, *, enroll_form: EnrollForm | None = None
+    user: User, application: Application, *, enroll_form: EnrollForm | None = None
 ) -> OutreachSection:
     may_act = may_run_outreach(user)
     beyond = not application.is_closed and past_contacted(application)
@@ -81,9 +82,11 @@ def application_section(
         and not beyond
     ):
         enroll_form = EnrollForm(application=application)
-    available = (
-        enroll_form.fields["sequence"].queryset.exists() if enroll_form is not None else False
-    )
+    available = False
+    if enroll_form is not None:
+        offered = cast(SequenceChoiceField, enroll_form.fields["sequence"]).queryset
+        assert offered is not None  # EnrollForm always sets the sequences it offers
+        available = offered.exists()
     return OutreachSection(
         enrollments=list(_visible(enrollments_of(application.candidate), user)),
         may_act=may_act,

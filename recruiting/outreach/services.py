@@ -1,11 +1,11 @@
 """Every state change of outreach: enrolling candidates in sequences, sending their steps,
 stopping enrollments (a reply, an opt-out, a bounce, a rule).
 
-Sending follows the alerts' pattern (DESIGN.md, "How an alert travels"): a step is claimed by
-inserting its SentMessage row, whose unique (enrollment, step) lets only one run send it; the
-email goes out over SMTP outside any transaction; then the row is marked and the enrollment
-advanced. A worker that dies mid-send leaves the row claimed, and the step is not sent again
-(it may have gone): at most once, never twice.
+Sending follows the alerts' pattern (docs/architecture.md, "How an alert travels"): a step is
+claimed by inserting its SentMessage row, whose unique (enrollment, step) lets only one run send
+it; the email goes out over SMTP outside any transaction; then the row is marked and the
+enrollment advanced. A worker that dies mid-send leaves the row claimed, and the step is not
+sent again (it may have gone): at most once, never twice.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime, time, timedelta
 from email.utils import formataddr, make_msgid
+from enum import StrEnum
 from time import monotonic
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -40,6 +42,19 @@ from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
 from .models import Enrollment, SentMessage, Sequence, SequenceStep
 from .rendering import render_message, uses_role
+
+
+class StepOutcome(StrEnum):
+    """What became of one run's attempt at an enrollment's next step."""
+
+    SENT = "sent"
+    DEFERRED = "deferred"  # outside the window, in a pause, over the sender's daily cap
+    STOPPED = "stopped"  # a rule stopped the enrollment (do-not-contact, no application...)
+    COMPLETED = "completed"  # no step left
+    SKIPPED = "skipped"  # not due, or claimed (or sent) by another run
+    RETRY = "retry"  # the SMTP server failed; tried again later
+    FAILED = "failed"  # refused (a bounce), or too many attempts
+
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +193,7 @@ def _new_enrollment(
     sequence: Sequence,
     *,
     delay: int,
-    by: AbstractBaseUser | None,
+    by: User | None,
     application: Application | None,
     now: datetime,
 ) -> Enrollment:
@@ -202,7 +217,7 @@ def _create(
     sequence: Sequence,
     *,
     delay: int,
-    by: AbstractBaseUser | None,
+    by: User | None,
     application: Application | None,
     now: datetime,
 ) -> Enrollment:
@@ -224,7 +239,7 @@ def enroll(
     candidate: Candidate,
     sequence: Sequence,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     application: Application | None = None,
     now: datetime | None = None,
 ) -> Enrollment:
@@ -245,7 +260,7 @@ def enroll_many(
     candidates: Iterable[Candidate],
     sequence: Sequence,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: datetime | None = None,
 ) -> list[Enrollment]:
     """Enrolls every candidate, or none: one error lists each candidate refused and why."""
@@ -382,9 +397,7 @@ def settle_merge(keep: Candidate, duplicate: Candidate, **kwargs: object) -> int
 
 
 @transaction.atomic
-def mark_replied(
-    enrollment: Enrollment, *, by: AbstractBaseUser | None, now: datetime | None = None
-) -> int:
+def mark_replied(enrollment: Enrollment, *, by: User | None, now: datetime | None = None) -> int:
     """The candidate replied: every active enrollment of theirs stops (a person who is talking
     to us gets no more automated follow-ups). A completed enrollment may be marked too: most
     replies answer the last email. Returns how many enrollments were marked."""
@@ -415,7 +428,7 @@ def mark_replied(
     return stopped
 
 
-def _move_to_replied(application: Application | None, *, by: AbstractBaseUser | None) -> None:
+def _move_to_replied(application: Application | None, *, by: User | None) -> None:
     """An application still in Sourced or Contacted moves to the role's Replied stage."""
     if application is None:
         return
@@ -576,7 +589,7 @@ def _start_of_utc_day(now: datetime) -> datetime:
     )
 
 
-def sent_today(sender: AbstractBaseUser, now: datetime) -> int:
+def sent_today(sender: User, now: datetime) -> int:
     """What counts against the sender's daily cap: emails sent, or being sent, since 00:00 UTC."""
     return SentMessage.objects.filter(
         sender=sender,
@@ -585,7 +598,7 @@ def sent_today(sender: AbstractBaseUser, now: datetime) -> int:
     ).count()
 
 
-def sender_of(enrollment: Enrollment) -> AbstractBaseUser | None:
+def sender_of(enrollment: Enrollment) -> User | None:
     """The candidate's owner, else whoever enrolled them: the email goes out in their name."""
     return enrollment.candidate.owner or enrollment.enrolled_by
 
@@ -658,10 +671,12 @@ def _advance(enrollment: Enrollment, step: SequenceStep, now: datetime) -> None:
 
 
 @transaction.atomic
-def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) -> SentMessage | str:  # type: ignore[no-untyped-def]
+def _claim(
+    enrollment: Enrollment, step: SequenceStep, sender: User, now: datetime
+) -> SentMessage | StepOutcome:
     """Inserts the step's row as claimed, or takes back a failed one. Returns the row, or what
-    happened instead: "stopped", "deferred" (the cap) or "skipped" (stopped or moved on since it
-    was read, or sent or being sent by another run).
+    happened instead: stopped, deferred (the cap) or skipped (stopped or moved on since it was
+    read, or sent or being sent by another run).
 
     One transaction: the enrollment's row is locked and read again, so that a stop (a reply, an
     opt-out, do-not-contact, a move) committed since it was read wins, and one that comes after
@@ -680,15 +695,15 @@ def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) ->
         or current.next_send_at is None
         or current.next_send_at > now
     ):
-        return "skipped"
+        return StepOutcome.SKIPPED
     if current.candidate.do_not_contact:
         _stop(enrollment, "The candidate is marked do-not-contact.", now)
-        return "stopped"
+        return StepOutcome.STOPPED
     list(get_user_model().objects.select_for_update().filter(pk=sender.pk).values_list("pk"))
     if sent_today(sender, now) >= settings.OUTREACH_DAILY_CAP_PER_SENDER:
         tomorrow = _start_of_utc_day(now) + timedelta(days=1)
         _defer(enrollment, next_sending_moment(enrollment, tomorrow))
-        return "deferred"
+        return StepOutcome.DEFERRED
     try:
         with transaction.atomic():
             return SentMessage.objects.create(
@@ -714,7 +729,7 @@ def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) ->
         enrollment=enrollment, step=step, status=SentMessage.Status.SENT
     ).exists():
         _advance(enrollment, step, now)  # sent, but the run died before moving the enrollment on
-        return "skipped"
+        return StepOutcome.SKIPPED
     stale = SentMessage.objects.filter(
         enrollment=enrollment,
         step=step,
@@ -730,7 +745,7 @@ def _claim(enrollment: Enrollment, step: SequenceStep, sender, now: datetime) ->
             attempts=MAX_ATTEMPTS,
         )
         _advance(enrollment, step, now)
-    return "skipped"
+    return StepOutcome.SKIPPED
 
 
 # Between the message and its opt-out link; the activity keeps what comes before it.
@@ -740,8 +755,8 @@ FOOTER = "\n\n--\nTo get no more emails like this one: "
 def _email(
     enrollment: Enrollment,
     step: SequenceStep,
-    sender,
-    to_email: str,  # type: ignore[no-untyped-def]
+    sender: User,
+    to_email: str,
 ) -> EmailMultiAlternatives:
     application = enrollment.application
     subject, text, html = render_message(
@@ -779,7 +794,7 @@ def send_step(
     now: datetime | None = None,
     *,
     connection: BaseEmailBackend | None = None,
-) -> str:
+) -> StepOutcome:
     """Sends the enrollment's next step if it is due and allowed. Returns what happened: sent,
     deferred (outside the window, in a pause, over the cap), stopped, completed, skipped (not
     due, or claimed by another run), retry or failed."""
@@ -801,11 +816,11 @@ def send_step(
         or enrollment.next_send_at is None
         or enrollment.next_send_at > now
     ):
-        return "skipped"
+        return StepOutcome.SKIPPED
     reason = _stop_reason(enrollment)
     if reason:
         _stop(enrollment, reason, now)
-        return "stopped"
+        return StepOutcome.STOPPED
     step = (
         SequenceStep.objects.select_related("template")
         .filter(sequence_id=enrollment.sequence_id, position__gte=enrollment.next_position)
@@ -816,23 +831,25 @@ def send_step(
         Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
             status=Enrollment.Status.COMPLETED, next_send_at=None
         )
-        return "completed"
+        return StepOutcome.COMPLETED
     if enrollment.application_id is None and uses_role(step.template):
         # Its application was deleted since (or it never had one, and the step names the role
         # since an edit): the email would say "in ?".
         _stop(enrollment, "The step names the role, and there is no application to name.", now)
-        return "stopped"
+        return StepOutcome.STOPPED
     allowed = next_sending_moment(enrollment, now)
     if allowed > now:
         _defer(enrollment, allowed)
-        return "deferred"
+        return StepOutcome.DEFERRED
     sender = sender_of(enrollment)
     assert sender is not None  # _stop_reason stops an enrollment without one
 
     sent = _claim(enrollment, step, sender, now)
-    if isinstance(sent, str):
+    if isinstance(sent, StepOutcome):
         return sent
-    to_email = enrollment.candidate.emails.order_by("-is_primary", "id").first().email  # type: ignore[union-attr]
+    first_email = enrollment.candidate.emails.order_by("-is_primary", "id").first()
+    assert first_email is not None  # _stop_reason stops an enrollment without an email
+    to_email = first_email.email
     try:
         message = _email(enrollment, step, sender, to_email)
         SentMessage.objects.filter(pk=sent.pk).update(
@@ -849,18 +866,20 @@ def send_step(
             _close(connection)
         _fail(sent, error)
         _stop(enrollment, f"Bounced: {to_email} was refused.", now, Enrollment.Status.BOUNCED)
-        return "failed"
+        return StepOutcome.FAILED
     except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
         if connection is not None:
             _close(connection)
         _fail(sent, error)
         if sent.attempts >= MAX_ATTEMPTS:
             _stop(enrollment, f"Could not be sent after {sent.attempts} attempts.", now)
-            return "failed"
+            return StepOutcome.FAILED
         _defer(enrollment, now + RETRY_AFTER)
-        return "retry"
-    _record_sent(enrollment, step, sent, sender, message.subject, message.body, now)
-    return "sent"
+        return StepOutcome.RETRY
+    # The message's subject and body are the str that _email rendered (never a lazy string).
+    subject, body = cast(str, message.subject), cast(str, message.body)
+    _record_sent(enrollment, step, sent, sender, subject, body, now)
+    return StepOutcome.SENT
 
 
 def _fail(sent: SentMessage, error: Exception) -> None:
@@ -882,7 +901,7 @@ def _record_sent(
     enrollment: Enrollment,
     step: SequenceStep,
     sent: SentMessage,
-    sender,  # type: ignore[no-untyped-def]
+    sender: User,
     subject: str,
     body: str,
     now: datetime,

@@ -3,7 +3,7 @@ when the template is saved (MessageTemplate.clean) rather than found in a sent e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.template import Engine, Template, TemplateSyntaxError
@@ -33,13 +33,14 @@ TEXT_ENGINE = Engine(autoescape=False)
 
 def _variables_of(expression: FilterExpression) -> list[str]:
     """The variable names an expression reads: its own and its filters' arguments."""
+    # A Variable's var is the text it was made from (Variable refuses anything but a str).
     names = []
     if isinstance(expression.var, Variable) and expression.var.lookups is not None:
-        names.append(expression.var.var)
+        names.append(cast(str, expression.var.var))
     for _func, args in expression.filters:
         for is_lookup, arg in args:
             if is_lookup and isinstance(arg, Variable) and arg.lookups is not None:
-                names.append(arg.var)
+                names.append(cast(str, arg.var))
     return names
 
 
@@ -106,7 +107,8 @@ def _condition_expressions(condition: Any) -> list[FilterExpression]:
     if condition is None:  # the else branch
         return []
     if isinstance(condition, TemplateLiteral):
-        return [condition.value]
+        # The if tag's parser makes each TemplateLiteral from a FilterExpression.
+        return [cast(FilterExpression, condition.value)]
     return [
         expression
         for part in (getattr(condition, "first", None), getattr(condition, "second", None))

@@ -7,18 +7,18 @@ an application they may not see is a 404, so that its existence does not leak.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import Application
 
 
-def sees_every_application(user: AbstractBaseUser) -> bool:
+def sees_every_application(user: User) -> bool:
     return user.is_active and user.has_perm("pipeline.view_application")
 
 
-def visible_applications(user: AbstractBaseUser) -> QuerySet[Application]:
+def visible_applications(user: User) -> QuerySet[Application]:
     applications = Application.objects.all()
     if not user.is_active:
         return applications.none()
@@ -27,7 +27,7 @@ def visible_applications(user: AbstractBaseUser) -> QuerySet[Application]:
     return applications.filter(Q(role__hiring_manager=user))
 
 
-def get_application_or_404(user: AbstractBaseUser, pk: int) -> Application:
+def get_application_or_404(user: User, pk: int) -> Application:
     return get_object_or_404(
         visible_applications(user).select_related("candidate", "role", "stage"), pk=pk
     )

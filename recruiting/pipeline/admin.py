@@ -8,10 +8,11 @@ competing offers to it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -22,6 +23,7 @@ from django.utils.safestring import mark_safe
 
 from candidates.models import OFFERINGS, Candidate
 from recruiting.lib.admin_actions import run_action_form
+from recruiting.lib.types import admin_user
 
 from .forms import (
     ActivityInlineFormSet,
@@ -46,13 +48,16 @@ from .services import (
     move_stage,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 # --- Forms ---------------------------------------------------------------------------------
 
 
 # --- Inlines -------------------------------------------------------------------------------
 
 
-class ApplicationInline(admin.TabularInline):
+class ApplicationInline(admin.TabularInline[Application, Candidate]):
     model = Application
     form = ApplicationInlineForm
     formset = ApplicationInlineFormSet
@@ -65,31 +70,37 @@ class ApplicationInline(admin.TabularInline):
     show_change_link = True  # the application's page, with its stage history
     view_on_site = False
 
-    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.request_user = request.user
+    def get_formset(
+        self, request: HttpRequest, obj: Candidate | None = None, **kwargs: Any
+    ) -> type[ApplicationInlineFormSet]:
+        # The factory subclasses this inline's formset, ApplicationInlineFormSet.
+        formset = cast(type[ApplicationInlineFormSet], super().get_formset(request, obj, **kwargs))
+        formset.request_user = admin_user(request)
         # Open stages to move to, plus the stage each existing application is in now (a
         # closed application or one of a role on hold must still show, unchanged).
         if "stage" not in formset.form.base_fields:
             return formset  # someone who may only view applications: nothing to choose
         current = Application.objects.filter(candidate=obj).values("stage_id") if obj else []
-        formset.form.base_fields["stage"].queryset = (
+        stage_field = cast("forms.ModelChoiceField[Stage]", formset.form.base_fields["stage"])
+        stage_field.queryset = (
             Stage.objects.filter(Q(pk__in=open_stages().values("pk")) | Q(pk__in=current))
             .select_related("role")
             .order_by("role__title", "role_id", "position")
         )
-        formset.form.base_fields["stage"].required = False
-        formset.form.base_fields["stage"].help_text = "Empty: the role's first stage."
+        stage_field.required = False
+        stage_field.help_text = "Empty: the role's first stage."
         return formset
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Candidate | None = None
+    ) -> list[str] | tuple[str, ...]:
         return self.readonly_fields
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
         return super().get_queryset(request).select_related("role", "stage", "lost_to")
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(admin.TabularInline[Activity, Candidate]):
     model = Activity
     formset = ActivityInlineFormSet
     fk_name = "candidate"
@@ -98,12 +109,15 @@ class ActivityInline(admin.TabularInline):
     readonly_fields = ("author",)
     classes = ("collapse",)
 
-    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.request_user = request.user
+    def get_formset(
+        self, request: HttpRequest, obj: Candidate | None = None, **kwargs: Any
+    ) -> type[ActivityInlineFormSet]:
+        # The factory subclasses this inline's formset, ActivityInlineFormSet.
+        formset = cast(type[ActivityInlineFormSet], super().get_formset(request, obj, **kwargs))
+        formset.request_user = admin_user(request)
         return formset
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Activity]:
         return super().get_queryset(request).select_related("author")
 
 
@@ -116,11 +130,13 @@ class StageFilter(admin.SimpleListFilter):
     title = "stage"
     parameter_name = "stage"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         names = Stage.objects.order_by().values_list("name", flat=True).distinct()
         return [(n, n) for n in sorted(set(names), key=_stage_order)]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
         if not self.value():
             return queryset
         # The stage ids are looked up first: a literal id list lets PostgreSQL estimate the
@@ -147,14 +163,17 @@ class RoleFilter(admin.SimpleListFilter):
     title = "role"
     parameter_name = "role"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(str(r.pk), f"{r.title} ({r.city})") for r in Role.objects.all()]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        if not self.value():
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
+        role = self.value()
+        if not role:
             return queryset
         return queryset.filter(
-            Exists(Application.objects.filter(candidate=OuterRef("pk"), role_id=self.value()))
+            Exists(Application.objects.filter(candidate=OuterRef("pk"), role_id=role))
         )
 
 
@@ -199,7 +218,7 @@ def move_stage_action(
 ) -> HttpResponse | None:
     def apply(form: MoveStageForm) -> str:
         stage = form.cleaned_data["stage"]
-        moved = move_candidates_to_stage(queryset, stage, by=request.user)
+        moved = move_candidates_to_stage(queryset, stage, by=admin_user(request))
         already = queryset.count() - moved
         there = f"; {already} already there" if already else ""
         return f"Moved {moved} application(s) to {stage}{there}."
@@ -230,7 +249,7 @@ def merge_action(
     def apply(form: MergeForm) -> str:
         keep = form.cleaned_data["keep"]
         duplicate = pair.exclude(pk=keep.pk).get()
-        merge_candidates(keep, duplicate, by=request.user)
+        merge_candidates(keep, duplicate, by=admin_user(request))
         return f"Merged {duplicate.name} into {keep.name}."
 
     return run_action_form(
@@ -246,15 +265,21 @@ def merge_action(
 # --- Roles ---------------------------------------------------------------------------------
 
 
-class StageInline(admin.TabularInline):
+class StageInline(admin.TabularInline[Stage, Role]):
     model = Stage
     extra = 0
     fields = ("position", "name", "kind", "time_limit_days", "follow_up_days")
     ordering = ("position",)
 
 
+class _OpenCount(TypedDict):
+    """What RoleAdmin.get_queryset annotates each role with."""
+
+    open_count: int
+
+
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(admin.ModelAdmin[Role]):
     list_display = (
         "title",
         "team",
@@ -307,11 +332,13 @@ class RoleAdmin(admin.ModelAdmin):
         ),
     )
 
-    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+    def get_inlines(
+        self, request: HttpRequest, obj: Role | None
+    ) -> list[type[InlineModelAdmin[Any, Any]]]:
         # A new role gets the default pipeline on save; its stages are edited afterwards.
         return [StageInline] if obj else []
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Role]:
         return (
             super()
             .get_queryset(request)
@@ -323,10 +350,12 @@ class RoleAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="open applications", ordering="open_count")
-    def open_applications(self, role: Role) -> int:
+    def open_applications(self, role: WithAnnotations[Role, _OpenCount]) -> int:
         return role.open_count
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Role, form: forms.ModelForm[Role], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         if not change:
             create_default_stages(obj)
@@ -335,21 +364,21 @@ class RoleAdmin(admin.ModelAdmin):
 # --- Applications --------------------------------------------------------------------------
 
 
-class StageChangeInline(admin.TabularInline):
+class StageChangeInline(admin.TabularInline[StageChange, Application]):
     model = StageChange
     extra = 0
     can_delete = False
     fields = ("changed_at", "from_stage", "to_stage", "changed_by")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
         return False
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StageChange]:
         return super().get_queryset(request).select_related("from_stage", "to_stage", "changed_by")
 
 
-class ApplicationActivityInline(admin.TabularInline):
+class ApplicationActivityInline(admin.TabularInline[Activity, Application]):
     model = Activity
     fk_name = "application"
     extra = 0
@@ -357,7 +386,7 @@ class ApplicationActivityInline(admin.TabularInline):
     fields = ("occurred_at", "kind", "summary", "author")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
         return False
 
 
@@ -365,16 +394,20 @@ class DaysInStageFilter(admin.SimpleListFilter):
     title = "time in stage"
     parameter_name = "stale"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("yes", "Over the stage's time limit")]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> QuerySet[Application]:
         if self.value() != "yes":
             return queryset
         return queryset.filter(pk__in=stale_applications().values("pk"))
 
 
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(admin.ModelAdmin[Application]):
     form = ApplicationAdminForm
     view_on_site = False
     show_facets = admin.ShowFacets.NEVER
@@ -404,17 +437,25 @@ class ApplicationAdmin(admin.ModelAdmin):
     actions = ["mark_hired_action", "mark_lost_action"]
     show_full_result_count = False
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: Application | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("candidate", "role", "stage")
         return ("candidate", "role", "stage", *self.readonly_fields)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Application | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ()
         return ("candidate", "role", *self.readonly_fields)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Application | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[Application]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         if "stage" not in form.base_fields:
             return form  # a view-only user's form has no fields to choose in
@@ -423,25 +464,32 @@ class ApplicationAdmin(admin.ModelAdmin):
             stages = Stage.objects.filter(role=obj.role).exclude(kind__in=CLOSING_KINDS)
             if obj.is_closed:
                 stages = Stage.objects.filter(pk=obj.stage_id)
-        form.base_fields["stage"].queryset = stages
+        stage_field = cast("forms.ModelChoiceField[Stage]", form.base_fields["stage"])
+        stage_field.queryset = stages
         if obj is None:
-            form.base_fields["stage"].required = False
-            form.base_fields["stage"].help_text = "Empty: the role's first stage."
+            stage_field.required = False
+            stage_field.help_text = "Empty: the role's first stage."
         return form
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Application,
+        form: forms.ModelForm[Application],
+        change: bool,
+    ) -> None:
         if change:
             if "stage" in form.changed_data:
                 # The form put the new stage on obj; the service needs the stored one.
                 stored = Application.objects.get(pk=obj.pk)
-                moved = move_stage(stored, form.cleaned_data["stage"], by=request.user)
+                moved = move_stage(stored, form.cleaned_data["stage"], by=admin_user(request))
                 obj.stage_entered_at = moved.stage_entered_at
         else:
             created = add_to_pipeline(
                 form.cleaned_data["candidate"],
                 form.cleaned_data["role"],
                 stage=form.cleaned_data.get("stage"),
-                by=request.user,
+                by=admin_user(request),
             )
             obj.pk = created.pk
             obj.stage = created.stage
@@ -456,7 +504,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         return (timezone.now() - application.stage_entered_at).days
 
     @admin.action(description="Mark the selected applications hired", permissions=["change"])
-    def mark_hired_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def mark_hired_action(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> HttpResponse | None:
         closed = [str(a) for a in queryset if a.is_closed]
         if closed:
             self.message_user(
@@ -467,7 +517,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         def apply(form: forms.Form) -> str:
             with transaction.atomic():
                 for application in queryset:
-                    mark_hired(application, by=request.user)
+                    mark_hired(application, by=admin_user(request))
             return f"Marked {queryset.count()} application(s) hired."
 
         # Hiring makes the person an employee and may fill the role: confirm first.
@@ -481,7 +531,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Mark the selected applications lost", permissions=["change"])
-    def mark_lost_action(self, request, queryset):  # type: ignore[no-untyped-def]
+    def mark_lost_action(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> HttpResponse | None:
         def apply(form: MarkLostForm) -> str:
             data = form.cleaned_data
             closed = [a for a in queryset if a.is_closed]
@@ -496,7 +548,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                         reason=data["reason"],
                         lost_to=data["lost_to"],
                         note=data["note"],
-                        by=request.user,
+                        by=admin_user(request),
                     )
             return f"Marked {queryset.count()} application(s) lost."
 
@@ -506,7 +558,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(admin.ModelAdmin[Activity]):
     list_display = ("occurred_at", "kind", "candidate", "summary", "author")
     list_select_related = ("candidate", "author")
     list_filter = ("kind",)
@@ -514,7 +566,9 @@ class ActivityAdmin(admin.ModelAdmin):
     autocomplete_fields = ("candidate", "application")
     date_hierarchy = "occurred_at"
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Activity, form: forms.ModelForm[Activity], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -526,6 +580,6 @@ class ActivityAdmin(admin.ModelAdmin):
             body=data["body"],
             application=data.get("application"),
             occurred_at=data.get("occurred_at"),
-            by=request.user,
+            by=admin_user(request),
         )
         obj.pk, obj.author, obj._state.adding = created.pk, created.author, False

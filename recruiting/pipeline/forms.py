@@ -3,12 +3,15 @@ runs the service's own checks, so a refused change is a message on the field."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from candidates.models import Candidate, Company
 
-from .models import CLOSING_KINDS, Application, Stage
+from .models import CLOSING_KINDS, Activity, Application, Stage
 from .selectors import open_stages
 from .services import (
     add_to_pipeline,
@@ -25,9 +28,9 @@ class MoveStageForm(forms.Form):
         help_text="Each selected candidate's application in this stage's role moves here.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].queryset = open_stages()
+        cast("forms.ModelChoiceField[Stage]", self.fields["stage"]).queryset = open_stages()
 
 
 class MarkLostForm(forms.Form):
@@ -55,29 +58,34 @@ class MergeForm(forms.Form):
         help_text="The other record is folded into this one and deleted; both histories stay.",
     )
 
-    def __init__(self, *args, candidates: QuerySet[Candidate], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, candidates: QuerySet[Candidate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keep"].queryset = candidates
+        cast("forms.ModelChoiceField[Candidate]", self.fields["keep"]).queryset = candidates
 
 
-class ApplicationInlineForm(forms.ModelForm):
+class ApplicationInlineForm(forms.ModelForm[Application]):
+    # Set by ApplicationInlineFormSet on each of its forms: the candidate being edited.
+    instance_candidate: Candidate
+
     class Meta:
         model = Application
         fields = ("role", "stage")
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # An application never changes role; a new role is a new application. Its stage
             # list is its own role's: the stage it is in and those it may move to.
             self.fields["role"].disabled = True
-            self.fields["stage"].queryset = Stage.objects.filter(
+            stage_field = cast("forms.ModelChoiceField[Stage]", self.fields["stage"])
+            stage_field.queryset = Stage.objects.filter(
                 Q(role_id=self.instance.role_id) & ~Q(kind__in=CLOSING_KINDS)
                 | Q(pk=self.instance.stage_id)
             ).select_related("role")
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         role, stage = data.get("role"), data.get("stage")
         if self.instance.pk:
             if stage and "stage" in self.changed_data:
@@ -87,17 +95,19 @@ class ApplicationInlineForm(forms.ModelForm):
         return data
 
 
-class ApplicationInlineFormSet(forms.BaseInlineFormSet):
+class ApplicationInlineFormSet(
+    forms.BaseInlineFormSet[Application, Candidate, forms.ModelForm[Application]]
+):
     """Adds and moves applications through the pipeline services, never by saving rows."""
 
-    request_user = None
+    request_user: User | None = None
 
-    def _construct_form(self, i, **kwargs):  # type: ignore[no-untyped-def]
-        form = super()._construct_form(i, **kwargs)
+    def _construct_form(self, i: int, **kwargs: Any) -> ApplicationInlineForm:
+        form: ApplicationInlineForm = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # django-stubs do not declare BaseFormSet._construct_form (private)
         form.instance_candidate = self.instance
         return form
 
-    def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
+    def save_new(self, form: forms.ModelForm[Application], commit: bool = True) -> Application:
         return add_to_pipeline(
             self.instance,
             form.cleaned_data["role"],
@@ -105,16 +115,20 @@ class ApplicationInlineFormSet(forms.BaseInlineFormSet):
             by=self.request_user,
         )
 
-    def save_existing(self, form, obj, commit=True):  # type: ignore[no-untyped-def]
+    def save_existing(
+        self, form: forms.ModelForm[Application], obj: Application, commit: bool = True
+    ) -> Application:
         if "stage" in form.changed_data:
             return move_stage(obj, form.cleaned_data["stage"], by=self.request_user)
         return obj
 
 
-class ActivityInlineFormSet(forms.BaseInlineFormSet):
-    request_user = None
+class ActivityInlineFormSet(
+    forms.BaseInlineFormSet[Activity, Candidate, forms.ModelForm[Activity]]
+):
+    request_user: User | None = None
 
-    def save_new(self, form, commit=True):  # type: ignore[no-untyped-def]
+    def save_new(self, form: forms.ModelForm[Activity], commit: bool = True) -> Activity:
         data = form.cleaned_data
         return log_activity(
             self.instance,
@@ -126,13 +140,14 @@ class ActivityInlineFormSet(forms.BaseInlineFormSet):
         )
 
 
-class ApplicationAdminForm(forms.ModelForm):
+class ApplicationAdminForm(forms.ModelForm[Application]):
     class Meta:
         model = Application
         fields = ("candidate", "role", "stage")
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         role, stage, candidate = data.get("role"), data.get("stage"), data.get("candidate")
         if self.instance.pk:
             if stage and "stage" in self.changed_data:

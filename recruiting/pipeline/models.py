@@ -200,6 +200,10 @@ class Application(CleanReportsConstraintsMixin, models.Model):
 
     constraints_reported_by_clean = frozenset({"application_lost_to_only_for_competing_offer"})
 
+    # Not a column: set by recruiting.outreach.services on the open applications it loads (the
+    # position of the role's Contacted stage, None without one), for its past_contacted().
+    contacted_position: int | None
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [

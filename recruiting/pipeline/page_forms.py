@@ -3,6 +3,8 @@ typed; the services decide, and a refusal comes back onto the form (add_service_
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
@@ -11,7 +13,7 @@ from django.urls import reverse
 from .models import CLOSING_KINDS, Activity, Application, Stage
 
 
-class StageChoiceField(forms.ModelChoiceField):
+class StageChoiceField(forms.ModelChoiceField[Stage]):
     def label_from_instance(self, obj: Stage) -> str:
         return obj.name  # the role is the page's; str(stage) would read it once per option
 
@@ -25,12 +27,12 @@ class MoveStageForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of this role's stages it can move to."},
     )
 
-    def __init__(self, *args, application: Application, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "move")
         super().__init__(*args, **kwargs)
         # The role's own stages it may move to: neither the one it is in, nor hired or lost
         # (closing an application is a separate step).
-        self.fields["stage"].queryset = (
+        cast(StageChoiceField, self.fields["stage"]).queryset = (
             Stage.objects.filter(role_id=application.role_id)
             .exclude(kind__in=CLOSING_KINDS)
             .exclude(pk=application.stage_id)
@@ -52,7 +54,7 @@ class LogActivityForm(forms.Form):
         label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, application: Application, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "activity")
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()

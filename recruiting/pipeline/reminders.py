@@ -14,6 +14,7 @@ applications the stale query took twice as long, and a scan that finds nothing n
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -28,6 +29,9 @@ from recruiting.alerts.services import raise_alert
 from .models import Activity, Application, Role, Stage
 from .selectors import stale_applications
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 # None of these is urgent: each is about days of neglect or a pause a week away, so holding it
 # until the owner's quiet hours end loses nothing, and waking someone for it would teach them
 # to mute Closer.
@@ -36,6 +40,19 @@ APPLICATION_STALE = registry.AlertKind("application_stale", "Stale application")
 PAUSE_RISK = registry.AlertKind("pause_risk", "Pause risk")
 
 PAUSE_WARNING_DAYS = 7
+
+
+class _AtRisk(TypedDict):
+    """What pause_risks annotates each person with (alert_key by unraised)."""
+
+    in_pipeline: bool
+    alert_key: str
+
+
+class _AtRiskInPause(_AtRisk):
+    """A person at risk from their own company's pause: which pause."""
+
+    pause_id: int
 
 
 def _where(role: Role) -> str:
@@ -70,6 +87,7 @@ def follow_ups_due(now: datetime) -> list[Alert]:
         .values_list("follow_up_days", flat=True)
         .distinct()
     ):
+        assert days is not None  # the query reads only stages with follow-up days
         cutoff = now - timedelta(days=days)
         due |= Q(stage__follow_up_days=days, stage_entered_at__lt=cutoff, last_touch__lt=cutoff)
     applications = (
@@ -187,7 +205,7 @@ def pause_risks(now: datetime) -> list[Alert]:
         .select_related("owner")
     )
     # The pauses of the company each person works at (a join: one row per person and pause).
-    theirs: QuerySet[Candidate] = unraised(
+    theirs: QuerySet[WithAnnotations[Candidate, _AtRiskInPause]] = unraised(
         people.filter(current_company__pauses__in=list(pauses)).annotate(
             pause_id=F("current_company__pauses")
         ),
@@ -204,7 +222,9 @@ def pause_risks(now: datetime) -> list[Alert]:
     return [alert for alert in raised if alert is not None]
 
 
-def _raise_pause_risk(person: Candidate, pause: CompanyPause, now: datetime) -> Alert | None:
+def _raise_pause_risk(
+    person: WithAnnotations[Candidate, _AtRisk], pause: CompanyPause, now: datetime
+) -> Alert | None:
     company = pause.company
     who = "in our pipeline" if person.in_pipeline else "one of our employees, flagged at risk"
     dates = (
@@ -226,9 +246,11 @@ def _raise_pause_risk(person: Candidate, pause: CompanyPause, now: datetime) -> 
             "Competitors approach people during a pause, when they are meant to decide "
             "calmly: talk to them before it starts."
         )
+    owner = person.owner
+    assert owner is not None  # pause_risks reads only people whose owner is active
     return raise_alert(
         kind=PAUSE_RISK.name,
-        recipient=person.owner,
+        recipient=owner,
         key=person.alert_key,
         subject=subject,
         about=person,

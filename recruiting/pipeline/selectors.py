@@ -25,6 +25,7 @@ def stale_applications(now: datetime | None = None) -> QuerySet[Application]:
     )
     over = Q(pk__in=[])
     for days in limits:
+        assert days is not None  # the query reads only stages with a limit
         over |= Q(stage__time_limit_days=days, stage_entered_at__lt=now - timedelta(days=days))
     return Application.objects.filter(over, status=Application.Status.OPEN)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from candidates.models import Candidate, CandidateEmail, Company
@@ -40,7 +41,7 @@ def create_default_stages(role: Role) -> list[Stage]:
 
 
 @transaction.atomic
-def open_role(**fields) -> Role:  # type: ignore[no-untyped-def]
+def open_role(**fields: Any) -> Role:
     role = Role(**fields)
     role.full_clean()
     role.save()
@@ -86,7 +87,7 @@ def add_to_pipeline(
     candidate: Candidate,
     role: Role,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     stage: Stage | None = None,
 ) -> Application:
     stage = check_add_to_pipeline(candidate, role, stage)
@@ -117,7 +118,7 @@ def _lock(application: Application) -> Application:
     )
 
 
-def _change_stage(application: Application, stage: Stage, *, by: AbstractBaseUser | None) -> None:
+def _change_stage(application: Application, stage: Stage, *, by: User | None) -> None:
     now = timezone.now()
     StageChange.objects.create(
         application=application,
@@ -154,9 +155,7 @@ def check_move_stage(application: Application, stage: Stage) -> None:
 
 
 @transaction.atomic
-def move_stage(
-    application: Application, stage: Stage, *, by: AbstractBaseUser | None
-) -> Application:
+def move_stage(application: Application, stage: Stage, *, by: User | None) -> Application:
     application = _lock(application)
     check_move_stage(application, stage)
     _change_stage(application, stage, by=by)
@@ -167,7 +166,7 @@ def move_stage(
 
 @transaction.atomic
 def move_candidates_to_stage(
-    candidates: QuerySet[Candidate], stage: Stage, *, by: AbstractBaseUser | None
+    candidates: QuerySet[Candidate], stage: Stage, *, by: User | None
 ) -> int:
     """Moves each candidate's application in the stage's role; all of them or none."""
     names = dict(candidates.values_list("pk", "name"))
@@ -195,7 +194,7 @@ def move_candidates_to_stage(
 
 
 @transaction.atomic
-def mark_hired(application: Application, *, by: AbstractBaseUser | None) -> Application:
+def mark_hired(application: Application, *, by: User | None) -> Application:
     application = _lock(application)
     if application.is_closed:
         raise PipelineError(
@@ -208,7 +207,7 @@ def mark_hired(application: Application, *, by: AbstractBaseUser | None) -> Appl
     application_moved.send(sender=Application, application=application)
     # Once hired, they work for us and keeping them is a retention matter.
     ours = Company.objects.filter(kind=Company.Kind.OURS).first()
-    employee = {"relationship": Candidate.Relationship.EMPLOYEE}
+    employee: dict[str, object] = {"relationship": Candidate.Relationship.EMPLOYEE}
     if ours is not None:
         employee.update(current_company=ours, current_title=application.role.title)
     Candidate.objects.filter(pk=application.candidate_id).update(**employee)
@@ -226,7 +225,7 @@ def mark_lost(
     application: Application,
     *,
     reason: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     lost_to: Company | None = None,
     note: str = "",
 ) -> Application:
@@ -278,7 +277,7 @@ def log_activity(
     *,
     kind: str,
     summary: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     body: str = "",
     application: Application | None = None,
     occurred_at: datetime | None = None,
@@ -325,8 +324,17 @@ _MERGE_SKIP_FIELDS = {
 
 
 def _progress(application: Application) -> tuple[int, int]:
-    rank = {Application.Status.HIRED: 2, Application.Status.OPEN: 1, Application.Status.LOST: 0}
+    rank: dict[str, int] = {
+        Application.Status.HIRED: 2,
+        Application.Status.OPEN: 1,
+        Application.Status.LOST: 0,
+    }
     return rank[application.status], application.stage.position
+
+
+def _attname(name: str) -> str:
+    # The merge blocks name the candidate's own columns, never a reverse relation.
+    return cast("Field[Any, Any]", Candidate._meta.get_field(name)).attname
 
 
 def _is_blank(value: object) -> bool:
@@ -334,9 +342,7 @@ def _is_blank(value: object) -> bool:
 
 
 @transaction.atomic
-def merge_candidates(
-    keep: Candidate, duplicate: Candidate, *, by: AbstractBaseUser | None
-) -> Candidate:
+def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: User | None) -> Candidate:
     """Folds `duplicate` into `keep`: emails, tags, applications and history all survive.
 
     Where both were in the same role's pipeline, `keep`'s application stays and takes over
@@ -396,8 +402,8 @@ def merge_candidates(
         (_CONSENT_FIELDS, "consent_basis"),
         (_REFERRAL_FIELDS, "referrer"),
     ):
-        attnames = [Candidate._meta.get_field(f).attname for f in block]
-        fields_to_test = [Candidate._meta.get_field(lead).attname] if lead else attnames
+        attnames = [_attname(f) for f in block]
+        fields_to_test = [_attname(lead)] if lead else attnames
         if all(_is_blank(getattr(keep, a)) for a in fields_to_test) and not all(
             _is_blank(getattr(duplicate, a)) for a in fields_to_test
         ):

@@ -8,12 +8,11 @@ on these pages is written here and does not depend on the order of INSTALLED_APP
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from candidates import admin as candidates_admin
@@ -23,7 +22,7 @@ from recruiting.outreach import admin as outreach_admin
 from recruiting.pipeline import admin as pipeline_admin
 from recruiting.pipeline.models import Application
 
-Inlines = Sequence[type[InlineModelAdmin[Any, Any]]]
+Inlines = list[type[InlineModelAdmin[Any, Any]]] | tuple[type[InlineModelAdmin[Any, Any]], ...]
 
 
 @admin.register(Candidate)
@@ -64,7 +63,7 @@ class CandidateAdmin(candidates_admin.CandidateAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Candidate]:
         return pipeline_admin.with_pipeline(super().get_queryset(request))
 
-    def get_inlines(self, request: HttpRequest, obj: Model | None) -> Inlines:
+    def get_inlines(self, request: HttpRequest, obj: Candidate | None) -> Inlines:
         inlines = super().get_inlines(request, obj)
         if obj is None:
             return inlines
@@ -73,7 +72,7 @@ class CandidateAdmin(candidates_admin.CandidateAdmin):
 
 @admin.register(Application)
 class ApplicationAdmin(pipeline_admin.ApplicationAdmin):
-    def get_inlines(self, request: HttpRequest, obj: Model | None) -> Inlines:
+    def get_inlines(self, request: HttpRequest, obj: Application | None) -> Inlines:
         inlines = super().get_inlines(request, obj)
         if obj is None:
             return inlines

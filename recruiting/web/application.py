@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
@@ -27,6 +27,7 @@ from offers.models import CompetingOffer, Offer
 from offers.selectors import Market, RateMissing, package_prefetches
 from recruiting.lib.formats import money_in_sentence
 from recruiting.lib.forms import add_service_error, error_text
+from recruiting.lib.types import AuthenticatedRequest
 from recruiting.outreach import services as outreach
 from recruiting.outreach.models import Enrollment
 from recruiting.outreach.page_forms import EnrollForm
@@ -53,7 +54,7 @@ class CompetingRow:
     summary: str = ""  # Standing.summary; empty without view_compensation
 
 
-def load_application(user: AbstractBaseUser, pk: int) -> Application:
+def load_application(user: User, pk: int) -> Application:
     """The application for the page (and for the steps taken from it): the same rule as
     pipeline.access.get_application_or_404, with all the page shows of the row."""
     return get_object_or_404(
@@ -116,7 +117,7 @@ def _competing_rows(
 
 
 def render_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     application: Application,
     *,
     move_form: MoveStageForm | None = None,
@@ -170,13 +171,13 @@ def render_page(
 
 
 @login_required
-def application(request: HttpRequest, pk: int) -> HttpResponse:
+def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render_page(request, load_application(request.user, pk))
 
 
 @login_required
 @require_POST
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = load_application(request.user, pk)
     if not request.user.has_perm("pipeline.change_application"):
         raise Http404("You may see this application but not change it.")
@@ -194,7 +195,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def log(request: HttpRequest, pk: int) -> HttpResponse:
+def log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = load_application(request.user, pk)
     if not request.user.has_perm("pipeline.add_activity"):
         raise Http404("You may see this application but not change it.")
@@ -220,7 +221,7 @@ def log(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enroll(request: HttpRequest, pk: int) -> HttpResponse:
+def enroll(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = load_application(request.user, pk)
     if not may_run_outreach(request.user):
         raise Http404("You may see this application but not run outreach from it.")
@@ -247,7 +248,7 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_replied(request: HttpRequest, pk: int, enrollment_pk: int) -> HttpResponse:
+def mark_replied(request: AuthenticatedRequest, pk: int, enrollment_pk: int) -> HttpResponse:
     application = load_application(request.user, pk)
     if not may_run_outreach(request.user):
         raise Http404("You may see this application but not run outreach from it.")

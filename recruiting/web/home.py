@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from offers.access import can_see_compensation, visible_competing_offers, visible_offers
 from offers.models import Approval, Offer
 from recruiting.alerts.models import Alert
+from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import visible_applications
 from recruiting.pipeline.selectors import stale_applications
 
@@ -20,7 +21,7 @@ SHOWN = 10  # rows per panel; each panel links to the full list
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     user, now = request.user, timezone.now()
     week = now + timedelta(days=7)
     waiting = (

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,10 +12,10 @@ from offers.services import RateFileError, load_rates
 class Command(BaseCommand):
     help = "Loads exchange rates from a CSV with columns base,quote,rate,as_of (all or none)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path", type=Path)
 
-    def handle(self, *args, path: Path, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, path: Path, **options: Any) -> None:
         try:
             count = load_rates(path.read_text(encoding="utf-8-sig"))
         except OSError as error:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from offers.demo import build_demo_competition, build_demo_offers, build_market
@@ -8,11 +10,12 @@ from offers.models import ApprovalRule, CompensationBand, CompetingOffer, Exchan
 
 class Command(BaseCommand):
     help = (
-        "Loads the market of DESIGN.md (the USD/EUR rate and compensation bands), demo approval "
-        "rules, demo offers at each step and competing offers. Running it again changes nothing."
+        "Loads the market of docs/market.md (the USD/EUR rate and compensation bands), demo "
+        "approval rules, demo offers at each step and competing offers. Running it again changes "
+        "nothing."
     )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         build_market()
         build_demo_offers()
         build_demo_competition()

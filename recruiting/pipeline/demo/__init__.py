@@ -1,6 +1,6 @@
 """Demo data for Closer, and the builders that put it in the database.
 
-`build_demo()` makes the small, hand-shaped demo set in the market of DESIGN.md: a competitor
+`build_demo()` makes the small, hand-shaped demo set in the market of docs/market.md: a competitor
 about to go quiet for a week, our own people at risk of being poached, a candidate lost to a
 competing offer, stale applications. `build_bench(n)` adds a large synthetic data set for
 benchmarks, written with bulk inserts.

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -47,7 +47,7 @@ def ensure_company(name: str, kind: str, website: str = "") -> Company:
     return company or Company.objects.create(name=name, kind=kind, website=website)
 
 
-def ensure_users() -> dict[str, AbstractBaseUser]:
+def ensure_users() -> dict[str, User]:
     """The demo's recruiters and hiring managers: owners of rows, not logins."""
     group, _ = Group.objects.get_or_create(name=RECRUITER_GROUP)
     user_model = get_user_model()
@@ -97,9 +97,7 @@ def role_family(title: str) -> str:
     return Role.Family.ML_ENGINEER
 
 
-def ensure_roles(
-    users: dict[str, AbstractBaseUser], specs: Iterable[RoleSpec]
-) -> dict[tuple[str, str], Role]:
+def ensure_roles(users: dict[str, User], specs: Iterable[RoleSpec]) -> dict[tuple[str, str], Role]:
     specs = list(specs)
     existing = {
         (r.title, r.city): r for r in Role.objects.filter(title__in={s.title for s in specs})
@@ -135,7 +133,7 @@ def _existing_by_email(emails: Iterable[str]) -> dict[str, Candidate]:
 
 def _ensure_candidates(
     specs: list[CandidateSpec],
-    users: dict[str, AbstractBaseUser],
+    users: dict[str, User],
     companies: dict[str, Company],
     today: date,
 ) -> dict[str, Candidate]:
@@ -203,7 +201,7 @@ def _ensure_applications(
     specs: list[ApplicationSpec],
     candidates: dict[str, Candidate],
     roles: dict[tuple[str, str], Role],
-    users: dict[str, AbstractBaseUser],
+    users: dict[str, User],
     companies: dict[str, Company],
     now: datetime,
 ) -> dict[tuple[int, int], Application]:
@@ -246,7 +244,7 @@ def _ensure_activities(
     candidates: dict[str, Candidate],
     roles: dict[tuple[str, str], Role],
     applications: dict[tuple[int, int], Application],
-    users: dict[str, AbstractBaseUser],
+    users: dict[str, User],
     now: datetime,
 ) -> None:
     existing = set(

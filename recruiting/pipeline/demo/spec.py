@@ -25,7 +25,7 @@ from candidates.models import (
 from ..models import Activity, Application, Stage
 
 SEED = 2025
-# The rate DESIGN.md's figures imply; demo pay in Europe is quoted in euros.
+# The rate docs/market.md's figures imply; demo pay in Europe is quoted in euros.
 EUR_PER_USD = Decimal("0.847")
 OUR_COMPANY = "Closer Labs"
 
@@ -57,7 +57,7 @@ class City:
     locale: str
     currency: str
     # Pay for the same person relative to San Francisco, in percent, before conversion:
-    # DESIGN.md has Europe cheaper, which is how smaller companies compete.
+    # docs/market.md has Europe cheaper, which is how smaller companies compete.
     pay_factor: tuple[int, int]
     # Numbers reserved for drama and fiction, so no real person is ever dialled.
     phone_prefix: str
@@ -97,7 +97,7 @@ UNIVERSITIES = {
     "Zurich": ("ETH Zurich", "https://ethz.ch"),
 }
 
-# The lab whose quiet week is coming: poaching during it is the tactic DESIGN.md describes.
+# The lab whose quiet week is coming: poaching during it is the tactic docs/market.md describes.
 QUIET_LAB = "Meridian AI"
 
 RECRUITERS = ("rita", "sam")
@@ -191,7 +191,7 @@ SPECIALTY_WEIGHTS = {
     Specialty.ROBOTICS: 1,
     Specialty.RESEARCH_ENGINEERING: 2,
 }
-DISCIPLINE = {
+DISCIPLINE: dict[str, str] = {
     Specialty.PRETRAINING: "Research Scientist, Pre-training",
     Specialty.POSTTRAINING: "Research Scientist, RLHF",
     Specialty.INFERENCE: "Inference Engineer",
@@ -202,14 +202,14 @@ DISCIPLINE = {
     Specialty.ROBOTICS: "Research Engineer, Robotics",
     Specialty.RESEARCH_ENGINEERING: "Research Engineer",
 }
-LEVEL_PREFIX = {
+LEVEL_PREFIX: dict[str, str] = {
     Level.MID: "",
     Level.SENIOR: "Senior ",
     Level.STAFF: "Staff ",
     Level.PRINCIPAL: "Principal ",
     Level.DISTINGUISHED: "Distinguished ",
 }
-ACADEMIC_TITLE = {
+ACADEMIC_TITLE: dict[str, str] = {
     Level.MID: "Postdoctoral Researcher",
     Level.SENIOR: "Postdoctoral Researcher",
     Level.STAFF: "Assistant Professor",
@@ -224,9 +224,9 @@ LEVEL_WEIGHTS = {
     Level.DISTINGUISHED: 1,
 }
 
-# Total pay a year for the level in San Francisco, USD (DESIGN.md): mid-level to senior
+# Total pay a year for the level in San Francisco, USD (docs/market.md): mid-level to senior
 # research scientists $500k-$2M, senior AI researchers $3M-$7M, the exceptional over $10M.
-PAY_USD = {
+PAY_USD: dict[str, tuple[int, int]] = {
     Level.MID: (500_000, 900_000),
     Level.SENIOR: (800_000, 2_000_000),
     Level.STAFF: (3_000_000, 5_000_000),
@@ -235,7 +235,7 @@ PAY_USD = {
 }
 
 # What each kind of person weighs (pay, team lead, work quality, research freedom, publishing,
-# ethics and impact, location): DESIGN.md says money is not everything.
+# ethics and impact, location): docs/market.md says money is not everything.
 MOTIVATOR_PROFILES = {
     "publisher": (2, 5, 4, 5, 5, 3, 2),
     "pay_first": (5, 3, 3, 2, 1, 2, 3),
@@ -324,7 +324,7 @@ def _round_thousand(amount: Decimal) -> Decimal:
 
 
 def estimate_pay(rng: random.Random, level: str, city: City) -> tuple[Decimal, Decimal, Decimal]:
-    """Base, bonus and equity a year, in the city's currency, drawn from DESIGN.md's ranges."""
+    """Base, bonus and equity a year, in the city's currency, drawn from docs/market.md's ranges."""
     low, high = PAY_USD[level]
     total = Decimal(rng.randrange(low, high + 1, 10_000))
     if city.currency != "USD":
@@ -474,7 +474,7 @@ def _prospects(
     specs = []
     for n, city in enumerate(cities):
         first, last, email = names.person(city, ("example.org", "example.com", "example.net"))
-        # The first San Francisco person is the exceptional one, paid over $10M (DESIGN.md).
+        # The first San Francisco person is the exceptional one, paid over $10M (docs/market.md).
         level = Level.DISTINGUISHED if n == 0 else weighted(rng, LEVEL_WEIGHTS)
         specialty = weighted(rng, SPECIALTY_WEIGHTS)
         r = rng.random()
@@ -617,7 +617,7 @@ def _applications(rng: random.Random, prospects: list[CandidateSpec]) -> list[Ap
     hired.outcome, hired.lost_reason, hired.path = Application.Status.HIRED, "", list(OPEN_KINDS)
     hired.ago = _timeline(rng, len(hired.path) + 1, last_ago_days=25)
 
-    # The story DESIGN.md tells: someone we wanted took a competitor's offer.
+    # The story docs/market.md tells: someone we wanted took a competitor's offer.
     lost = apps[0]
     lost.lost_reason = Application.LostReason.COMPETING_OFFER
     lost.lost_to = QUIET_LAB

@@ -5,7 +5,7 @@ from django.db import migrations
 FOLLOW_UP_DAYS = 5  # as DEFAULT_PIPELINE's Contacted stage
 
 
-def mark_contacted_stages(apps, schema_editor):  # type: ignore[no-untyped-def]
+def mark_contacted_stages(apps, schema_editor):
     Stage = apps.get_model("pipeline", "Stage")  # noqa: N806
     Stage.objects.filter(kind="contacted", follow_up_days__isnull=True).update(
         follow_up_days=FOLLOW_UP_DAYS

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from recruiting.outreach.demo import build_demo_outreach, summarize
@@ -11,6 +13,6 @@ class Command(BaseCommand):
         "demo part-way through it). Run after seed_demo; running it again changes nothing."
     )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         build_demo_outreach()
         self.stdout.write(summarize())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         f"VAR_DIR/{LOGIN_FILE}, and prints where and how to log in."
     )
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             # A superuser whose password sits in a file is fine for a demo on a laptop, not
             # for a deployment: there, administrators are made with createsuperuser.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recruiting.pipeline.demo import build_bench, build_demo, summarize
@@ -9,7 +11,7 @@ from recruiting.pipeline.demo import build_bench, build_demo, summarize
 
 class Command(BaseCommand):
     help = (
-        "Builds the demo data set from the market in DESIGN.md. Idempotent: only what is "
+        "Builds the demo data set from the market in docs/market.md. Idempotent: only what is "
         "missing is created. With --candidates N, also makes N synthetic bench candidates "
         "(bench-000000@bench.example …) with about three applications each."
     )
@@ -29,7 +31,7 @@ class Command(BaseCommand):
             help="Bench candidates written per transaction (default 2000).",
         )
 
-    def handle(self, *args, candidates: int, batch_size: int, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, candidates: int, batch_size: int, **options: Any) -> None:
         if candidates < 0:
             raise CommandError("--candidates cannot be negative.")
         if batch_size < 1:
