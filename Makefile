@@ -51,9 +51,12 @@ bench: setup
 		REDIS_URL=$${BENCH_OUTREACH_REDIS_URL:-redis://127.0.0.1:6379/12} \
 		$(PY) bench/outreach_send.py $(BENCH_OUTREACH_ARGS)
 
+# Lint, format, types and the layers (docs/architecture.md); .ci/run runs it before the tests.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) var

@@ -15,14 +15,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "closer")
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):  # type: ignore[no-untyped-def]
+def fast_passwords(settings):
     # Every named actor hashes a password; PBKDF2 costs a quarter of a second a user. Tests
     # that log in through the login form still go through Django's real hashing code.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def recruiter(db):  # type: ignore[no-untyped-def]
+def recruiter(db):
     from django.contrib.auth.models import Group
 
     user = UserFactory(username="recruiter", first_name="Rita", last_name="Recruiter")
@@ -31,28 +31,28 @@ def recruiter(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def hiring_manager(db):  # type: ignore[no-untyped-def]
+def hiring_manager(db):
     return UserFactory(username="hiring_manager", first_name="Hank", last_name="Manager")
 
 
 @pytest.fixture
-def outsider(db):  # type: ignore[no-untyped-def]
+def outsider(db):
     return UserFactory(username="outsider", is_staff=True)
 
 
 @pytest.fixture
-def superuser(db):  # type: ignore[no-untyped-def]
+def superuser(db):
     return UserFactory(username="admin", is_superuser=True)
 
 
 @pytest.fixture
-def recruiter_client(client, recruiter):  # type: ignore[no-untyped-def]
+def recruiter_client(client, recruiter):
     """The test client, logged in to the admin as the recruiter."""
     client.force_login(recruiter)
     return client
 
 
-def _form_values(form, data: dict) -> None:  # type: ignore[no-untyped-def]
+def _form_values(form, data: dict) -> None:
     from django import forms
 
     for bound in form:
@@ -65,7 +65,7 @@ def _form_values(form, data: dict) -> None:  # type: ignore[no-untyped-def]
         for name in names:
             if isinstance(widget, forms.MultiWidget):
                 parts = value if isinstance(value, list | tuple) else widget.decompress(value)
-                for i, part in enumerate(parts):
+                for i, part in enumerate(parts or ()):
                     data[f"{name}_{i}"] = "" if part is None else str(part)
             elif isinstance(
                 bound.field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
@@ -81,12 +81,12 @@ def _form_values(form, data: dict) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_form_data():  # type: ignore[no-untyped-def]
+def admin_form_data():
     """Returns a function turning a rendered admin add/change page into the POST data its
     form would send unchanged: the main form, and each inline's existing rows with its
     management form (no extra blank rows; a test appends the rows it adds)."""
 
-    def extract(response) -> dict:  # type: ignore[no-untyped-def]
+    def extract(response) -> dict:
         data: dict = {}
         _form_values(response.context["adminform"].form, data)
         for inline in response.context["inline_admin_formsets"]:
@@ -105,7 +105,7 @@ def admin_form_data():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def approver(db):  # type: ignore[no-untyped-def]
+def approver(db):
     """A member of the Compensation approvers group."""
     from django.contrib.auth.models import Group
 
@@ -145,7 +145,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+            async def handle_DATA(self, server, session, envelope):
                 if sink.refuse:
                     return "451 Try again later"
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -172,7 +172,7 @@ class SmtpSink:
     def stop(self) -> None:
         self.controller.stop()
 
-    def _take(self, message, peer) -> None:  # type: ignore[no-untyped-def]
+    def _take(self, message, peer) -> None:
         with self._lock:
             self.messages.append(message)
             self.peers.append(peer)
@@ -207,7 +207,7 @@ class SmtpSink:
 
 
 @pytest.fixture(scope="session")
-def smtp_server():  # type: ignore[no-untyped-def]
+def smtp_server():
     sink = SmtpSink()
     sink.start()
     yield sink
@@ -215,7 +215,7 @@ def smtp_server():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def smtp(smtp_server, settings):  # type: ignore[no-untyped-def]
+def smtp(smtp_server, settings):
     """Email from this test process goes to the real SMTP server, emptied for each test."""
     smtp_server.reset()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from candidates.models import Candidate, CandidateEmail, Company, CompanyPause, Tag
+from offers.models import ApprovalRule, Offer
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import add_to_pipeline, open_role
 
+# Each factory is generic in its model, so that `XFactory.create()` is typed as the model (a
+# plain call, `XFactory()`, is typed as the factory by factory_boy's stubs).
 
-class UserFactory(factory.django.DjangoModelFactory):
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -23,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     class Meta:
         model = Company
 
@@ -31,7 +36,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     kind = Company.Kind.COMPETITOR
 
 
-class CompanyPauseFactory(factory.django.DjangoModelFactory):
+class CompanyPauseFactory(factory.django.DjangoModelFactory[CompanyPause]):
     class Meta:
         model = CompanyPause
 
@@ -40,14 +45,14 @@ class CompanyPauseFactory(factory.django.DjangoModelFactory):
     ends_on = factory.LazyAttribute(lambda p: p.starts_on)
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(factory.django.DjangoModelFactory[Tag]):
     class Meta:
         model = Tag
 
     name = factory.Sequence(lambda n: f"tag-{n}")
 
 
-class CandidateFactory(factory.django.DjangoModelFactory):
+class CandidateFactory(factory.django.DjangoModelFactory[Candidate]):
     class Meta:
         model = Candidate
         skip_postgeneration_save = True
@@ -61,13 +66,13 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     level = "senior"
 
     @factory.post_generation
-    def email(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def email(self, create, extracted, **kwargs):
         if create:
             address = extracted or f"candidate{self.pk}@example.org"
             CandidateEmail.objects.create(candidate=self, email=address, is_primary=True)
 
 
-class RoleFactory(factory.django.DjangoModelFactory):
+class RoleFactory(factory.django.DjangoModelFactory[Role]):
     """A role with the default pipeline, created through the service as the admin does."""
 
     class Meta:
@@ -81,11 +86,11 @@ class RoleFactory(factory.django.DjangoModelFactory):
     headcount = 2
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, **kwargs):
         return open_role(**kwargs)
 
 
-class ApplicationFactory(factory.django.DjangoModelFactory):
+class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
     """An application added through the pipeline service, so its history starts as in use."""
 
     class Meta:
@@ -95,14 +100,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     role = factory.SubFactory(RoleFactory)
 
     @classmethod
-    def _create(cls, model_class, *args, candidate, role, stage=None, by=None, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, candidate, role, stage=None, by=None, **kwargs):
         return add_to_pipeline(candidate, role, stage=stage, by=by)
 
 
 # --- Offers (build_market() first: drafting needs the USD/EUR rate) ---------------------------
 
 
-def offer_terms(**changes):  # type: ignore[no-untyped-def]
+def offer_terms(**changes):
     """What a recruiter types into an offer: a $400k base in USD, starting in a month and open
     for two weeks, with `changes` on top."""
     from datetime import timedelta
@@ -121,7 +126,7 @@ def offer_terms(**changes):  # type: ignore[no-untyped-def]
     return OfferTerms(**{**fields, **changes})
 
 
-class OfferFactory(factory.django.DjangoModelFactory):
+class OfferFactory(factory.django.DjangoModelFactory[Offer]):
     """A draft offer made through the drafting service; other keywords go to offer_terms."""
 
     class Meta:
@@ -132,13 +137,13 @@ class OfferFactory(factory.django.DjangoModelFactory):
     kind = "new_hire"
 
     @classmethod
-    def _create(cls, model_class, *args, application, drafted_by, kind, terms=None, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, application, drafted_by, kind, terms=None, **kwargs):
         from offers.services import draft_offer
 
         return draft_offer(application, terms or offer_terms(**kwargs), by=drafted_by, kind=kind)
 
 
-def approver_group():  # type: ignore[no-untyped-def]
+def approver_group():
     from django.contrib.auth.models import Group
 
     from offers.permissions import APPROVER_GROUP
@@ -146,7 +151,7 @@ def approver_group():  # type: ignore[no-untyped-def]
     return Group.objects.get(name=APPROVER_GROUP)
 
 
-class ApprovalRuleFactory(factory.django.DjangoModelFactory):
+class ApprovalRuleFactory(factory.django.DjangoModelFactory[ApprovalRule]):
     """A rule for the Compensation approvers unless `group` says otherwise."""
 
     class Meta:
@@ -157,7 +162,7 @@ class ApprovalRuleFactory(factory.django.DjangoModelFactory):
     group = factory.LazyFunction(approver_group)
 
 
-def prospect(role=None, **kwargs):  # type: ignore[no-untyped-def]
+def prospect(role=None, **kwargs):
     """A candidate in a role's pipeline (Sourced): what outreach writes to, its emails naming
     the role."""
     candidate = CandidateFactory(**kwargs)

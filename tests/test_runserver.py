@@ -19,7 +19,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_runserver_serves_the_admin_stylesheet_and_scripts(tmp_path):  # type: ignore[no-untyped-def]
+def test_runserver_serves_the_admin_stylesheet_and_scripts(tmp_path):
     port = _free_port()
     # The embedded setup, as on a fresh machine: DEBUG, SQLite and the filesystem broker.
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}

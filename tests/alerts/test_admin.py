@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 registry.register_kind(registry.AlertKind("test_notice", "A test notice"))
 
 
-def failed(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
+def failed(user, key: str) -> Alert:
     return Alert.objects.create(
         kind="test_notice",
         recipient=user,
@@ -27,7 +27,7 @@ def failed(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
     )
 
 
-def retry(client, alerts):  # type: ignore[no-untyped-def]
+def retry(client, alerts):
     response = client.post(
         reverse("admin:alerts_alert_changelist"),
         {"action": "retry_action", "_selected_action": [a.pk for a in alerts]},

@@ -30,7 +30,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture(autouse=True)
-def no_worker_races_these_tests(monkeypatch):  # type: ignore[no-untyped-def]
+def no_worker_races_these_tests(monkeypatch):
     """These tests deliver by calling the services. raise_alert queues a delivery task after
     commit, and the session's real worker (started by tests/integration, on the same database)
     would take it and race the test for the alert; here that task goes nowhere. That the task
@@ -41,11 +41,11 @@ def no_worker_races_these_tests(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def rita(db):  # type: ignore[no-untyped-def]
+def rita(db):
     return UserFactory(username="rita", email="rita@closer.example", first_name="Rita")
 
 
-def notice(user, key: str = "k1", kind: str = "test_notice", **extra) -> Alert | None:  # type: ignore[no-untyped-def]
+def notice(user, key: str = "k1", kind: str = "test_notice", **extra) -> Alert | None:
     with transaction.atomic():
         return raise_alert(
             kind=kind,
@@ -190,7 +190,7 @@ def test_a_recipient_without_an_email_address_is_a_failure_on_the_row(db, smtp):
     assert "no email address" in alert.last_error
 
 
-def pending(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
+def pending(user, key: str) -> Alert:
     """A pending alert, due now, with no delivery task queued (as the sweep finds one)."""
     return Alert.objects.create(kind="test_notice", recipient=user, key=key, subject=key)
 

@@ -17,7 +17,7 @@ registry.register_kind(registry.AlertKind("test_notice", "A test notice"))
 registry.register_kind(registry.AlertKind("test_urgent", "An urgent notice", urgent=True))
 
 
-def alert(user, n: int, **fields) -> Alert:  # type: ignore[no-untyped-def]
+def alert(user, n: int, **fields) -> Alert:
     return Alert.objects.create(
         kind="test_notice",
         recipient=user,

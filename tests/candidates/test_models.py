@@ -15,7 +15,7 @@ from tests.factories import CandidateFactory, CompanyFactory, TagFactory
 pytestmark = pytest.mark.django_db
 
 
-def field_errors(instance) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def field_errors(instance) -> dict[str, list[str]]:
     with pytest.raises(ValidationError) as caught:
         instance.full_clean()
     return caught.value.message_dict

@@ -78,7 +78,7 @@ def to_csv(*rows: dict[str, str], columns: list[str] = COLUMNS) -> str:
     return out.getvalue()
 
 
-def preview(client, text: str):  # type: ignore[no-untyped-def]
+def preview(client, text: str):
     """The first step of the admin import: upload, which shows a preview or the row errors."""
     upload = SimpleUploadedFile("candidates.csv", text.encode(), content_type="text/csv")
     response = client.post(IMPORT, {"import_file": upload, "format": CSV_FORMAT, "resource": "0"})
@@ -86,14 +86,14 @@ def preview(client, text: str):  # type: ignore[no-untyped-def]
     return response
 
 
-def confirm(client, previewed):  # type: ignore[no-untyped-def]
+def confirm(client, previewed):
     """The second step: submit the preview's confirm form as it was rendered."""
     form = previewed.context["confirm_form"]
     assert form is not None, "the preview offered no confirm"
     return client.post(PROCESS_IMPORT, {name: form[name].value() for name in form.fields})
 
 
-def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
+def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
@@ -108,7 +108,7 @@ def snapshot() -> dict[str, object]:
 
 
 @pytest.fixture
-def deepmind():  # type: ignore[no-untyped-def]
+def deepmind():
     return CompanyFactory(name="Google DeepMind")
 
 
@@ -247,7 +247,7 @@ BAD_ROWS = [
 
 
 @pytest.fixture
-def others():  # type: ignore[no-untyped-def]
+def others():
     """Two people already known, one of whose emails a bad row claims."""
     CandidateFactory(name="Grace Hopper", email="grace@navy.example")
     CandidateFactory(name="Barbara Liskov", email="barbara@mit.example")
@@ -319,7 +319,7 @@ def test_a_resource_dry_run_reports_without_saving(recruiter):
 # --- Export --------------------------------------------------------------------------------
 
 
-def export(client, params: str = "") -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def export(client, params: str = "") -> list[dict[str, str]]:
     fields = CandidateResource().get_export_order()
     response = client.post(
         EXPORT + params,

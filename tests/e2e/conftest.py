@@ -59,7 +59,7 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, live_server, user) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page: Page, live_server, user) -> None:
     """Signs `user` in through the sign-in page (their password set to PASSWORD)."""
     user.set_password(PASSWORD)
     user.save(update_fields=["password"])

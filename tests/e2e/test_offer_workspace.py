@@ -45,20 +45,20 @@ REJECTION = "The signing bonus is above what we pay at this level; bring it down
 
 
 @pytest.fixture
-def market():  # type: ignore[no-untyped-def]
+def market():
     # A transactional test's flush empties every table, the currencies a migration added too.
     Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
     Currency.objects.get_or_create(code="EUR", defaults={"name": "Euro"})
     build_market()
     # Any signing bonus needs the Compensation approvers.
-    ApprovalRuleFactory(
+    ApprovalRuleFactory.create(
         name="Any signing bonus", condition="signing_at_or_above", amount=Decimal(1)
     )
 
 
-def senior_scientist_role(**fields) -> Role:  # type: ignore[no-untyped-def]
+def senior_scientist_role(**fields) -> Role:
     """A role with a band: senior research scientist in Silicon Valley (USD 900k–2M total)."""
-    return RoleFactory(
+    return RoleFactory.create(
         title="Senior Research Scientist",
         family=Role.Family.RESEARCH_SCIENTIST,
         level="senior",
@@ -68,19 +68,19 @@ def senior_scientist_role(**fields) -> Role:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def application(market):  # type: ignore[no-untyped-def]
+def application(market):
     # Nobody owns the candidate and the role has no hiring manager: a competitor ahead of us
     # alerts no one (no task is queued for a worker this test does not run).
-    ada = CandidateFactory(name="Ada Lovelace")
-    return ApplicationFactory(candidate=ada, role=senior_scientist_role())
+    ada = CandidateFactory.create(name="Ada Lovelace")
+    return ApplicationFactory.create(candidate=ada, role=senior_scientist_role())
 
 
 @pytest.fixture
-def helix(application, recruiter):  # type: ignore[no-untyped-def]
+def helix(application, recruiter):
     """A written offer from a competitor, ahead of ours in year one: $500k base and a $300k
     signing bonus (year one $800k), answer due in five days."""
     terms = CompetingTerms(
-        competitor=CompanyFactory(name="Helix Intelligence", kind=Company.Kind.COMPETITOR),
+        competitor=CompanyFactory.create(name="Helix Intelligence", kind=Company.Kind.COMPETITOR),
         application=application,
         deadline=timezone.now() + timedelta(days=5),
         confidence=CompetingOffer.Confidence.WRITTEN,
@@ -92,15 +92,15 @@ def helix(application, recruiter):  # type: ignore[no-untyped-def]
     return record_competing_offer(application.candidate, terms, by=recruiter)
 
 
-def url(live_server, name: str, *args: object) -> str:  # type: ignore[no-untyped-def]
+def url(live_server, name: str, *args: object) -> str:
     return f"{live_server.url}{reverse(name, args=args)}"
 
 
-def go(page: Page, live_server, name: str, *args: object) -> None:  # type: ignore[no-untyped-def]
+def go(page: Page, live_server, name: str, *args: object) -> None:
     page.goto(url(live_server, name, *args))
 
 
-def switch_user(page: Page, live_server, user) -> None:  # type: ignore[no-untyped-def]
+def switch_user(page: Page, live_server, user) -> None:
     sign_out(page)
     page.wait_for_url(f"{live_server.url}/accounts/login/")
     sign_in(page, live_server, user)
@@ -111,11 +111,11 @@ def take_step(page: Page, label: str, message: str) -> None:
     expect(page.locator("main .alert-success")).to_contain_text(message)
 
 
-def status(page: Page):  # type: ignore[no-untyped-def]
+def status(page: Page):
     return page.locator("#offer-status")
 
 
-def year_one_preview(page: Page):  # type: ignore[no-untyped-def]
+def year_one_preview(page: Page):
     return page.locator("#preview-summary dd").first
 
 
@@ -316,8 +316,10 @@ def test_a_hiring_manager_without_view_compensation_sees_no_amount(
     page, live_server, recruiter, hiring_manager, market
 ):
     role = senior_scientist_role(hiring_manager=hiring_manager)
-    application = ApplicationFactory(candidate=CandidateFactory(name="Grace Hopper"), role=role)
-    offer = OfferFactory(
+    application = ApplicationFactory.create(
+        candidate=CandidateFactory.create(name="Grace Hopper"), role=role
+    )
+    offer = OfferFactory.create(
         application=application,
         drafted_by=recruiter,
         base_salary=Decimal(412_345),
@@ -363,7 +365,7 @@ def fits(page: Page) -> None:
 
 
 def test_the_offer_form_and_page_fit_a_phone(phone, live_server, recruiter, application, helix):
-    offer = OfferFactory(
+    offer = OfferFactory.create(
         application=application,
         drafted_by=recruiter,
         target_bonus_percent=Decimal(10),
@@ -394,7 +396,7 @@ def test_the_offer_form_and_page_fit_a_phone(phone, live_server, recruiter, appl
 
 
 def test_the_counter_offer_button_can_be_read(page, live_server, recruiter, application, helix):
-    offer = OfferFactory(application=application, drafted_by=recruiter)
+    offer = OfferFactory.create(application=application, drafted_by=recruiter)
     sign_in(page, live_server, recruiter)
     go(page, live_server, "offers:counter", offer.pk)
 

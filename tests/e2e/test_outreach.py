@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sequence(db):  # type: ignore[no-untyped-def]
+def sequence(db):
     template = MessageTemplate.objects.create(
         name="First touch",
         subject="{{ candidate.first_name }}, {{ role.title }} with {{ team_lead }}?",
@@ -35,7 +35,7 @@ def sequence(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def application(recruiter, hiring_manager):
     ada = CandidateFactory(
         name="Ada Lovelace", owner=recruiter, email="ada@example.org", timezone="Asia/Tokyo"
     )
@@ -43,7 +43,7 @@ def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
     return ApplicationFactory(candidate=ada, role=role, by=recruiter)
 
 
-def card(page: Page):  # type: ignore[no-untyped-def]
+def card(page: Page):
     return page.locator("#outreach")
 
 

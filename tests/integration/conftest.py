@@ -29,7 +29,7 @@ def _test_database_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):  # type: ignore[no-untyped-def]
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):
     """A `celery worker` process consuming from the test broker, using the test database and
     sending email to the tests' SMTP server.
 
@@ -48,7 +48,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_ser
         _stop_worker(process)
 
 
-def _start_worker(log: Path, smtp_server, **env_overrides: str) -> subprocess.Popen:  # type: ignore[no-untyped-def, type-arg]
+def _start_worker(log: Path, smtp_server, **env_overrides: str) -> subprocess.Popen:
     """Starts a worker and waits until it answers a ping on the broker the tests' Celery app
     points at (which the worker's environment must name too)."""
     from django.db import connection
@@ -93,7 +93,7 @@ def _start_worker(log: Path, smtp_server, **env_overrides: str) -> subprocess.Po
     return process
 
 
-def _stop_worker(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def _stop_worker(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
     try:
@@ -104,7 +104,7 @@ def _stop_worker(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def mail(smtp_server):  # type: ignore[no-untyped-def]
+def mail(smtp_server):
     """The session's SMTP server, empty, accepting and fast, and left so for the next test."""
     smtp_server.reset()
     yield smtp_server
@@ -124,7 +124,7 @@ class RedisServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None  # type: ignore[type-arg]
+        self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         import redis
@@ -176,14 +176,14 @@ class RedisServer:
 
 
 @pytest.fixture
-def own_redis(tmp_path):  # type: ignore[no-untyped-def]
+def own_redis(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     yield server
     server.kill()
 
 
-def _use_broker(app, url: str, *, close: bool) -> None:  # type: ignore[no-untyped-def]
+def _use_broker(app, url: str, *, close: bool) -> None:
     """Points the app at another broker. It keeps its connections and producers in pools made
     for its broker URL (shared, per URL, in kombu's registry); dropping its references makes
     the next publish take the pools of the new URL. `close` closes the ones left, which no one
@@ -197,7 +197,7 @@ def _use_broker(app, url: str, *, close: bool) -> None:  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def own_broker(own_redis, settings):  # type: ignore[no-untyped-def]
+def own_broker(own_redis, settings):
     """Points this process's Celery app (its tasks' .delay and control pings) at the test's own
     Redis for the length of the test; results stay on the session's Redis."""
     from recruiting.celery import app
@@ -212,12 +212,12 @@ def own_broker(own_redis, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def own_worker(own_broker, smtp_server, tmp_path):  # type: ignore[no-untyped-def]
+def own_worker(own_broker, smtp_server, tmp_path):
     """Starts workers of the test's own, on its own Redis, which the test may kill; any left
     running are stopped after the test."""
-    started: list[subprocess.Popen] = []  # type: ignore[type-arg]
+    started: list[subprocess.Popen] = []
 
-    def start() -> subprocess.Popen:  # type: ignore[type-arg]
+    def start() -> subprocess.Popen:
         log = tmp_path / f"worker-{len(started)}.log"
         process = _start_worker(log, smtp_server, CELERY_BROKER_URL=own_broker.url)
         started.append(process)
@@ -229,7 +229,7 @@ def own_worker(own_broker, smtp_server, tmp_path):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def drain():  # type: ignore[no-untyped-def]
+def drain():
     """A function that returns once the worker (on the broker the app points at) has run every
     task queued so far and every task those queued (a sweep's batches). A worker here runs one
     task at a time, in order: the first ping answers after the tasks queued before it, the

@@ -75,7 +75,7 @@ def test_the_delivery_task_run_twice_sends_one_email(celery_worker, smtp_server)
     assert alert.status == Alert.Status.SENT
 
 
-def lost_task_alert(user, key: str) -> Alert:  # type: ignore[no-untyped-def]
+def lost_task_alert(user, key: str) -> Alert:
     """A pending alert, due now, whose delivery task was lost (never queued)."""
     return Alert.objects.create(
         kind="test_notice", recipient=user, key=key, subject=f"Lost task {key}"

@@ -31,16 +31,18 @@ MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
-def rita(db):  # type: ignore[no-untyped-def]
+def rita(db):
     return UserFactory(username="rita", email="rita@closer.example")
 
 
-def raise_notice(user, key: str = "it-1") -> Alert:  # type: ignore[no-untyped-def]
+def raise_notice(user, key: str = "it-1") -> Alert:
     with transaction.atomic():
-        return raise_alert(kind="test_notice", recipient=user, key=key, subject=SUBJECT)
+        alert = raise_alert(kind="test_notice", recipient=user, key=key, subject=SUBJECT)
+    assert alert is not None  # a new key: raised
+    return alert
 
 
-def eventually(check, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+def eventually(check, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "the worker did not get there in time"

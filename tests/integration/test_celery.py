@@ -4,7 +4,7 @@ from recruiting.celery import app
 from recruiting.tasks import ping
 
 
-def test_ping_runs_on_a_real_worker(celery_worker):  # type: ignore[no-untyped-def]
+def test_ping_runs_on_a_real_worker(celery_worker):
     result = ping.delay()
 
     assert result.get(timeout=30) == "pong"
@@ -16,5 +16,5 @@ def test_ping_runs_on_a_real_worker(celery_worker):  # type: ignore[no-untyped-d
 def test_celery_speaks_json_only_in_utc() -> None:
     assert app.conf.task_serializer == "json"
     assert app.conf.accept_content == ["json"]
-    assert app.conf.timezone == "UTC" and app.conf.enable_utc is True
+    assert str(app.conf.timezone) == "UTC" and app.conf.enable_utc is True
     assert app.conf.broker_connection_retry_on_startup is True

@@ -39,7 +39,7 @@ AHEAD_SUBJECT = (
 
 
 @pytest.fixture
-def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def application(recruiter, hiring_manager):
     # A transactional test's flush empties every table, the currencies a migration added too.
     Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
     Currency.objects.get_or_create(code="EUR", defaults={"name": "Euro"})
@@ -61,11 +61,11 @@ def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def helix():  # type: ignore[no-untyped-def]
+def helix():
     return CompanyFactory(name="Helix Intelligence", kind=Company.Kind.COMPETITOR)
 
 
-def terms(helix, application, deadline, **changes) -> CompetingTerms:  # type: ignore[no-untyped-def]
+def terms(helix, application, deadline, **changes) -> CompetingTerms:
     fields = dict(
         competitor=helix,
         application=application,
@@ -91,7 +91,7 @@ def edited(competing: CompetingOffer, **changes) -> CompetingTerms:
     return CompetingTerms(**{**fields, **changes})
 
 
-def parts(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def parts(message) -> tuple[str, str]:
     """The text part, and the HTML part unescaped."""
     return (
         message.get_body(("plain",)).get_content(),
@@ -99,7 +99,7 @@ def parts(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     )
 
 
-def by_recipient(messages) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def by_recipient(messages) -> dict[str, object]:
     return {message["To"]: message for message in messages}
 
 

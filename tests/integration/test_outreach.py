@@ -39,7 +39,7 @@ EVERY_DAY = "0,1,2,3,4,5,6"
 
 
 @pytest.fixture(autouse=True)
-def every_day_here(settings):  # type: ignore[no-untyped-def]
+def every_day_here(settings):
     """This process (which enrolls, and so sets the first step's time) opens the window every
     day, as the workers do: a zone where it is office hours now may be on a weekend."""
     settings.OUTREACH_WINDOW = {**settings.OUTREACH_WINDOW, "weekdays": list(range(7))}
@@ -49,7 +49,7 @@ MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture(scope="module")
-def every_day_worker(django_db_setup, smtp_server, tmp_path_factory) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def every_day_worker(django_db_setup, smtp_server, tmp_path_factory) -> Iterator[object]:
     """A real worker whose outreach window is open every day of the week (the test runs at
     the real time, which may be a weekend everywhere), on a Redis of this module's own. The
     module's tests share it: each drains what it queued before it ends."""
@@ -79,7 +79,7 @@ def every_day_worker(django_db_setup, smtp_server, tmp_path_factory) -> Iterator
 
 
 @pytest.fixture
-def capped_worker(own_broker, smtp_server, tmp_path):  # type: ignore[no-untyped-def]
+def capped_worker(own_broker, smtp_server, tmp_path):
     """A real worker, on the test's own Redis, whose senders may each send 2 emails a day."""
     from tests.integration.conftest import _start_worker, _stop_worker
 
@@ -164,26 +164,26 @@ def days_pass(*enrollments: Enrollment) -> None:
         )
 
 
-def run_send_due(drain, times: int = 1) -> None:  # type: ignore[no-untyped-def]
+def run_send_due(drain, times: int = 1) -> None:
     """Queues the every-minute job and returns once the worker has run it."""
     for _ in range(times):
         send_due.delay()
     drain()
 
 
-def text_of(message) -> str:  # type: ignore[no-untyped-def]
+def text_of(message) -> str:
     # SMTP carries lines ended by CRLF.
     return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 @pytest.fixture
-def rita(db):  # type: ignore[no-untyped-def]
+def rita(db):
     return UserFactory(
         username="rita", first_name="Rita", last_name="Recruiter", email="rita@closer.example"
     )
 
 
-def enroll(candidate, sequence, *, by, now, **kwargs) -> Enrollment:  # type: ignore[no-untyped-def]
+def enroll(candidate, sequence, *, by, now, **kwargs) -> Enrollment:
     """services.enroll, with a first step of no delay due at `now`, as on a weekday: on a
     weekend in the candidate's zone it would wait for Monday (business days), and the worker
     lives at the real time, which may be a weekend wherever it is office hours."""

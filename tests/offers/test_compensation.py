@@ -188,7 +188,7 @@ cents = st.integers(min_value=0, max_value=10**13).map(lambda c: Decimal(c) / 10
 
 
 @st.composite
-def percentages(draw):  # type: ignore[no-untyped-def]
+def percentages(draw):
     """Yearly percentages in hundredths of a percent that add up to exactly 100."""
     years = draw(st.integers(min_value=1, max_value=6))
     cuts = sorted(draw(st.lists(st.integers(0, 10_000), min_size=years - 1, max_size=years - 1)))
@@ -197,15 +197,15 @@ def percentages(draw):  # type: ignore[no-untyped-def]
 
 
 @st.composite
-def schedules(draw):  # type: ignore[no-untyped-def]
+def schedules(draw):
     shares = draw(percentages())
     cliff = draw(st.integers(min_value=0, max_value=len(shares) * 12))
     return VestingSchedule(shares, cliff_months=cliff, frequency=draw(st.sampled_from(Frequency)))
 
 
 @st.composite
-def packages(draw):  # type: ignore[no-untyped-def]
-    def bonus():  # type: ignore[no-untyped-def]
+def packages(draw):
+    def bonus():
         payments = st.lists(
             st.builds(Payment, month=st.integers(0, 60), amount=cents), max_size=4
         ).map(tuple)

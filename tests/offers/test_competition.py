@@ -44,12 +44,12 @@ SIGNING_150M = [(month, Decimal("37500000")) for month in (0, 12, 24, 36)]
 
 
 @pytest.fixture(autouse=True)
-def market(db):  # type: ignore[no-untyped-def]
+def market(db):
     build_market()
 
 
 @pytest.fixture
-def role():  # type: ignore[no-untyped-def]
+def role():
     """Senior research scientist in Silicon Valley: base band $300k–$450k, total $900k–$2M."""
     return RoleFactory(
         family=Role.Family.RESEARCH_SCIENTIST,
@@ -63,7 +63,7 @@ def role():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def helix():  # type: ignore[no-untyped-def]
+def helix():
     return CompanyFactory(
         name="Helix Intelligence",
         kind=Company.Kind.COMPETITOR,
@@ -75,7 +75,7 @@ def helix():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def ada(recruiter):  # type: ignore[no-untyped-def]
+def ada(recruiter):
     return CandidateFactory(
         name="Ada Lovelace",
         owner=recruiter,
@@ -88,11 +88,11 @@ def ada(recruiter):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def application(ada, role):  # type: ignore[no-untyped-def]
+def application(ada, role):
     return ApplicationFactory(candidate=ada, role=role)
 
 
-def competing_terms(competitor, application=None, **changes):  # type: ignore[no-untyped-def]
+def competing_terms(competitor, application=None, **changes):
     fields = dict(
         competitor=competitor,
         application=application,
@@ -104,7 +104,7 @@ def competing_terms(competitor, application=None, **changes):  # type: ignore[no
     return CompetingTerms(**{**fields, **changes})
 
 
-def record(application, competitor, by, **changes):  # type: ignore[no-untyped-def]
+def record(application, competitor, by, **changes):
     return record_competing_offer(
         application.candidate, competing_terms(competitor, application, **changes), by=by
     )

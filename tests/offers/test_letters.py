@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def market(db):  # type: ignore[no-untyped-def]
+def market(db):
     build_market()
 
 
 @pytest.fixture
-def version_2(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def version_2(recruiter, hiring_manager):
     """Version 2 of an offer to Ada Lovelace: $400k base, $1.6M of RSUs vesting 10/20/30/40%
     quarterly after a 12-month cliff, and a $150k signing bonus paid $100k at the start and
     $50k on the first anniversary, clawed back over 12 months."""

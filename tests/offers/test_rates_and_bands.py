@@ -101,7 +101,7 @@ def test_the_load_rates_command_reads_a_file_and_reports(tmp_path):
         call_command("load_rates", str(path))
 
 
-def band(**changes) -> CompensationBand:  # type: ignore[no-untyped-def]
+def band(**changes) -> CompensationBand:
     fields = dict(
         family=Role.Family.RESEARCH_SCIENTIST,
         level="senior",

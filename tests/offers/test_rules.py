@@ -51,19 +51,19 @@ MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture(autouse=True)
-def market(db):  # type: ignore[no-untyped-def]
+def market(db):
     build_market()
 
 
 @pytest.fixture
-def expiry():  # type: ignore[no-untyped-def]
+def expiry():
     """When the offers under test expire: ten days from now, on the hour."""
     return (timezone.now() + timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
-def role(hiring_manager):  # type: ignore[no-untyped-def]
-    return RoleFactory(
+def role(hiring_manager):
+    return RoleFactory.create(
         title="Senior Research Scientist",
         family=Role.Family.RESEARCH_SCIENTIST,
         zone=Role.Zone.SILICON_VALLEY,
@@ -72,11 +72,13 @@ def role(hiring_manager):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def application(role):  # type: ignore[no-untyped-def]
-    return ApplicationFactory(role=role, candidate=CandidateFactory(name="Ada Lovelace"))
+def application(role):
+    return ApplicationFactory.create(
+        role=role, candidate=CandidateFactory.create(name="Ada Lovelace")
+    )
 
 
-def sent(application, recruiter, expiry) -> Offer:  # type: ignore[no-untyped-def]
+def sent(application, recruiter, expiry) -> Offer:
     """An offer no rule holds up: approved at once, then sent."""
     offer = draft_offer(application, offer_terms(expires_at=expiry), by=recruiter)
     offer = submit_for_approval(offer, by=recruiter)
@@ -159,7 +161,7 @@ def test_offers_waiting_for_approval_or_to_be_sent_expire_too(
     application, recruiter, expiry, status
 ):
     if status == Status.PENDING_APPROVAL:
-        ApprovalRuleFactory(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
+        ApprovalRuleFactory.create(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
     offer = draft_offer(application, offer_terms(expires_at=expiry), by=recruiter)
     offer = submit_for_approval(offer, by=recruiter)
     assert offer.status == status
@@ -224,21 +226,21 @@ def test_a_ladder_naming_an_unknown_audience_is_refused(settings):
 
 
 @pytest.fixture
-def pending(application, recruiter):  # type: ignore[no-untyped-def]
+def pending(application, recruiter):
     """An offer in USD, which the Compensation approvers must sign off."""
-    ApprovalRuleFactory(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
+    ApprovalRuleFactory.create(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
     offer = draft_offer(application, offer_terms(), by=recruiter)
     return submit_for_approval(offer, by=recruiter)
 
 
-def asked_at(offer: Offer):  # type: ignore[no-untyped-def]
+def asked_at(offer: Offer):
     return offer.approvals.get(status=Approval.Status.PENDING).requested_at
 
 
 def test_an_approval_waiting_24_hours_alerts_every_active_approver(pending, approver, recruiter):
-    other = UserFactory(username="approver2", first_name="Otto")
+    other = UserFactory.create(username="approver2", first_name="Otto")
     other.groups.add(approver_group())
-    UserFactory(username="retired", is_active=False).groups.add(approver_group())
+    UserFactory.create(username="retired", is_active=False).groups.add(approver_group())
     recruiter.groups.add(approver_group())  # the drafter never decides on their own offer
     approval = pending.approvals.get()
     asked = approval.requested_at
@@ -319,18 +321,22 @@ def test_a_resubmission_is_a_new_wait(pending, approver, recruiter):
 SCAN_QUERIES = 15
 
 
-def build_offers(size: int, recruiter, expiry) -> None:  # type: ignore[no-untyped-def]
+def build_offers(size: int, recruiter, expiry) -> None:
     """Per unit of size, in one role: a sent offer expiring within 24 hours, a draft, and an
     offer waiting for approval for 50 hours (expiring later)."""
-    role = RoleFactory(hiring_manager=UserFactory())
-    rule = ApprovalRuleFactory(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
+    role = RoleFactory.create(hiring_manager=UserFactory.create())
+    rule = ApprovalRuleFactory.create(
+        condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD"
+    )
     for _ in range(size):
         ApprovalRule.objects.filter(pk=rule.pk).update(active=False)
-        sent(ApplicationFactory(role=role), recruiter, expiry)
-        draft_offer(ApplicationFactory(role=role), offer_terms(expires_at=expiry), by=recruiter)
+        sent(ApplicationFactory.create(role=role), recruiter, expiry)
+        draft_offer(
+            ApplicationFactory.create(role=role), offer_terms(expires_at=expiry), by=recruiter
+        )
         ApprovalRule.objects.filter(pk=rule.pk).update(active=True)
         offer = draft_offer(
-            ApplicationFactory(role=role),
+            ApplicationFactory.create(role=role),
             offer_terms(expires_at=expiry + timedelta(days=20)),
             by=recruiter,
         )

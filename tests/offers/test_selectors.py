@@ -22,18 +22,18 @@ M = Decimal(1_000_000)
 
 
 @pytest.fixture(autouse=True)
-def market(db):  # type: ignore[no-untyped-def]
+def market(db):
     build_market()
 
 
-def offer_for(role: Role, **terms) -> Offer:  # type: ignore[no-untyped-def]
-    offer = OfferFactory(application=ApplicationFactory(role=role), **terms)
+def offer_for(role: Role, **terms) -> Offer:
+    offer = OfferFactory.create(application=ApplicationFactory.create(role=role), **terms)
     return Offer.objects.get(pk=offer.pk)
 
 
 def test_an_offer_is_placed_in_the_band_of_its_role_in_the_bands_currency():
     # A European senior scientist's band is in euros: total €495k–€1,101k, target €771k.
-    role = RoleFactory(level="senior", zone=Role.Zone.EUROPE)
+    role = RoleFactory.create(level="senior", zone=Role.Zone.EUROPE)
     offer = offer_for(role, base_salary=Decimal(1_200_000))  # $1.2M is €1,016,400
 
     valuation = value_offer(offer)
@@ -45,7 +45,7 @@ def test_an_offer_is_placed_in_the_band_of_its_role_in_the_bands_currency():
 
 
 def test_the_band_is_the_one_in_effect_on_the_valuation_date():
-    role = RoleFactory(level="senior")  # Silicon Valley scientist
+    role = RoleFactory.create(level="senior")  # Silicon Valley scientist
     offer = offer_for(role, base_salary=M)
 
     now = value_offer(offer)
@@ -57,7 +57,7 @@ def test_the_band_is_the_one_in_effect_on_the_valuation_date():
 
 
 def test_a_role_with_no_band_has_no_position():
-    offer = offer_for(RoleFactory(level="junior"), base_salary=M)
+    offer = offer_for(RoleFactory.create(level="junior"), base_salary=M)
 
     valuation = value_offer(offer)
 
@@ -66,14 +66,14 @@ def test_a_role_with_no_band_has_no_position():
 
 
 def test_a_eur_offer_before_any_rate_cannot_be_valued():
-    offer = offer_for(RoleFactory(level="senior"), currency="EUR")
+    offer = offer_for(RoleFactory.create(level="senior"), currency="EUR")
 
     with pytest.raises(RateMissing, match="No EUR→USD exchange rate .* 31 Oct 2025"):
         value_offer(offer, on=date(2025, 10, 31))
 
 
 def test_a_sent_offer_keeps_its_rate_on_any_later_date(recruiter):
-    offer = OfferFactory(
+    offer = OfferFactory.create(
         currency="EUR",
         base_salary=Decimal(847_000),
         equity=[EquityTerms(Decimal(3_388_000), [Decimal(25)] * 4)],

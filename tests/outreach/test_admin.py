@@ -80,7 +80,7 @@ def test_a_negative_delay_is_refused_in_the_sequence_admin(recruiter_client, tem
     assert "A step&#x27;s delay is 0 or more business days." in response.content.decode()
 
 
-def run_enroll(client, rows, sequence):  # type: ignore[no-untyped-def]
+def run_enroll(client, rows, sequence):
     selected = [str(r.pk) for r in rows]
     page = client.post(CANDIDATES, {"action": "enroll_action", "_selected_action": selected})
     assert page.status_code == 200
@@ -193,7 +193,7 @@ def test_a_sequence_that_enrolled_anyone_cannot_be_deleted(recruiter_client, seq
     assert Enrollment.objects.filter(sequence=sequence).exists()
 
 
-def swap_first_two_steps(client, sequence):  # type: ignore[no-untyped-def]
+def swap_first_two_steps(client, sequence):
     """Posts the sequence's change form with its steps 1 and 2 renumbered 2 and 1."""
     first, second = sequence.steps.order_by("position")
     data = {"name": sequence.name, "active": "on", "steps-TOTAL_FORMS": "2"}

@@ -29,7 +29,7 @@ SEQUENCES = reverse("admin:outreach_sequence_changelist")
 
 
 @pytest.fixture
-def history(sequence, recruiter, mailoutbox):  # type: ignore[no-untyped-def]
+def history(sequence, recruiter, mailoutbox):
     """Four candidates through the two-step sequence: after step one Ada replies and Bob opts
     out; Cleo and Dan get step two; Cleo replies to it."""
     people = {

@@ -43,7 +43,7 @@ def row_counts() -> dict[str, int]:
     return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
 
 
-def bench_candidates():  # type: ignore[no-untyped-def]
+def bench_candidates():
     return Candidate.objects.filter(emails__email__endswith="@" + BENCH_EMAIL_DOMAIN)
 
 
@@ -186,7 +186,7 @@ def test_demo_pay_follows_the_market_figures():
         assert Decimal("3000000") <= person.total <= Decimal("7000000"), person
     assert sf.annotate(total=TOTAL_PAY).aggregate(Max("total"))["total__max"] > 10_000_000
 
-    def average_usd(people, rate: Decimal) -> Decimal:  # type: ignore[no-untyped-def]
+    def average_usd(people, rate: Decimal) -> Decimal:
         staff = people.filter(level="staff").annotate(total=TOTAL_PAY)
         return staff.aggregate(s=Sum("total"))["s"] / staff.count() / rate
 
@@ -259,7 +259,7 @@ def test_negative_candidate_count_is_refused():
 
 
 @pytest.fixture
-def var_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+def var_dir(settings, tmp_path):
     settings.DEBUG = True  # the embedded demo runs with DEBUG on; pytest-django turns it off
     settings.VAR_DIR = tmp_path / "var"  # not there yet: the command creates it
     return settings.VAR_DIR

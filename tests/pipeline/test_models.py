@@ -13,10 +13,10 @@ from tests.factories import CandidateFactory, CompanyFactory, RoleFactory
 pytestmark = pytest.mark.django_db
 
 
-def lost_application(**values) -> Application:  # type: ignore[no-untyped-def]
-    role = RoleFactory()
+def lost_application(**values) -> Application:
+    role = RoleFactory.create()
     return Application(
-        candidate=CandidateFactory(),
+        candidate=CandidateFactory.create(),
         role=role,
         stage=role.stages.get(kind=Stage.Kind.LOST),
         status=Application.Status.LOST,
@@ -27,7 +27,7 @@ def lost_application(**values) -> Application:  # type: ignore[no-untyped-def]
 def test_a_competitor_named_for_a_reason_other_than_a_competing_offer_is_refused():
     application = lost_application(
         lost_reason=Application.LostReason.DECLINED,
-        lost_to=CompanyFactory(name="Rival AI", kind=Company.Kind.COMPETITOR),
+        lost_to=CompanyFactory.create(name="Rival AI", kind=Company.Kind.COMPETITOR),
     )
 
     with pytest.raises(ValidationError) as caught:
@@ -49,9 +49,9 @@ def test_a_competing_offer_without_the_competitor_is_refused_by_the_database():
 
 
 def test_an_open_application_has_no_lost_reason():
-    role = RoleFactory()
+    role = RoleFactory.create()
     application = Application(
-        candidate=CandidateFactory(),
+        candidate=CandidateFactory.create(),
         role=role,
         stage=role.stages.get(name="Sourced"),
         lost_reason=Application.LostReason.NOT_A_FIT,
@@ -66,7 +66,7 @@ def test_an_open_application_has_no_lost_reason():
 def test_a_lost_application_with_its_competitor_is_valid():
     application = lost_application(
         lost_reason=Application.LostReason.COMPETING_OFFER,
-        lost_to=CompanyFactory(name="Rival AI", kind=Company.Kind.COMPETITOR),
+        lost_to=CompanyFactory.create(name="Rival AI", kind=Company.Kind.COMPETITOR),
     )
 
     application.full_clean()

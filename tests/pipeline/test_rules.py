@@ -36,18 +36,20 @@ MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
-def role(hiring_manager):  # type: ignore[no-untyped-def]
-    return RoleFactory(title="Research Scientist, Pre-training", hiring_manager=hiring_manager)
+def role(hiring_manager):
+    return RoleFactory.create(
+        title="Research Scientist, Pre-training", hiring_manager=hiring_manager
+    )
 
 
 @pytest.fixture
-def ada(recruiter):  # type: ignore[no-untyped-def]
-    return CandidateFactory(name="Ada Lovelace", owner=recruiter)
+def ada(recruiter):
+    return CandidateFactory.create(name="Ada Lovelace", owner=recruiter)
 
 
-def apply(candidate: Candidate, role, kind: str = Stage.Kind.CONTACTED, at: datetime = T0):  # type: ignore[no-untyped-def]
+def apply(candidate: Candidate, role, kind: str = Stage.Kind.CONTACTED, at: datetime = T0):
     """An application in the role's stage of this kind, entered at `at`."""
-    application = ApplicationFactory(
+    application = ApplicationFactory.create(
         candidate=candidate, role=role, stage=role.stages.get(kind=kind)
     )
     Application.objects.filter(pk=application.pk).update(stage_entered_at=at)
@@ -131,7 +133,7 @@ def test_activity_restarts_the_follow_up_clock(ada, role, recruiter):
 
 def test_only_activity_about_this_application_or_none_in_particular_counts(ada, role, recruiter):
     apply(ada, role)
-    other = apply(ada, RoleFactory(title="Inference Engineer"), kind=Stage.Kind.SCREEN)
+    other = apply(ada, RoleFactory.create(title="Inference Engineer"), kind=Stage.Kind.SCREEN)
     log_activity(
         ada,
         kind="meeting",
@@ -151,7 +153,7 @@ def test_the_follow_up_delay_is_set_per_stage(ada, role):
     Stage.objects.filter(role=role, kind=Stage.Kind.REPLIED).update(follow_up_days=2)
     Stage.objects.filter(role=role, kind=Stage.Kind.CONTACTED).update(follow_up_days=None)
     replied = apply(ada, role, kind=Stage.Kind.REPLIED)
-    grace = apply(CandidateFactory(owner=ada.owner), role, kind=Stage.Kind.CONTACTED)
+    grace = apply(CandidateFactory.create(owner=ada.owner), role, kind=Stage.Kind.CONTACTED)
 
     [alert] = follow_ups_due(T0 + timedelta(days=2, minutes=1))
 
@@ -163,12 +165,12 @@ def test_the_follow_up_delay_is_set_per_stage(ada, role):
 def test_no_follow_up_for_closed_applications_other_stages_no_owner_or_do_not_contact(
     role, recruiter
 ):
-    lost = apply(CandidateFactory(owner=recruiter), role)
+    lost = apply(CandidateFactory.create(owner=recruiter), role)
     mark_lost(lost, reason="no_response", by=recruiter)
-    apply(CandidateFactory(owner=recruiter), role, kind=Stage.Kind.SOURCED)
-    apply(CandidateFactory(owner=None), role)
-    apply(CandidateFactory(owner=recruiter, do_not_contact=True), role)
-    apply(CandidateFactory(owner=UserFactory(username="gone", is_active=False)), role)
+    apply(CandidateFactory.create(owner=recruiter), role, kind=Stage.Kind.SOURCED)
+    apply(CandidateFactory.create(owner=None), role)
+    apply(CandidateFactory.create(owner=recruiter, do_not_contact=True), role)
+    apply(CandidateFactory.create(owner=UserFactory.create(username="gone", is_active=False)), role)
 
     assert follow_ups_due(T0 + timedelta(days=60)) == []
 
@@ -215,10 +217,10 @@ def test_a_new_stay_in_a_stage_can_be_stale_again(ada, role, recruiter):
 
 
 def test_no_stale_alert_for_closed_applications_or_without_an_owner(role, recruiter):
-    lost = apply(CandidateFactory(owner=recruiter), role, kind=Stage.Kind.SOURCED)
+    lost = apply(CandidateFactory.create(owner=recruiter), role, kind=Stage.Kind.SOURCED)
     mark_lost(lost, reason="not_a_fit", by=recruiter)
     Application.objects.filter(pk=lost.pk).update(stage_entered_at=T0)
-    apply(CandidateFactory(owner=None), role, kind=Stage.Kind.SOURCED)
+    apply(CandidateFactory.create(owner=None), role, kind=Stage.Kind.SOURCED)
 
     assert stale(T0 + timedelta(days=60)) == []
 
@@ -227,13 +229,13 @@ def test_no_stale_alert_for_closed_applications_or_without_an_owner(role, recrui
 
 
 @pytest.fixture
-def meridian():  # type: ignore[no-untyped-def]
-    return CompanyFactory(name="Meridian AI", kind=Company.Kind.COMPETITOR)
+def meridian():
+    return CompanyFactory.create(name="Meridian AI", kind=Company.Kind.COMPETITOR)
 
 
 @pytest.fixture
-def ours():  # type: ignore[no-untyped-def]
-    return Company.objects.filter(kind=Company.Kind.OURS).first() or CompanyFactory(
+def ours():
+    return Company.objects.filter(kind=Company.Kind.OURS).first() or CompanyFactory.create(
         name="Closer Labs", kind=Company.Kind.OURS
     )
 
@@ -242,9 +244,9 @@ TODAY = date(2026, 3, 2)
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def pause(company, starts_in_days: int, reason: str = "Quiet week"):  # type: ignore[no-untyped-def]
+def pause(company, starts_in_days: int, reason: str = "Quiet week"):
     starts_on = TODAY + timedelta(days=starts_in_days)
-    return CompanyPauseFactory(
+    return CompanyPauseFactory.create(
         company=company, starts_on=starts_on, ends_on=starts_on + timedelta(days=4), reason=reason
     )
 
@@ -272,7 +274,7 @@ def test_a_one_day_pause_is_named_by_its_day(ada, role, meridian):
     Candidate.objects.filter(pk=ada.pk).update(current_company=meridian)
     apply(ada, role)
     starts_on = TODAY + timedelta(days=2)
-    CompanyPauseFactory(company=meridian, starts_on=starts_on, ends_on=starts_on, reason="")
+    CompanyPauseFactory.create(company=meridian, starts_on=starts_on, ends_on=starts_on, reason="")
 
     [alert] = pause_risks(NOON)
 
@@ -297,7 +299,7 @@ def test_our_own_pause_alerts_for_employees_at_risk_and_candidates_in_a_pipeline
 ):
     Candidate.objects.filter(pk=ada.pk).update(current_company=meridian)
     apply(ada, role)
-    grace = CandidateFactory(
+    grace = CandidateFactory.create(
         name="Grace Hopper",
         owner=recruiter,
         relationship=Candidate.Relationship.EMPLOYEE,
@@ -305,16 +307,16 @@ def test_our_own_pause_alerts_for_employees_at_risk_and_candidates_in_a_pipeline
         current_company=ours,
     )
     # An employee recorded without a company is still ours.
-    alan = CandidateFactory(
+    alan = CandidateFactory.create(
         name="Alan Turing",
         owner=recruiter,
         relationship=Candidate.Relationship.EMPLOYEE,
         flight_risk=True,
     )
-    CandidateFactory(  # an employee not at risk
+    CandidateFactory.create(  # an employee not at risk
         owner=recruiter, relationship=Candidate.Relationship.EMPLOYEE, current_company=ours
     )
-    CandidateFactory(owner=recruiter, current_company=ours)  # a prospect in no pipeline
+    CandidateFactory.create(owner=recruiter, current_company=ours)  # a prospect in no pipeline
     ours_pause = pause(ours, 5, reason="Closer Labs quiet week")
 
     raised = pause_risks(NOON)
@@ -330,10 +332,10 @@ def test_our_own_pause_alerts_for_employees_at_risk_and_candidates_in_a_pipeline
 
 
 def test_no_pause_alert_for_closed_applications_or_without_an_owner(role, recruiter, meridian):
-    gone = CandidateFactory(owner=recruiter, current_company=meridian)
+    gone = CandidateFactory.create(owner=recruiter, current_company=meridian)
     mark_lost(apply(gone, role), reason="withdrew", by=recruiter)
-    apply(CandidateFactory(owner=None, current_company=meridian), role)
-    CandidateFactory(owner=recruiter, current_company=meridian)  # in no pipeline
+    apply(CandidateFactory.create(owner=None, current_company=meridian), role)
+    CandidateFactory.create(owner=recruiter, current_company=meridian)  # in no pipeline
     pause(meridian, 2)
 
     assert pause_risks(NOON) == []
@@ -349,16 +351,16 @@ def test_no_pause_alert_for_closed_applications_or_without_an_owner(role, recrui
 SCAN_QUERIES = 17
 
 
-def build_pipeline(size: int, owner, meridian, ours) -> None:  # type: ignore[no-untyped-def]
+def build_pipeline(size: int, owner, meridian, ours) -> None:
     """Per unit of size: a stale application, a follow-up due, a candidate at a pausing
     company and an employee at risk, in a few roles."""
-    roles = [RoleFactory(), RoleFactory()]
+    roles = [RoleFactory.create(), RoleFactory.create()]
     for n in range(size):
         role = roles[n % 2]
-        apply(CandidateFactory(owner=owner), role, kind=Stage.Kind.SOURCED)
-        apply(CandidateFactory(owner=owner), role, kind=Stage.Kind.CONTACTED)
-        apply(CandidateFactory(owner=owner, current_company=meridian), role, kind="screen")
-        CandidateFactory(
+        apply(CandidateFactory.create(owner=owner), role, kind=Stage.Kind.SOURCED)
+        apply(CandidateFactory.create(owner=owner), role, kind=Stage.Kind.CONTACTED)
+        apply(CandidateFactory.create(owner=owner, current_company=meridian), role, kind="screen")
+        CandidateFactory.create(
             owner=owner,
             relationship=Candidate.Relationship.EMPLOYEE,
             flight_risk=True,

@@ -13,7 +13,7 @@ from tests.factories import CandidateFactory, RoleFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_an_application_past_its_stage_time_limit_is_stale(recruiter):  # type: ignore[no-untyped-def]
+def test_an_application_past_its_stage_time_limit_is_stale(recruiter):
     role = RoleFactory()
     contacted = role.stages.get(name="Contacted")  # 7 days
     screen = role.stages.get(name="Screen")  # 10 days
@@ -31,7 +31,7 @@ def test_an_application_past_its_stage_time_limit_is_stale(recruiter):  # type: 
     assert set(stale_applications(now + timedelta(days=3))) == {old, fresh}
 
 
-def test_closed_applications_and_stages_without_limit_are_never_stale(recruiter):  # type: ignore[no-untyped-def]
+def test_closed_applications_and_stages_without_limit_are_never_stale(recruiter):
     role = RoleFactory()
     lost = add_to_pipeline(CandidateFactory(), role, by=recruiter)
     mark_lost(lost, reason=Application.LostReason.NO_RESPONSE, by=recruiter)

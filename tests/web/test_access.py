@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def waiting(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def waiting(recruiter, hiring_manager):
     """An offer waiting for the compensation approvers, against a competing offer."""
     build_market()
     ApprovalRuleFactory(condition="signing_at_or_above", amount=Decimal(1))

@@ -52,7 +52,7 @@ def replied_url(application: Application, enrollment: Enrollment) -> str:
 
 
 @pytest.fixture
-def template(db):  # type: ignore[no-untyped-def]
+def template(db):
     return MessageTemplate.objects.create(
         name="First touch",
         subject="{{ candidate.first_name }}, {{ role.title }}?",
@@ -70,18 +70,18 @@ def make_sequence(name: str, template: MessageTemplate, steps: int = 2) -> Seque
 
 
 @pytest.fixture
-def sequence(template):  # type: ignore[no-untyped-def]
+def sequence(template):
     return make_sequence("Researchers", template)
 
 
 @pytest.fixture
-def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def application(recruiter, hiring_manager):
     candidate = CandidateFactory(name="Ada Lovelace", owner=recruiter, email="ada@example.org")
     role = RoleFactory(title="Pre-training Lead", city="Paris", hiring_manager=hiring_manager)
     return ApplicationFactory(candidate=candidate, role=role, by=recruiter)
 
 
-def enrolled(application, sequence, by):  # type: ignore[no-untyped-def]
+def enrolled(application, sequence, by):
     return enroll(application.candidate, sequence, by=by, application=application, now=MONDAY_10_LA)
 
 
@@ -358,7 +358,7 @@ def test_another_candidates_enrollment_cannot_be_marked_from_this_page(
 # --- Staying fast -----------------------------------------------------------------------------
 
 
-def queries_for(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def queries_for(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

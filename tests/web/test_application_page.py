@@ -35,7 +35,7 @@ def page_url(application: Application) -> str:
     return reverse("web:application", args=[application.pk])
 
 
-def record(application, competitor, by, **changes):  # type: ignore[no-untyped-def]
+def record(application, competitor, by, **changes):
     fields = dict(
         currency="USD",
         base_salary=Decimal(600_000),
@@ -50,27 +50,29 @@ def record(application, competitor, by, **changes):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def application(recruiter, hiring_manager):
     build_market()
-    candidate = CandidateFactory(
+    candidate = CandidateFactory.create(
         name="Ada Lovelace",
         owner=recruiter,
-        current_company=CompanyFactory(name="Analytical Engines", kind="employer"),
+        current_company=CompanyFactory.create(name="Analytical Engines", kind="employer"),
         current_title="Staff Research Scientist",
         motivator_publishing=5,
         flight_risk=True,
         flight_risk_reason=Candidate.FlightRiskReason.MANUAL,
     )
-    role = RoleFactory(title="Pre-training Lead", city="Paris", hiring_manager=hiring_manager)
-    return ApplicationFactory(candidate=candidate, role=role, by=recruiter)
+    role = RoleFactory.create(
+        title="Pre-training Lead", city="Paris", hiring_manager=hiring_manager
+    )
+    return ApplicationFactory.create(candidate=candidate, role=role, by=recruiter)
 
 
 @pytest.fixture
-def with_offer_and_competition(application, recruiter):  # type: ignore[no-untyped-def]
-    offer = OfferFactory(
+def with_offer_and_competition(application, recruiter):
+    offer = OfferFactory.create(
         application=application, drafted_by=recruiter, base_salary=Decimal(412_345)
     )
-    competing = record(application, CompanyFactory(name="Helix"), recruiter)
+    competing = record(application, CompanyFactory.create(name="Helix"), recruiter)
     log_activity(
         application.candidate,
         kind="call",
@@ -185,8 +187,8 @@ def test_the_hiring_managers_steps_are_refused(client, hiring_manager, applicati
 def test_an_outsider_and_another_roles_hiring_manager_get_404_everywhere(
     client, outsider, application
 ):
-    other_manager = UserFactory(username="other_manager")
-    RoleFactory(hiring_manager=other_manager)
+    other_manager = UserFactory.create(username="other_manager")
+    RoleFactory.create(hiring_manager=other_manager)
     screen = application.role.stages.get(kind=Stage.Kind.SCREEN)
 
     for user in (outsider, other_manager):
@@ -242,7 +244,7 @@ def test_a_stage_of_another_role_posted_by_hand_is_refused_and_nothing_moves(
     client, recruiter, application
 ):
     client.force_login(recruiter)
-    elsewhere = RoleFactory().stages.get(kind=Stage.Kind.SCREEN)
+    elsewhere = RoleFactory.create().stages.get(kind=Stage.Kind.SCREEN)
 
     page = client.post(reverse("web:move", args=[application.pk]), {"move-stage": elsewhere.pk})
 
@@ -328,7 +330,7 @@ def test_an_unknown_kind_posted_by_hand_is_refused(client, recruiter, applicatio
 # --- Staying fast -----------------------------------------------------------------------------
 
 
-def build_rows(application, recruiter, count: int) -> None:  # type: ignore[no-untyped-def]
+def build_rows(application, recruiter, count: int) -> None:
     """`count` activities, offer versions and competing offers on the application."""
     for i in range(count):
         log_activity(
@@ -338,14 +340,14 @@ def build_rows(application, recruiter, count: int) -> None:  # type: ignore[no-u
             by=recruiter,
             application=application,
         )
-        record(application, CompanyFactory(), recruiter, base_salary=Decimal(500_000 + i))
-    offer = OfferFactory(application=application, drafted_by=recruiter)
+        record(application, CompanyFactory.create(), recruiter, base_salary=Decimal(500_000 + i))
+    offer = OfferFactory.create(application=application, drafted_by=recruiter)
     for _ in range(count - 1):
         submit_for_approval(offer, by=recruiter)  # no rule: approved at once
         offer = revise_offer(offer, by=recruiter)
 
 
-def queries_for(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def queries_for(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
@@ -355,8 +357,8 @@ def test_the_page_reads_as_many_rows_in_as_many_queries(
     client, recruiter, hiring_manager, django_assert_max_num_queries
 ):
     build_market()
-    two = ApplicationFactory(role=RoleFactory(hiring_manager=hiring_manager))
-    ten = ApplicationFactory(role=RoleFactory(hiring_manager=hiring_manager))
+    two = ApplicationFactory.create(role=RoleFactory.create(hiring_manager=hiring_manager))
+    ten = ApplicationFactory.create(role=RoleFactory.create(hiring_manager=hiring_manager))
     build_rows(two, recruiter, 2)
     build_rows(ten, recruiter, 10)
     client.force_login(recruiter)

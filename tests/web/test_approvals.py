@@ -36,12 +36,12 @@ def decide_url(offer: Offer) -> str:
     return reverse("offers:decide", args=[offer.pk])
 
 
-def pending_offer(recruiter, name: str = "Ada Lovelace", **terms) -> Offer:  # type: ignore[no-untyped-def]
+def pending_offer(recruiter, name: str = "Ada Lovelace", **terms) -> Offer:
     """An offer with a $100k signing bonus, submitted: the rule below asks for approval."""
-    offer = OfferFactory(
-        application=ApplicationFactory(
-            candidate=CandidateFactory(name=name, owner=recruiter),
-            role=RoleFactory(title="Pre-training Lead", city="Paris"),
+    offer = OfferFactory.create(
+        application=ApplicationFactory.create(
+            candidate=CandidateFactory.create(name=name, owner=recruiter),
+            role=RoleFactory.create(title="Pre-training Lead", city="Paris"),
         ),
         drafted_by=recruiter,
         signing_payments=[(0, Decimal(100_000))],
@@ -51,9 +51,11 @@ def pending_offer(recruiter, name: str = "Ada Lovelace", **terms) -> Offer:  # t
 
 
 @pytest.fixture
-def market():  # type: ignore[no-untyped-def]
+def market():
     build_market()
-    ApprovalRuleFactory(name="Big signing", condition="signing_at_or_above", amount=Decimal(1))
+    ApprovalRuleFactory.create(
+        name="Big signing", condition="signing_at_or_above", amount=Decimal(1)
+    )
 
 
 def test_an_approver_sees_what_waits_why_and_for_how_much(client, recruiter, approver, market):
@@ -82,7 +84,7 @@ def test_an_approver_sees_what_waits_why_and_for_how_much(client, recruiter, app
 
 def test_the_drafter_and_a_recruiter_have_nothing_waiting(client, recruiter, market):
     pending_offer(recruiter)
-    colleague = UserFactory(username="colleague")
+    colleague = UserFactory.create(username="colleague")
     colleague.groups.add(Group.objects.get(name="Recruiters"))
 
     for user in (recruiter, colleague):
@@ -94,10 +96,10 @@ def test_the_drafter_and_a_recruiter_have_nothing_waiting(client, recruiter, mar
 
 def test_a_group_without_view_compensation_sees_why_without_any_amount(client, recruiter, market):
     committee = Group.objects.create(name="Hiring committee")  # no permission at all
-    ApprovalRuleFactory(
+    ApprovalRuleFactory.create(
         name="Committee on signing", condition="signing_at_or_above", amount=1, group=committee
     )
-    member = UserFactory(username="member")
+    member = UserFactory.create(username="member")
     member.groups.add(committee)
     offer = pending_offer(recruiter)
     reason = offer.approvals.get(group=committee).reason
@@ -141,10 +143,10 @@ def test_approving_with_a_comment(client, recruiter, approver, market):
 
 def test_an_offer_two_groups_must_approve_waits_for_the_second(client, recruiter, approver, market):
     committee = Group.objects.create(name="Hiring committee")
-    ApprovalRuleFactory(
+    ApprovalRuleFactory.create(
         name="Committee", condition="currency_is", currency_id="USD", group=committee
     )
-    member = UserFactory(username="member")
+    member = UserFactory.create(username="member")
     member.groups.add(committee)
     offer = pending_offer(recruiter)
     client.force_login(approver)

@@ -29,7 +29,7 @@ from tests.factories import (
     RoleFactory,
     approver_group,
 )
-from tests.web.test_offer_form import (
+from tests.web.offer_form.helpers import (
     BLANK,
     MINUTES,
     error_on,
@@ -43,12 +43,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def market(db):  # type: ignore[no-untyped-def]
+def market(db):
     build_market()
 
 
 @pytest.fixture
-def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
+def application(recruiter, hiring_manager):
     """Ada, for a senior research scientist role in Silicon Valley (total band $900k–$2M)."""
     role = RoleFactory(
         family=Role.Family.RESEARCH_SCIENTIST,
@@ -62,16 +62,16 @@ def application(recruiter, hiring_manager):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def helix():  # type: ignore[no-untyped-def]
+def helix():
     return CompanyFactory(name="Helix Intelligence", kind=Company.Kind.COMPETITOR)
 
 
 @pytest.fixture
-def closer_labs():  # type: ignore[no-untyped-def]
+def closer_labs():
     return CompanyFactory(name="Closer Labs", kind=Company.Kind.OURS)
 
 
-def competing_data(competitor, *, payments=(), equity=(), other=(), initial=None, **fields):  # type: ignore[no-untyped-def]
+def competing_data(competitor, *, payments=(), equity=(), other=(), initial=None, **fields):
     """What the competing-offer form sends: a $450k base from `competitor`, answer due in five
     days, and each formset's rows followed by the blank row the page shows."""
     data = {
@@ -94,7 +94,7 @@ def competing_data(competitor, *, payments=(), equity=(), other=(), initial=None
     return data
 
 
-def flashed(page) -> list[str]:  # type: ignore[no-untyped-def]
+def flashed(page) -> list[str]:
     return [str(m) for m in get_messages(page.wsgi_request)]
 
 
@@ -329,7 +329,7 @@ def test_an_outsider_and_a_hiring_manager_who_may_not_draft_get_404(
 
 
 @pytest.fixture
-def sent_offer(recruiter, application):  # type: ignore[no-untyped-def]
+def sent_offer(recruiter, application):
     """Our offer, sent: a $400k base."""
     offer = OfferFactory(
         application=application, drafted_by=recruiter, base_salary=Decimal(400_000)
@@ -339,7 +339,7 @@ def sent_offer(recruiter, application):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def helix_ahead(recruiter, application, helix):  # type: ignore[no-untyped-def]
+def helix_ahead(recruiter, application, helix):
     """Helix offers a $450k base."""
     return record_competing_offer(
         application.candidate,

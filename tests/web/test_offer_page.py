@@ -37,14 +37,14 @@ EVEN_4_YEARS = [Decimal(25)] * 4
 
 
 @pytest.fixture(autouse=True)
-def market(db):  # type: ignore[no-untyped-def]
+def market(db):
     build_market()
 
 
 @pytest.fixture
-def role(hiring_manager):  # type: ignore[no-untyped-def]
+def role(hiring_manager):
     """Senior research scientist in Silicon Valley: base band $300k–$450k, total $900k–$2M."""
-    return RoleFactory(
+    return RoleFactory.create(
         title="Research Scientist, Pre-training",
         family=Role.Family.RESEARCH_SCIENTIST,
         level="senior",
@@ -58,8 +58,8 @@ def role(hiring_manager):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def helix():  # type: ignore[no-untyped-def]
-    return CompanyFactory(
+def helix():
+    return CompanyFactory.create(
         name="Helix Intelligence",
         kind=Company.Kind.COMPETITOR,
         rating_team_lead=3,
@@ -70,8 +70,8 @@ def helix():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def application(recruiter, role):  # type: ignore[no-untyped-def]
-    ada = CandidateFactory(
+def application(recruiter, role):
+    ada = CandidateFactory.create(
         name="Ada Lovelace",
         owner=recruiter,
         motivator_pay=5,
@@ -80,13 +80,13 @@ def application(recruiter, role):  # type: ignore[no-untyped-def]
         motivator_research_freedom=2,
         motivator_publishing=5,
     )
-    return ApplicationFactory(candidate=ada, role=role)
+    return ApplicationFactory.create(candidate=ada, role=role)
 
 
 @pytest.fixture
-def offer(application, recruiter):  # type: ignore[no-untyped-def]
+def offer(application, recruiter):
     """$400k base and $1.6M of RSUs vesting 25% a year: $800k in each of 4 years."""
-    return OfferFactory(
+    return OfferFactory.create(
         application=application,
         drafted_by=recruiter,
         base_salary=Decimal(400_000),
@@ -94,7 +94,7 @@ def offer(application, recruiter):  # type: ignore[no-untyped-def]
     )
 
 
-def compete(application, competitor, by, **changes):  # type: ignore[no-untyped-def]
+def compete(application, competitor, by, **changes):
     fields = dict(
         competitor=competitor,
         application=application,
@@ -108,12 +108,12 @@ def compete(application, competitor, by, **changes):  # type: ignore[no-untyped-
     )
 
 
-def changed(offer, **changes):  # type: ignore[no-untyped-def]
+def changed(offer, **changes):
     """The offer's terms with `changes`, as a recruiter would retype them."""
     return dataclasses.replace(OfferTerms.of(offer), **changes)
 
 
-def page(client, user, offer):  # type: ignore[no-untyped-def]
+def page(client, user, offer):
     client.force_login(user)
     response = client.get(reverse("offers:detail", args=[offer.pk]))
     assert response.status_code == 200
@@ -127,7 +127,7 @@ def section(html: str, name: str) -> str:
     return match.group(0)
 
 
-def step(client, offer, name, **data):  # type: ignore[no-untyped-def]
+def step(client, offer, name, **data):
     return client.post(reverse("offers:step", args=[offer.pk, name]), data, follow=True)
 
 
@@ -183,8 +183,8 @@ def test_the_page_shows_the_years_the_chart_the_competition_and_the_band(
 
 
 def test_an_offer_in_euros_shows_its_years_in_euros_and_a_usd_row(client, recruiter, role):
-    offer = OfferFactory(
-        application=ApplicationFactory(role=role), drafted_by=recruiter, currency="EUR"
+    offer = OfferFactory.create(
+        application=ApplicationFactory.create(role=role), drafted_by=recruiter, currency="EUR"
     )
 
     years = section(page(client, recruiter, offer), "compensation")
@@ -198,7 +198,7 @@ def test_an_offer_in_euros_shows_its_years_in_euros_and_a_usd_row(client, recrui
 def test_an_offer_whose_currency_lost_its_rate_says_so_instead_of_failing(
     client, recruiter, role, application, helix
 ):
-    offer = OfferFactory(application=application, drafted_by=recruiter, currency="EUR")
+    offer = OfferFactory.create(application=application, drafted_by=recruiter, currency="EUR")
     compete(application, helix, recruiter)
     ExchangeRate.objects.all().delete()
 
@@ -211,7 +211,7 @@ def test_an_offer_whose_currency_lost_its_rate_says_so_instead_of_failing(
 
 def test_the_chart_draws_one_line_per_package(client, recruiter, offer, application):
     for name in ("Helix", "Orbital", "Meridian"):
-        compete(application, CompanyFactory(name=name), recruiter)
+        compete(application, CompanyFactory.create(name=name), recruiter)
 
     chart = section(page(client, recruiter, offer), "chart")
 
@@ -223,7 +223,9 @@ def test_the_chart_draws_one_line_per_package(client, recruiter, offer, applicat
 def test_the_approvals_panel_says_who_must_approve_who_did_and_why(
     client, recruiter, approver, offer
 ):
-    ApprovalRuleFactory(name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000))
+    ApprovalRuleFactory.create(
+        name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
+    )
     draft = section(page(client, recruiter, offer), "approvals")
     assert "Submitting it will ask:" in draft and "Compensation approvers" in draft
     submit_for_approval(offer, by=recruiter)
@@ -257,7 +259,9 @@ def test_the_history_says_who_changed_what_and_when(client, recruiter, offer):
 def test_a_user_without_view_compensation_sees_no_amount(
     client, hiring_manager, recruiter, approver, offer, application, helix
 ):
-    ApprovalRuleFactory(name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000))
+    ApprovalRuleFactory.create(
+        name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
+    )
     compete(application, helix, recruiter)
     update_draft(offer, changed(offer, relocation=Decimal(25_000)), by=recruiter)
     submit_for_approval(offer, by=recruiter)
@@ -289,7 +293,9 @@ def test_a_user_without_view_compensation_sees_no_amount(
 
 
 def test_the_actions_follow_the_status_and_the_user(client, recruiter, approver, offer):
-    ApprovalRuleFactory(name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000))
+    ApprovalRuleFactory.create(
+        name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
+    )
 
     assert buttons(page(client, recruiter, offer)) == {"submit"}
     submit_for_approval(offer, by=recruiter)
@@ -313,9 +319,13 @@ def test_the_actions_follow_the_status_and_the_user(client, recruiter, approver,
 
 
 def test_an_approver_who_drafted_the_offer_sees_no_approve_button(client, approver, offer):
-    ApprovalRuleFactory(name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000))
+    ApprovalRuleFactory.create(
+        name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
+    )
     approver.groups.add(Group.objects.get(name="Recruiters"))
-    mine = OfferFactory(drafted_by=approver, equity=[EquityTerms(Decimal(2_000_000), EVEN_4_YEARS)])
+    mine = OfferFactory.create(
+        drafted_by=approver, equity=[EquityTerms(Decimal(2_000_000), EVEN_4_YEARS)]
+    )
     submit_for_approval(mine, by=approver)
 
     html = page(client, approver, mine)
@@ -354,7 +364,9 @@ def test_signed_out_the_page_asks_to_sign_in(client, offer):
 def test_each_step_moves_the_offer_on_submit_approve_send_accept(
     client, recruiter, approver, offer
 ):
-    ApprovalRuleFactory(name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000))
+    ApprovalRuleFactory.create(
+        name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
+    )
 
     client.force_login(recruiter)
     submitted = step(client, offer, "submit")
@@ -406,7 +418,9 @@ def test_a_user_who_may_not_change_offers_takes_no_step(client, hiring_manager, 
 
 
 def test_a_rejection_needs_a_comment_shown_on_its_field(client, recruiter, approver, offer):
-    ApprovalRuleFactory(name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000))
+    ApprovalRuleFactory.create(
+        name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
+    )
     submit_for_approval(offer, by=recruiter)
     client.force_login(approver)
 
@@ -483,7 +497,7 @@ def test_without_view_compensation_two_versions_differ_in_everything_but_amounts
 
 
 def test_versions_of_two_applications_are_not_compared(client, recruiter, offer):
-    other = OfferFactory(drafted_by=recruiter)
+    other = OfferFactory.create(drafted_by=recruiter)
     client.force_login(recruiter)
 
     response = client.get(reverse("offers:compare", args=[offer.pk, other.pk]))
@@ -494,20 +508,20 @@ def test_versions_of_two_applications_are_not_compared(client, recruiter, offer)
 # --- Staying fast --------------------------------------------------------------------------------
 
 
-def busy_offer(recruiter, n: int) -> Offer:  # type: ignore[no-untyped-def]
+def busy_offer(recruiter, n: int) -> Offer:
     """An offer with `n` competing offers, `n` approvals and `n` changes after its draft."""
-    application = ApplicationFactory(
-        candidate=CandidateFactory(owner=recruiter, motivator_publishing=5),
-        role=RoleFactory(rating_publishing=4),
+    application = ApplicationFactory.create(
+        candidate=CandidateFactory.create(owner=recruiter, motivator_publishing=5),
+        role=RoleFactory.create(rating_publishing=4),
     )
-    offer = OfferFactory(
+    offer = OfferFactory.create(
         application=application,
         drafted_by=recruiter,
         equity=[EquityTerms(Decimal(1_600_000), EVEN_4_YEARS)],
         signing_payments=[(0, Decimal(100_000))],
     )
     for i in range(n):
-        compete(application, CompanyFactory(rating_publishing=3), recruiter)
+        compete(application, CompanyFactory.create(rating_publishing=3), recruiter)
         group = Group.objects.create(name=f"Approvers {n}-{i}")
         Approval.objects.create(offer=offer, group=group, reason="a test", comment="fine")
         update_draft(offer, changed(offer, base_salary=Decimal(400_000 + i)), by=recruiter)

@@ -1,0 +1,191 @@
+"""The candidate list in the admin: what each row shows, its queries, the search and the
+filters (owner, tag, company, relationship, specialty, do-not-contact)."""
+
+from __future__ import annotations
+
+import pytest
+
+from candidates.models import Candidate, CandidateEmail
+from tests.candidates.admin_helpers import CHANGELIST
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    CompanyFactory,
+    RoleFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# Session, user, permissions (2), the filters' choices (stage, role, owner, company, tag), the
+# count, the page, its emails and its applications. A query per row would break it.
+CHANGELIST_QUERIES = 13
+
+
+def listed(response) -> list[str]:
+    assert response.status_code == 200
+    return sorted(c.name for c in response.context["cl"].result_list)
+
+
+# --- The list ------------------------------------------------------------------------------
+
+
+def test_the_candidate_list_shows_name_email_company_and_pipeline(recruiter_client):
+    role = RoleFactory(title="Inference Engineer")
+    ada = CandidateFactory(
+        name="Ada Lovelace",
+        email="ada@example.org",
+        current_company=CompanyFactory(name="Analytical Engines"),
+    )
+    ApplicationFactory(candidate=ada, role=role)
+
+    response = recruiter_client.get(CHANGELIST)
+
+    assert listed(response) == ["Ada Lovelace"]
+    page = response.content.decode()
+    assert "ada@example.org" in page
+    assert "Analytical Engines" in page
+    assert "Inference Engineer (San Francisco): <b>Sourced</b>" in page
+
+
+def test_the_list_shows_closed_applications_after_open_ones_and_owners_by_name(
+    recruiter_client, recruiter
+):
+    from recruiting.pipeline.models import Application
+    from recruiting.pipeline.services import mark_lost
+
+    ada = CandidateFactory(name="Ada Lovelace", owner=recruiter, current_title="Researcher")
+    ApplicationFactory(candidate=ada, role=RoleFactory(title="Safety Researcher"))
+    lost = ApplicationFactory(candidate=ada, role=RoleFactory(title="Inference Engineer"))
+    mark_lost(lost, reason=Application.LostReason.NO_RESPONSE, by=recruiter)
+
+    page = recruiter_client.get(CHANGELIST).content.decode()
+
+    assert page.index("Safety Researcher (San Francisco): <b>Sourced</b>") < page.index(
+        "Inference Engineer (San Francisco): <b>Lost</b>"
+    )
+    assert "Rita Recruiter" in page
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_the_candidate_list_takes_the_same_number_of_queries_whatever_the_rows(
+    recruiter_client, django_assert_max_num_queries, rows
+):
+    owners = UserFactory.create_batch(3)
+    companies = CompanyFactory.create_batch(4)
+    tags = TagFactory.create_batch(3)
+    roles = RoleFactory.create_batch(2)
+    for i in range(rows):
+        candidate = CandidateFactory(owner=owners[i % 3], current_company=companies[i % 4])
+        CandidateEmail.objects.create(candidate=candidate, email=f"personal{i}@example.net")
+        candidate.tags.add(*tags[: 1 + i % 3])
+        for role in roles:
+            ApplicationFactory(candidate=candidate, role=role)
+
+    with django_assert_max_num_queries(CHANGELIST_QUERIES):
+        response = recruiter_client.get(CHANGELIST)
+
+    assert len(response.context["cl"].result_list) == min(rows, 50)
+    assert response.content.decode().count("Sourced</b>") == 2 * min(rows, 50)
+
+
+# --- Search --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people():
+    deepmind = CompanyFactory(name="Google DeepMind")
+    mistral = CompanyFactory(name="Mistral AI")
+    ada = CandidateFactory(
+        name="Ada Lovelace", email="ada@analytical.example", current_company=deepmind
+    )
+    CandidateEmail.objects.create(candidate=ada, email="countess.lovelace@example.org")
+    grace = CandidateFactory(
+        name="Grace Hopper", email="grace@navy.example", current_company=mistral
+    )
+    alan = CandidateFactory(name="Alan Turing", email="alan@bletchley.example")
+    return {"ada": ada, "grace": grace, "alan": alan, "deepmind": deepmind, "mistral": mistral}
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        pytest.param("lovelace", ["Ada Lovelace"], id="name"),
+        pytest.param("HOPPER", ["Grace Hopper"], id="name-upper-case"),
+        pytest.param("COUNTESS.LOVE", ["Ada Lovelace"], id="second-email-partial"),
+        pytest.param("bletchley", ["Alan Turing"], id="email-domain"),
+        pytest.param("deepmind", ["Ada Lovelace"], id="company"),
+        pytest.param("mistral", ["Grace Hopper"], id="company-lower-case"),
+        pytest.param("ada deepmind", ["Ada Lovelace"], id="every-word-must-match"),
+        pytest.param("grace deepmind", [], id="words-matching-different-people"),
+        pytest.param(".example", ["Ada Lovelace", "Alan Turing", "Grace Hopper"], id="all"),
+    ],
+)
+def test_search_finds_by_name_email_or_company(recruiter_client, people, term, found):
+    response = recruiter_client.get(CHANGELIST, {"q": term})
+
+    assert listed(response) == found
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+def test_the_owner_filter_shows_a_recruiters_candidates_or_nobodys(recruiter_client, recruiter):
+    CandidateFactory(name="Ada Lovelace", owner=recruiter)
+    CandidateFactory(name="Grace Hopper", owner=UserFactory())
+    CandidateFactory(name="Alan Turing", owner=None)
+
+    assert listed(recruiter_client.get(CHANGELIST, {"owner": recruiter.pk})) == ["Ada Lovelace"]
+    assert listed(recruiter_client.get(CHANGELIST, {"owner": "none"})) == ["Alan Turing"]
+
+
+def test_the_tag_filter_shows_candidates_with_that_tag(recruiter_client):
+    safety, rlhf = TagFactory(name="safety"), TagFactory(name="rlhf")
+    CandidateFactory(name="Ada Lovelace").tags.add(safety, rlhf)
+    CandidateFactory(name="Grace Hopper").tags.add(rlhf)
+    CandidateFactory(name="Alan Turing")
+
+    assert listed(recruiter_client.get(CHANGELIST, {"tag": safety.pk})) == ["Ada Lovelace"]
+    assert listed(recruiter_client.get(CHANGELIST, {"tag": rlhf.pk})) == [
+        "Ada Lovelace",
+        "Grace Hopper",
+    ]
+
+
+def test_the_company_filter_shows_the_people_working_there(recruiter_client):
+    deepmind = CompanyFactory(name="Google DeepMind")
+    CandidateFactory(name="Ada Lovelace", current_company=deepmind)
+    CandidateFactory(name="Grace Hopper", current_company=CompanyFactory())
+
+    response = recruiter_client.get(CHANGELIST, {"current_company__id__exact": deepmind.pk})
+
+    assert listed(response) == ["Ada Lovelace"]
+
+
+def test_the_relationship_filter_separates_employees_from_prospects(recruiter_client):
+    CandidateFactory(name="Ada Lovelace", relationship=Candidate.Relationship.EMPLOYEE)
+    CandidateFactory(name="Grace Hopper", relationship=Candidate.Relationship.PROSPECT)
+
+    response = recruiter_client.get(CHANGELIST, {"relationship__exact": "employee"})
+
+    assert listed(response) == ["Ada Lovelace"]
+
+
+def test_the_specialty_filter_shows_that_specialty(recruiter_client):
+    CandidateFactory(name="Ada Lovelace", specialty=Candidate.Specialty.SAFETY)
+    CandidateFactory(name="Grace Hopper", specialty=Candidate.Specialty.INFERENCE)
+
+    response = recruiter_client.get(CHANGELIST, {"specialty__exact": "safety"})
+
+    assert listed(response) == ["Ada Lovelace"]
+
+
+def test_the_do_not_contact_filter_shows_who_opted_out(recruiter_client):
+    CandidateFactory(name="Ada Lovelace", do_not_contact=True)
+    CandidateFactory(name="Grace Hopper")
+
+    response = recruiter_client.get(CHANGELIST, {"do_not_contact__exact": "1"})
+
+    assert listed(response) == ["Ada Lovelace"]
