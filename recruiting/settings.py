@@ -198,6 +198,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Broadcasts (the worker's pidbox, `celery inspect`): by default a control/ folder in
+        # the current directory, which left one in every checkout that ran `make run`.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A Redis that hangs (failover, a dropped NAT entry) must not hang a request that queues
