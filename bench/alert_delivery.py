@@ -147,7 +147,7 @@ def start_worker(
     return process
 
 
-def stop_worker(process: subprocess.Popen) -> None:
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from .models import Candidate, known_timezones
+from .models import Candidate, CandidateEmail, Company, CompanyPause, known_timezones
 
 TIMEZONE_CHOICES = [("", "—")] + [(tz, tz) for tz in sorted(known_timezones())]
 
@@ -34,7 +34,9 @@ class AddTagsForm(forms.Form):
         return names
 
 
-class CandidateEmailFormSet(forms.BaseInlineFormSet):
+class CandidateEmailFormSet(
+    forms.BaseInlineFormSet[CandidateEmail, Candidate, forms.ModelForm[CandidateEmail]]
+):
     def clean(self) -> None:
         super().clean()
         seen: set[str] = set()
@@ -57,7 +59,7 @@ class CandidateEmailFormSet(forms.BaseInlineFormSet):
             kept[0].instance.is_primary = True
 
 
-class CandidateAdminForm(forms.ModelForm):
+class CandidateAdminForm(forms.ModelForm[Candidate]):
     timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, required=False)
 
     class Meta:
@@ -65,7 +67,9 @@ class CandidateAdminForm(forms.ModelForm):
         fields = ("timezone",)  # the admin adds the rest from its fieldsets
 
 
-class CompanyPauseFormSet(forms.BaseInlineFormSet):
+class CompanyPauseFormSet(
+    forms.BaseInlineFormSet[CompanyPause, Company, forms.ModelForm[CompanyPause]]
+):
     def clean(self) -> None:
         super().clean()
         kept = sorted(

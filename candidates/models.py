@@ -75,7 +75,7 @@ OFFERINGS = (
 OFFERING_LABELS = dict(OFFERINGS)
 
 
-def rating_field(label: str) -> models.PositiveSmallIntegerField:
+def rating_field(label: str) -> models.PositiveSmallIntegerField[int | None, int | None]:
     """An offering rated 0 (poor) to 5 (best in the field); empty when we do not know."""
     return models.PositiveSmallIntegerField(
         label,
@@ -206,7 +206,7 @@ MOTIVATORS = (
 )
 
 
-def _motivator(label: str) -> models.PositiveSmallIntegerField:
+def _motivator(label: str) -> models.PositiveSmallIntegerField[int, int]:
     # 3 is "neutral": an unknown weight should neither dominate nor vanish from a fit score.
     return models.PositiveSmallIntegerField(
         label,
@@ -216,7 +216,7 @@ def _motivator(label: str) -> models.PositiveSmallIntegerField:
     )
 
 
-def _money(label: str) -> models.DecimalField:
+def _money(label: str) -> models.DecimalField[Decimal | None, Decimal | None]:
     return models.DecimalField(
         label,
         max_digits=MONEY_DIGITS,

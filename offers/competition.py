@@ -26,7 +26,7 @@ from candidates.models import OFFERING_LABELS, OFFERINGS, Candidate, Company, Co
 from recruiting.alerts import registry
 from recruiting.alerts.models import Alert
 from recruiting.alerts.services import raise_alert
-from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.formats import money_in_sentence, signed_money_in_sentence
 from recruiting.pipeline.models import Application
 
 from . import compensation as engine
@@ -257,7 +257,7 @@ def _alert_ahead(result: Standing, now: datetime) -> None:
             f"{money_in_sentence(gap.amount, currency)}{percent} in {result.measure.label}"
         )
     drivers = ", ".join(
-        f"{label} {'+' if share > 0 else '−'}{money_in_sentence(abs(share), currency)}"
+        f"{label} {signed_money_in_sentence(share, currency)}"
         for label, share in result.drivers()[:3]
     )
     message = (

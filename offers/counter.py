@@ -25,6 +25,7 @@ from recruiting.lib.formats import money_in_sentence
 from . import compensation as engine
 from .competition import standing
 from .models import ApprovalRule, CompetingOffer, Offer
+from .presentation import COMPONENT_NOUNS
 from .selectors import Market, package_prefetches
 from .services import approvals_for, draft_offer, revise_offer, update_draft
 from .terms import EquityTerms, OfferError, OfferTerms
@@ -32,10 +33,8 @@ from .terms import EquityTerms, OfferError, OfferTerms
 SIGNING_BONUS, EQUITY, BASE_SALARY = "signing_bonus", "equity", "base_salary"
 DEFAULT_ORDER = (SIGNING_BONUS, EQUITY, BASE_SALARY)
 LEVER_LABELS = {
-    SIGNING_BONUS: "signing bonus",
-    EQUITY: "equity",
-    BASE_SALARY: "base salary",
-    "retention_bonus": "retention bonus",
+    lever: COMPONENT_NOUNS[engine.Component(lever)]
+    for lever in (SIGNING_BONUS, EQUITY, BASE_SALARY, "retention_bonus")
 }
 STEP = Decimal(1000)  # suggestions are whole thousands in the offer's currency
 PROBE = Decimal(1_000_000)  # the amount a lever's effect is measured with

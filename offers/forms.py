@@ -43,7 +43,7 @@ TERM_LABELS = {
 # --- The components ------------------------------------------------------------------------
 
 
-class ComponentFormSet(forms.BaseInlineFormSet):
+class ComponentFormSet(forms.BaseInlineFormSet[Any, Any, forms.ModelForm[Any]]):
     """An inline of an offer's components. It saves nothing itself (the service writes the
     rows); it leaves itself on the offer so that the offer's form can read the whole terms."""
 
@@ -125,7 +125,7 @@ def check_vesting(form: ErrorReport, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class EquityGrantForm(forms.ModelForm):
+class EquityGrantForm(forms.ModelForm[EquityGrant]):
     vesting = PercentagesField(
         label="vesting per year (%)",
         initial=[Decimal(25)] * 4,
@@ -150,7 +150,7 @@ class EquityGrantForm(forms.ModelForm):
 # --- The package: an offer's or a competing offer's own fields ----------------------------
 
 
-class PackageAdminForm(forms.ModelForm):
+class PackageAdminForm(forms.ModelForm[Any]):
     """The own fields of a package (an offer or a competing offer). Its clean() reads them with
     the component inlines into terms, for the services' checks."""
 

@@ -199,7 +199,7 @@ class OtherForm(RowForm):
     layout = (("name", "col-12 col-sm-5"), ("amount", "col-7 col-sm-4"), ("year", "col-5 col-sm-3"))
 
 
-class ComponentFormSet(forms.BaseFormSet):
+class ComponentFormSet(forms.BaseFormSet[Any]):
     """The rows of one component. A blank new row is left out; a row is removed by ticking
     "Remove"; each row's layout is a responsive row of columns, stacked on a phone."""
 
@@ -334,7 +334,7 @@ FORMSETS: dict[str, type[ComponentFormSet]] = {
 # --- A package's own fields ----------------------------------------------------------------
 
 
-class CurrencyField(forms.ModelChoiceField):
+class CurrencyField(forms.ModelChoiceField[Currency]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             queryset=Currency.objects.all(),
@@ -406,13 +406,13 @@ class OfferForm(PackageForm):
         self.make_helper(Fieldset("The offer", columns(*head, css="col-12 col-sm-6 col-lg-3")))
 
 
-class OfferedCompanies(ModelChoiceIterator):
-    def __init__(self, field: forms.ModelChoiceField) -> None:
+class OfferedCompanies(ModelChoiceIterator[Company]):
+    def __init__(self, field: forms.ModelChoiceField[Company]) -> None:
         super().__init__(field)
         self.queryset = self.queryset.exclude(kind=Company.Kind.OURS)
 
 
-class CompetitorField(forms.ModelChoiceField):
+class CompetitorField(forms.ModelChoiceField[Company]):
     """Lists every company but our own. Any company is read, so that our own, posted by hand,
     is refused by the service with its reason rather than as a choice not offered."""
 

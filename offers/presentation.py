@@ -61,28 +61,31 @@ _KINDS = {"+": "Added", "~": "Changed", "-": "Removed"}
 
 
 def component_history(
-    package_id: int, *, currency: str, amounts: bool, parent: str = "offer"
+    package_id: int, *, amounts: bool, parent: str = "offer"
 ) -> list[ComponentChange]:
     """Every component row of a package created, changed or removed, newest first: of an offer,
     or with parent="competing_offer" of a competing offer. A draft's terms are rewritten on
-    each save, so a change shows as rows removed and added. Without `amounts` every amount
-    reads "hidden"."""
+    each save, so a change shows as rows removed and added. Amounts are in the package's
+    currency at the time, which a draft may have changed since (the package's own history says
+    when), so they are shown without it. Without `amounts` every amount reads "hidden"."""
     of_package = {f"{parent}_id": package_id}
 
     def amount(value: Decimal) -> str:
-        return money_in_table(value, currency) if amounts else HIDDEN
+        return money_in_table(value) if amounts else HIDDEN
 
     # Historical rows are classes simple-history makes at run time: typed as Any.
     rows: list[tuple[Any, str]] = []
+    # A kind that is no longer a choice still shows, by its stored name.
+    payment_kinds, grant_kinds = dict(OfferPayment.Kind.choices), dict(EquityGrant.Kind.choices)
     for p in OfferPayment.history.filter(**of_package).select_related("history_user"):
-        label = OfferPayment.Kind(p.kind).label
+        label = payment_kinds.get(p.kind, p.kind)
         rows.append((p, f"{label} paid in month {p.month}: {amount(p.amount)}"))
     grants = EquityGrant.history.filter(**of_package)
     for g in grants.select_related("history_user"):
         rows.append(
             (
                 g,
-                f"Equity grant #{g.id} ({EquityGrant.Kind(g.kind).label}) worth "
+                f"Equity grant #{g.id} ({grant_kinds.get(g.kind, g.kind)}) worth "
                 f"{amount(g.value)}, {g.cliff_months}-month cliff, vesting {g.frequency}",
             )
         )

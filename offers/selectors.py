@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -173,7 +174,7 @@ def value_offer(
     return market.value(offer)
 
 
-def package_prefetches(prefix: str = "") -> list[str | Prefetch]:
+def package_prefetches(prefix: str = "") -> list[str | Prefetch[Any]]:
     """The prefetches that value packages (offers or competing offers, at `prefix`: a relation
     to them such as "offer__") without a query per row."""
     return [

@@ -190,7 +190,7 @@ def _check_storable(terms: PackageTerms) -> None:
             raise OfferError({name: "A percentage has at most 2 decimal places."})
 
 
-def _rows_of(terms: PackageTerms) -> tuple:
+def _rows_of(terms: PackageTerms) -> tuple[tuple[object, ...], ...]:
     """The component rows the terms make, comparable across lists and tuples."""
     return (
         tuple(terms.signing_payments),

@@ -233,7 +233,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The scheduler runs in UTC, and there is exactly one of it (see the README).
-CELERY_BEAT_SCHEDULE: dict = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 60.0},
     "outreach-send-due": {"task": "outreach.send_due", "schedule": 60.0},
 }

@@ -685,7 +685,6 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         context = {
             "component_history": component_history(
                 int(object_id),
-                currency=self._currency_of(int(object_id)),
                 amounts=can_see_compensation(request.user),
                 parent="competing_offer",
             ),
@@ -795,9 +794,7 @@ class CompetingOfferSummaryInline(admin.TabularInline[CompetingOffer, Candidate 
 
     def _market(self) -> Market:
         # One per page: the inline is made anew for each request.
-        if not hasattr(self, "_page_market"):
-            self._page_market = Market(timezone.localdate())
-        return self._page_market
+        return kept_on(self, "_page_market", lambda: Market(timezone.localdate()))
 
     @admin.display(description="competitor")
     def competitor_link(self, competing: CompetingOffer) -> SafeString:

@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
-from recruiting.lib.formats import money_in_table
+from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.lib.types import AuthenticatedRequest
 
 from .. import compensation as engine
@@ -409,7 +409,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             kind = (
                 "the rate fixed when it was sent" if offer.sent_rate is not None else "today's rate"
             )
-            rate = f"{valuation.rate.quantize(Decimal('0.000001')).normalize():f}"
+            rate = exchange_rate(valuation.rate)
             rate_note = format_html(
                 "<li>{} at {}: {} {} per {}.</li>",
                 reporting.currency,
@@ -482,7 +482,6 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         context = {
             "component_history": component_history(
                 int(object_id),
-                currency=self._currency_of(int(object_id)),
                 amounts=can_see_compensation(request.user),
             ),
             **(extra_context or {}),
@@ -516,15 +515,15 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         queryset: QuerySet[Offer],
         *,
         title: str,
-        step: Callable[[Offer, forms.Form], object],
-        done: Callable[[list[object]], str],
+        step: Callable[[Offer, forms.Form], Offer],
+        done: Callable[[list[Offer]], str],
         form_class: type[forms.Form] = ConfirmOfferStepForm,
     ) -> HttpResponse | None:
         """Runs `step` on each selected offer, all or none: a refusal names the offer and
         shows the service's message on the page, and nothing is changed."""
 
         def apply(form: forms.Form) -> str:
-            results = []
+            results: list[Offer] = []
             with transaction.atomic():
                 for offer in queryset.order_by("pk"):
                     try:
@@ -541,7 +540,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     def submit_action(
         self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
     ) -> HttpResponse | None:
-        def done(offers: list) -> str:
+        def done(offers: list[Offer]) -> str:
             approved = sum(o.status == Offer.Status.APPROVED for o in offers)
             waiting = len(offers) - approved
             return (
@@ -561,7 +560,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     def approve_action(
         self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
     ) -> HttpResponse | None:
-        def done(offers: list) -> str:
+        def done(offers: list[Offer]) -> str:
             approved = sum(o.status == Offer.Status.APPROVED for o in offers)
             return (
                 f"Approved {len(offers)} offer(s); {approved} fully approved, "
@@ -648,7 +647,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     def revise_action(
         self, request: AuthenticatedRequest, queryset: QuerySet[Offer]
     ) -> HttpResponse | None:
-        def done(offers: list) -> SafeString:
+        def done(offers: list[Offer]) -> SafeString:
             links = format_html_join(
                 ", ",
                 '<a href="{}">{}</a>',
@@ -813,7 +812,3 @@ class CompensationBandAdmin(admin.ModelAdmin[CompensationBand]):
     @admin.display(description="amounts")
     def amounts(self, band: CompensationBand) -> str:
         return HIDDEN
-
-
-# Competing offers, and their part of the candidate, application and company pages; last, as
-# they build on the inlines and helpers above.

@@ -172,10 +172,6 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     record_competing_offer...) in save_model: nothing is left for save_related, and the log
     names the components that changed."""
 
-    def _currency_of(self, pk: int) -> str:
-        """The package's currency, for its history's amounts (empty once it is deleted)."""
-        return self.model.objects.filter(pk=pk).values_list("currency_id", flat=True).first() or ""
-
     def save_related(
         self,
         request: HttpRequest,

@@ -18,7 +18,7 @@ from recruiting.pipeline.models import Role
 from ..compensation import MAX_AMOUNT
 
 
-def money_field(label: str, **kwargs: Any) -> models.DecimalField:
+def money_field(label: str, **kwargs: Any) -> models.DecimalField[Any, Any]:
     return models.DecimalField(
         label,
         max_digits=MONEY_DIGITS,

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from candidates.models import OFFERING_LABELS
-from recruiting.lib.formats import money_in_table, percent, signed_money
+from recruiting.lib.formats import exchange_rate, money_in_table, percent, signed_money
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import sees_every_application
 
@@ -540,9 +540,7 @@ def _render_detail(
             if amounts and valuation and offer.currency_id != REPORTING
             else None
         ),
-        "rate": (
-            f"{valuation.rate.quantize(Decimal('0.000001')).normalize():f}" if valuation else ""
-        ),
+        "rate": exchange_rate(valuation.rate) if valuation else "",
         "rate_fixed": offer.sent_rate is not None,
         "chart": _chart(offer, valued, rivals) if amounts else None,
         "rivals": rivals,
@@ -550,9 +548,7 @@ def _render_detail(
         "approvals": _approvals(offer, amounts),
         "would_ask": would_ask,
         "history": _history(offer, amounts),
-        "component_history": component_history(
-            offer.pk, currency=offer.currency_id, amounts=amounts
-        ),
+        "component_history": component_history(offer.pk, amounts=amounts),
         "actions": actions,
         "steps": [s for s in actions if not s.decides],
         "decisions": decisions,

@@ -8,18 +8,18 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from contextlib import suppress
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import models
 from django.db.models import F
 from django.template.loader import render_to_string, select_template
 from django.utils import timezone
+
+from recruiting.lib.mail import close_quietly, shared_smtp_connection
 
 from .models import Alert
 
@@ -90,7 +90,7 @@ def send_alert(
         message.send()  # SMTP, outside any transaction
     except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
         if connection is not None:
-            _close(connection)  # the server may have dropped it: the next alert reconnects
+            close_quietly(connection)  # the server may have dropped it: the next alert reconnects
         return _retry_later(alert, now, error)
     _mark(alert, Alert.Status.SENT, sent_at=timezone.now())
     return Delivery.SENT
@@ -103,23 +103,14 @@ def send_alerts(alert_ids: Iterable[int], *, now: datetime | None = None) -> dic
     its own, so a worker that dies mid-batch leaves only the one it was sending claimed; the
     rest stay pending for the next sweep. Returns how many of each outcome."""
     outcomes: Counter[str] = Counter()
-    connection = get_connection()
-    # Only an SMTP connection is worth keeping open; the embedded file sink writes one file per
-    # connection, and a person reading var/mail/ wants one file per email.
-    shared = connection if isinstance(connection, SmtpBackend) else None
+    shared = shared_smtp_connection()
     try:
         for alert_id in alert_ids:
             outcomes[send_alert(alert_id, now=now, connection=shared)] += 1
     finally:
         if shared is not None:
-            _close(shared)
+            close_quietly(shared)
     return dict(outcomes)
-
-
-def _close(connection: BaseEmailBackend) -> None:
-    # QUIT on a connection the server dropped can fail; the outcome is already on the rows.
-    with suppress(Exception):
-        connection.close()
 
 
 def _mark(alert: Alert, status: str, *, error: str = "", sent_at: datetime | None = None) -> None:

@@ -93,11 +93,12 @@ def alert_key(*parts: str | Expression | F) -> AlertKey:
     )
 
 
-def unraised(queryset: QuerySet, *parts: str | Expression | F) -> QuerySet:
+def unraised(queryset: QuerySet[Any], *parts: str | Expression | F) -> QuerySet[Any]:
     """The rows of `queryset` whose alert was not raised yet, each row carrying its key as
-    `alert_key` (to pass to raise_alert). `parts` make the key, as for alert_key(); the first
-    is a text that starts every key of the rule (say "application-stale:"), so the outbox is
-    read only in that range of its key index, not whole."""
+    `alert_key` (to pass to raise_alert; each rule types its rows with that annotation).
+    `parts` make the key, as for alert_key(); the first is a text that starts every key of the
+    rule (say "application-stale:"), so the outbox is read only in that range of its key
+    index, not whole."""
     prefix = parts[0]
     if not isinstance(prefix, str) or not prefix:
         raise TypeError("A key starts with its rule's text, e.g. 'application-stale:'.")

@@ -4,7 +4,6 @@ in the transaction of the change that caused it and queues its delivery after co
 
 from __future__ import annotations
 
-import logging
 import zoneinfo
 from datetime import datetime, timedelta
 
@@ -15,22 +14,19 @@ from django.utils import timezone
 
 from . import registry
 from .models import Alert, AlertPreference, AlertProfile
-from .scan import _scan_batch, _scan_cache
+from .scan import scan_batch, scan_cache
 from .tasks import deliver_alert
-
-log = logging.getLogger(__name__)
-
 
 # --- When an alert is due ------------------------------------------------------------------
 
 
 def profile_of(user: User) -> AlertProfile:
-    cache = _scan_cache.get()
-    if cache is not None and ("profile", user.pk) in cache:
-        return cache[("profile", user.pk)]
+    cache = scan_cache.get()
+    if cache is not None and user.pk in cache.profiles:
+        return cache.profiles[user.pk]
     profile = AlertProfile.objects.filter(user=user).first() or AlertProfile(user=user)
     if cache is not None:
-        cache[("profile", user.pk)] = profile
+        cache.profiles[user.pk] = profile
     return profile
 
 
@@ -57,13 +53,13 @@ def next_digest_at(now: datetime, profile: AlertProfile) -> datetime:
 
 
 def mode_for(user: User, kind: str) -> str:
-    cache = _scan_cache.get()
-    if cache is not None and ("mode", user.pk, kind) in cache:
-        return cache[("mode", user.pk, kind)]
+    cache = scan_cache.get()
+    if cache is not None and (user.pk, kind) in cache.modes:
+        return cache.modes[(user.pk, kind)]
     preference = AlertPreference.objects.filter(user=user, kind=kind).first()
     mode = preference.mode if preference else AlertPreference.Mode.IMMEDIATELY
     if cache is not None:
-        cache[("mode", user.pk, kind)] = mode
+        cache.modes[(user.pk, kind)] = mode
     return mode
 
 
@@ -115,7 +111,7 @@ def raise_alert(
     key: str,
     subject: str,
     about: models.Model | None = None,
-    context: dict | None = None,
+    context: dict[str, object] | None = None,
     link: str = "",
     now: datetime | None = None,
 ) -> Alert | None:
@@ -142,7 +138,7 @@ def raise_alert(
     if about is not None:
         alert.about_type = ContentType.objects.get_for_model(about)
         alert.about_id = about.pk
-    batch = _scan_batch.get()
+    batch = scan_batch.get()
     if batch is not None:
         batch.append(alert)  # inserted, and then delivered, by run_reminder_rules's caller
         return alert

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,9 +17,9 @@ FormT = TypeVar("FormT", bound=forms.Form)
 
 
 def run_action_form(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
-    queryset: QuerySet,
+    queryset: QuerySet[Any],
     *,
     form_class: type[FormT],
     title: str,

@@ -25,6 +25,17 @@ def signed_money(amount: Decimal, currency: str = "") -> str:
     return sign + money_in_table(abs(amount), currency)
 
 
+def signed_money_in_sentence(amount: Decimal, currency: str) -> str:
+    """A difference in a sentence, with its sign: '+1,960,000 USD', '−250,000 USD'."""
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return sign + money_in_sentence(abs(amount), currency)
+
+
+def exchange_rate(rate: Decimal) -> str:
+    """An exchange rate to six decimal places, without trailing zeros: '0.847'."""
+    return f"{rate.quantize(Decimal('0.000001')).normalize():f}"
+
+
 def percent(value: Decimal) -> str:
     """A percentage as it was typed, without trailing zeros: '12.5%'."""
     return f"{value.normalize():f}%"

@@ -23,7 +23,7 @@ from .template_rules import (
     ROLE_VARIABLES,
     SECOND_PITCH_MIN_WEIGHT,
     TEXT_ENGINE,
-    _names_in,
+    names_in,
 )
 
 
@@ -32,7 +32,7 @@ def uses_role(template: MessageTemplate) -> bool:
     needs the candidate's application to say something."""
     for text in (template.subject, template.body_text, template.body_html):
         try:
-            names = _names_in(TEXT_ENGINE.from_string(text or ""))
+            names = names_in(TEXT_ENGINE.from_string(text or ""))
         except TemplateSyntaxError:
             continue  # refused at save; a template saved before the check cannot name it
         if any(name in ROLE_VARIABLES for name in names):

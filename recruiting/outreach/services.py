@@ -15,7 +15,6 @@ import smtplib
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import suppress
 from datetime import datetime, time, timedelta
 from email.utils import formataddr, make_msgid
 from enum import StrEnum
@@ -27,9 +26,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min, QuerySet
 from django.urls import reverse
@@ -37,6 +35,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from candidates.models import Candidate, CandidateEmail, CompanyPause
+from recruiting.lib.mail import close_quietly, shared_smtp_connection
 from recruiting.pipeline.models import Activity, Application, Role, Stage
 from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
@@ -843,13 +842,17 @@ def send_step(
         return StepOutcome.DEFERRED
     sender = sender_of(enrollment)
     assert sender is not None  # _stop_reason stops an enrollment without one
+    # Read before the claim: an address removed since _stop_reason looked (an edit, a merge)
+    # stops the enrollment here rather than leave a claimed step that can never go.
+    first_email = enrollment.candidate.emails.order_by("-is_primary", "id").first()
+    if first_email is None:
+        _stop(enrollment, "The candidate has no email address.", now)
+        return StepOutcome.STOPPED
+    to_email = first_email.email
 
     sent = _claim(enrollment, step, sender, now)
     if isinstance(sent, StepOutcome):
         return sent
-    first_email = enrollment.candidate.emails.order_by("-is_primary", "id").first()
-    assert first_email is not None  # _stop_reason stops an enrollment without an email
-    to_email = first_email.email
     try:
         message = _email(enrollment, step, sender, to_email)
         SentMessage.objects.filter(pk=sent.pk).update(
@@ -863,13 +866,13 @@ def send_step(
         message.send()  # SMTP, outside any transaction
     except smtplib.SMTPRecipientsRefused as error:
         if connection is not None:
-            _close(connection)
+            close_quietly(connection)
         _fail(sent, error)
         _stop(enrollment, f"Bounced: {to_email} was refused.", now, Enrollment.Status.BOUNCED)
         return StepOutcome.FAILED
     except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
         if connection is not None:
-            _close(connection)
+            close_quietly(connection)
         _fail(sent, error)
         if sent.attempts >= MAX_ATTEMPTS:
             _stop(enrollment, f"Could not be sent after {sent.attempts} attempts.", now)
@@ -888,12 +891,6 @@ def _fail(sent: SentMessage, error: Exception) -> None:
     SentMessage.objects.filter(pk=sent.pk, status=SentMessage.Status.CLAIMED).update(
         status=SentMessage.Status.FAILED, last_error=text
     )
-
-
-def _close(connection: BaseEmailBackend) -> None:
-    # QUIT on a connection the server dropped can fail; the outcome is already on the rows.
-    with suppress(Exception):
-        connection.close()
 
 
 @transaction.atomic
@@ -959,9 +956,7 @@ def send_due_steps(
     wait for the next run. Returns how many of each outcome."""
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
-    connection = get_connection()
-    # Only an SMTP connection is worth keeping open (see alerts.delivery.send_alerts).
-    shared = connection if isinstance(connection, SmtpBackend) else None
+    shared = shared_smtp_connection()
     started = monotonic()
     due = due_enrollment_ids(now, limit=limit)
     if shared is not None and due:
@@ -973,7 +968,7 @@ def send_due_steps(
             log.warning(
                 "outreach: the SMTP server cannot be reached (%s); %d step(s) wait", error, len(due)
             )
-            _close(shared)
+            close_quietly(shared)
             return {"smtp_down": len(due)}
     try:
         for enrollment_id in due:
@@ -982,5 +977,5 @@ def send_due_steps(
             outcomes[send_step(enrollment_id, now, connection=shared)] += 1
     finally:
         if shared is not None:
-            _close(shared)
+            close_quietly(shared)
     return dict(outcomes)

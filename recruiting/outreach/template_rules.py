@@ -73,7 +73,7 @@ def check_template_text(text: str, field: str) -> None:
             raise ValidationError(
                 {field: "The filters “safe” and “safeseq” are not allowed: names are escaped."}
             )
-    for name in _names_in(template):
+    for name in names_in(template):
         if name not in ALLOWED_VARIABLES:
             raise ValidationError(
                 {
@@ -116,7 +116,7 @@ def _condition_expressions(condition: Any) -> list[FilterExpression]:
     ]
 
 
-def _names_in(template: Template) -> list[str]:
+def names_in(template: Template) -> list[str]:
     """Every variable the template reads: in {{ }} and in {% if %} conditions."""
     names = []
     for node in _nodes(template):

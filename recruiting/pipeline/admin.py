@@ -121,7 +121,7 @@ class ActivityInline(admin.TabularInline[Activity, Candidate]):
         return super().get_queryset(request).select_related("author")
 
 
-# --- Candidate admin, with its pipeline ----------------------------------------------------
+# --- The pipeline's part of the candidate admin (assembled in recruiting/web/admin.py) ------
 
 
 class StageFilter(admin.SimpleListFilter):

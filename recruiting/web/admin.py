@@ -27,17 +27,11 @@ Inlines = list[type[InlineModelAdmin[Any, Any]]] | tuple[type[InlineModelAdmin[A
 
 @admin.register(Candidate)
 class CandidateAdmin(candidates_admin.CandidateAdmin):
+    # The pipeline column right after who the person is and where they work now.
     list_display = (
-        "name",
-        "primary_email",
-        "current_position",
+        *candidates_admin.CandidateAdmin.list_display[:3],
         pipeline_admin.pipeline,
-        "specialty",
-        "level",
-        "location",
-        "owner_name",
-        "relationship",
-        "do_not_contact",
+        *candidates_admin.CandidateAdmin.list_display[3:],
         competing_admin.flight_risk_text,
     )
     list_filter = (
