@@ -49,7 +49,7 @@ from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_c
 from ..forms import CompetingOfferAdminForm
 from ..models import CompetingOffer, Offer
 from ..models.offer import Package
-from ..presentation import HIDDEN, component_history
+from ..presentation import HIDDEN
 from ..selectors import Market, RateMissing, package_prefetches
 from .parts import (
     OFFER_AMOUNT_FIELDS,
@@ -65,13 +65,10 @@ from .parts import (
 if TYPE_CHECKING:
     from django.contrib.admin.views.main import ChangeList
     from django.forms.models import BaseInlineFormSet
-    from simple_history.models import HistoricalChanges
-    from simple_history.template_utils import HistoricalRecordContextHelper
 
 REPORTING = settings.REPORTING_CURRENCY
 DEADLINE_SOON = timedelta(hours=72)
 # Set on the request by CompetingOfferAdmin.history_form_view: the page shows an old version.
-HISTORY_VERSION = "_competing_history_version"
 # Set on the summary inline's formset, for its template: where to record another one.
 ADD_COMPETING_URL = "add_competing_url"
 
@@ -351,6 +348,9 @@ class HiddenAmountsAndNotesContextHelper(HiddenAmountsContextHelper):
 
 @admin.register(CompetingOffer)
 class CompetingOfferAdmin(ServiceSavedPackageAdmin):
+    component_parent = "competing_offer"
+    history_version_flag = "_competing_history_version"
+    hidden_amounts_helper = HiddenAmountsAndNotesContextHelper
     form = CompetingOfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
     view_on_site = False
@@ -467,7 +467,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         ]
         if obj is not None:
             record: tuple[str, ...] = self.record_fields
-            if getattr(request, HISTORY_VERSION, False):
+            if self.showing_old_version(request):
                 # Who is ahead is not kept in the history: an old version would say "no".
                 record = tuple(f for f in record if f != "ahead")
             fieldsets.append(("Record", {"fields": record}))
@@ -478,7 +478,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     ) -> tuple[str, ...]:
         if obj is None:
             return ()
-        if getattr(request, HISTORY_VERSION, False):
+        if self.showing_old_version(request):
             return tuple(
                 f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
             )
@@ -674,45 +674,6 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
         obj.pk = created.pk
         obj.recorded_by, obj.recorded_at = created.recorded_by, created.recorded_at
         obj._state.adding = False
-
-    # --- history (simple-history's pages, as on offers) ---
-
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not str(object_id).isdigit():
-            raise Http404
-        context = {
-            "component_history": component_history(
-                int(object_id),
-                amounts=can_see_compensation(request.user),
-                parent="competing_offer",
-            ),
-            **(extra_context or {}),
-        }
-        return super().history_view(request, object_id, extra_context=context)
-
-    def history_form_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        version_id: str,
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method != "GET":
-            raise PermissionDenied
-        setattr(request, HISTORY_VERSION, True)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request: HttpRequest, obj: CompetingOffer | None = None) -> bool:
-        return True  # a change is made by the services, never by restoring an old row
-
-    def get_historical_record_context_helper(
-        self, request: HttpRequest, historical_record: HistoricalChanges
-    ) -> HistoricalRecordContextHelper:
-        if can_see_compensation(request.user):
-            return super().get_historical_record_context_helper(request, historical_record)
-        return HiddenAmountsAndNotesContextHelper(self.model, historical_record)
 
 
 # --- On the candidate and application pages ------------------------------------------------

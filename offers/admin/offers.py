@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -49,7 +49,6 @@ from ..models.offer import Package
 from ..presentation import (
     COMPONENT_HEADINGS,
     HIDDEN,
-    component_history,
     position_text,
 )
 from ..selectors import Market, OfferValuation, value_offer
@@ -68,7 +67,6 @@ from ..services import (
 from ..terms import OfferTerms
 from .parts import (
     EquityGrantInline,
-    HiddenAmountsContextHelper,
     OfferPartInline,
     OtherAmountInline,
     PaymentInline,
@@ -80,11 +78,8 @@ from .parts import (
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldGroups, _FieldsetSpec, _ListDisplayT
     from django.contrib.admin.views.main import ChangeList
-    from simple_history.models import HistoricalChanges
-    from simple_history.template_utils import HistoricalRecordContextHelper
 
 # Set on the request by OfferAdmin.history_form_view: the page shows an old version.
-HISTORY_VERSION = "_offer_history_version"
 
 
 class ApprovalInline(OfferPartInline):
@@ -118,6 +113,7 @@ class ApprovalInline(OfferPartInline):
 
 @admin.register(Offer)
 class OfferAdmin(ServiceSavedPackageAdmin):
+    history_version_flag = "_offer_history_version"
     form = OfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
     view_on_site = False
@@ -285,7 +281,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             (None, {"fields": main}),
             ("Pay", {"fields": pay}),
         ]
-        if obj is not None and not getattr(request, HISTORY_VERSION, False):
+        if obj is not None and not self.showing_old_version(request):
             value = ("totals", "band") if can_see else ("amounts", "band")
             fieldsets.append(("Value", {"fields": value}))
         if obj is not None:
@@ -310,7 +306,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             return ()
         computed = ("version", "status", "revises", "amounts", "totals", "band")
         readonly = ("application", "kind", *computed, *self.record_fields)
-        if getattr(request, HISTORY_VERSION, False):
+        if self.showing_old_version(request):
             return tuple(
                 f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
             )
@@ -468,44 +464,6 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         obj.pk, obj.version = created.pk, created.version
         obj.drafted_by, obj.drafted_at = created.drafted_by, created.drafted_at
         obj._state.adding = False
-
-    # --- history ---
-
-    def revert_disabled(self, request: HttpRequest, obj: Offer | None = None) -> bool:
-        return True  # a change is made by the services, never by restoring an old row
-
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not str(object_id).isdigit():
-            raise Http404
-        context = {
-            "component_history": component_history(
-                int(object_id),
-                amounts=can_see_compensation(request.user),
-            ),
-            **(extra_context or {}),
-        }
-        return super().history_view(request, object_id, extra_context=context)
-
-    def history_form_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        version_id: str,
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method != "GET":
-            raise PermissionDenied
-        setattr(request, HISTORY_VERSION, True)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def get_historical_record_context_helper(
-        self, request: HttpRequest, historical_record: HistoricalChanges
-    ) -> HistoricalRecordContextHelper:
-        if can_see_compensation(request.user):
-            return super().get_historical_record_context_helper(request, historical_record)
-        return HiddenAmountsContextHelper(self.model, historical_record)
 
     # --- the steps, as actions ---
 

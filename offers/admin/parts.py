@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -31,13 +32,11 @@ from ..models import (
     OtherAmount,
 )
 from ..models.offer import Package
-from ..presentation import (
-    HIDDEN,
-)
+from ..presentation import HIDDEN, component_history
 from ..selectors import OfferValuation, RateMissing
 
 if TYPE_CHECKING:
-    from simple_history.models import ModelChange
+    from simple_history.models import HistoricalChanges, ModelChange
 
 COMPONENT_INLINE_TEMPLATE = "admin/offers/edit_inline/tabular_components.html"
 OFFER_AMOUNT_FIELDS = ("base_salary", "target_bonus_percent", "relocation")
@@ -170,7 +169,56 @@ class HiddenAmountsContextHelper(HistoricalRecordContextHelper):
 class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     """An admin whose object and component rows a service writes (draft_offer,
     record_competing_offer...) in save_model: nothing is left for save_related, and the log
-    names the components that changed."""
+    names the components that changed. Its history lists the components' changes too, never
+    restores an old row, and hides amounts from users who may not see pay."""
+
+    # The components' foreign key to the package, for their history.
+    component_parent: ClassVar[str] = "offer"
+    # Set on a request showing an old version of the package (its page is then read-only).
+    history_version_flag: ClassVar[str]
+    hidden_amounts_helper: ClassVar[type[HistoricalRecordContextHelper]] = (
+        HiddenAmountsContextHelper
+    )
+
+    def showing_old_version(self, request: HttpRequest) -> bool:
+        return bool(getattr(request, self.history_version_flag, False))
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True  # a change is made by the services, never by restoring an old row
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not str(object_id).isdigit():
+            raise Http404
+        context = {
+            "component_history": component_history(
+                int(object_id),
+                amounts=can_see_compensation(request.user),
+                parent=self.component_parent,
+            ),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method != "GET":
+            raise PermissionDenied
+        setattr(request, self.history_version_flag, True)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: HistoricalChanges
+    ) -> HistoricalRecordContextHelper:
+        if can_see_compensation(request.user):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return self.hidden_amounts_helper(self.model, historical_record)
 
     def save_related(
         self,
