@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from recruiting.lib.groups import grant
+from recruiting.pipeline.permissions import RECRUITER_GROUP
+
 APPROVER_GROUP = "Compensation approvers"
 OFFER_MODELS = (
     "offer",
@@ -15,41 +18,29 @@ OFFER_MODELS = (
 )
 
 
+# Recruiters draft offers and record competing ones, and read the reference data; approvers
+# read the offers and decide their approvals. Both see amounts (view_compensation).
+RECRUITER_PERMISSIONS = {
+    "offers": {
+        **{model: "avcd" for model in OFFER_MODELS},
+        "approval": "v",
+        "approvalrule": "v",
+        "exchangerate": "v",
+        "compensationband": "v",
+    }
+}
+APPROVER_PERMISSIONS = {
+    "offers": {
+        **{model: "v" for model in OFFER_MODELS},
+        "approval": "vc",
+        "approvalrule": "v",
+        "compensationband": "v",
+        "exchangerate": "v",
+    }
+}
+
+
 def ensure_groups(sender: object, using: str = "default", **kwargs: Any) -> None:
     """After every migrate: recruiters draft offers and see amounts; approvers see and decide."""
-    from django.contrib.auth.models import Group, Permission
-
-    from recruiting.pipeline.permissions import RECRUITER_GROUP
-
-    perms = Permission.objects.using(using).filter(content_type__app_label="offers")
-    recruiters, _ = Group.objects.using(using).get_or_create(name=RECRUITER_GROUP)
-    recruiters.permissions.add(
-        *perms.filter(
-            codename__in=[
-                "view_compensation",
-                *(
-                    f"{verb}_{model}"
-                    for model in OFFER_MODELS
-                    for verb in ("add", "change", "view", "delete")
-                ),
-                "view_approval",
-                "view_approvalrule",
-                "view_exchangerate",
-                "view_compensationband",
-            ]
-        )
-    )
-    approvers, _ = Group.objects.using(using).get_or_create(name=APPROVER_GROUP)
-    approvers.permissions.add(
-        *perms.filter(
-            codename__in=[
-                "view_compensation",
-                *(f"view_{model}" for model in OFFER_MODELS),
-                "view_approval",
-                "change_approval",
-                "view_approvalrule",
-                "view_compensationband",
-                "view_exchangerate",
-            ]
-        )
-    )
+    grant(RECRUITER_GROUP, RECRUITER_PERMISSIONS, also=["view_compensation"], using=using)
+    grant(APPROVER_GROUP, APPROVER_PERMISSIONS, also=["view_compensation"], using=using)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from recruiting.lib.groups import grant
+from recruiting.pipeline.permissions import RECRUITER_GROUP
+
 # What a recruiter may do with outreach: write templates and sequences, and follow the
 # enrollments (which change only through the services: enroll, stop).
 RECRUITER_PERMISSIONS = {
@@ -14,21 +17,8 @@ RECRUITER_PERMISSIONS = {
     "enrollment": "v",
     "sentmessage": "v",
 }
-_VERBS = {"a": "add", "v": "view", "c": "change", "d": "delete"}
 
 
 def ensure_groups(sender: object, using: str = "default", **kwargs: Any) -> None:
     """After every migrate, gives the Recruiters group its outreach permissions."""
-    from django.contrib.auth.models import Group, Permission
-
-    from recruiting.pipeline.permissions import RECRUITER_GROUP
-
-    group, _ = Group.objects.using(using).get_or_create(name=RECRUITER_GROUP)
-    codenames = [
-        f"{_VERBS[v]}_{model}" for model, verbs in RECRUITER_PERMISSIONS.items() for v in verbs
-    ]
-    group.permissions.add(
-        *Permission.objects.using(using).filter(
-            content_type__app_label="outreach", codename__in=codenames
-        )
-    )
+    grant(RECRUITER_GROUP, {"outreach": RECRUITER_PERMISSIONS}, using=using)
