@@ -64,15 +64,15 @@ class MergeForm(forms.Form):
 
 
 class ApplicationInlineForm(forms.ModelForm[Application]):
-    # Set by ApplicationInlineFormSet on each of its forms: the candidate being edited.
-    instance_candidate: Candidate
-
     class Meta:
         model = Application
         fields = ("role", "stage")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidate: Candidate, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The candidate being edited (given by ApplicationInlineFormSet): on the add page not
+        # saved yet, so the instance's candidate_id cannot name them.
+        self.instance_candidate = candidate
         if self.instance.pk:
             # An application never changes role; a new role is a new application. Its stage
             # list is its own role's: the stage it is in and those it may move to.
@@ -102,10 +102,8 @@ class ApplicationInlineFormSet(
 
     request_user: User | None = None
 
-    def _construct_form(self, i: int, **kwargs: Any) -> ApplicationInlineForm:
-        form: ApplicationInlineForm = super()._construct_form(i, **kwargs)  # type: ignore[misc]  # django-stubs do not declare BaseFormSet._construct_form (private)
-        form.instance_candidate = self.instance
-        return form
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "candidate": self.instance}
 
     def save_new(self, form: forms.ModelForm[Application], commit: bool = True) -> Application:
         return add_to_pipeline(
