@@ -9,10 +9,19 @@ Conventions (the same everywhere in Closer):
 - A payment (an instalment of a signing or retention bonus) is made at a month after the start:
   month 0 is the start date and falls in year 1, month 12 is the first anniversary and falls in
   year 2.
-- Equity vests at the end of each period of its frequency (monthly, quarterly, annually); each
-  year vests its own percentage of the grant, spread evenly over that year's periods. Anything
-  due before the cliff vests at the cliff. A one-year cliff therefore changes no yearly amount;
-  an 18-month cliff moves year 1's vesting into year 2.
+- A grant is a number of shares (or options, or profit units) valued at a price per share on a
+  dated basis (a public company's market price; a private company's last preferred price, its
+  409A common fair market value or its last tender price; a profit unit's value). An option is
+  worth its spread, the price less the strike and never below zero, unless a fair value per
+  option is given; a profit unit is worth its price up to its cap.
+- A grant is made at a month after the start (0 for the new-hire grant; a refresh grant
+  later) and vests from that month: at the end of each period of its frequency (monthly,
+  quarterly, semi-annually, annually) each of its years vests its own percentage, spread evenly
+  over that year's periods. Anything due before the cliff vests at the cliff. A one-year cliff
+  therefore changes no yearly amount; an 18-month cliff moves year 1's vesting into year 2.
+- A scenario moves the share price by a percentage a year: what vests in year 1 is valued at
+  the price, in year 2 at the price moved once, and so on. Illiquid equity (every basis but a
+  public market price) can be shown with a liquidity discount, kept apart from the amounts.
 - Base salary and target bonus are paid in every year of the horizon. Relocation is paid in
   year 1; other named amounts in the year given.
 - Amounts are kept exact while computing and rounded to the cent once, on running totals, so
@@ -21,7 +30,7 @@ Conventions (the same everywhere in Closer):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -58,11 +67,35 @@ class Component(StrEnum):
 class Frequency(StrEnum):
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
+    SEMI_ANNUALLY = "semi_annually"
     ANNUALLY = "annually"
 
     @property
     def periods_per_year(self) -> int:
-        return {"monthly": 12, "quarterly": 4, "annually": 1}[self.value]
+        return {"monthly": 12, "quarterly": 4, "semi_annually": 2, "annually": 1}[self.value]
+
+
+class EquityKind(StrEnum):
+    RSU = "rsu"
+    OPTIONS = "options"
+    PROFIT_UNITS = "profit_units"
+
+
+class PriceBasis(StrEnum):
+    """Where a grant's price per share comes from."""
+
+    MARKET = "market"  # a public company's share price
+    PREFERRED = "preferred"  # a private company's last preferred (funding round) price
+    COMMON_FMV = "common_fmv"  # a private company's common fair market value (409A)
+    TENDER = "tender"  # the price of a private company's last tender offer
+    UNIT_VALUE = "unit_value"  # a profit unit's stated value
+    RECORDED = "recorded"  # a value typed as it stood (grants recorded before prices were kept)
+
+    @property
+    def liquid(self) -> bool:
+        """Whether shares on this basis can be sold at that price: only a public market's. A
+        recorded value is taken as it was typed, with no discount."""
+        return self in (PriceBasis.MARKET, PriceBasis.RECORDED)
 
 
 def check_amount(value: Decimal, field: str) -> Decimal:
@@ -75,6 +108,26 @@ def check_amount(value: Decimal, field: str) -> Decimal:
         raise CompensationError(field, "An amount has at most 2 decimal places.")
     if value > MAX_AMOUNT:
         raise CompensationError(field, f"An amount cannot exceed {MAX_AMOUNT:,}.")
+    return value
+
+
+PRICE_STEP = Decimal("0.0001")  # prices, strikes and share counts: to four decimal places
+MAX_PRICE = Decimal("999999999.9999")
+MAX_SHARES = Decimal("999999999999.9999")
+MAX_GROWTH_PERCENT = Decimal(1000)
+
+
+def check_quantity(value: Decimal, field: str, *, limit: Decimal, what: str) -> Decimal:
+    """Refuses a price, strike or share count that is negative, finer than 0.0001, or past
+    `limit`; `what` names it in the message."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise CompensationError(field, f"Enter {what} as a number, such as 12.50.")
+    if value < 0:
+        raise CompensationError(field, f"{what.capitalize()} cannot be negative.")
+    if value != value.quantize(PRICE_STEP):
+        raise CompensationError(field, f"{what.capitalize()} has at most 4 decimal places.")
+    if value > limit:
+        raise CompensationError(field, f"{what.capitalize()} cannot exceed {limit:,}.")
     return value
 
 
@@ -129,16 +182,41 @@ class VestingSchedule:
     def horizon_years(self) -> int:
         return len(self.yearly_percentages)
 
-    def vesting_events(self, value: Decimal) -> list[tuple[int, Decimal]]:
-        """(month after start, exact amount) for each vesting, the cliff applied."""
+    def vesting_events(self, quantity: Decimal) -> list[tuple[int, Decimal]]:
+        """(month after the grant, exact part of `quantity`) for each vesting, the cliff
+        applied. `quantity` is what the grant holds: shares, or an amount."""
         periods = self.frequency.periods_per_year
         events = []
         for year, percentage in enumerate(self.yearly_percentages):
-            per_period = value * percentage / HUNDRED / periods
+            per_period = quantity * percentage / HUNDRED / periods
             for k in range(1, periods + 1):
                 month = year * 12 + 12 * k // periods
                 events.append((max(month, self.cliff_months), per_period))
         return events
+
+    def vested_by(self, quantity: Decimal, month: int) -> Decimal:
+        """How much of `quantity` has vested by the end of `month` months after the grant,
+        exact."""
+        return sum((part for at, part in self.vesting_events(quantity) if at <= month), Decimal(0))
+
+
+# The schedules a recruiter picks in one click. A front-loaded or back-loaded schedule keeps
+# the usual one-year cliff; 5/15/40/40 vests every six months after it.
+STANDARD_SCHEDULES: dict[str, VestingSchedule] = {
+    "4 years, 1-year cliff, then monthly": VestingSchedule(
+        (Decimal(25),) * 4, cliff_months=12, frequency=Frequency.MONTHLY
+    ),
+    "5/15/40/40, 1-year cliff, then every 6 months": VestingSchedule(
+        tuple(Decimal(p) for p in (5, 15, 40, 40)),
+        cliff_months=12,
+        frequency=Frequency.SEMI_ANNUALLY,
+    ),
+    "40/30/20/10, 1-year cliff, then quarterly": VestingSchedule(
+        tuple(Decimal(p) for p in (40, 30, 20, 10)),
+        cliff_months=12,
+        frequency=Frequency.QUARTERLY,
+    ),
+}
 
 
 def vesting_year(month: int) -> int:
@@ -182,10 +260,100 @@ class Bonus:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A path of the share price: `growth_percent` a year (-30, 0, 20...), compounded."""
+
+    name: str
+    growth_percent: Decimal = Decimal(0)
+
+    def price_factor(self, year: int) -> Decimal:
+        """What the price is multiplied by for what vests in `year` (1-based): 1 in year 1."""
+        step, factor = 1 + self.growth_percent / HUNDRED, Decimal(1)
+        for _ in range(year - 1):  # Decimal's 0 ** 0 is no number: multiply out instead
+            factor *= step
+        return factor
+
+
+FLAT = Scenario("flat")
+
+
+@dataclass(frozen=True)
 class EquityGrant:
-    value: Decimal
+    """`shares` shares (options, units) at `price` per share on `basis`, made `grant_month`
+    months after the start and vesting from then on `vesting`."""
+
+    shares: Decimal
+    price: Decimal
     vesting: VestingSchedule
-    kind: str = "rsu"
+    kind: EquityKind = EquityKind.RSU
+    basis: PriceBasis = PriceBasis.MARKET
+    strike: Decimal = Decimal(0)  # options: what exercising one costs
+    fair_value: Decimal | None = None  # options: a fair value per option, instead of the spread
+    cap: Decimal | None = None  # profit units: the most one unit can be worth
+    grant_month: int = 0
+
+    @classmethod
+    def of_value(
+        cls, value: Decimal, vesting: VestingSchedule, kind: str = EquityKind.RSU
+    ) -> EquityGrant:
+        """A grant recorded as an amount: `value` units at 1.00 on the recorded basis."""
+        return cls(
+            shares=value,
+            price=Decimal(1),
+            vesting=vesting,
+            kind=EquityKind(kind),
+            basis=PriceBasis.RECORDED,
+        )
+
+    def value_per_share(self, factor: Decimal = Decimal(1)) -> Decimal:
+        """What one share is worth with the price multiplied by `factor`, exact. An option is
+        its spread, never below zero, unless a fair value is given (which then moves with the
+        price); a profit unit stops at its cap."""
+        price = self.price * factor
+        if self.kind == EquityKind.OPTIONS:
+            if self.fair_value is not None:
+                return self.fair_value * factor
+            return max(price - self.strike, Decimal(0))
+        if self.kind == EquityKind.PROFIT_UNITS and self.cap is not None:
+            return min(price, self.cap)
+        return price
+
+    @property
+    def value(self) -> Decimal:
+        """The grant at its price, to the cent."""
+        return to_cents(self.shares * self.value_per_share())
+
+    def vesting_months(self) -> list[int]:
+        """The months after the start at which it vests."""
+        return [self.grant_month + at for at, _ in self.vesting.vesting_events(Decimal(1))]
+
+    def vested_shares_by(self, month: int) -> Decimal:
+        """Shares vested by the end of `month` months after the start, exact."""
+        return self.vesting.vested_by(self.shares, month - self.grant_month)
+
+    def check(self) -> None:
+        if self.basis == PriceBasis.RECORDED:
+            check_amount(self.shares, "equity")  # an amount as it was typed, 1.00 a unit
+        else:
+            check_quantity(self.shares, "shares", limit=MAX_SHARES, what="a number of shares")
+        check_quantity(self.price, "price", limit=MAX_PRICE, what="a price")
+        check_quantity(self.strike, "strike", limit=MAX_PRICE, what="a strike price")
+        if self.strike and self.kind != EquityKind.OPTIONS:
+            raise CompensationError("strike", "Only options have a strike price.")
+        if self.fair_value is not None:
+            if self.kind != EquityKind.OPTIONS:
+                raise CompensationError("fair_value", "Only options have a fair value.")
+            check_quantity(self.fair_value, "fair_value", limit=MAX_PRICE, what="a fair value")
+        if self.cap is not None:
+            if self.kind != EquityKind.PROFIT_UNITS:
+                raise CompensationError("cap", "Only profit units have a cap.")
+            check_quantity(self.cap, "cap", limit=MAX_PRICE, what="a cap")
+        if not 0 <= self.grant_month <= MAX_MONTHS:
+            raise CompensationError(
+                "grant_month", f"A grant is made within {MAX_MONTHS} months of the start."
+            )
+        if self.shares * self.value_per_share() > MAX_AMOUNT:
+            raise CompensationError("equity", f"A grant cannot be worth more than {MAX_AMOUNT:,}.")
 
 
 @dataclass(frozen=True)
@@ -231,7 +399,7 @@ class Package:
                     name, f"A clawback period is between 0 and {MAX_MONTHS} months."
                 )
         for grant in self.equity:
-            check_amount(grant.value, "equity")
+            grant.check()
         check_amount(self.relocation, "relocation")
         for other in self.other:
             check_amount(other.amount, "other")
@@ -244,12 +412,8 @@ class Package:
     def horizon_years(self) -> int:
         """The years needed to show everything the package pays: at least one."""
         years = [1]
-        years += [g.vesting.horizon_years for g in self.equity]
-        years += [
-            vesting_year(month)
-            for g in self.equity
-            for month, _ in g.vesting.vesting_events(g.value)
-        ]
+        years += [payment_year(g.grant_month) - 1 + g.vesting.horizon_years for g in self.equity]
+        years += [vesting_year(month) for g in self.equity for month in g.vesting_months()]
         for bonus in (self.signing_bonus, self.retention_bonus):
             if bonus is not None:
                 years += [payment_year(p.month) for p in bonus.payments]
@@ -301,16 +465,48 @@ def _by_year(items: Iterable[tuple[int, Decimal]], years: int) -> list[Decimal]:
     return amounts
 
 
-def compute(package: Package, *, years: int | None = None) -> YearlyCompensation:
-    """Values `package` over its horizon (or over `years`, to compare it with a longer one)."""
+def _equity_vestings(
+    package: Package, scenario: Scenario
+) -> list[tuple[EquityGrant, int, Decimal]]:
+    """(grant, year, exact amount) of each vesting, at the scenario's price for its year."""
+    vestings = []
+    for grant in package.equity:
+        for at, shares in grant.vesting.vesting_events(grant.shares):
+            year = vesting_year(grant.grant_month + at)
+            vestings.append(
+                (grant, year, shares * grant.value_per_share(scenario.price_factor(year)))
+            )
+    return vestings
+
+
+def _years_for(package: Package, years: int | None) -> int:
     package.check()
     needed = package.horizon_years
     if years is None:
-        years = needed
-    elif years < needed:
+        return needed
+    if years < needed:
         raise CompensationError(
             "horizon", f"This package pays over {needed} years; it cannot be shown over {years}."
         )
+    return years
+
+
+def _check_scenario(scenario: Scenario) -> None:
+    growth = scenario.growth_percent
+    if not growth.is_finite() or not -HUNDRED <= growth <= MAX_GROWTH_PERCENT:
+        raise CompensationError(
+            "scenarios",
+            f"{scenario.name}: a share price moves between -100% and {MAX_GROWTH_PERCENT}% a year.",
+        )
+
+
+def compute(
+    package: Package, *, years: int | None = None, scenario: Scenario = FLAT
+) -> YearlyCompensation:
+    """Values `package` over its horizon (or over `years`, to compare it with a longer one),
+    its equity at the prices of `scenario` (flat: the grants' own prices)."""
+    years = _years_for(package, years)
+    _check_scenario(scenario)
     base = package.base_salary
     exact: dict[str, list[Decimal]] = {
         Component.BASE_SALARY: [base] * years,
@@ -322,12 +518,7 @@ def compute(package: Package, *, years: int | None = None) -> YearlyCompensation
             years,
         ),
         Component.EQUITY: _by_year(
-            (
-                (vesting_year(month), amount)
-                for grant in package.equity
-                for month, amount in grant.vesting.vesting_events(grant.value)
-            ),
-            years,
+            ((year, amount) for _, year, amount in _equity_vestings(package, scenario)), years
         ),
         Component.RETENTION_BONUS: _by_year(
             ((payment_year(p.month), p.amount) for p in package.retention_bonus.payments)
@@ -342,6 +533,63 @@ def compute(package: Package, *, years: int | None = None) -> YearlyCompensation
         currency=package.currency,
         by_component={name: spread_to_cents(amounts) for name, amounts in exact.items()},
     )
+
+
+@dataclass(frozen=True)
+class ScenarioValuation:
+    """A package under one scenario: what it pays, its equity at the scenario's prices, and
+    apart from that the liquidity discount on its illiquid equity, year by year."""
+
+    scenario: Scenario
+    compensation: YearlyCompensation
+    liquidity_discount: tuple[Decimal, ...]
+
+    @property
+    def discount_total(self) -> Decimal:
+        return sum(self.liquidity_discount, Decimal(0))
+
+    @property
+    def yearly_after_discount(self) -> tuple[Decimal, ...]:
+        return tuple(
+            total - discount
+            for total, discount in zip(
+                self.compensation.yearly_totals, self.liquidity_discount, strict=True
+            )
+        )
+
+    @property
+    def total_after_discount(self) -> Decimal:
+        return self.compensation.total - self.discount_total
+
+
+def value_scenarios(
+    package: Package,
+    scenarios: Sequence[Scenario],
+    *,
+    discounts: Mapping[PriceBasis, Decimal] | None = None,
+    years: int | None = None,
+) -> list[ScenarioValuation]:
+    """The package under each scenario. `discounts` gives a liquidity discount in percent per
+    price basis; only illiquid bases take one."""
+    discounts = discounts or {}
+    for basis, percent in discounts.items():
+        if not percent.is_finite() or not 0 <= percent <= HUNDRED:
+            raise CompensationError(
+                "liquidity_discount", f"A liquidity discount ({basis}) is between 0% and 100%."
+            )
+    years = _years_for(package, years)
+    valued = []
+    for scenario in scenarios:
+        compensation = compute(package, years=years, scenario=scenario)
+        taken = (
+            (year, amount * discounts.get(grant.basis, Decimal(0)) / HUNDRED)
+            for grant, year, amount in _equity_vestings(package, scenario)
+            if not grant.basis.liquid
+        )
+        valued.append(
+            ScenarioValuation(scenario, compensation, spread_to_cents(_by_year(taken, years)))
+        )
+    return valued
 
 
 def convert(

@@ -89,7 +89,7 @@ class PackageTerms:
             signing_bonus=bonus(self.signing_payments, self.signing_clawback_months),
             retention_bonus=bonus(self.retention_payments, self.retention_clawback_months),
             equity=tuple(
-                engine.EquityGrant(
+                engine.EquityGrant.of_value(
                     e.value,
                     engine.VestingSchedule(
                         tuple(e.percentages), e.cliff_months, engine.Frequency(e.frequency)

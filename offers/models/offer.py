@@ -371,7 +371,7 @@ class EquityGrant(models.Model):
         schedule = engine.VestingSchedule(
             percentages, cliff_months=self.cliff_months, frequency=engine.Frequency(self.frequency)
         )
-        return engine.EquityGrant(value=self.value, vesting=schedule, kind=self.kind)
+        return engine.EquityGrant.of_value(self.value, schedule, self.kind)
 
 
 class VestingYear(models.Model):

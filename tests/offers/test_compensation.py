@@ -54,7 +54,7 @@ def test_a_150m_signing_bonus_over_four_years_with_a_two_year_clawback():
 
 
 def test_base_2m_and_8m_of_equity_a_year():
-    grant = EquityGrant(value=32 * M, vesting=FOUR_EVEN)
+    grant = EquityGrant.of_value(value=32 * M, vesting=FOUR_EVEN)
     package = Package(currency="USD", base_salary=2 * M, equity=(grant,))
 
     result = compute(package)
@@ -67,14 +67,16 @@ def test_base_2m_and_8m_of_equity_a_year():
 
 def test_front_loaded_vesting_40_30_20_10():
     schedule = VestingSchedule(tuple(Decimal(p) for p in (40, 30, 20, 10)))
-    package = Package(currency="USD", equity=(EquityGrant(value=10 * M, vesting=schedule),))
+    package = Package(
+        currency="USD", equity=(EquityGrant.of_value(value=10 * M, vesting=schedule),)
+    )
 
     assert compute(package).by_component[Component.EQUITY] == (4 * M, 3 * M, 2 * M, 1 * M)
 
 
 def test_an_18_month_cliff_moves_the_first_years_vesting_into_the_second():
     schedule = VestingSchedule((Decimal(25),) * 4, cliff_months=18, frequency=Frequency.MONTHLY)
-    package = Package(currency="USD", equity=(EquityGrant(Decimal("1200000"), schedule),))
+    package = Package(currency="USD", equity=(EquityGrant.of_value(Decimal("1200000"), schedule),))
 
     equity = compute(package).by_component[Component.EQUITY]
 
@@ -99,9 +101,9 @@ def test_target_bonus_relocation_and_other_amounts():
 
 def test_thirds_are_rounded_so_the_years_add_up_to_the_grant():
     schedule = VestingSchedule((Decimal(100),), frequency=Frequency.MONTHLY)
-    package = Package(currency="USD", equity=(EquityGrant(Decimal("1000.00"), schedule),))
+    package = Package(currency="USD", equity=(EquityGrant.of_value(Decimal("1000.00"), schedule),))
     uneven = VestingSchedule(tuple(Decimal(p) for p in ("33.33", "33.33", "33.34")))
-    odd = Package(currency="USD", equity=(EquityGrant(Decimal("100.01"), uneven),))
+    odd = Package(currency="USD", equity=(EquityGrant.of_value(Decimal("100.01"), uneven),))
 
     assert compute(package).total == Decimal("1000.00")
     assert compute(odd).by_component[Component.EQUITY] == (
@@ -128,7 +130,7 @@ def test_a_shorter_package_is_shown_over_a_longer_horizon_to_compare():
 
     assert compute(package, years=4).yearly_totals == (M,) * 4
     with pytest.raises(CompensationError, match="over 4 years"):
-        compute(Package(currency="USD", equity=(EquityGrant(M, FOUR_EVEN),)), years=2)
+        compute(Package(currency="USD", equity=(EquityGrant.of_value(M, FOUR_EVEN),)), years=2)
 
 
 # --- Refused input -------------------------------------------------------------------------
@@ -217,7 +219,11 @@ def packages(draw):
         target_bonus_percent=draw(st.integers(0, 20_000).map(lambda p: Decimal(p) / 100)),
         signing_bonus=draw(bonus()),
         equity=tuple(
-            draw(st.lists(st.builds(EquityGrant, value=cents, vesting=schedules()), max_size=3))
+            draw(
+                st.lists(
+                    st.builds(EquityGrant.of_value, value=cents, vesting=schedules()), max_size=3
+                )
+            )
         ),
         retention_bonus=draw(bonus()),
         relocation=draw(cents),
@@ -246,7 +252,7 @@ def test_the_years_add_up_to_the_total(package):
 @given(percentages(), cents)
 def test_vesting_percentages_add_up_to_100_and_vest_the_whole_grant(shares, value):
     schedule = VestingSchedule(shares)
-    package = Package(currency="USD", equity=(EquityGrant(value, schedule),))
+    package = Package(currency="USD", equity=(EquityGrant.of_value(value, schedule),))
 
     assert sum(shares) == 100
     assert compute(package).component_total(Component.EQUITY) == value
