@@ -33,7 +33,8 @@ def money_field(label: str, **kwargs: Any) -> models.DecimalField[Any, Any]:
 
 class ExchangeRate(CleanReportsConstraintsMixin, models.Model):
     """How many units of `quote` one unit of `base` buys, as of a date. Entered in the admin or
-    loaded from a CSV (`manage.py load_rates`); never fetched while a page is served."""
+    loaded from a file (`manage.py load_rates`: Closer's CSV or the ECB's reference rates);
+    never fetched while a page is served."""
 
     base = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
     quote = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")

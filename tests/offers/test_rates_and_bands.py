@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 
 from offers.demo import build_market
 from offers.models import CompensationBand, ExchangeRate
+from offers.rates import RateFileError, load_ecb_rates, load_rates
 from offers.selectors import RateMissing, band_for, rate_on
-from offers.services import RateFileError, load_rates
 from recruiting.pipeline.models import Role
 from tests.factories import RoleFactory
 
@@ -99,6 +99,66 @@ def test_the_load_rates_command_reads_a_file_and_reports(tmp_path):
     path.write_text("base,quote,rate\nUSD,EUR,0.8\n")
     with pytest.raises(CommandError, match="missing: as_of"):
         call_command("load_rates", str(path))
+
+
+# The European Central Bank's reference rates, as its files are written: the daily file
+# (eurofxref.csv) dates its one row in words and pads each cell with a space; the historical
+# file (eurofxref-hist.csv) uses ISO dates and "N/A" for a currency with no rate that day. Both
+# end each line with a comma. JPY is a currency Closer does not know: passed over.
+ECB_DAILY = "Date, USD, JPY, GBP, CHF, \n04 December 2026, 1.1806, 183.37, 0.87405, 0.9371, \n"
+ECB_HISTORY = (
+    "Date,USD,JPY,GBP,CHF,\n"
+    "2026-12-04,1.1806,183.37,0.87405,0.9371,\n"
+    "2026-12-03,1.1780,182.90,N/A,0.9355,\n"
+)
+
+
+def test_the_ecb_daily_file_loads_each_known_currency_per_euro():
+    assert load_ecb_rates(ECB_DAILY) == 3
+
+    on = date(2026, 12, 4)
+    assert rate_on("EUR", "USD", on)[0] == Decimal("1.1806")
+    assert rate_on("EUR", "GBP", on)[0] == Decimal("0.87405")
+    assert rate_on("EUR", "CHF", on)[0] == Decimal("0.9371")
+    assert not ExchangeRate.objects.filter(quote_id="JPY").exists()
+
+
+def test_the_ecb_history_file_loads_every_day_and_passes_over_missing_rates():
+    assert load_ecb_rates(ECB_HISTORY) == 5  # 3 on the 4th, 2 on the 3rd (no GBP that day)
+    assert load_ecb_rates(ECB_HISTORY) == 5  # again: nothing changes
+
+    assert ExchangeRate.objects.count() == 5
+    assert rate_on("EUR", "CHF", date(2026, 12, 3))[0] == Decimal("0.9355")
+    with pytest.raises(RateMissing):
+        rate_on("EUR", "GBP", date(2026, 12, 3))  # the first GBP rate is the 4th's
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("2026-13-01,1.1,180,0.87,0.93,", "line 3: “2026-13-01” is not a date."),
+        ("2026-12-02,abc,180,0.87,0.93,", "line 3, USD: rate must be a number."),
+        ("2026-12-02,-1.1,180,0.87,0.93,", "line 3, USD: rate must be a positive number."),
+    ],
+)
+def test_an_ecb_file_with_a_bad_line_loads_nothing(line, message):
+    text = "Date,USD,JPY,GBP,CHF,\n2026-12-04,1.1806,183.37,0.87405,0.9371,\n" + line + "\n"
+
+    with pytest.raises(RateFileError) as refused:
+        load_ecb_rates(text)
+
+    assert message in refused.value.messages
+    assert not ExchangeRate.objects.exists()
+
+
+def test_the_load_rates_command_reads_an_ecb_file_as_well(tmp_path):
+    path = tmp_path / "eurofxref-hist.csv"
+    path.write_text(ECB_HISTORY)
+    out = StringIO()
+
+    call_command("load_rates", str(path), stdout=out)
+
+    assert "Loaded 5 exchange rate(s)" in out.getvalue()
 
 
 def band(**changes) -> CompensationBand:

@@ -6,18 +6,21 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from offers.services import RateFileError, load_rates
+from offers.rates import RateFileError, load_rate_file
 
 
 class Command(BaseCommand):
-    help = "Loads exchange rates from a CSV with columns base,quote,rate,as_of (all or none)."
+    help = (
+        "Loads exchange rates, all or none: a CSV with columns base,quote,rate,as_of, or the "
+        "European Central Bank's reference rates (eurofxref.csv or eurofxref-hist.csv)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path", type=Path)
 
     def handle(self, *args: Any, path: Path, **options: Any) -> None:
         try:
-            count = load_rates(path.read_text(encoding="utf-8-sig"))
+            count = load_rate_file(path.read_text(encoding="utf-8-sig"))
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         except RateFileError as error:
