@@ -237,6 +237,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 60.0},
     "outreach-send-due": {"task": "outreach.send_due", "schedule": 60.0},
 }
+# The European Central Bank's reference rates (its eurofxref-hist.zip, or eurofxref.zip for the
+# day), fetched every six hours when set: the ECB publishes once a working day, around 16:00
+# CET. Empty, as in the embedded setup: rates come only from the admin and `load_rates`.
+ECB_RATES_URL = env.str("ECB_RATES_URL", default="")
+if ECB_RATES_URL:
+    CELERY_BEAT_SCHEDULE["offers-fetch-rates"] = {
+        "task": "offers.fetch_rates",
+        "schedule": 6 * 60 * 60.0,
+    }
 
 # --- Email --------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Closer <closer@localhost>")

@@ -213,13 +213,14 @@ def own_broker(own_redis, settings):
 
 @pytest.fixture
 def own_worker(own_broker, smtp_server, tmp_path):
-    """Starts workers of the test's own, on its own Redis, which the test may kill; any left
-    running are stopped after the test."""
+    """Starts workers of the test's own, on its own Redis (with settings of the test's own
+    given as environment variables), which the test may kill; any left running are stopped
+    after the test."""
     started: list[subprocess.Popen] = []
 
-    def start() -> subprocess.Popen:
+    def start(**env: str) -> subprocess.Popen:
         log = tmp_path / f"worker-{len(started)}.log"
-        process = _start_worker(log, smtp_server, CELERY_BROKER_URL=own_broker.url)
+        process = _start_worker(log, smtp_server, CELERY_BROKER_URL=own_broker.url, **env)
         started.append(process)
         return process
 

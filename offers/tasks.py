@@ -1,0 +1,35 @@
+"""Thin Celery wrappers for offers: the scheduled fetch of exchange rates."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import rates
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="offers.fetch_rates",
+    ignore_result=True,
+    # Only the network is worth another try; a file that is not rates stays refused.
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=5,
+)
+def fetch_rates() -> dict[str, object]:
+    """Loads the reference rates published at ECB_RATES_URL (set in production; off in the
+    embedded setup). All or none, as a file loaded by hand."""
+    url = settings.ECB_RATES_URL
+    if not url:
+        return {"skipped": "ECB_RATES_URL is not set"}
+    try:
+        loaded = rates.load_rate_file(rates.fetch_rate_file(url))
+    except rates.RateFileError as refused:
+        log.error("rates from %s refused: %s", url, " ".join(refused.messages))
+        return {"refused": refused.messages}
+    log.info("loaded %d exchange rate(s) from %s", loaded, url)
+    return {"loaded": loaded}
