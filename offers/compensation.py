@@ -74,6 +74,15 @@ class Frequency(StrEnum):
     def periods_per_year(self) -> int:
         return {"monthly": 12, "quarterly": 4, "semi_annually": 2, "annually": 1}[self.value]
 
+    @property
+    def label(self) -> str:
+        return {
+            "monthly": "Monthly",
+            "quarterly": "Quarterly",
+            "semi_annually": "Every six months",
+            "annually": "Annually",
+        }[self.value]
+
 
 class EquityKind(StrEnum):
     RSU = "rsu"

@@ -6,6 +6,10 @@ principal here) $3M–$7M, up about 50% on 2022; exceptional people (distinguish
 Research engineers sit at 90% of scientists and ML engineers at 80%. Europe's bands are in EUR
 at 65% of the Silicon Valley amounts, converted at 0.847 EUR per USD: experienced engineers
 cost less there, which is how smaller labs compete.
+
+The other zones where AI labs hire are the demo's own assumptions (docs/market.md), each a
+share of Silicon Valley in its own currency: New York 95% and Seattle 90% (USD), Toronto 60%
+(CAD), London 70% (GBP), Paris 65% (EUR), Zurich 80% (CHF).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from candidates.models import Currency
 from recruiting.pipeline.models import Application, Role
 
 from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer
@@ -30,6 +35,31 @@ if TYPE_CHECKING:
     from candidates.models import RatedOfferings
 
 EUR_PER_USD = Decimal("0.847")
+# The demo's rates for the other currencies a zone pays in, per USD (docs/market.md).
+PER_USD = {
+    "EUR": EUR_PER_USD,
+    "GBP": Decimal("0.76"),
+    "CHF": Decimal("0.80"),
+    "CAD": Decimal("1.40"),
+}
+CURRENCY_NAMES = {
+    "USD": "US dollar",
+    "EUR": "Euro",
+    "GBP": "Pound sterling",
+    "CHF": "Swiss franc",
+    "CAD": "Canadian dollar",
+}
+# zone: (currency, share of the Silicon Valley amounts)
+ZONES = {
+    Role.Zone.SILICON_VALLEY: ("USD", Decimal(1)),
+    Role.Zone.NEW_YORK: ("USD", Decimal("0.95")),
+    Role.Zone.SEATTLE: ("USD", Decimal("0.90")),
+    Role.Zone.TORONTO: ("CAD", Decimal("0.60")),
+    Role.Zone.LONDON: ("GBP", Decimal("0.70")),
+    Role.Zone.PARIS: ("EUR", Decimal("0.65")),
+    Role.Zone.ZURICH: ("CHF", Decimal("0.80")),
+    Role.Zone.EUROPE: ("EUR", Decimal("0.65")),
+}
 RATE_DATE = date(2025, 11, 1)
 CURRENT = date(2025, 10, 1)
 BEFORE = date(2022, 1, 1)
@@ -60,7 +90,6 @@ FAMILY_FACTOR = {
     Role.Family.RESEARCH_ENGINEER: Decimal("0.9"),
     Role.Family.ML_ENGINEER: Decimal("0.8"),
 }
-EUROPE_SHARE = Decimal("0.65")
 
 
 def _thousands(value: Decimal) -> Decimal:
@@ -70,17 +99,22 @@ def _thousands(value: Decimal) -> Decimal:
 @transaction.atomic
 def build_market() -> tuple[int, int]:
     """Creates what is missing; a second run changes nothing. Returns (rates, bands) created."""
-    _, rate_created = ExchangeRate.objects.get_or_create(
-        base_id="USD", quote_id="EUR", as_of=RATE_DATE, defaults={"rate": EUR_PER_USD}
-    )
+    # The currencies it quotes (a fresh database has them from the migrations; a test's
+    # emptied one may not).
+    for code, name in CURRENCY_NAMES.items():
+        Currency.objects.get_or_create(code=code, defaults={"name": name})
+    rates_created = 0
+    for quote, rate in PER_USD.items():
+        _, new_rate = ExchangeRate.objects.get_or_create(
+            base_id="USD", quote_id=quote, as_of=RATE_DATE, defaults={"rate": rate}
+        )
+        rates_created += new_rate
     created = 0
     for effective_on, table in ((BEFORE, SILICON_VALLEY_2022), (CURRENT, SILICON_VALLEY_NOW)):
         for family, factor in FAMILY_FACTOR.items():
             for level, (base, total) in table.items():
-                for zone, currency, scale in (
-                    (Role.Zone.SILICON_VALLEY, "USD", factor),
-                    (Role.Zone.EUROPE, "EUR", factor * EUROPE_SHARE * EUR_PER_USD),
-                ):
+                for zone, (currency, share) in ZONES.items():
+                    scale = factor * share * (PER_USD[currency] if currency != "USD" else 1)
                     amounts = [_thousands(Decimal(v) * 1000 * scale) for v in (*base, *total)]
                     _, new = CompensationBand.objects.get_or_create(
                         family=family,
@@ -106,7 +140,7 @@ def build_market() -> tuple[int, int]:
                         ),
                     )
                     created += new
-    return int(rate_created), created
+    return rates_created, created
 
 
 # --- Demo approval rules and offers --------------------------------------------------------

@@ -23,11 +23,6 @@ from . import compensation as engine
 from .models import EquityGrant, Offer, OfferPayment
 from .presentation import LETTER_COMPONENT_HEADINGS
 
-FREQUENCY_LABELS: dict[str, str] = {
-    engine.Frequency.MONTHLY: "monthly",
-    engine.Frequency.QUARTERLY: "quarterly",
-    engine.Frequency.ANNUALLY: "annually",
-}
 # Statuses in which a letter is not (or no longer) the offer the candidate holds.
 NOT_FOR_SENDING = {
     Offer.Status.DRAFT: "Draft: not approved, not for sending.",
@@ -118,7 +113,7 @@ def grant_terms(offer: Offer) -> list[GrantTerms]:
                 kind=EquityGrant.Kind(grant.kind).label,
                 value=money_in_table(grant.value),
                 cliff_months=grant.cliff_months,
-                frequency=FREQUENCY_LABELS.get(grant.frequency, grant.frequency),
+                frequency=engine.Frequency(grant.frequency).label.lower(),
                 years=tuple(
                     VestingLine(
                         year.year,

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import settings
 
 from .factories import UserFactory
+from .factories import unrated_currency as make_unrated_currency
 
 # Property tests: no per-example deadline (a loaded CI machine is slow, not wrong), and in CI
 # the same examples every run, so a landing never hangs on a chance draw.
@@ -223,3 +224,9 @@ def smtp(smtp_server, settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_server
+
+
+@pytest.fixture
+def unrated_currency(db) -> str:
+    """The code of a currency Closer knows and has no rate for."""
+    return make_unrated_currency()

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
-from candidates.models import Candidate, CandidateEmail, Company, CompanyPause, Tag
+from candidates.models import Candidate, CandidateEmail, Company, CompanyPause, Currency, Tag
 from offers.models import ApprovalRule, Offer
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import add_to_pipeline, open_role
@@ -168,3 +168,13 @@ def prospect(role=None, **kwargs):
     candidate = CandidateFactory(**kwargs)
     ApplicationFactory(candidate=candidate, **({"role": role} if role else {}))
     return candidate
+
+
+# A currency Closer knows that has no exchange rate in the demo market: for the refusals of an
+# offer that cannot be converted.
+UNRATED = "SEK"
+
+
+def unrated_currency() -> str:
+    Currency.objects.get_or_create(code=UNRATED, defaults={"name": "Swedish krona"})
+    return UNRATED

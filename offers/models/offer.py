@@ -343,7 +343,7 @@ class EquityGrant(models.Model):
     cliff_months = models.PositiveSmallIntegerField(default=12)
     frequency = models.CharField(
         max_length=20,
-        choices=[(f.value, f.value.capitalize()) for f in engine.Frequency],
+        choices=[(f.value, f.label) for f in engine.Frequency],
         default=engine.Frequency.QUARTERLY.value,
     )
 

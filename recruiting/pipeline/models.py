@@ -22,8 +22,16 @@ class Role(RatedOfferings):
         ML_ENGINEER = "ml_engineer", "ML / infrastructure engineer"
 
     class Zone(models.TextChoices):
-        SILICON_VALLEY = "silicon_valley", "Silicon Valley"
-        EUROPE = "europe", "Europe"
+        """Where AI labs hire, each with its own bands (and its currency, in the bands)."""
+
+        SILICON_VALLEY = "silicon_valley", "Silicon Valley"  # the Bay Area
+        NEW_YORK = "new_york", "New York"
+        SEATTLE = "seattle", "Seattle"
+        TORONTO = "toronto", "Toronto"
+        LONDON = "london", "London"
+        PARIS = "paris", "Paris"
+        ZURICH = "zurich", "Zurich"
+        EUROPE = "europe", "Europe"  # elsewhere in Europe
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

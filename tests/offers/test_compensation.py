@@ -18,6 +18,7 @@ from offers.compensation import (
     Package,
     Payment,
     VestingSchedule,
+    compare,
     compute,
     convert,
 )
@@ -123,6 +124,20 @@ def test_the_150m_signing_bonus_is_about_127m_euros():
 
     assert in_euros.currency == "EUR"
     assert in_euros.total == Decimal("127050000.00")
+
+
+def test_a_london_offer_in_pounds_compared_with_a_us_offer_in_dollars():
+    # Ours: £500,000 base in London. Theirs: $700,000 base in New York. At 0.76 GBP per USD a
+    # pound is 1/0.76 = 1.3157894736... dollars, so ours is $657,894.74 a year (500,000 / 0.76
+    # = 657,894.736..., to the cent): they pay $42,105.26 more, 6.4% of ours.
+    ours = Package(currency="GBP", base_salary=Decimal(500_000))
+    theirs = Package(currency="USD", base_salary=Decimal(700_000))
+
+    comparison = compare(ours, theirs, currency="USD", rate_ours=Decimal(1) / Decimal("0.76"))
+
+    assert comparison.ours.year_one == Decimal("657894.74")
+    assert comparison.year_one.amount == Decimal("42105.26")
+    assert comparison.year_one.percent == Decimal("6.4")
 
 
 def test_a_shorter_package_is_shown_over_a_longer_horizon_to_compare():

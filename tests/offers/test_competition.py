@@ -26,6 +26,7 @@ from offers.services import revise_offer, send_offer, submit_for_approval
 from offers.terms import EquityTerms, OfferError
 from recruiting.pipeline.models import Role
 from tests.factories import (
+    UNRATED,
     ApplicationFactory,
     ApprovalRuleFactory,
     CandidateFactory,
@@ -33,6 +34,7 @@ from tests.factories import (
     OfferFactory,
     RoleFactory,
     offer_terms,
+    unrated_currency,
 )
 
 pytestmark = pytest.mark.django_db
@@ -207,9 +209,9 @@ def test_with_no_offer_of_ours_a_competing_offer_is_ahead(application, helix, re
             "The decision deadline must be in the future.",
         ),
         (
-            lambda: {"currency": "GBP"},
+            lambda: {"currency": unrated_currency()},
             "currency",
-            f"No GBP→USD exchange rate is known on or before "
+            f"No {UNRATED}→USD exchange rate is known on or before "
             f"{timezone.localdate():%d %b %Y}; an administrator adds one under Offers → "
             "Exchange rates.",
         ),

@@ -228,3 +228,29 @@ def test_the_market_is_seeded_from_design_and_seeding_twice_changes_nothing():
     )
     assert min(b.total_min for b in top) == 3_000_000 and max(b.total_max for b in top) == 7_000_000
     assert scientists.get(effective_on=date(2025, 10, 1), level="distinguished").total_max > 10**7
+
+
+@pytest.mark.parametrize(
+    ("zone", "currency", "senior_total_max"),
+    [
+        # Silicon Valley's senior research scientist: $2M at most. Each zone is a share of it
+        # in its own currency, at the demo's rates per USD (docs/market.md):
+        (Role.Zone.NEW_YORK, "USD", 1_900_000),  # 95%
+        (Role.Zone.SEATTLE, "USD", 1_800_000),  # 90%
+        (Role.Zone.TORONTO, "CAD", 1_680_000),  # 60% x 1.40 CAD
+        (Role.Zone.LONDON, "GBP", 1_064_000),  # 70% x 0.76 GBP
+        (Role.Zone.PARIS, "EUR", 1_101_000),  # 65% x 0.847 EUR = 1,101,100: to the thousand
+        (Role.Zone.ZURICH, "CHF", 1_280_000),  # 80% x 0.80 CHF
+    ],
+)
+def test_every_zone_where_labs_hire_has_bands_in_its_currency_and_a_rate(
+    zone, currency, senior_total_max
+):
+    build_market()
+    role = RoleFactory.create(level="senior", zone=zone)
+
+    band = band_for(role, date(2026, 1, 1))
+
+    assert band is not None
+    assert (band.currency_id, band.total_max) == (currency, senior_total_max)
+    assert rate_on(currency, "USD", date(2026, 1, 1))[0] > 0

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 
 from offers.models import Offer
 from offers.terms import EquityTerms
-from tests.factories import OfferFactory
+from tests.factories import UNRATED, OfferFactory
 from tests.offers.admin.helpers import (
     ADD,
     EVEN_4_YEARS,
@@ -109,9 +109,9 @@ def test_adding_an_offer_drafts_it_through_the_service(recruiter_client, recruit
             id="expiry-in-the-past",
         ),
         pytest.param(
-            {"currency": "GBP"},
+            {"currency": UNRATED},
             "currency",
-            "No GBP→USD exchange rate is known",
+            f"No {UNRATED}→USD exchange rate is known",
             id="no-rate",
         ),
         pytest.param(
@@ -129,7 +129,7 @@ def test_adding_an_offer_drafts_it_through_the_service(recruiter_client, recruit
     ],
 )
 def test_bad_terms_are_refused_on_their_field_and_nothing_is_saved(
-    recruiter_client, add_form, values, field, message
+    recruiter_client, add_form, values, field, message, unrated_currency
 ):
     before = saved_rows()
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from offers.competition import standing
 from offers.counter import suggest_counter_offer
 from offers.models import CompetingOffer, Offer
+from tests.factories import UNRATED, unrated_currency
 from tests.offers.competing_admin.helpers import (
     LIST,
     change_url,
@@ -118,9 +119,9 @@ def test_a_user_who_may_not_draft_offers_gets_no_button_and_cannot_post(client, 
 def test_a_currency_without_a_rate_shows_why_instead_of_failing(
     recruiter_client, recruiter, theirs
 ):
-    CompetingOffer.objects.filter(pk=theirs.pk).update(currency="GBP")
+    CompetingOffer.objects.filter(pk=theirs.pk).update(currency=unrated_currency())
 
-    assert "No GBP→USD exchange rate" in text_of(recruiter_client.get(change_url(theirs)))
+    assert f"No {UNRATED}→USD exchange rate" in text_of(recruiter_client.get(change_url(theirs)))
     assert "no rate" in text_of(recruiter_client.get(LIST))
 
 

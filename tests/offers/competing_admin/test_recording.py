@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from candidates.models import Company
 from offers.models import CompetingOffer, EquityGrant, OfferPayment, OtherAmount, VestingYear
-from tests.factories import ApplicationFactory, CandidateFactory, CompanyFactory
+from tests.factories import UNRATED, ApplicationFactory, CandidateFactory, CompanyFactory
 from tests.offers.competing_admin.helpers import ADD, change_url
 
 pytestmark = pytest.mark.django_db
@@ -144,9 +144,9 @@ def test_recording_a_competing_offer_saves_it_and_its_components_through_the_ser
             id="our-own-company",
         ),
         pytest.param(
-            {"currency": "GBP"},
+            {"currency": UNRATED},
             "currency",
-            "No GBP→USD exchange rate is known",
+            f"No {UNRATED}→USD exchange rate is known",
             id="no-rate",
         ),
         pytest.param(
@@ -164,7 +164,7 @@ def test_recording_a_competing_offer_saves_it_and_its_components_through_the_ser
     ],
 )
 def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(
-    recruiter_client, add_form, values, field, message
+    recruiter_client, add_form, values, field, message, unrated_currency
 ):
     if values.get("competitor") == "ours":
         ours = CompanyFactory(name="Closer Labs", kind=Company.Kind.OURS)

@@ -15,7 +15,7 @@ from offers.services import draft_offer, submit_for_approval, update_draft
 from offers.terms import EquityTerms, OfferError
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import mark_hired, mark_lost
-from tests.factories import ApplicationFactory, RoleFactory, offer_terms
+from tests.factories import UNRATED, ApplicationFactory, RoleFactory, offer_terms, unrated_currency
 from tests.offers.services.helpers import EVEN_4_YEARS, M, Status, draft, reload, saved_rows, today
 
 pytestmark = pytest.mark.django_db
@@ -104,9 +104,9 @@ BAD_TERMS = [
         id="over 10^12",
     ),
     pytest.param(
-        lambda: {"currency": "GBP"},
+        lambda: {"currency": unrated_currency()},
         "currency",
-        f"No GBP→USD exchange rate is known on or before {today():%d %b %Y}; "
+        f"No {UNRATED}→USD exchange rate is known on or before {today():%d %b %Y}; "
         "an administrator adds one under Offers → Exchange rates.",
         id="no rate for the currency",
     ),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from offers.competition import CompetingTerms, record_competing_offer
 from offers.models import CompetingOffer, Offer, OfferPayment
 from offers.terms import EquityTerms
-from tests.factories import CompanyFactory, OfferFactory, UserFactory
+from tests.factories import UNRATED, CompanyFactory, OfferFactory, UserFactory, unrated_currency
 from tests.web.offer_form.helpers import grant, offer_data, payment
 
 pytestmark = pytest.mark.django_db
@@ -121,8 +121,8 @@ def test_the_preview_shows_bad_input_as_a_message_not_an_error_page(recruiter_cl
     assert 'id="preview-years"' in page.content.decode()
 
     # Nor does a currency with no rate make an error page.
-    page = preview(recruiter_client, application, currency="CHF")
-    assert "No CHF→USD exchange rate is known" in page.content.decode()
+    page = preview(recruiter_client, application, currency=unrated_currency())
+    assert f"No {UNRATED}→USD exchange rate is known" in page.content.decode()
     assert not Offer.objects.exists()
 
 
