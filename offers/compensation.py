@@ -101,6 +101,17 @@ class PriceBasis(StrEnum):
     RECORDED = "recorded"  # a value typed as it stood (grants recorded before prices were kept)
 
     @property
+    def label(self) -> str:
+        return {
+            "market": "Market price (public company)",
+            "preferred": "Last preferred price (private company)",
+            "common_fmv": "Common fair market value, 409A (private company)",
+            "tender": "Last tender price (private company)",
+            "unit_value": "Profit unit value",
+            "recorded": "Value as recorded",
+        }[self.value]
+
+    @property
     def liquid(self) -> bool:
         """Whether shares on this basis can be sold at that price: only a public market's. A
         recorded value is taken as it was typed, with no discount."""

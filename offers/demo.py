@@ -23,10 +23,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from candidates.models import Currency
+from candidates.models import Company, Currency
 from recruiting.pipeline.models import Application, Role
 
-from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer
+from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer, SharePrice
 from .permissions import APPROVER_GROUP
 from .services import approve_offer, draft_offer, send_offer, submit_for_approval
 from .terms import EquityTerms, OfferTerms
@@ -377,4 +377,37 @@ def build_demo_competition() -> int:
             by=rita,
         )
         created += 1
+    return created
+
+
+# The demo's share prices (invented, like the companies): our private lab on each private
+# basis, a private competitor, and a public big-tech company at its market price.
+DEMO_SHARE_PRICES = (
+    ("Closer Labs", "preferred", "142.50", date(2026, 6, 1), "Series C, June 2026"),
+    ("Closer Labs", "common_fmv", "41.20", date(2026, 7, 15), "409A valuation, July 2026"),
+    ("Closer Labs", "tender", "120.00", date(2026, 9, 30), "Employee tender, September 2026"),
+    ("Meridian AI", "preferred", "310.00", date(2026, 4, 1), "Reported Series E price"),
+    ("Meridian AI", "tender", "260.00", date(2026, 10, 1), "Reported secondary sale"),
+    ("Cirrus Cloud", "market", "188.40", date(2026, 12, 1), "NASDAQ close"),
+)
+
+
+@transaction.atomic
+def build_share_prices() -> int:
+    """The demo's share prices, for the companies the demo has; a second run changes nothing.
+    Returns how many it created."""
+    companies = {
+        c.name: c for c in Company.objects.filter(name__in={p[0] for p in DEMO_SHARE_PRICES})
+    }
+    created = 0
+    for name, basis, price, as_of, source in DEMO_SHARE_PRICES:
+        if name not in companies:
+            continue
+        _, new = SharePrice.objects.get_or_create(
+            company=companies[name],
+            basis=basis,
+            as_of=as_of,
+            defaults={"price": Decimal(price), "currency_id": "USD", "source": source},
+        )
+        created += new
     return created

@@ -27,6 +27,7 @@ RECRUITER_PERMISSIONS = {
         "approvalrule": "v",
         "exchangerate": "v",
         "compensationband": "v",
+        "shareprice": "v",
     }
 }
 APPROVER_PERMISSIONS = {
@@ -36,6 +37,7 @@ APPROVER_PERMISSIONS = {
         "approvalrule": "v",
         "compensationband": "v",
         "exchangerate": "v",
+        "shareprice": "v",
     }
 }
 

@@ -44,6 +44,7 @@ from ..models import (
     EquityGrant,
     ExchangeRate,
     Offer,
+    SharePrice,
 )
 from ..models.offer import Package
 from ..presentation import (
@@ -770,3 +771,31 @@ class CompensationBandAdmin(admin.ModelAdmin[CompensationBand]):
     @admin.display(description="amounts")
     def amounts(self, band: CompensationBand) -> str:
         return HIDDEN
+
+
+@admin.register(SharePrice)
+class SharePriceAdmin(admin.ModelAdmin[SharePrice]):
+    """Companies' dated share prices. A private company's prices are as sensitive as pay: the
+    price itself is shown only to users who may see compensation."""
+
+    list_display = ("company", "basis", "as_of", "source", "price", "currency")
+    list_filter = ("basis", "as_of")
+    search_fields = ("company__name", "source")
+    autocomplete_fields = ("company", "currency")
+    list_select_related = ("company",)
+    date_hierarchy = "as_of"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_see_compensation(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: SharePrice | None = None) -> bool:
+        return can_see_compensation(request.user) and super().has_change_permission(request, obj)
+
+    def get_list_display(self, request: HttpRequest) -> _ListDisplayT[SharePrice]:
+        if can_see_compensation(request.user):
+            return self.list_display
+        return self.list_display[:4]
+
+    def get_fields(self, request: HttpRequest, obj: SharePrice | None = None) -> _FieldGroups:
+        fields = ("company", "basis", "as_of", "source", "price", "currency")
+        return fields if can_see_compensation(request.user) else fields[:4]

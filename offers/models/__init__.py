@@ -2,6 +2,7 @@ from .approval import Approval, ApprovalRule
 from .competing import CompetingOffer
 from .money import BandPosition, CompensationBand, ExchangeRate
 from .offer import EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
+from .prices import SharePrice
 
 __all__ = [
     "Approval",
@@ -14,5 +15,6 @@ __all__ = [
     "Offer",
     "OfferPayment",
     "OtherAmount",
+    "SharePrice",
     "VestingYear",
 ]

@@ -48,3 +48,20 @@ def test_the_demo_has_competing_offers_one_ahead_with_a_deadline_this_week():
     tina = Candidate.objects.get(name="Tina Garcia")
     assert by_lab["Polaris Research"].application is None
     assert tina.flight_risk
+
+
+def test_the_demo_has_share_prices_for_our_lab_and_rivals_once():
+    from datetime import date
+
+    from offers.models import SharePrice
+    from offers.prices import price_on
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_market", verbosity=0)
+    call_command("seed_market", verbosity=0)
+
+    ours = SharePrice.objects.filter(company__name="Closer Labs")
+    assert sorted(ours.values_list("basis", flat=True)) == ["common_fmv", "preferred", "tender"]
+    assert SharePrice.objects.count() == 6
+    cirrus = SharePrice.objects.get(company__name="Cirrus Cloud").company
+    assert price_on(cirrus, "market", date(2026, 12, 6)).source == "NASDAQ close"
