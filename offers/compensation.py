@@ -314,7 +314,12 @@ class EquityGrant:
 
     @classmethod
     def of_value(
-        cls, value: Decimal, vesting: VestingSchedule, kind: str = EquityKind.RSU
+        cls,
+        value: Decimal,
+        vesting: VestingSchedule,
+        kind: str = EquityKind.RSU,
+        *,
+        grant_month: int = 0,
     ) -> EquityGrant:
         """A grant recorded as an amount: `value` units at 1.00 on the recorded basis."""
         return cls(
@@ -323,6 +328,7 @@ class EquityGrant:
             vesting=vesting,
             kind=EquityKind(kind),
             basis=PriceBasis.RECORDED,
+            grant_month=grant_month,
         )
 
     def value_per_share(self, factor: Decimal = Decimal(1)) -> Decimal:

@@ -307,6 +307,10 @@ class CompetingTerms(PackageTerms):
     source: str = ""
     notes: str = ""
 
+    def price_company(self) -> Company | None:
+        """Their grants are the competitor's shares."""
+        return self.competitor
+
 
 def check_competing_terms(
     candidate: Candidate, terms: CompetingTerms, *, deadline_changed: bool = True

@@ -54,10 +54,25 @@ def _add_retention(terms: OfferTerms, amount: Decimal) -> OfferTerms:
 
 
 def _add_equity(terms: OfferTerms, amount: Decimal) -> OfferTerms:
+    """More equity worth `amount`: added to the first grant (as whole shares at the offer's
+    price, rounded up, when it is valued at a price), or a new four-year grant."""
+    if terms.equity_basis == engine.PriceBasis.RECORDED:
+        first_value = terms.equity[0].value if terms.equity else None
+        if first_value is not None:
+            first, *rest = terms.equity
+            return replace(terms, equity=[replace(first, value=first_value + amount), *rest])
+        return replace(terms, equity=[*terms.equity, EquityTerms(amount, [Decimal(25)] * 4)])
     if terms.equity:
         first, *rest = terms.equity
-        return replace(terms, equity=[replace(first, value=first.value + amount), *rest])
-    return replace(terms, equity=[EquityTerms(amount, [Decimal(25)] * 4)])
+        per_share = first.to_grant(terms.equity_basis, terms.share_price).value_per_share()
+        if per_share <= 0:
+            return terms  # options under water: more of them adds nothing
+        more = (amount / per_share).to_integral_value(rounding=ROUND_CEILING)
+        return replace(terms, equity=[replace(first, shares=(first.shares or 0) + more), *rest])
+    if terms.share_price <= 0:
+        return terms
+    shares = (amount / terms.share_price).to_integral_value(rounding=ROUND_CEILING)
+    return replace(terms, equity=[EquityTerms(None, [Decimal(25)] * 4, shares=shares)])
 
 
 def _add_base(terms: OfferTerms, amount: Decimal) -> OfferTerms:

@@ -5,10 +5,10 @@ writing their component rows. The offer services (services.py) and the competing
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypedDict
+from typing import Self, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from candidates.models import Currency
+from candidates.models import Company, Currency
 
 from . import compensation as engine
 from .models import (
@@ -28,6 +28,7 @@ from .models import (
     VestingYear,
 )
 from .models.offer import Package
+from .prices import price_on
 from .selectors import RateMissing, rate_on
 
 
@@ -40,11 +41,43 @@ class OfferError(ValidationError):
 
 @dataclass(frozen=True)
 class EquityTerms:
-    value: Decimal
+    """A grant as typed. On the "recorded" basis it is an amount, `value`; on a price basis it
+    is a number of `shares`, valued at the package's share price (`value` is then left out)."""
+
+    value: Decimal | None
     percentages: Sequence[Decimal]
     cliff_months: int = 12
     frequency: str = engine.Frequency.QUARTERLY.value
     kind: str = EquityGrant.Kind.RSU
+    shares: Decimal | None = None
+    strike: Decimal = Decimal(0)
+    fair_value: Decimal | None = None
+    cap: Decimal | None = None
+    grant_month: int = 0
+
+    def to_grant(self, basis: str, price: Decimal) -> engine.EquityGrant:
+        schedule = engine.VestingSchedule(
+            tuple(self.percentages), self.cliff_months, engine.Frequency(self.frequency)
+        )
+        if basis == engine.PriceBasis.RECORDED:
+            if self.value is None:
+                raise engine.CompensationError("equity", "Enter what the grant is worth.")
+            return engine.EquityGrant.of_value(
+                self.value, schedule, self.kind, grant_month=self.grant_month
+            )
+        if self.shares is None:
+            raise engine.CompensationError("shares", "Enter the number of shares granted.")
+        return engine.EquityGrant(
+            shares=self.shares,
+            price=price,
+            vesting=schedule,
+            kind=engine.EquityKind(self.kind),
+            basis=engine.PriceBasis(basis),
+            strike=self.strike,
+            fair_value=self.fair_value,
+            cap=self.cap,
+            grant_month=self.grant_month,
+        )
 
 
 class PackageComponents(TypedDict):
@@ -60,6 +93,10 @@ class PackageComponents(TypedDict):
     retention_clawback_months: int
     equity: Sequence[EquityTerms]
     other: Sequence[tuple[str, Decimal, int]]
+    equity_basis: str
+    share_price: Decimal
+    share_price_as_of: date | None
+    share_price_source: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +113,54 @@ class PackageTerms:
     retention_clawback_months: int = 0
     equity: Sequence[EquityTerms] = ()
     other: Sequence[tuple[str, Decimal, int]] = field(default_factory=tuple)
+    # What the grants are valued at: a basis chosen by the recruiter, and the granting
+    # company's price on it, found by priced() (1.00 a unit on the "recorded" basis).
+    equity_basis: str = engine.PriceBasis.RECORDED.value
+    share_price: Decimal = Decimal(1)
+    share_price_as_of: date | None = None
+    share_price_source: str = ""
+
+    def price_company(self) -> Company | None:
+        """The company whose shares the grants are: ours, for our offers."""
+        return Company.objects.filter(kind=Company.Kind.OURS).first()
+
+    def priced(self, on: date) -> Self:
+        """These terms with the granting company's price on their basis in force on `on`,
+        converted to the package's currency at that day's rate; on the "recorded" basis, 1.00
+        a unit. A basis with no known price is refused on `equity_basis`."""
+        try:
+            basis = engine.PriceBasis(self.equity_basis)
+        except ValueError:
+            raise OfferError({"equity_basis": "Choose what the equity is valued at."}) from None
+        if basis == engine.PriceBasis.RECORDED:
+            return replace(
+                self, share_price=Decimal(1), share_price_as_of=None, share_price_source=""
+            )
+        company = self.price_company()
+        found = price_on(company, basis, on) if company is not None else None
+        if company is None or found is None:
+            whose = f"{company}'s" if company is not None else "the company's"
+            raise OfferError(
+                {
+                    "equity_basis": f"No {basis.label.lower()} of {whose} shares is known on or "
+                    f"before {on:%d %b %Y}; add one under Offers → Share prices, or value the "
+                    "equity on another basis."
+                }
+            )
+        price, source = found.price, found.source
+        if found.currency_id != self.currency:
+            try:
+                rate, _ = rate_on(found.currency_id, self.currency, on)
+            except RateMissing as missing:
+                raise OfferError({"equity_basis": missing.messages}) from None
+            price = (found.price * rate).quantize(engine.PRICE_STEP)
+            source = (
+                f"{source}: {found.price.normalize():f} {found.currency_id} at "
+                f"{rate.normalize():f} {self.currency} per {found.currency_id}"
+            )
+        return replace(
+            self, share_price=price, share_price_as_of=found.as_of, share_price_source=source
+        )
 
     def to_package(self) -> engine.Package:
         def bonus(payments: Sequence[tuple[int, Decimal]], clawback: int) -> engine.Bonus | None:
@@ -88,16 +173,7 @@ class PackageTerms:
             target_bonus_percent=self.target_bonus_percent,
             signing_bonus=bonus(self.signing_payments, self.signing_clawback_months),
             retention_bonus=bonus(self.retention_payments, self.retention_clawback_months),
-            equity=tuple(
-                engine.EquityGrant.of_value(
-                    e.value,
-                    engine.VestingSchedule(
-                        tuple(e.percentages), e.cliff_months, engine.Frequency(e.frequency)
-                    ),
-                    e.kind,
-                )
-                for e in self.equity
-            ),
+            equity=tuple(e.to_grant(self.equity_basis, self.share_price) for e in self.equity),
             relocation=self.relocation,
             other=tuple(engine.OtherAmount(n, a, y) for n, a, y in self.other),
         )
@@ -106,6 +182,7 @@ class PackageTerms:
     def components_of(package: Package) -> PackageComponents:
         """The PackageTerms fields of a saved offer or competing offer."""
         payments = list(package.payments.all())
+        recorded = package.equity_basis == engine.PriceBasis.RECORDED
         return PackageComponents(
             currency=package.currency_id,
             base_salary=package.base_salary,
@@ -117,15 +194,24 @@ class PackageTerms:
             retention_clawback_months=package.retention_clawback_months,
             equity=[
                 EquityTerms(
-                    g.value,
+                    g.value if recorded else None,
                     [y.percentage for y in g.vesting_years.all()],
                     g.cliff_months,
                     g.frequency,
                     g.kind,
+                    shares=None if recorded else g.shares,
+                    strike=g.strike,
+                    fair_value=g.fair_value,
+                    cap=g.cap,
+                    grant_month=g.grant_month,
                 )
                 for g in package.equity_grants.all()
             ],
             other=[(o.name, o.amount, o.year) for o in package.other_amounts.all()],
+            equity_basis=package.equity_basis,
+            share_price=package.share_price,
+            share_price_as_of=package.share_price_as_of,
+            share_price_source=package.share_price_source,
         )
 
 
@@ -151,6 +237,7 @@ def check_package(terms: PackageTerms, *, today: date | None = None) -> None:
     today = today or timezone.localdate()
     if not Currency.objects.filter(code=terms.currency).exists():
         raise OfferError({"currency": f"“{terms.currency}” is not a currency Closer knows."})
+    terms = terms.priced(today)
     try:
         engine.compute(terms.to_package())
     except engine.CompensationError as error:
@@ -196,22 +283,39 @@ def _rows_of(terms: PackageTerms) -> tuple[tuple[object, ...], ...]:
         tuple(terms.signing_payments),
         tuple(terms.retention_payments),
         tuple(
-            (e.value, tuple(e.percentages), e.cliff_months, str(e.frequency), str(e.kind))
+            (
+                e.value,
+                tuple(e.percentages),
+                e.cliff_months,
+                str(e.frequency),
+                str(e.kind),
+                e.shares,
+                e.strike,
+                e.fair_value,
+                e.cap,
+                e.grant_month,
+            )
             for e in terms.equity
         ),
+        (terms.equity_basis, terms.share_price),
         tuple(tuple(o) for o in terms.other),
     )
 
 
 def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: User | None) -> None:
     """Saves the package's own fields on `parent` (an offer or a competing offer) and replaces
-    its component rows with those of `terms`."""
+    its component rows with those of `terms`, valued at today's price on their basis."""
+    terms = terms.priced(timezone.localdate())
     parent.currency_id = terms.currency
     parent.base_salary = terms.base_salary
     parent.target_bonus_percent = terms.target_bonus_percent
     parent.relocation = terms.relocation
     parent.signing_clawback_months = terms.signing_clawback_months
     parent.retention_clawback_months = terms.retention_clawback_months
+    parent.equity_basis = terms.equity_basis
+    parent.share_price = terms.share_price
+    parent.share_price_as_of = terms.share_price_as_of
+    parent.share_price_source = terms.share_price_source
     parent._history_user = by
     existed = parent.pk is not None
     parent.save()
@@ -234,10 +338,16 @@ def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: Us
         default_user=by,
     )
     for equity in terms.equity:
+        valued = equity.to_grant(terms.equity_basis, terms.share_price)
         grant = EquityGrant(
             **owner,
             kind=equity.kind,
-            value=equity.value,
+            shares=valued.shares,
+            strike=equity.strike,
+            fair_value=equity.fair_value,
+            cap=equity.cap,
+            grant_month=equity.grant_month,
+            value=valued.value,
             cliff_months=equity.cliff_months,
             frequency=equity.frequency,
         )

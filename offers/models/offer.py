@@ -32,6 +32,7 @@ class _DecimalSize(TypedDict):
 
 
 PERCENT: _DecimalSize = {"max_digits": 6, "decimal_places": 2}
+SHARE_DIGITS, SHARE_PLACES = 13, 4  # prices per share, strikes, fair values, caps
 
 
 class Package(models.Model):
@@ -58,6 +59,23 @@ class Package(models.Model):
     retention_clawback_months = models.PositiveSmallIntegerField(
         "retention bonus clawback (months)", default=0
     )
+    # The price the package's equity was valued at, kept as the rate is: a share price of the
+    # granting company on a dated basis. "Recorded": grants typed as amounts, 1.00 a unit.
+    equity_basis = models.CharField(
+        "equity valued at",
+        max_length=20,
+        choices=[(b.value, b.label) for b in engine.PriceBasis],
+        default=engine.PriceBasis.RECORDED.value,
+    )
+    share_price = models.DecimalField(
+        "price per share",
+        max_digits=SHARE_DIGITS,
+        decimal_places=SHARE_PLACES,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0), "A price cannot be negative.")],
+    )
+    share_price_as_of = models.DateField("price as of", null=True, blank=True)
+    share_price_source = models.CharField("price source", max_length=200, blank=True)
 
     # The reverse relations of OfferPayment, EquityGrant and OtherAmount, which every concrete
     # package (Offer, CompetingOffer) has.
@@ -84,7 +102,10 @@ class Package(models.Model):
             target_bonus_percent=self.target_bonus_percent,
             signing_bonus=bonus(OfferPayment.Kind.SIGNING, self.signing_clawback_months),
             retention_bonus=bonus(OfferPayment.Kind.RETENTION, self.retention_clawback_months),
-            equity=tuple(grant.to_grant() for grant in self.equity_grants.all()),
+            equity=tuple(
+                grant.to_grant(self.share_price, self.equity_basis)
+                for grant in self.equity_grants.all()
+            ),
             relocation=self.relocation,
             other=tuple(
                 engine.OtherAmount(o.name, o.amount, o.year) for o in self.other_amounts.all()
@@ -339,6 +360,33 @@ class EquityGrant(models.Model):
         related_name="equity_grants",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RSU)
+    # Shares (options, units) and their terms; on the "recorded" basis, the units of 1.00 that
+    # the value typed makes.
+    shares = models.DecimalField(
+        "shares",
+        max_digits=16,
+        decimal_places=4,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0), "A number of shares cannot be negative.")],
+    )
+    strike = models.DecimalField(
+        "strike price", max_digits=SHARE_DIGITS, decimal_places=SHARE_PLACES, default=Decimal(0)
+    )
+    fair_value = models.DecimalField(
+        "fair value per option",
+        max_digits=SHARE_DIGITS,
+        decimal_places=SHARE_PLACES,
+        null=True,
+        blank=True,
+    )
+    cap = models.DecimalField(
+        "cap per unit", max_digits=SHARE_DIGITS, decimal_places=SHARE_PLACES, null=True, blank=True
+    )
+    grant_month = models.PositiveSmallIntegerField(
+        "granted at month", default=0, help_text="Months after the start: 0 for a new-hire grant."
+    )
+    # What the grant was worth at the package's price when it was written (shares x the value
+    # of one share): kept, as the price is, so that a sent offer never changes its figures.
     value = money_field("value at grant")
     cliff_months = models.PositiveSmallIntegerField(default=12)
     frequency = models.CharField(
@@ -360,18 +408,38 @@ class EquityGrant(models.Model):
                 name="equity_grant_not_negative",
                 violation_error_message="An amount cannot be negative.",
             ),
+            models.CheckConstraint(
+                condition=Q(shares__gte=0, strike__gte=0)
+                & (Q(fair_value__isnull=True) | Q(fair_value__gte=0))
+                & (Q(cap__isnull=True) | Q(cap__gte=0)),
+                name="equity_grant_terms_not_negative",
+                violation_error_message="Shares and prices cannot be negative.",
+            ),
             one_parent("equity_grant"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} worth {self.value}"
 
-    def to_grant(self) -> engine.EquityGrant:
+    def to_grant(self, price: Decimal, basis: str) -> engine.EquityGrant:
+        """The grant for the engine, at its package's price on its package's basis."""
         percentages = tuple(y.percentage for y in self.vesting_years.all())
         schedule = engine.VestingSchedule(
             percentages, cliff_months=self.cliff_months, frequency=engine.Frequency(self.frequency)
         )
-        return engine.EquityGrant.of_value(self.value, schedule, self.kind)
+        if basis == engine.PriceBasis.RECORDED:
+            return engine.EquityGrant.of_value(self.value, schedule, self.kind)
+        return engine.EquityGrant(
+            shares=self.shares,
+            price=price,
+            vesting=schedule,
+            kind=engine.EquityKind(self.kind),
+            basis=engine.PriceBasis(basis),
+            strike=self.strike,
+            fair_value=self.fair_value,
+            cap=self.cap,
+            grant_month=self.grant_month,
+        )
 
 
 class VestingYear(models.Model):

@@ -516,3 +516,35 @@ def test_sending_our_revision_weighs_the_competing_offer_against_it(application,
 
     theirs.refresh_from_db()
     assert theirs.compared_with == new and not theirs.ahead
+
+
+def test_a_rivals_shares_are_valued_at_the_rivals_own_price(application, helix, recruiter):
+    # Helix's last tender: $260 a share. 20,000 Helix shares: $5,200,000, $1.3M a year.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from offers.models import SharePrice
+
+    SharePrice.objects.create(
+        company=helix,
+        basis="tender",
+        price=Decimal(260),
+        currency_id="USD",
+        as_of=timezone.localdate() - timedelta(days=3),
+        source="Reported secondary sale",
+    )
+
+    competing = record(
+        application,
+        helix,
+        recruiter,
+        equity_basis="tender",
+        equity=[EquityTerms(None, [Decimal(25)] * 4, shares=Decimal(20_000))],
+    )
+
+    assert (competing.share_price, competing.share_price_source) == (
+        Decimal("260.0000"),
+        "Reported secondary sale",
+    )
+    assert competing.equity_grants.get().value == Decimal("5200000.00")
