@@ -35,6 +35,13 @@ TERM_LABELS = {
     "equity": "Equity",
     "vesting": "Vesting",
     "cliff_months": "Equity cliff",
+    "shares": "Equity shares",
+    "price": "Equity price",
+    "strike": "Option strike",
+    "fair_value": "Option fair value",
+    "cap": "Profit unit cap",
+    "grant_month": "Equity grant month",
+    "equity_basis": "Equity valued at",
     "other": "Other amounts",
     "horizon": "Horizon",
 }
@@ -134,10 +141,25 @@ class EquityGrantForm(forms.ModelForm[EquityGrant]):
 
     class Meta:
         model = EquityGrant
-        fields = ("kind", "value", "cliff_months", "frequency")
+        fields = (
+            "kind",
+            "shares",
+            "value",
+            "strike",
+            "fair_value",
+            "cap",
+            "grant_month",
+            "cliff_months",
+            "frequency",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Shares on a price basis, a value on the recorded one: the services say which is
+        # missing, on the grant.
+        for name in ("shares", "value", "strike", "grant_month"):
+            if name in self.fields:
+                self.fields[name].required = False
         if self.instance.pk:
             # A list, as cleaned: a read-only inline's rows are read from their initial data.
             self.initial["vesting"] = percentages_of(self.instance)
@@ -209,7 +231,16 @@ class PackageAdminForm(forms.ModelForm[Any]):
             equity=(
                 [
                     EquityTerms(
-                        g["value"], list(g["vesting"]), g["cliff_months"], g["frequency"], g["kind"]
+                        g["value"],
+                        list(g["vesting"]),
+                        g["cliff_months"],
+                        g["frequency"],
+                        g["kind"],
+                        shares=g.get("shares"),
+                        strike=g.get("strike") or Decimal(0),
+                        fair_value=g.get("fair_value"),
+                        cap=g.get("cap"),
+                        grant_month=g.get("grant_month") or 0,
                     )
                     for g in grants
                 ]
@@ -221,6 +252,7 @@ class PackageAdminForm(forms.ModelForm[Any]):
                 if others is not None
                 else kept.other
             ),
+            equity_basis=self.value(data, "equity_basis"),
         )
 
     def add_service_errors(self, error: ValidationError) -> None:

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from candidates.models import Company
-from recruiting.lib.formats import money_in_table, percent
+from recruiting.lib.formats import money_in_table, percent, price_per_share
 
 from . import compensation as engine
 from .models import EquityGrant, Offer, OfferPayment
-from .presentation import LETTER_COMPONENT_HEADINGS
+from .presentation import LETTER_COMPONENT_HEADINGS, equity_price_text
 
 # Statuses in which a letter is not (or no longer) the offer the candidate holds.
 NOT_FOR_SENDING = {
@@ -94,6 +94,7 @@ class GrantTerms:
     cliff_months: int
     frequency: str
     years: tuple[VestingLine, ...]
+    units: str = ""  # "40,000 options at a 10.00 strike", when valued at a share price
 
     @property
     def schedule(self) -> str:
@@ -101,6 +102,16 @@ class GrantTerms:
         cliff, vesting quarterly"."""
         shares = " / ".join(line.percentage for line in self.years)
         return f"{shares}, {self.cliff_months}-month cliff, vesting {self.frequency}"
+
+
+def _units(offer: Offer, grant: EquityGrant) -> str:
+    if offer.equity_basis == engine.PriceBasis.RECORDED:
+        return ""
+    noun = {"options": "options", "profit_units": "units"}.get(grant.kind, "shares")
+    text = f"{grant.shares.normalize():,f} {noun}"
+    if grant.kind == EquityGrant.Kind.OPTIONS and grant.strike:
+        text += f" at a {price_per_share(grant.strike, offer.currency_id)} strike"
+    return text
 
 
 def grant_terms(offer: Offer) -> list[GrantTerms]:
@@ -114,6 +125,7 @@ def grant_terms(offer: Offer) -> list[GrantTerms]:
                 value=money_in_table(grant.value),
                 cliff_months=grant.cliff_months,
                 frequency=engine.Frequency(grant.frequency).label.lower(),
+                units=_units(offer, grant),
                 years=tuple(
                     VestingLine(
                         year.year,
@@ -208,6 +220,7 @@ def letter_context(offer: Offer, *, today: date | None = None) -> dict[str, obje
         or (timezone.localdate(offer.sent_at) if offer.sent_at else timezone.localdate()),
         "table": years_table(compensation),
         "grants": grant_terms(offer),
+        "equity_price": equity_price_text(offer),
         "bonuses": payment_terms(offer),
         "other_amounts": [
             (o.name, o.year, money_in_table(o.amount)) for o in offer.other_amounts.all()

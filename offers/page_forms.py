@@ -47,6 +47,12 @@ SECTIONS = {
     "equity": "equity",
     "vesting": "equity",
     "cliff_months": "equity",
+    "shares": "equity",
+    "price": "equity",
+    "strike": "equity",
+    "fair_value": "equity",
+    "cap": "equity",
+    "grant_month": "equity",
     "other": "other",
 }
 # A new grant vests evenly over four years, as most do.
@@ -134,13 +140,49 @@ class EquityForm(RowForm):
     percentages of the years kept, in order."""
 
     kind = model_field(EquityGrant, "kind")
-    value = model_field(EquityGrant, "value")
+    # No initial values: a blank new row must read as untouched (Django then skips it).
+    shares = model_field(
+        EquityGrant,
+        "shares",
+        required=False,
+        initial=None,
+        help_text="Shares, options or units granted.",
+    )
+    value = model_field(
+        EquityGrant,
+        "value",
+        required=False,
+        label="Value",
+        help_text="Only when the equity is valued as recorded: the grant's worth as an amount.",
+    )
+    strike = model_field(
+        EquityGrant, "strike", required=False, initial=None, help_text="Options only."
+    )
+    fair_value = model_field(
+        EquityGrant,
+        "fair_value",
+        required=False,
+        help_text="Options only: replaces the spread (price less strike).",
+    )
+    cap = model_field(EquityGrant, "cap", required=False, help_text="Profit units only.")
+    grant_month = forms.IntegerField(
+        label="Granted at month",
+        required=False,
+        min_value=0,
+        max_value=engine.MAX_MONTHS,
+        help_text="Empty or 0 for a new-hire grant; 12 for a refresh a year in.",
+    )
     cliff_months = months_field("Cliff (months)", initial=12)
     frequency = model_field(EquityGrant, "frequency", label="Vests")
 
     layout = (
         ("kind", "col-6 col-md-3"),
+        ("shares", "col-6 col-md-3"),
         ("value", "col-6 col-md-3"),
+        ("grant_month", "col-6 col-md-3"),
+        ("strike", "col-6 col-md-3"),
+        ("fair_value", "col-6 col-md-3"),
+        ("cap", "col-6 col-md-3"),
         ("cliff_months", "col-6 col-md-3"),
         ("frequency", "col-6 col-md-3"),
     )
@@ -359,6 +401,14 @@ class PackageForm(forms.Form):
         help_text="Repaid pro rata if they leave within this many months of each instalment.",
     )
     retention_clawback_months = months_field("Retention bonus clawback (months)")
+    equity_basis = forms.ChoiceField(
+        label="Equity valued at",
+        choices=[(b.value, b.label) for b in engine.PriceBasis],
+        initial=engine.PriceBasis.RECORDED.value,
+        required=False,  # left out: as recorded
+        help_text="The granting company's latest price on this basis (Offers → Share prices) "
+        "values its shares; “Value as recorded” takes each grant's value as typed.",
+    )
 
     def pay_layout(self) -> list[Any]:
         return [
@@ -372,6 +422,7 @@ class PackageForm(forms.Form):
             ),
             Fieldset(
                 "Equity",
+                columns("equity_basis", css="col-12 col-md-6"),
                 HTML('{% include "offers/_form_formset.html" with formset=package.equity %}'),
             ),
             Fieldset(
@@ -497,11 +548,21 @@ class PackageForms:
             retention_clawback_months=data["retention_clawback_months"],
             equity=[
                 EquityTerms(
-                    g["value"], list(g["vesting"]), g["cliff_months"], g["frequency"], g["kind"]
+                    g["value"],
+                    list(g["vesting"]),
+                    g["cliff_months"],
+                    g["frequency"],
+                    g["kind"],
+                    shares=g["shares"],
+                    strike=g["strike"] or Decimal(0),
+                    fair_value=g["fair_value"],
+                    cap=g["cap"],
+                    grant_month=g["grant_month"] or 0,
                 )
                 for g in self.equity.kept_rows()
             ],
             other=[(o["name"], o["amount"], o["year"]) for o in self.other.kept_rows()],
+            equity_basis=data.get("equity_basis") or engine.PriceBasis.RECORDED.value,
         )
 
     def add_service_errors(self, error: ValidationError) -> None:
@@ -594,8 +655,9 @@ def package_initial(terms: PackageTerms) -> tuple[dict[str, Any], dict[str, list
         relocation=terms.relocation,
         signing_clawback_months=terms.signing_clawback_months,
         retention_clawback_months=terms.retention_clawback_months,
+        equity_basis=terms.equity_basis,
     )
-    rows = {
+    rows: dict[str, list[dict[str, Any]]] = {
         "payments": [
             {"kind": kind, "month": month, "amount": amount}
             for kind, payments in (
@@ -608,6 +670,11 @@ def package_initial(terms: PackageTerms) -> tuple[dict[str, Any], dict[str, list
             {
                 "kind": e.kind,
                 "value": e.value,
+                "shares": e.shares,
+                "strike": e.strike or None,
+                "fair_value": e.fair_value,
+                "cap": e.cap,
+                "grant_month": e.grant_month or None,
                 "cliff_months": e.cliff_months,
                 "frequency": e.frequency,
                 "vesting": list(e.percentages),

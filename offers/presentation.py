@@ -11,10 +11,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from recruiting.lib.formats import money_in_table, percent
+from recruiting.lib.formats import money_in_table, percent, price_per_share
 
 from . import compensation as engine
 from .models import BandPosition, EquityGrant, OfferPayment, OtherAmount, VestingYear
+from .models.offer import Package
 
 # What an amount shows to a user who may not see compensation.
 HIDDEN = "hidden"
@@ -99,3 +100,16 @@ def component_history(
         for r, what in rows
     ]
     return sorted(changes, key=lambda c: c.at, reverse=True)
+
+
+def equity_price_text(package: Package) -> str:
+    """What a package's equity is valued at, in words: the price per share, its basis, date and
+    source ("142.50 USD a share: Last preferred price (private company) as of 1 Jun 2026,
+    Series C"); empty for grants recorded as amounts."""
+    if package.equity_basis == engine.PriceBasis.RECORDED:
+        return ""
+    basis = engine.PriceBasis(package.equity_basis).label
+    price = price_per_share(package.share_price, package.currency_id)
+    when = f" as of {package.share_price_as_of:%-d %b %Y}" if package.share_price_as_of else ""
+    source = f", {package.share_price_source}" if package.share_price_source else ""
+    return f"{price} a share: {basis}{when}{source}"

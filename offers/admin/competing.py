@@ -453,7 +453,9 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             main.append("notes")
         pay = ["currency"]
         pay += list(OFFER_AMOUNT_FIELDS) if can_see else ["amounts"]
-        pay += ["signing_clawback_months", "retention_clawback_months"]
+        pay += ["signing_clawback_months", "retention_clawback_months", "equity_basis"]
+        if can_see and obj is not None:
+            pay.append("equity_price")
         fieldsets: list[tuple[str | None, dict[str, Any]]] = [
             (None, {"fields": main}),
             (
@@ -482,7 +484,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             return tuple(
                 f for fieldset in self.get_fieldsets(request, obj) for f in fieldset[1]["fields"]
             )
-        return ("candidate", "amounts", *self.record_fields)
+        return ("candidate", "amounts", "equity_price", *self.record_fields)
 
     def get_form(
         self,

@@ -277,7 +277,9 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             main += ["version", "status", "revises"]
         main += ["currency", "start_date", "expires_at"]
         pay = ["base_salary", "target_bonus_percent", "relocation"] if can_see else ["amounts"]
-        pay += ["signing_clawback_months", "retention_clawback_months"]
+        pay += ["signing_clawback_months", "retention_clawback_months", "equity_basis"]
+        if can_see and obj is not None:
+            pay.append("equity_price")
         fieldsets: list[tuple[str | None, dict[str, Any]]] = [
             (None, {"fields": main}),
             ("Pay", {"fields": pay}),
@@ -305,7 +307,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     ) -> tuple[str, ...]:
         if obj is None:
             return ()
-        computed = ("version", "status", "revises", "amounts", "totals", "band")
+        computed = ("version", "status", "revises", "amounts", "totals", "band", "equity_price")
         readonly = ("application", "kind", *computed, *self.record_fields)
         if self.showing_old_version(request):
             return tuple(

@@ -32,7 +32,7 @@ from ..models import (
     OtherAmount,
 )
 from ..models.offer import Package
-from ..presentation import HIDDEN, component_history
+from ..presentation import HIDDEN, component_history, equity_price_text
 from ..selectors import OfferValuation, RateMissing
 
 if TYPE_CHECKING:
@@ -131,8 +131,20 @@ class PaymentInline(ComponentInline):
 class EquityGrantInline(ComponentInline):
     model = EquityGrant
     form = EquityGrantForm
-    fields = ("kind", "value", "cliff_months", "frequency", "vesting")
-    amount_fields = ("value",)
+    fields = (
+        "kind",
+        "shares",
+        "value",
+        "strike",
+        "fair_value",
+        "cap",
+        "grant_month",
+        "cliff_months",
+        "frequency",
+        "vesting",
+    )
+    # A number of shares or a strike tells the pay as well as an amount does.
+    amount_fields = ("shares", "value", "strike", "fair_value", "cap")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EquityGrant]:
         return super().get_queryset(request).prefetch_related("vesting_years")
@@ -179,6 +191,10 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     hidden_amounts_helper: ClassVar[type[HistoricalRecordContextHelper]] = (
         HiddenAmountsContextHelper
     )
+
+    @admin.display(description="equity valued at")
+    def equity_price(self, package: Package) -> str:
+        return equity_price_text(package) or "each grant's value, as recorded"
 
     def showing_old_version(self, request: HttpRequest) -> bool:
         return bool(getattr(request, self.history_version_flag, False))

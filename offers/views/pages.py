@@ -55,7 +55,7 @@ from ..models import (
     Offer,
     OfferPayment,
 )
-from ..presentation import HIDDEN, component_history
+from ..presentation import HIDDEN, component_history, equity_price_text
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
     accept_offer,
@@ -542,6 +542,7 @@ def _render_detail(
         ),
         "rate": exchange_rate(valuation.rate) if valuation else "",
         "rate_fixed": offer.sent_rate is not None,
+        "equity_price": equity_price_text(offer) if amounts else "",
         "chart": _chart(offer, valued, rivals) if amounts else None,
         "rivals": rivals,
         "band": _band(offer, valued, market, amounts),

@@ -31,6 +31,12 @@ def signed_money_in_sentence(amount: Decimal, currency: str) -> str:
     return sign + money_in_sentence(abs(amount), currency)
 
 
+def price_per_share(price: Decimal, currency: str = "") -> str:
+    """A share price: to the cent, or to the 1/100 of a cent it was given in ('80.1234 USD')."""
+    places = 4 if price != price.quantize(Decimal("0.01")) else 2
+    return f"{price:,.{places}f} {currency}".strip()
+
+
 def exchange_rate(rate: Decimal) -> str:
     """An exchange rate to six decimal places, without trailing zeros: '0.847'."""
     return f"{rate.quantize(Decimal('0.000001')).normalize():f}"

@@ -1,0 +1,92 @@
+"""Equity typed as shares on the offer form: valued at our company's price on the basis the
+recruiter picks, which the offer page and the letter then name with its date and source."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from candidates.models import Company
+from offers.models import Offer, SharePrice
+from tests.factories import CompanyFactory
+from tests.web.offer_form.helpers import error_on, grant, offer_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def series_c():
+    ours = CompanyFactory.create(name="Closer Labs", kind=Company.Kind.OURS)
+    return SharePrice.objects.create(
+        company=ours,
+        basis="preferred",
+        price=Decimal("142.50"),
+        currency_id="USD",
+        as_of=timezone.localdate() - timedelta(days=5),
+        source="Series C",
+    )
+
+
+def shares(count, **changes):
+    return {**grant(value=""), "shares": count, **changes}
+
+
+def test_shares_at_our_preferred_price_are_drafted_and_named_on_the_page_and_letter(
+    recruiter_client, application, series_c
+):
+    # 40,000 shares at $142.50: $5,700,000, $1,425,000 a year over four years.
+    response = recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(equity_basis="preferred", equity=[shares(40_000)]),
+    )
+
+    offer = Offer.objects.get()
+    assert response.status_code == 302
+    assert (offer.share_price, offer.equity_grants.get().value) == (
+        Decimal("142.5000"),
+        Decimal("5700000.00"),
+    )
+    page = recruiter_client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    when = f"{series_c.as_of:%-d %b %Y}"
+    assert (
+        f"142.50 USD a share: Last preferred price (private company) as of {when}, Series C" in page
+    )
+    letter = recruiter_client.get(reverse("offers:letter", args=[offer.pk]))
+    text = " ".join(
+        page.extract_text() for page in PdfReader(BytesIO(letter.content)).pages
+    ).replace("\n", " ")
+    assert "RSUs, 40,000 shares, worth 5,700,000.00" in text
+    assert "The equity is valued at 142.50 USD a share" in text
+
+
+def test_a_basis_with_no_price_shows_why_on_its_field_and_saves_nothing(
+    recruiter_client, application, series_c
+):
+    response = recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(equity_basis="tender", equity=[shares(40_000)]),
+    )
+
+    assert response.status_code == 200
+    message = error_on(response.content.decode(), "id_equity_basis")
+    assert message.startswith("No last tender price (private company) of Closer Labs")
+    assert not Offer.objects.exists()
+
+
+def test_a_grant_on_a_price_basis_without_its_shares_is_refused_on_the_grants(
+    recruiter_client, application, series_c
+):
+    response = recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(equity_basis="preferred", equity=[grant(value=1_000_000)]),
+    )
+
+    assert response.status_code == 200
+    assert "Equity shares: Enter the number of shares granted." in response.content.decode()
+    assert not Offer.objects.exists()
