@@ -298,7 +298,8 @@ def value_terms(
     try:
         check_package(terms)
         market = Market(timezone.localdate())
-        package = terms.to_package()
+        # At today's price on the basis chosen, as the offer will be written.
+        package = terms.priced(market.on).to_package()
         valuation: OfferValuation = market.value_package(package, application.role)
     except OfferError as error:
         return {"problems": error_lines(error)}

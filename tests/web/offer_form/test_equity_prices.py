@@ -90,3 +90,17 @@ def test_a_grant_on_a_price_basis_without_its_shares_is_refused_on_the_grants(
     assert response.status_code == 200
     assert "Equity shares: Enter the number of shares granted." in response.content.decode()
     assert not Offer.objects.exists()
+
+
+def test_the_live_preview_values_the_shares_at_the_price_as_the_offer_will_be(
+    recruiter_client, application, series_c
+):
+    # 10,000 shares at $142.50 = $1,425,000: $356,250 a year of equity over four years.
+    response = recruiter_client.post(
+        reverse("offers:preview"),
+        offer_data(application=application.pk, equity_basis="preferred", equity=[shares(10_000)]),
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert "356,250" in html and "1,425,000" in html
