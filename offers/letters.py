@@ -22,6 +22,7 @@ from recruiting.lib.formats import money_in_table, percent, price_per_share
 from . import compensation as engine
 from .models import EquityGrant, Offer, OfferPayment
 from .presentation import LETTER_COMPONENT_HEADINGS, equity_price_text
+from .scenarios import scenario_table
 
 # Statuses in which a letter is not (or no longer) the offer the candidate holds.
 NOT_FOR_SENDING = {
@@ -221,6 +222,7 @@ def letter_context(offer: Offer, *, today: date | None = None) -> dict[str, obje
         "table": years_table(compensation),
         "grants": grant_terms(offer),
         "equity_price": equity_price_text(offer),
+        "scenarios": scenario_table(offer.to_package(), offer.equity_basis),
         "bonuses": payment_terms(offer),
         "other_amounts": [
             (o.name, o.year, money_in_table(o.amount)) for o in offer.other_amounts.all()

@@ -68,6 +68,18 @@ def competition_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
                 id="closer.E004",
             )
         )
+    from django.core.exceptions import ImproperlyConfigured
+
+    from offers.scenarios import configured_discounts, configured_scenarios
+
+    for read, setting in (
+        (configured_scenarios, "EQUITY_SCENARIOS"),
+        (configured_discounts, "LIQUIDITY_DISCOUNTS"),
+    ):
+        try:
+            read()
+        except ImproperlyConfigured as error:
+            errors.append(Error(str(error), hint=f"Fix {setting}.", id="closer.E006"))
     margin = settings.COUNTER_OFFER_MARGIN_PERCENT
     if not margin.is_finite() or margin < 0:
         errors.append(

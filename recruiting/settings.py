@@ -159,6 +159,14 @@ try:
     COUNTER_OFFER_MARGIN_PERCENT = Decimal(env.str("COUNTER_OFFER_MARGIN_PERCENT", default="5"))
 except ArithmeticError:  # not a number: the check closer.E005 says so at start
     COUNTER_OFFER_MARGIN_PERCENT = Decimal("NaN")
+# The share-price paths every valuation of equity is also shown under: percent a year.
+EQUITY_SCENARIOS = env.list("EQUITY_SCENARIOS", default=["-30", "0", "20", "50"])
+# The liquidity discount shown beside illiquid equity, in percent per price basis (a public
+# market price takes none): "preferred=25,common_fmv=0,tender=10,unit_value=25".
+LIQUIDITY_DISCOUNTS = env.dict(
+    "LIQUIDITY_DISCOUNTS",
+    default={"preferred": "25", "common_fmv": "0", "tender": "10", "unit_value": "25"},
+)
 # Who hears that a competitor's decision deadline is near while our offer is not accepted:
 # (hours before the deadline, audiences). Audiences: "recruiter" (the candidate's owner),
 # "hiring_manager" (the role's), "approvers" (the compensation approvers group). Steps of 24

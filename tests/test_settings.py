@@ -89,3 +89,12 @@ def test_a_mistyped_competing_offer_setting_is_an_error_at_start() -> None:
     output = result.stdout + result.stderr
     assert "COMPETING_OFFER_MEASURE is 'year one'" in output and "closer.E004" in output
     assert "COUNTER_OFFER_MARGIN_PERCENT is NaN" in output and "closer.E005" in output
+
+
+def test_mistyped_equity_scenarios_or_discounts_are_an_error_at_start() -> None:
+    result = check_deploy(EQUITY_SCENARIOS="-30,flat,50", LIQUIDITY_DISCOUNTS="preferred=150")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "EQUITY_SCENARIOS has 'flat'" in output and "closer.E006" in output
+    assert "LIQUIDITY_DISCOUNTS has preferred=150" in output

@@ -56,6 +56,7 @@ from ..models import (
     OfferPayment,
 )
 from ..presentation import HIDDEN, component_history, equity_price_text
+from ..scenarios import scenario_table
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
     accept_offer,
@@ -543,6 +544,7 @@ def _render_detail(
         "rate": exchange_rate(valuation.rate) if valuation else "",
         "rate_fixed": offer.sent_rate is not None,
         "equity_price": equity_price_text(offer) if amounts else "",
+        "scenarios": scenario_table(offer.to_package(), offer.equity_basis) if amounts else None,
         "chart": _chart(offer, valued, rivals) if amounts else None,
         "rivals": rivals,
         "band": _band(offer, valued, market, amounts),

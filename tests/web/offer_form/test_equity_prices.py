@@ -104,3 +104,42 @@ def test_the_live_preview_values_the_shares_at_the_price_as_the_offer_will_be(
 
     html = response.content.decode()
     assert "356,250" in html and "1,425,000" in html
+
+
+def test_the_offer_page_and_the_letter_show_the_share_price_scenarios(
+    recruiter_client, application, series_c
+):
+    # $400k base and 40,000 shares at $142.50 ($1,425,000 a year flat). By hand:
+    # -30% a year: equity 1,425,000 / 997,500 / 698,250 / 488,775, so with the base the years
+    #   are 1,825,000 / 1,397,500 / 1,098,250 / 888,775: 5,209,525 in all.
+    # Flat: 7,300,000; the 25% liquidity discount on the preferred price takes 25% of the
+    #   5,700,000 of equity, 1,425,000, leaving 5,875,000 (shown apart, never in the totals).
+    # +50% a year: equity 1,425,000 / 2,137,500 / 3,206,250 / 4,809,375: 13,178,125 in all.
+    recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(equity_basis="preferred", equity=[shares(40_000)]),
+    )
+    offer = Offer.objects.get()
+
+    page = recruiter_client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    table = page[page.index('id="scenarios"') :]
+
+    assert "If the share price moves (illustrative)" in table
+    assert "25% on this price basis" in table
+    for figure in ("1,397,500.00", "5,209,525.00", "7,300,000.00", "5,875,000.00", "13,178,125.00"):
+        assert figure in table
+    letter = recruiter_client.get(reverse("offers:letter", args=[offer.pk]))
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(letter.content)).pages)
+    assert "Illustrative: if the share price moves" in text
+    assert "not a promise of value" in text.replace("\n", " ")
+    assert "13,178,125.00" in text
+
+
+def test_equity_typed_as_amounts_shows_no_scenarios(recruiter_client, application):
+    recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]), offer_data(equity=[grant()])
+    )
+
+    page = recruiter_client.get(reverse("offers:detail", args=[Offer.objects.get().pk]))
+
+    assert 'id="scenarios"' not in page.content.decode()
