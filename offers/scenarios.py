@@ -14,10 +14,12 @@ from recruiting.lib.formats import money_in_table, percent
 from . import compensation as engine
 
 
-def configured_scenarios() -> list[engine.Scenario]:
-    """The share-price paths of EQUITY_SCENARIOS, in the order given: "-30" is "−30% a year"."""
+def configured_scenarios(given: str | None = None) -> list[engine.Scenario]:
+    """The share-price paths of EQUITY_SCENARIOS (or of `given`, as "-30,0,20,50"), in the
+    order given: "-30" is "−30% a year"."""
     scenarios = []
-    for text in settings.EQUITY_SCENARIOS:
+    texts = given.split(",") if given is not None else settings.EQUITY_SCENARIOS
+    for text in texts:
         try:
             growth = Decimal(str(text).strip())
         except InvalidOperation:
