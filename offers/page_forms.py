@@ -174,8 +174,16 @@ class EquityForm(RowForm):
     )
     cliff_months = months_field("Cliff (months)", initial=12)
     frequency = model_field(EquityGrant, "frequency", label="Vests")
+    schedule = forms.ChoiceField(
+        label="Schedule",
+        required=False,
+        choices=[("", "As typed: the cliff, how often and the years below")]
+        + [(name, name) for name in engine.STANDARD_SCHEDULES],
+        help_text="A standard schedule replaces the cliff, the frequency and the years.",
+    )
 
     layout = (
+        ("schedule", "col-12 col-md-6"),
         ("kind", "col-6 col-md-3"),
         ("shares", "col-6 col-md-3"),
         ("value", "col-6 col-md-3"),
@@ -211,7 +219,12 @@ class EquityForm(RowForm):
 
     def clean(self) -> dict[str, Any]:
         data = cast(dict[str, Any], super().clean())  # a Form's clean() gives its cleaned_data
-        if self.years.is_valid():
+        standard = engine.STANDARD_SCHEDULES.get(data.get("schedule") or "")
+        if standard is not None:
+            data["vesting"] = list(standard.yearly_percentages)
+            data["cliff_months"] = standard.cliff_months
+            data["frequency"] = standard.frequency.value
+        elif self.years.is_valid():
             data["vesting"] = [year["percentage"] for year in self.years.kept_rows()]
             check_vesting(ScheduleErrors(self), data)
         return data

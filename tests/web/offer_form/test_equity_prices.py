@@ -143,3 +143,30 @@ def test_equity_typed_as_amounts_shows_no_scenarios(recruiter_client, applicatio
     page = recruiter_client.get(reverse("offers:detail", args=[Offer.objects.get().pk]))
 
     assert 'id="scenarios"' not in page.content.decode()
+
+
+def test_a_standard_schedule_is_one_choice_and_replaces_the_years_typed(
+    recruiter_client, application
+):
+    # $1M on 5/15/40/40 every six months after a one-year cliff: $50,000, $150,000, $400,000
+    # and $400,000 a year, whatever years the row still shows (25% each).
+    response = recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(
+            equity=[
+                {
+                    **grant(value=1_000_000),
+                    "schedule": "5/15/40/40, 1-year cliff, then every 6 months",
+                }
+            ]
+        ),
+    )
+
+    assert response.status_code == 302
+    offer = Offer.objects.get()
+    saved = offer.equity_grants.get()
+    assert [y.percentage for y in saved.vesting_years.all()] == [5, 15, 40, 40]
+    assert (saved.cliff_months, saved.frequency) == (12, "semi_annually")
+    page = recruiter_client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    for amount in ("50,000.00", "150,000.00", "400,000.00"):
+        assert amount in page
