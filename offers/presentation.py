@@ -5,7 +5,7 @@ their money formats from recruiting.lib.formats), so a component is named the sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -113,3 +113,26 @@ def equity_price_text(package: Package) -> str:
     when = f" as of {package.share_price_as_of:%-d %b %Y}" if package.share_price_as_of else ""
     source = f", {package.share_price_source}" if package.share_price_source else ""
     return f"{price} a share: {basis}{when}{source}"
+
+
+@dataclass(frozen=True)
+class RateAge:
+    """When a rate is from, in words, and whether it is older than RATE_STALE_AFTER_DAYS."""
+
+    text: str
+    stale: bool
+
+
+def rate_age(as_of: date | None, *, fixed: bool, today: date, stale_after: int) -> RateAge:
+    """ "fixed when sent, the rate of 1 Nov 2025" or "the latest rate, of 1 Nov 2025 — 400 days
+    old, older than 7 days"; a rate fixed when the offer was sent is what the candidate
+    holds, never stale."""
+    if as_of is None:
+        return RateAge("fixed when sent" if fixed else "the latest rate", stale=False)
+    of = f"{as_of:%-d %b %Y}"
+    if fixed:
+        return RateAge(f"fixed when sent, the rate of {of}", stale=False)
+    days = (today - as_of).days
+    stale = days > stale_after
+    age = f" — {days} days old, older than {stale_after} days" if stale else ""
+    return RateAge(f"the latest rate, of {of}{age}", stale=stale)

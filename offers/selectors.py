@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,25 +31,47 @@ class RateMissing(ValidationError):
     """No exchange rate is known for a pair on or before a date."""
 
 
-def rate_on(base: str, quote: str, on: date) -> tuple[Decimal, ExchangeRate | None]:
-    """Units of `quote` per unit of `base` on `on`: the latest rate dated that day or before,
-    or the inverse of the latest rate for the opposite pair. Returns the rate and the row."""
+# The currency rates may be crossed through when no rate links two currencies: the European
+# Central Bank quotes every currency against it (offers.rates.load_ecb_rates).
+PIVOT = "EUR"
+
+
+def _quote(
+    latest: Callable[[str, str], ExchangeRate | None], base: str, quote: str
+) -> tuple[Decimal, date] | None:
+    """Units of `quote` per unit of `base` and the date of the rate: the later of the rate for
+    the pair and the inverse of the opposite pair's; failing both, crossed through the pivot
+    currency, dated as the older of its two rates. None when nothing links them."""
+    direct, inverse = latest(base, quote), latest(quote, base)
+    if direct and (not inverse or direct.as_of >= inverse.as_of):
+        return direct.rate, direct.as_of
+    if inverse:
+        return Decimal(1) / inverse.rate, inverse.as_of
+    if PIVOT in (base, quote):
+        return None
+    to_pivot, from_pivot = _quote(latest, base, PIVOT), _quote(latest, PIVOT, quote)
+    if to_pivot is None or from_pivot is None:
+        return None
+    return to_pivot[0] * from_pivot[0], min(to_pivot[1], from_pivot[1])
+
+
+def rate_on(base: str, quote: str, on: date) -> tuple[Decimal, date | None]:
+    """Units of `quote` per unit of `base` on `on`, and the date of the rate (None between a
+    currency and itself): the latest rate dated that day or before, or the inverse of the
+    latest for the opposite pair, or the two crossed through the euro."""
     if base == quote:
         return Decimal(1), None
-    direct = (
-        ExchangeRate.objects.filter(base_id=base, quote_id=quote, as_of__lte=on)
-        .order_by("-as_of")
-        .first()
-    )
-    inverse = (
-        ExchangeRate.objects.filter(base_id=quote, quote_id=base, as_of__lte=on)
-        .order_by("-as_of")
-        .first()
-    )
-    if direct and (not inverse or direct.as_of >= inverse.as_of):
-        return direct.rate, direct
-    if inverse:
-        return Decimal(1) / inverse.rate, inverse
+
+    def latest(b: str, q: str) -> ExchangeRate | None:
+        return (
+            ExchangeRate.objects.filter(base_id=b, quote_id=q, as_of__lte=on)
+            .order_by("-as_of")
+            .first()
+        )
+
+    found = _quote(latest, base, quote)
+    if found is not None:
+        return found
     raise RateMissing(
         {
             "currency": f"No {base}→{quote} exchange rate is known on or before {on:%d %b %Y}; "
@@ -80,6 +103,8 @@ class OfferValuation:
     band: CompensationBand | None
     band_position: BandPosition | None
     base_position: BandPosition | None
+    # The date of the rate to the reporting currency (None in the reporting currency itself).
+    rate_as_of: date | None = None
 
 
 class Market:
@@ -117,17 +142,20 @@ class Market:
         return {(b.family, b.level, b.zone): b for b in rows}
 
     def rate(self, base: str, quote: str) -> Decimal:
-        """As rate_on: the later of the direct rate and the opposite pair's."""
+        """As rate_on: the later of the direct rate and the opposite pair's, or the two
+        crossed through the euro."""
+        return self.rate_quote(base, quote)[0]
+
+    def rate_quote(self, base: str, quote: str) -> tuple[Decimal, date | None]:
+        """The rate and its date, from the page's rates."""
         if base == quote:
-            return Decimal(1)
-        direct, inverse = self.rates.get((base, quote)), self.rates.get((quote, base))
-        if direct and (not inverse or direct.as_of >= inverse.as_of):
-            return direct.rate
-        if inverse:
-            return Decimal(1) / inverse.rate
+            return Decimal(1), None
+        found = _quote(lambda b, q: self.rates.get((b, q)), base, quote)
+        if found is not None:
+            return found
         # Not among the page's rates: ask rate_on, which raises RateMissing with its message
         # (or finds a rate added since the page's were read).
-        return rate_on(base, quote, self.on)[0]
+        return rate_on(base, quote, self.on)
 
     def reporting_rate(self, package: Offer | CompetingOffer) -> Decimal:
         """Units of the reporting currency per unit of the package's: a sent offer keeps the
@@ -140,20 +168,36 @@ class Market:
             return sent_rate
         return self.rate(package.currency_id, reporting_currency)
 
+    def reporting_quote(self, package: Offer | CompetingOffer) -> tuple[Decimal, date | None]:
+        """reporting_rate and the date of that rate (for a sent offer, the one it was sent
+        at)."""
+        sent_rate = getattr(package, "sent_rate", None)
+        if sent_rate is not None and (
+            getattr(package, "sent_rate_currency_id", None) == settings.REPORTING_CURRENCY
+        ):
+            return sent_rate, getattr(package, "sent_rate_date", None)
+        return self.rate_quote(package.currency_id, settings.REPORTING_CURRENCY)
+
     def value(self, offer: Offer) -> OfferValuation:
         """Values the offer from the rates and bands read once for the day."""
+        rate, rate_as_of = self.reporting_quote(offer)
         return self.value_package(
-            offer.to_package(), offer.application.role, rate=self.reporting_rate(offer)
+            offer.to_package(), offer.application.role, rate=rate, rate_as_of=rate_as_of
         )
 
     def value_package(
-        self, package: engine.Package, role: Role, *, rate: Decimal | None = None
+        self,
+        package: engine.Package,
+        role: Role,
+        *,
+        rate: Decimal | None = None,
+        rate_as_of: date | None = None,
     ) -> OfferValuation:
         """Values a package for `role` (an offer, or one not saved yet), at `rate` units of
         the reporting currency per unit of the package's (today's rate by default)."""
         compensation = engine.compute(package)
         if rate is None:
-            rate = self.rate(package.currency, settings.REPORTING_CURRENCY)
+            rate, rate_as_of = self.rate_quote(package.currency, settings.REPORTING_CURRENCY)
         reporting = engine.convert(compensation, rate=rate, currency=settings.REPORTING_CURRENCY)
         band = self.bands.get((role.family, role.level, role.zone))
         band_position = base_position = None
@@ -161,7 +205,9 @@ class Market:
             to_band = self.rate(package.currency, band.currency_id)
             band_position = band.position(engine.to_cents(compensation.annual_average * to_band))
             base_position = band.position(engine.to_cents(package.base_salary * to_band), of="base")
-        return OfferValuation(compensation, reporting, rate, band, band_position, base_position)
+        return OfferValuation(
+            compensation, reporting, rate, band, band_position, base_position, rate_as_of
+        )
 
 
 def value_offer(

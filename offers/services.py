@@ -316,15 +316,16 @@ def send_offer(offer: Offer, *, by: User) -> Offer:
         )
     today = timezone.localdate()
     try:
-        rate, _ = rate_on(offer.currency_id, settings.REPORTING_CURRENCY, today)
+        rate, rate_as_of = rate_on(offer.currency_id, settings.REPORTING_CURRENCY, today)
     except RateMissing as missing:
         raise OfferError({"currency": missing.messages}) from None
     offer.send()
     offer.sent_by, offer.sent_at = by, timezone.now()
+    # The rate's own date (a rate of last month is not today's), or today in one currency.
     offer.sent_rate, offer.sent_rate_currency_id, offer.sent_rate_date = (
         rate,
         settings.REPORTING_CURRENCY,
-        today,
+        rate_as_of or today,
     )
     offer._history_user = by
     offer.save(

@@ -142,6 +142,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Offers are compared and approved in this currency.
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
+# A rate older than this many days is flagged wherever money is converted with it.
+RATE_STALE_AFTER_DAYS = env.int("RATE_STALE_AFTER_DAYS", default=7)
 
 # Who hears that an open offer is about to expire, and when: (hours before expiry, audiences),
 # each step once per offer and expiry. Audiences: "recruiter" (who drafted the offer),

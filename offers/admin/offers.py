@@ -51,6 +51,7 @@ from ..presentation import (
     COMPONENT_HEADINGS,
     HIDDEN,
     position_text,
+    rate_age,
 )
 from ..selectors import Market, OfferValuation, value_offer
 from ..services import (
@@ -405,9 +406,12 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         )
         rate_note = ""
         if converted:
-            kind = (
-                "the rate fixed when it was sent" if offer.sent_rate is not None else "today's rate"
-            )
+            kind = rate_age(
+                valuation.rate_as_of,
+                fixed=offer.sent_rate is not None,
+                today=timezone.localdate(),
+                stale_after=settings.RATE_STALE_AFTER_DAYS,
+            ).text
             rate = exchange_rate(valuation.rate)
             rate_note = format_html(
                 "<li>{} at {}: {} {} per {}.</li>",

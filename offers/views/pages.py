@@ -55,7 +55,7 @@ from ..models import (
     Offer,
     OfferPayment,
 )
-from ..presentation import HIDDEN, component_history, equity_price_text
+from ..presentation import HIDDEN, component_history, equity_price_text, rate_age
 from ..scenarios import scenario_table
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
@@ -543,6 +543,12 @@ def _render_detail(
         ),
         "rate": exchange_rate(valuation.rate) if valuation else "",
         "rate_fixed": offer.sent_rate is not None,
+        "rate_age": rate_age(
+            valuation.rate_as_of if valuation else None,
+            fixed=offer.sent_rate is not None,
+            today=timezone.localdate(),
+            stale_after=settings.RATE_STALE_AFTER_DAYS,
+        ),
         "equity_price": equity_price_text(offer) if amounts else "",
         "scenarios": scenario_table(offer.to_package(), offer.equity_basis) if amounts else None,
         "chart": _chart(offer, valued, rivals) if amounts else None,

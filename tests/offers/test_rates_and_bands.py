@@ -254,3 +254,16 @@ def test_every_zone_where_labs_hire_has_bands_in_its_currency_and_a_rate(
     assert band is not None
     assert (band.currency_id, band.total_max) == (currency, senior_total_max)
     assert rate_on(currency, "USD", date(2026, 1, 1))[0] > 0
+
+
+def test_two_currencies_with_no_rate_between_them_are_crossed_through_the_euro():
+    # The ECB's rates only: 1 EUR = 1.1806 USD (4 Dec) and 0.87405 GBP (3 Dec). A pound is
+    # 1.1806 / 0.87405 = 1.350723643955...  dollars, dated as the older of the two rates.
+    load_ecb_rates("Date,USD,GBP,\n2026-12-04,1.1806,N/A,\n2026-12-03,1.1790,0.87405,\n")
+
+    rate, as_of = rate_on("GBP", "USD", date(2026, 12, 5))
+
+    assert rate.quantize(Decimal("0.000001")) == Decimal("1.350724")
+    assert as_of == date(2026, 12, 3)
+    back, _ = rate_on("USD", "GBP", date(2026, 12, 5))
+    assert (rate * back).quantize(Decimal("0.000001")) == 1

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         reporting = (options["currency"] or settings.REPORTING_CURRENCY).upper()
         on = options["as_of"] or timezone.localdate()
         try:
-            rate, row = rate_on(read.package.currency, reporting, on)
+            rate, rate_as_of = rate_on(read.package.currency, reporting, on)
         except RateMissing as missing:
             raise CommandError(" ".join(missing.messages)) from None
         try:
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             read,
             reporting_currency=reporting,
             rate=rate,
-            rate_as_of=row.as_of if row else None,
+            rate_as_of=rate_as_of,
             scenarios=scenarios,
         )
         self.stdout.write(json.dumps(result, indent=2))

@@ -4,6 +4,7 @@ read-only once submitted, never deleted; its history, old versions read-only."""
 from __future__ import annotations
 
 import html
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -59,7 +60,8 @@ def test_the_page_shows_the_totals_year_by_year_in_both_currencies_and_the_band(
         "8,000,000.00 USD",
         "2,000,000.00 USD",
         "Horizon total (4 years)",
-        "USD at today's rate: 1.180638 USD per EUR.",
+        f"USD at the latest rate, of 1 Nov 2025 — {(date.today() - date(2025, 11, 1)).days} days "
+        "old, older than 7 days: 1.180638 USD per EUR.",
         # $2M a year against the band's $1.4M target and $2M max.
         "Annual average: within band (1.43× target)",
         "above band",  # the base: $1M against a $450k max

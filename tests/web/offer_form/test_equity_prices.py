@@ -170,3 +170,31 @@ def test_a_standard_schedule_is_one_choice_and_replaces_the_years_typed(
     page = recruiter_client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
     for amount in ("50,000.00", "150,000.00", "400,000.00"):
         assert amount in page
+
+
+def test_the_offer_page_dates_the_rate_and_flags_one_older_than_a_week(
+    recruiter_client, application
+):
+    from offers.models import ExchangeRate
+
+    recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]), offer_data(currency="EUR")
+    )
+    offer = Offer.objects.get()
+    url = reverse("offers:detail", args=[offer.pk])
+
+    # The market's EUR rate is dated 1 Nov 2025: far older than 7 days.
+    old = recruiter_client.get(url).content.decode()
+    days = (timezone.localdate() - ExchangeRate.objects.get(quote="EUR").as_of).days
+    assert f"the latest rate, of 1 Nov 2025 — {days} days old, older than 7 days" in old
+    assert 'id="stale-rate"' in old
+
+    ExchangeRate.objects.create(
+        base_id="USD",
+        quote_id="EUR",
+        rate=Decimal("0.85"),
+        as_of=timezone.localdate() - timedelta(days=2),
+    )
+    fresh = recruiter_client.get(url).content.decode()
+    assert f"the latest rate, of {timezone.localdate() - timedelta(days=2):%-d %b %Y})" in fresh
+    assert 'id="stale-rate"' not in fresh
