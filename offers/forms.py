@@ -367,6 +367,15 @@ class ConfirmOfferStepForm(forms.Form):
     """No fields: the page lists the selected offers and asks to confirm the step."""
 
 
+class SendOfferForm(forms.Form):
+    confirm_stale_rate = forms.BooleanField(
+        label="Send at a stale rate",
+        required=False,
+        help_text="Only if the latest exchange rate is older than a week and no fresher one "
+        "can be had: the offer records that you confirmed it.",
+    )
+
+
 class ApproveOfferForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

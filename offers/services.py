@@ -305,8 +305,10 @@ def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: User) ->
 
 
 @transaction.atomic
-def send_offer(offer: Offer, *, by: User) -> Offer:
-    """Sends an approved offer and fixes the exchange rate it is valued at from now on."""
+def send_offer(offer: Offer, *, by: User, confirm_stale_rate: bool = False) -> Offer:
+    """Sends an approved offer and fixes the exchange rate it is valued at from now on. A rate
+    older than RATE_STALE_AFTER_DAYS is refused unless the sender confirms it, which the offer
+    records."""
     offer = _lock(offer)
     if not can_proceed(offer.send):
         raise _refuse(offer, "sent")
@@ -319,7 +321,18 @@ def send_offer(offer: Offer, *, by: User) -> Offer:
         rate, rate_as_of = rate_on(offer.currency_id, settings.REPORTING_CURRENCY, today)
     except RateMissing as missing:
         raise OfferError({"currency": missing.messages}) from None
+    age = (today - rate_as_of).days if rate_as_of else 0
+    stale = age > settings.RATE_STALE_AFTER_DAYS
+    if stale and not confirm_stale_rate:
+        raise OfferError(
+            {
+                "currency": f"The {offer.currency_id}→{settings.REPORTING_CURRENCY} rate is "
+                f"of {rate_as_of:%-d %b %Y}, {age} days old: load a fresh rate (Offers → "
+                "Exchange rates, or manage.py load_rates), or confirm sending at this one."
+            }
+        )
     offer.send()
+    offer.sent_at_stale_rate = stale
     offer.sent_by, offer.sent_at = by, timezone.now()
     # The rate's own date (a rate of last month is not today's), or today in one currency.
     offer.sent_rate, offer.sent_rate_currency_id, offer.sent_rate_date = (
@@ -336,6 +349,7 @@ def send_offer(offer: Offer, *, by: User) -> Offer:
             "sent_rate",
             "sent_rate_currency",
             "sent_rate_date",
+            "sent_at_stale_rate",
         ]
     )
     _competition_changed(offer)  # the candidate now holds this version

@@ -36,6 +36,7 @@ from ..forms import (
     ConfirmOfferStepForm,
     OfferAdminForm,
     RejectOfferForm,
+    SendOfferForm,
 )
 from ..models import (
     Approval,
@@ -165,6 +166,7 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         "sent_at",
         "sent_rate",
         "sent_rate_date",
+        "sent_at_stale_rate",
         "closed_by",
         "closed_at",
         "last_comment",
@@ -566,7 +568,10 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             request,
             queryset,
             title="Send",
-            step=lambda offer, form: send_offer(offer, by=request.user),
+            form_class=SendOfferForm,
+            step=lambda offer, form: send_offer(
+                offer, by=request.user, confirm_stale_rate=form.cleaned_data["confirm_stale_rate"]
+            ),
             done=lambda offers: f"Sent {len(offers)} offer(s); their exchange rate is now fixed.",
         )
 

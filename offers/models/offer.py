@@ -193,6 +193,8 @@ class Offer(ConcurrentTransitionMixin, Package):
         Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     sent_rate_date = models.DateField(null=True, blank=True)
+    # The sender confirmed sending at a rate older than RATE_STALE_AFTER_DAYS.
+    sent_at_stale_rate = models.BooleanField("sent at a stale rate, confirmed", default=False)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

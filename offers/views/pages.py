@@ -136,12 +136,14 @@ def may_take(
     return user.has_perm("offers.change_offer")
 
 
-def _take(step: Step, offer: Offer, user: User, comment: str) -> Offer:
+def _take(
+    step: Step, offer: Offer, user: User, comment: str, *, confirm_stale_rate: bool = False
+) -> Offer:
     services: dict[str, Callable[[], Offer]] = {
         "submit": lambda: submit_for_approval(offer, by=user),
         "approve": lambda: approve_offer(offer, by=user, comment=comment),
         "reject": lambda: reject_offer(offer, by=user, comment=comment),
-        "send": lambda: send_offer(offer, by=user),
+        "send": lambda: send_offer(offer, by=user, confirm_stale_rate=confirm_stale_rate),
         "accept": lambda: accept_offer(offer, by=user),
         "decline": lambda: decline_offer(offer, by=user),
         "rescind": lambda: rescind_offer(offer, by=user),
@@ -194,7 +196,13 @@ def step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
             return _render_detail(request, offer, forms={chosen.name: form})
         comment = form.cleaned_data["comment"]
     try:
-        result = _take(chosen, offer, user, comment)
+        result = _take(
+            chosen,
+            offer,
+            user,
+            comment,
+            confirm_stale_rate=request.POST.get("confirm_stale_rate") == "yes",
+        )
     except OfferError as error:
         errors = getattr(error, "error_dict", {})
         if form is not None and "comment" in errors:

@@ -406,3 +406,36 @@ def test_the_counter_offer_button_can_be_read(page, live_server, recruiter, appl
         "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
     )
     assert color != background, f"the label is {color} on {background}"
+
+
+def test_a_stale_rate_is_shown_and_refuses_the_send_until_confirmed(
+    page, live_server, recruiter, application
+):
+    # A €847,000 offer, approved at once (no signing bonus): the market's EUR rate is of 1 Nov
+    # 2025, far more than a week old.
+    offer = submit_for_approval(
+        OfferFactory.create(
+            application=application,
+            drafted_by=recruiter,
+            currency="EUR",
+            base_salary=Decimal(847_000),
+        ),
+        by=recruiter,
+    )
+    sign_in(page, live_server, recruiter)
+    go(page, live_server, "offers:detail", offer.pk)
+
+    expect(page.locator("#stale-rate")).to_have_text("Stale rate")
+    expect(page.locator("#summary")).to_contain_text("the latest rate, of 1 Nov 2025")
+    screenshot(page, "offer-stale-rate")
+
+    page.get_by_role("button", name="Mark as sent", exact=True).click()
+    expect(page.locator("main .alert-danger")).to_contain_text("The EUR→USD rate is of 1 Nov 2025")
+    expect(status(page)).to_have_text("Approved")
+
+    page.locator("#confirm-stale-rate").check()
+    take_step(page, "Mark as sent", "Marked as sent.")
+    expect(status(page)).to_have_text("Sent")
+    expect(page.locator("#summary")).to_contain_text("fixed when sent, the rate of 1 Nov 2025")
+    offer.refresh_from_db()
+    assert offer.sent_at_stale_rate

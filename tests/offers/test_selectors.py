@@ -79,7 +79,9 @@ def test_a_sent_offer_keeps_its_rate_on_any_later_date(recruiter):
         equity=[EquityTerms(Decimal(3_388_000), [Decimal(25)] * 4)],
         drafted_by=recruiter,
     )
-    offer = send_offer(submit_for_approval(offer, by=recruiter), by=recruiter)
+    offer = send_offer(
+        submit_for_approval(offer, by=recruiter), by=recruiter, confirm_stale_rate=True
+    )
     later = timezone.localdate() + timedelta(days=400)
     ExchangeRate.objects.create(base_id="USD", quote_id="EUR", rate=Decimal("0.95"), as_of=later)
 

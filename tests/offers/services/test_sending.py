@@ -3,7 +3,7 @@ offer past its expiry is not sent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -32,19 +32,48 @@ def approved_in_euros(application, recruiter):
 def test_sending_fixes_the_rate_the_offer_is_valued_at(approved_in_euros, hiring_manager):
     before = timezone.now()
 
-    send_offer(approved_in_euros, by=hiring_manager)
+    # The market's rate is of 1 Nov 2025, more than a week old: sent on confirmation.
+    send_offer(approved_in_euros, by=hiring_manager, confirm_stale_rate=True)
 
     offer = reload(approved_in_euros)
     assert offer.status == Status.SENT
     assert offer.sent_by == hiring_manager
     assert before <= offer.sent_at <= timezone.now()
-    # EUR→USD is the inverse of the 0.847 USD→EUR rate, kept to 10 places.
+    # EUR→USD is the inverse of the 0.847 USD→EUR rate, kept to 10 places, and dated as it.
     assert offer.sent_rate == Decimal("1.1806375443")
-    assert (offer.sent_rate_currency_id, offer.sent_rate_date) == ("USD", today())
+    assert (offer.sent_rate_currency_id, offer.sent_rate_date) == ("USD", date(2025, 11, 1))
+    assert offer.sent_at_stale_rate
+
+
+def test_a_rate_older_than_a_week_is_refused_until_the_sender_confirms_it(
+    approved_in_euros, recruiter
+):
+    days = (today() - date(2025, 11, 1)).days
+
+    with pytest.raises(OfferError) as refused:
+        send_offer(approved_in_euros, by=recruiter)
+
+    assert refused.value.message_dict == {
+        "currency": [
+            f"The EUR→USD rate is of 1 Nov 2025, {days} days old: load a fresh rate (Offers → "
+            "Exchange rates, or manage.py load_rates), or confirm sending at this one."
+        ]
+    }
+    assert reload(approved_in_euros).status == Status.APPROVED
+
+
+def test_a_fresh_rate_sends_without_asking(approved_in_euros, recruiter):
+    ExchangeRate.objects.create(
+        base_id="USD", quote_id="EUR", rate=Decimal("0.85"), as_of=today() - timedelta(days=2)
+    )
+
+    offer = send_offer(approved_in_euros, by=recruiter)
+
+    assert (offer.sent_rate_date, offer.sent_at_stale_rate) == (today() - timedelta(days=2), False)
 
 
 def test_a_later_rate_never_changes_a_sent_offer(approved_in_euros, recruiter, role):
-    sent = send_offer(approved_in_euros, by=recruiter)
+    sent = send_offer(approved_in_euros, by=recruiter, confirm_stale_rate=True)
     other = submit_for_approval(
         draft(
             ApplicationFactory(role=role), recruiter, currency="EUR", base_salary=Decimal(847_000)
