@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from recruiting.lib.formats import money_in_table, percent
+from recruiting.lib.formats import money_in_table, percent, signed_money
 
 from . import compensation as engine
 
@@ -114,3 +114,56 @@ def scenario_table(package: engine.Package, basis: str) -> ScenarioTable | None:
     price_basis = engine.PriceBasis(basis)
     discount = Decimal(0) if price_basis.liquid else discounts.get(price_basis, Decimal(0))
     return ScenarioTable(package.currency, package.horizon_years, discount, rows)
+
+
+@dataclass(frozen=True)
+class ScenarioGap:
+    """Ours against a competing package under one scenario, over the longer horizon of the
+    two, in the reporting currency, each after its own liquidity discount."""
+
+    name: str
+    ours: Decimal
+    theirs: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        return self.theirs - self.ours
+
+    @property
+    def ours_text(self) -> str:
+        return money_in_table(self.ours)
+
+    @property
+    def theirs_text(self) -> str:
+        return money_in_table(self.theirs)
+
+    @property
+    def gap_text(self) -> str:
+        return signed_money(self.gap)
+
+
+def _priced_equity(package: engine.Package) -> bool:
+    return any(g.basis != engine.PriceBasis.RECORDED for g in package.equity)
+
+
+def scenario_comparison(
+    ours: engine.Package, our_rate: Decimal, theirs: engine.Package, their_rate: Decimal
+) -> list[ScenarioGap] | None:
+    """Both packages under each configured scenario, at their rates to the reporting currency;
+    None when neither has equity valued at a share price (the scenarios would change
+    nothing)."""
+    if not (_priced_equity(ours) or _priced_equity(theirs)):
+        return None
+    years = max(ours.horizon_years, theirs.horizon_years)
+    scenarios, discounts = configured_scenarios(), configured_discounts()
+
+    def totals(package: engine.Package, rate: Decimal) -> list[Decimal]:
+        valued = engine.value_scenarios(package, scenarios, discounts=discounts, years=years)
+        return [engine.to_cents(v.total_after_discount * rate) for v in valued]
+
+    return [
+        ScenarioGap(scenario.name, mine, theirs_total)
+        for scenario, mine, theirs_total in zip(
+            scenarios, totals(ours, our_rate), totals(theirs, their_rate), strict=True
+        )
+    ]

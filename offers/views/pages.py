@@ -56,7 +56,7 @@ from ..models import (
     OfferPayment,
 )
 from ..presentation import HIDDEN, component_history, equity_price_text, rate_age
-from ..scenarios import scenario_table
+from ..scenarios import ScenarioGap, scenario_comparison, scenario_table
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
     accept_offer,
@@ -302,9 +302,12 @@ class Rival:
     problem: str = ""
     package: engine.Package | None = None
     rate: Decimal | None = None
+    # Ours and theirs under each share-price scenario, when either has priced equity.
+    scenarios: list[ScenarioGap] | None = None
 
 
 def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
+    ours = offer.to_package()
     rows = list(
         visible_competing_offers(user)
         .filter(application_id=offer.application_id)
@@ -326,6 +329,9 @@ def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
         else:
             rival.summary = result.summary
             rival.ahead = result.ahead
+            rival.scenarios = scenario_comparison(
+                ours, market.reporting_rate(offer), rival.package, rival.rate
+            )
             if result.fit is not None:
                 rival.fit_ours, rival.fit_theirs = result.fit.ours, result.fit.theirs
                 rival.we_win_on = [OFFERING_LABELS[k] for k in result.fit.we_win_on]

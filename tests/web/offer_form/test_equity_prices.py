@@ -198,3 +198,65 @@ def test_the_offer_page_dates_the_rate_and_flags_one_older_than_a_week(
     fresh = recruiter_client.get(url).content.decode()
     assert f"the latest rate, of {timezone.localdate() - timedelta(days=2):%-d %b %Y})" in fresh
     assert 'id="stale-rate"' not in fresh
+
+
+def test_the_offer_page_compares_a_rivals_shares_with_ours_under_each_scenario(
+    recruiter_client, recruiter, application, series_c
+):
+    # Ours: $400k base and 40,000 shares at our $142.50 preferred price ($1,425,000 a year,
+    # less 25% for liquidity). Theirs: $500k base and 20,000 Helix shares at its $260 tender
+    # price ($1,300,000 a year, less 10%). Over four years, after the discounts, by hand:
+    #   flat:  ours 1,600,000 + 4,275,000 = 5,875,000; theirs 2,000,000 + 4,680,000 = 6,680,000
+    #   -30%:  equity × 2.533 (1 + .7 + .49 + .343): ours 1,600,000 + 2,707,143.75 =
+    #          4,307,143.75; theirs 2,000,000 + 2,963,610 = 4,963,610
+    #   +50%:  equity × 8.125: ours 1,600,000 + 8,683,593.75 = 10,283,593.75;
+    #          theirs 2,000,000 + 9,506,250 = 11,506,250
+    from offers.competition import CompetingTerms, record_competing_offer
+    from offers.terms import EquityTerms
+
+    helix = CompanyFactory.create(name="Helix Intelligence")
+    SharePrice.objects.create(
+        company=helix,
+        basis="tender",
+        price=Decimal(260),
+        currency_id="USD",
+        as_of=timezone.localdate() - timedelta(days=3),
+        source="Reported secondary sale",
+    )
+    record_competing_offer(
+        application.candidate,
+        CompetingTerms(
+            competitor=helix,
+            application=application,
+            currency="USD",
+            deadline=timezone.now() + timedelta(days=5),
+            confidence="written",
+            source="The candidate",
+            base_salary=Decimal(500_000),
+            equity_basis="tender",
+            equity=[EquityTerms(None, [Decimal(25)] * 4, shares=Decimal(20_000))],
+        ),
+        by=recruiter,
+    )
+    recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(equity_basis="preferred", equity=[shares(40_000)]),
+    )
+
+    page = recruiter_client.get(
+        reverse("offers:detail", args=[Offer.objects.get().pk])
+    ).content.decode()
+    table = page[page.index("rival-scenarios") :]
+
+    for figure in (
+        "5,875,000.00",
+        "6,680,000.00",
+        "+805,000.00",
+        "4,307,143.75",
+        "4,963,610.00",
+        "+656,466.25",
+        "10,283,593.75",
+        "11,506,250.00",
+        "+1,222,656.25",
+    ):
+        assert figure in table
