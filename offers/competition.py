@@ -26,7 +26,7 @@ from candidates.models import OFFERING_LABELS, OFFERINGS, Candidate, Company, Co
 from recruiting.alerts import registry
 from recruiting.alerts.models import Alert
 from recruiting.alerts.services import raise_alert
-from recruiting.lib.formats import money_in_sentence, signed_money_in_sentence
+from recruiting.lib.formats import exchange_rate, money_in_sentence, signed_money_in_sentence
 from recruiting.pipeline.models import Application
 
 from . import compensation as engine
@@ -99,6 +99,9 @@ class Standing:
     money: engine.PackageComparison
     measure: engine.Measure
     fit: fit.FitComparison | None
+    # How each side in another currency was converted: "1.180638 USD per EUR, the rate of
+    # 1 Nov 2025".
+    conversions: tuple[str, ...] = ()
 
     @property
     def gap(self) -> engine.Gap:
@@ -161,16 +164,28 @@ def standing(
         ours = latest_offer_for(competing)
     reporting = settings.REPORTING_CURRENCY
     theirs = competing.to_package()
+    conversions: dict[str, str] = {}
+
+    def converted(package: Offer | CompetingOffer) -> Decimal:
+        rate, as_of = market.reporting_quote(package)
+        if package.currency_id != reporting:
+            when = f", the rate of {as_of:%-d %b %Y}" if as_of else ""
+            conversions.setdefault(
+                package.currency_id,
+                f"{exchange_rate(rate)} {reporting} per {package.currency_id}{when}",
+            )
+        return rate
+
     if ours is None:
         mine, rate_ours = engine.Package(currency=reporting), Decimal(1)
     else:
-        mine, rate_ours = ours.to_package(), market.reporting_rate(ours)
+        mine, rate_ours = ours.to_package(), converted(ours)
     comparison = engine.compare(
         mine,
         theirs,
         currency=reporting,
         rate_ours=rate_ours,
-        rate_theirs=market.reporting_rate(competing),
+        rate_theirs=converted(competing),
     )
     role = (
         competing.application.role
@@ -186,7 +201,7 @@ def standing(
         if role is not None
         else None
     )
-    return Standing(competing, ours, comparison, measure(), fitted)
+    return Standing(competing, ours, comparison, measure(), fitted, tuple(conversions.values()))
 
 
 def refresh_standing(
@@ -266,6 +281,8 @@ def _alert_ahead(result: Standing, now: datetime) -> None:
         f" ({competing.get_confidence_display().lower()}, recorded by "
         f"{competing.recorded_by}). What makes the gap: {drivers or 'nothing'}."
     )
+    if result.conversions:
+        message += f" Converted to {currency} at {'; '.join(result.conversions)}."
     # Someone who may not see compensation (a hiring manager, often) hears who is ahead and by
     # when, without a figure.
     discreet_subject = (

@@ -304,6 +304,7 @@ class Rival:
     rate: Decimal | None = None
     # Ours and theirs under each share-price scenario, when either has priced equity.
     scenarios: list[ScenarioGap] | None = None
+    conversions: tuple[str, ...] = ()
 
 
 def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
@@ -329,6 +330,7 @@ def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
         else:
             rival.summary = result.summary
             rival.ahead = result.ahead
+            rival.conversions = result.conversions
             rival.scenarios = scenario_comparison(
                 ours, market.reporting_rate(offer), rival.package, rival.rate
             )

@@ -186,6 +186,8 @@ def test_a_competing_offer_in_euros_is_compared_in_the_reporting_currency(
     assert result.money.year_one.theirs == 1 * M  # 847,000 EUR at 0.847 EUR per USD
     assert result.money.year_one.amount == 0
     assert not result.ahead
+    # Every conversion says its rate and the rate's date.
+    assert result.conversions == ("1.180638 USD per EUR, the rate of 1 Nov 2025",)
 
 
 def test_with_no_offer_of_ours_a_competing_offer_is_ahead(application, helix, recruiter):

@@ -89,6 +89,20 @@ def test_a_competing_offer_that_beats_ours_alerts_the_recruiter_and_hiring_manag
     assert theirs.ahead and theirs.lead_episode == 1
 
 
+def test_an_alert_about_an_offer_in_another_currency_says_the_rate_and_its_date(
+    application, helix, recruiter, hiring_manager, deadline
+):
+    # Theirs: €1,016,400 = $1,200,000 at 0.847 EUR per USD (the market's rate of 1 Nov 2025).
+    OfferFactory(application=application, drafted_by=recruiter, base_salary=M)
+
+    record(application, helix, recruiter, currency="EUR", base_salary=Decimal(1_016_400))
+
+    (alert,) = [a for a in alerts(AHEAD) if a.recipient == recruiter]
+    assert alert.context["message"].endswith(
+        "Converted to USD at 1.180638 USD per EUR, the rate of 1 Nov 2025."
+    )
+
+
 def test_the_deadline_in_the_alert_is_in_utc_whatever_zone_it_was_given_in(
     application, helix, recruiter, hiring_manager, deadline
 ):
