@@ -25,7 +25,7 @@ from offers.access import can_see_compensation, may_draft_offers
 from offers.competition import standing
 from offers.models import CompetingOffer, Offer
 from offers.selectors import Market, RateMissing, package_prefetches
-from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.formats import exchange_rate, money_in_sentence
 from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.outreach import services as outreach
@@ -44,6 +44,7 @@ ACTIVITIES_SHOWN = 50  # the latest; the admin keeps them all
 class OfferRow:
     offer: Offer
     year_one: str = ""  # in the reporting currency; empty without view_compensation
+    converted: str = ""  # the rate and its date, when the offer is in another currency
     band: str = ""
     problem: str = ""  # why it could not be valued (no rate for its currency, say)
 
@@ -83,10 +84,18 @@ def _offer_rows(offers: list[Offer], market: Market | None) -> list[OfferRow]:
             rows.append(OfferRow(offer, problem=str(error)))
             continue
         reporting = valuation.reporting
+        converted = ""
+        if offer.currency_id != reporting.currency:
+            when = f" of {valuation.rate_as_of:%-d %b %Y}" if valuation.rate_as_of else ""
+            converted = (
+                f"at {exchange_rate(valuation.rate)} {reporting.currency} per "
+                f"{offer.currency_id}{when}"
+            )
         rows.append(
             OfferRow(
                 offer,
                 year_one=money_in_sentence(reporting.year_one, reporting.currency),
+                converted=converted,
                 band=str(valuation.band_position) if valuation.band_position else "no band",
             )
         )

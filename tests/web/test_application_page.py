@@ -371,3 +371,22 @@ def test_the_page_reads_as_many_rows_in_as_many_queries(
     assert queries_for(client, page_url(two)) == queries_for(client, page_url(ten))
     client.force_login(hiring_manager)  # no amounts: fewer queries, and just as flat
     assert queries_for(client, page_url(two)) == queries_for(client, page_url(ten))
+
+
+def test_an_offer_in_euros_says_the_rate_and_its_date_beside_its_dollars(
+    client, recruiter, application
+):
+    # €847,000 is $1,000,000 at the market's 0.847 EUR per USD of 1 Nov 2025.
+    OfferFactory.create(
+        application=application,
+        drafted_by=recruiter,
+        currency="EUR",
+        base_salary=Decimal(847_000),
+    )
+    client.force_login(recruiter)
+
+    page = client.get(reverse("web:application", args=[application.pk])).content.decode()
+
+    offers = page[page.index("Our offers") :]
+    assert "1,000,000 USD" in offers
+    assert "at 1.180638 USD per EUR of 1 Nov 2025" in offers
