@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.formats import exchange_rate, money_in_sentence
 from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
 
@@ -59,6 +59,7 @@ class Waiting:
     form: DecisionForm
     year_one: str = ""
     annual_average: str = ""
+    converted: str = ""  # the rate and its date, for an offer in another currency
     band: str = ""
     problem: str = ""
 
@@ -97,6 +98,10 @@ def _value(row: Waiting, market: Market) -> None:
     reporting = valuation.reporting
     row.year_one = money_in_sentence(reporting.year_one, reporting.currency)
     row.annual_average = money_in_sentence(reporting.annual_average, reporting.currency)
+    if row.offer.currency_id != reporting.currency:
+        when = f", the rate of {valuation.rate_as_of:%-d %b %Y}" if valuation.rate_as_of else ""
+        rate = f"{exchange_rate(valuation.rate)} {reporting.currency}"
+        row.converted = f"{rate} per {row.offer.currency_id}{when}"
     row.band = str(valuation.band_position) if valuation.band_position else "no band"
 
 

@@ -276,3 +276,15 @@ def test_the_inbox_reads_as_many_approvals_in_as_many_queries(
     assert html.count('value="approve"') == 10
     assert html.count("Rejected</span>") == 2
     assert queries() == at_two
+
+
+def test_an_offer_in_euros_waits_with_its_rate_and_the_rates_date(
+    client, recruiter, approver, market
+):
+    pending_offer(recruiter, currency="EUR", base_salary=Decimal(847_000))
+    client.force_login(approver)
+
+    page = client.get(INBOX).content.decode()
+
+    assert "Converted at" in page
+    assert "1.180638 USD per EUR, the rate of 1 Nov 2025" in page
