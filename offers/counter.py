@@ -99,6 +99,8 @@ class Suggestion:
     beats: bool  # the suggestion beats the target by the margin
     within_band: bool
     approvals: tuple[tuple[ApprovalRule, str], ...]
+    # How each side in another currency was converted, with the rate's date.
+    conversions: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
@@ -215,7 +217,18 @@ def suggest_counter_offer(
     before = gap(terms)
     if short(terms) <= 0:
         return Suggestion(
-            offer, target, measure, margin, before, before, (), None, True, within_band, ()
+            offer,
+            target,
+            measure,
+            margin,
+            before,
+            before,
+            (),
+            None,
+            True,
+            within_band,
+            (),
+            strongest.conversions,
         )
     changes = []
     for lever in order:
@@ -257,6 +270,7 @@ def suggest_counter_offer(
         short(terms) <= 0,
         within_band,
         tuple(approvals),
+        strongest.conversions,
     )
 
 

@@ -372,6 +372,29 @@ def test_the_counter_page_shows_the_suggestion(
     assert "Create draft from suggestion</button>" in content
 
 
+def test_the_counter_page_says_how_a_rival_in_euros_was_converted(
+    recruiter_client, recruiter, application, helix, sent_offer
+):
+    # Helix offers €423,500: $500,000 at the market's 0.847 EUR per USD of 1 Nov 2025.
+    record_competing_offer(
+        application.candidate,
+        CompetingTerms(
+            competitor=helix,
+            application=application,
+            currency="EUR",
+            base_salary=Decimal(423_500),
+            deadline=timezone.now() + timedelta(days=4),
+        ),
+        by=recruiter,
+    )
+
+    page = recruiter_client.get(reverse("offers:counter", args=[sent_offer.pk]))
+
+    assert "Converted to USD at 1.180638 USD per EUR, the rate of 1 Nov 2025." in (
+        page.content.decode()
+    )
+
+
 def test_the_counter_settings_change_the_suggestion(recruiter_client, sent_offer, helix_ahead):
     page = recruiter_client.get(
         reverse("offers:counter", args=[sent_offer.pk]),

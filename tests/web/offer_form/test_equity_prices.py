@@ -260,3 +260,13 @@ def test_the_offer_page_compares_a_rivals_shares_with_ours_under_each_scenario(
         "+1,222,656.25",
     ):
         assert figure in table
+
+
+def test_the_live_preview_says_the_rate_and_its_date(recruiter_client, application):
+    response = recruiter_client.post(
+        reverse("offers:preview"),
+        offer_data(application=application.pk, currency="EUR"),
+        headers={"HX-Request": "true"},
+    )
+
+    assert "at 1.180638 USD per EUR, the rate of 1 Nov 2025:" in response.content.decode()
