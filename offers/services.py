@@ -12,6 +12,7 @@ from django_fsm import can_proceed
 
 from candidates.models import Candidate
 from recruiting.alerts.services import raise_alert
+from recruiting.lib.formats import exchange_rate
 from recruiting.pipeline.models import Application
 from recruiting.pipeline.services import PipelineError, mark_hired
 
@@ -152,6 +153,12 @@ def approvals_for(
 ) -> list[tuple[ApprovalRule, str]]:
     """The active rules a package so valued meets (saved or not), each with the reason."""
     reporting = valuation.reporting
+    # An amount converted to the reporting currency says at what rate, and of when.
+    converted = ""
+    if currency != reporting.currency:
+        when = f", the rate of {valuation.rate_as_of:%-d %b %Y}" if valuation.rate_as_of else ""
+        rate = f"{exchange_rate(valuation.rate)} {reporting.currency}"
+        converted = f" (at {rate} per {currency}{when})"
     needed = []
     for rule in ApprovalRule.objects.filter(active=True).select_related("group", "currency"):
         condition = ApprovalRule.Condition
@@ -171,14 +178,19 @@ def approvals_for(
                 needed.append(
                     (
                         rule,
-                        f"signing bonus {signing:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}",
+                        f"signing bonus {signing:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}"
+                        f"{converted}",
                     )
                 )
         elif rule.condition == condition.EQUITY_AT_OR_ABOVE:
             equity = reporting.component_total(engine.Component.EQUITY)
             if equity >= rule.amount:
                 needed.append(
-                    (rule, f"equity {equity:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}")
+                    (
+                        rule,
+                        f"equity {equity:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}"
+                        f"{converted}",
+                    )
                 )
         elif rule.condition == condition.RETENTION_OFFER:
             if kind == Offer.Kind.RETENTION:

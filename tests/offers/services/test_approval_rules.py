@@ -87,7 +87,12 @@ def test_a_role_without_a_band_is_never_above_it(recruiter):
         ("USD", 150 * M, "signing bonus 150,000,000.00 USD ≥ 150,000,000.00"),
         ("USD", Decimal("149999999.99"), None),
         # €127.05M is $150M at 0.847; "about €127M" is just under it.
-        ("EUR", Decimal(127_050_000), "signing bonus 150,000,000.00 USD ≥ 150,000,000.00"),
+        (
+            "EUR",
+            Decimal(127_050_000),
+            "signing bonus 150,000,000.00 USD ≥ 150,000,000.00 "
+            "(at 1.180638 USD per EUR, the rate of 1 Nov 2025)",
+        ),
         ("EUR", Decimal(127_000_000), None),
     ],
     ids=["$150M", "a cent under $150M", "€127.05M", "€127M"],
