@@ -260,7 +260,8 @@ def build_demo_offers() -> int:
         )
         submit_for_approval(offer, by=rita)
         created += 1
-    # A draft in Paris, within the band.
+    # A draft in Paris, its equity 50,000 of our shares at our last preferred price (the
+    # Series C's $142.50, about €6M), shown with the share-price scenarios.
     if app := application("Adrien Guichard"):
         draft_offer(
             app,
@@ -269,7 +270,8 @@ def build_demo_offers() -> int:
                 today,
                 base_salary=Decimal(300_000),
                 target_bonus_percent=Decimal(15),
-                equity=_four_years(6_000_000),
+                equity_basis="preferred",
+                equity=(EquityTerms(None, [Decimal(25)] * 4, shares=Decimal(50_000)),),
             ),
             by=rita,
         )

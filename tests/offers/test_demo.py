@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -65,3 +67,7 @@ def test_the_demo_has_share_prices_for_our_lab_and_rivals_once():
     assert SharePrice.objects.count() == 6
     cirrus = SharePrice.objects.get(company__name="Cirrus Cloud").company
     assert price_on(cirrus, "market", date(2026, 12, 6)).source == "NASDAQ close"
+    # The Paris draft: 50,000 of our shares at the Series C's $142.50, in euros at 0.847.
+    paris = Offer.objects.get(application__candidate__name="Adrien Guichard")
+    assert (paris.equity_basis, paris.share_price) == ("preferred", Decimal("120.6975"))
+    assert paris.equity_grants.get().value == Decimal("6034875.00")

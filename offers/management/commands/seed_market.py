@@ -29,9 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         build_market()
+        build_share_prices()  # before the offers: the Paris draft is valued at our price
         build_demo_offers()
         build_demo_competition()
-        build_share_prices()
         self.stdout.write(
             f"Closer market: {ExchangeRate.objects.count()} exchange rate(s), "
             f"{CompensationBand.objects.count()} compensation bands, "
