@@ -108,6 +108,13 @@ class Standing:
         return self.money.gap(self.measure)
 
     @property
+    def converted_text(self) -> str:
+        """How the amounts were converted, as a sentence ("" when nothing was)."""
+        if not self.conversions:
+            return ""
+        return f"Converted to {self.money.ours.currency} at {'; '.join(self.conversions)}."
+
+    @property
     def ahead(self) -> bool:
         """The competitor pays more than we do on the measure (or we have offered nothing)."""
         return self.gap.amount > 0
@@ -281,8 +288,8 @@ def _alert_ahead(result: Standing, now: datetime) -> None:
         f" ({competing.get_confidence_display().lower()}, recorded by "
         f"{competing.recorded_by}). What makes the gap: {drivers or 'nothing'}."
     )
-    if result.conversions:
-        message += f" Converted to {currency} at {'; '.join(result.conversions)}."
+    if result.converted_text:
+        message += f" {result.converted_text}"
     # Someone who may not see compensation (a hiring manager, often) hears who is ahead and by
     # when, without a figure.
     discreet_subject = (

@@ -133,7 +133,9 @@ def summary_without_amounts(result: Standing) -> str:
 def summary_for(result: Standing | Unvalued, *, amounts: bool) -> str:
     if isinstance(result, Unvalued):
         return result.message
-    return result.summary if amounts else summary_without_amounts(result)
+    if not amounts:
+        return summary_without_amounts(result)
+    return " ".join(filter(None, (result.summary, result.converted_text)))
 
 
 # --- The panels of a competing offer's page -----------------------------------------------

@@ -116,7 +116,8 @@ def _competing_rows(
         if competing.compared_with_id is not None:
             ours = ours_by_pk.get(competing.compared_with_id) or competing.compared_with
         try:
-            summary = standing(competing, ours=ours, market=market).summary
+            result = standing(competing, ours=ours, market=market)
+            summary = " ".join(filter(None, (result.summary, result.converted_text)))
         except RateMissing as missing:
             summary = error_text(missing)
         except engine.CompensationError as error:

@@ -390,3 +390,20 @@ def test_an_offer_in_euros_says_the_rate_and_its_date_beside_its_dollars(
     offers = page[page.index("Our offers") :]
     assert "1,000,000 USD" in offers
     assert "at 1.180638 USD per EUR of 1 Nov 2025" in offers
+
+
+def test_a_competing_offer_in_euros_says_how_it_was_converted(client, recruiter, application):
+    # €508,200 is $600,000 at the market's 0.847 EUR per USD of 1 Nov 2025.
+    OfferFactory.create(application=application, drafted_by=recruiter, base_salary=Decimal(500_000))
+    record(
+        application,
+        CompanyFactory.create(name="Helix Intelligence"),
+        recruiter,
+        currency="EUR",
+        base_salary=Decimal(508_200),
+    )
+    client.force_login(recruiter)
+
+    page = client.get(reverse("web:application", args=[application.pk])).content.decode()
+
+    assert "Converted to USD at 1.180638 USD per EUR, the rate of 1 Nov 2025." in page
