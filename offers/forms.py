@@ -41,6 +41,8 @@ TERM_LABELS = {
     "fair_value": "Option fair value",
     "cap": "Profit unit cap",
     "grant_month": "Equity grant month",
+    "expiry_years": "Option expiry",
+    "exercise_window_months": "Option exercise window",
     "equity_basis": "Equity valued at",
     "other": "Other amounts",
     "horizon": "Horizon",
@@ -149,6 +151,8 @@ class EquityGrantForm(forms.ModelForm[EquityGrant]):
             "fair_value",
             "cap",
             "grant_month",
+            "expiry_years",
+            "exercise_window_months",
             "cliff_months",
             "frequency",
         )
@@ -241,6 +245,8 @@ class PackageAdminForm(forms.ModelForm[Any]):
                         fair_value=g.get("fair_value"),
                         cap=g.get("cap"),
                         grant_month=g.get("grant_month") or 0,
+                        expiry_years=g.get("expiry_years"),
+                        exercise_window_months=g.get("exercise_window_months"),
                     )
                     for g in grants
                 ]

@@ -107,12 +107,21 @@ class GrantTerms:
 
 def _units(offer: Offer, grant: EquityGrant) -> str:
     if offer.equity_basis == engine.PriceBasis.RECORDED:
-        return ""
+        return _exercise(grant).strip(" ()")
     noun = {"options": "options", "profit_units": "units"}.get(grant.kind, "shares")
     text = f"{grant.shares.normalize():,f} {noun}"
     if grant.kind == EquityGrant.Kind.OPTIONS and grant.strike:
         text += f" at a {price_per_share(grant.strike, offer.currency_id)} strike"
-    return text
+    return text + _exercise(grant)
+
+
+def _exercise(grant: EquityGrant) -> str:
+    terms = []
+    if grant.expiry_years is not None:
+        terms.append(f"expiring {grant.expiry_years} years after the grant")
+    if grant.exercise_window_months is not None:
+        terms.append(f"exercisable for {grant.exercise_window_months} months after leaving")
+    return f" ({', '.join(terms)})" if terms else ""
 
 
 def grant_terms(offer: Offer) -> list[GrantTerms]:

@@ -53,6 +53,8 @@ SECTIONS = {
     "fair_value": "equity",
     "cap": "equity",
     "grant_month": "equity",
+    "expiry_years": "equity",
+    "exercise_window_months": "equity",
     "other": "other",
 }
 # A new grant vests evenly over four years, as most do.
@@ -165,6 +167,20 @@ class EquityForm(RowForm):
         help_text="Options only: replaces the spread (price less strike).",
     )
     cap = model_field(EquityGrant, "cap", required=False, help_text="Profit units only.")
+    expiry_years = forms.IntegerField(
+        label="Options expire (years)",
+        required=False,
+        min_value=1,
+        max_value=15,
+        help_text="Options only: years after the grant, often 10.",
+    )
+    exercise_window_months = forms.IntegerField(
+        label="Exercise window after leaving (months)",
+        required=False,
+        min_value=0,
+        max_value=120,
+        help_text="Options only: often 3.",
+    )
     grant_month = forms.IntegerField(
         label="Granted at month",
         required=False,
@@ -191,6 +207,8 @@ class EquityForm(RowForm):
         ("strike", "col-6 col-md-3"),
         ("fair_value", "col-6 col-md-3"),
         ("cap", "col-6 col-md-3"),
+        ("expiry_years", "col-6 col-md-3"),
+        ("exercise_window_months", "col-6 col-md-3"),
         ("cliff_months", "col-6 col-md-3"),
         ("frequency", "col-6 col-md-3"),
     )
@@ -571,6 +589,8 @@ class PackageForms:
                     fair_value=g["fair_value"],
                     cap=g["cap"],
                     grant_month=g["grant_month"] or 0,
+                    expiry_years=g["expiry_years"],
+                    exercise_window_months=g["exercise_window_months"],
                 )
                 for g in self.equity.kept_rows()
             ],
@@ -688,6 +708,8 @@ def package_initial(terms: PackageTerms) -> tuple[dict[str, Any], dict[str, list
                 "fair_value": e.fair_value,
                 "cap": e.cap,
                 "grant_month": e.grant_month or None,
+                "expiry_years": e.expiry_years,
+                "exercise_window_months": e.exercise_window_months,
                 "cliff_months": e.cliff_months,
                 "frequency": e.frequency,
                 "vesting": list(e.percentages),

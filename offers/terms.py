@@ -54,6 +54,8 @@ class EquityTerms:
     fair_value: Decimal | None = None
     cap: Decimal | None = None
     grant_month: int = 0
+    expiry_years: int | None = None  # options: they expire so many years after the grant
+    exercise_window_months: int | None = None  # options: a leaver's time to exercise
 
     def to_grant(self, basis: str, price: Decimal) -> engine.EquityGrant:
         schedule = engine.VestingSchedule(
@@ -204,6 +206,8 @@ class PackageTerms:
                     fair_value=g.fair_value,
                     cap=g.cap,
                     grant_month=g.grant_month,
+                    expiry_years=g.expiry_years,
+                    exercise_window_months=g.exercise_window_months,
                 )
                 for g in package.equity_grants.all()
             ],
@@ -243,6 +247,7 @@ def check_package(terms: PackageTerms, *, today: date | None = None) -> None:
     except engine.CompensationError as error:
         raise OfferError({error.field: error.message}) from None
     _check_storable(terms)
+    _check_exercise(terms)
     try:
         rate_on(terms.currency, settings.REPORTING_CURRENCY, today)
     except RateMissing as missing:
@@ -258,6 +263,30 @@ def check_terms(terms: OfferTerms, *, new: bool, today: date | None = None) -> N
         raise OfferError({"start_date": "A new offer cannot start in the past."})
     if terms.expires_at <= timezone.now():
         raise OfferError({"expires_at": "The expiry must be in the future."})
+
+
+MAX_OPTION_YEARS = 15
+MAX_EXERCISE_WINDOW_MONTHS = 120
+
+
+def _check_exercise(terms: PackageTerms) -> None:
+    """An option's exercise terms: only options have them, within what a plan allows."""
+    for grant in terms.equity:
+        given = grant.expiry_years is not None or grant.exercise_window_months is not None
+        if given and grant.kind != EquityGrant.Kind.OPTIONS:
+            raise OfferError({"exercise_window_months": "Only options have an exercise window."})
+        if grant.expiry_years is not None and not 1 <= grant.expiry_years <= MAX_OPTION_YEARS:
+            raise OfferError(
+                {"expiry_years": f"Options expire 1 to {MAX_OPTION_YEARS} years after the grant."}
+            )
+        window = grant.exercise_window_months
+        if window is not None and not 0 <= window <= MAX_EXERCISE_WINDOW_MONTHS:
+            raise OfferError(
+                {
+                    "exercise_window_months": "A leaver's exercise window is 0 to "
+                    f"{MAX_EXERCISE_WINDOW_MONTHS} months."
+                }
+            )
 
 
 def _check_storable(terms: PackageTerms) -> None:
@@ -294,6 +323,8 @@ def _rows_of(terms: PackageTerms) -> tuple[tuple[object, ...], ...]:
                 e.fair_value,
                 e.cap,
                 e.grant_month,
+                e.expiry_years,
+                e.exercise_window_months,
             )
             for e in terms.equity
         ),
@@ -347,6 +378,8 @@ def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: Us
             fair_value=equity.fair_value,
             cap=equity.cap,
             grant_month=equity.grant_month,
+            expiry_years=equity.expiry_years,
+            exercise_window_months=equity.exercise_window_months,
             value=valued.value,
             cliff_months=equity.cliff_months,
             frequency=equity.frequency,

@@ -139,6 +139,8 @@ class EquityGrantInline(ComponentInline):
         "fair_value",
         "cap",
         "grant_month",
+        "expiry_years",
+        "exercise_window_months",
         "cliff_months",
         "frequency",
         "vesting",

@@ -384,6 +384,14 @@ class EquityGrant(models.Model):
     cap = models.DecimalField(
         "cap per unit", max_digits=SHARE_DIGITS, decimal_places=SHARE_PLACES, null=True, blank=True
     )
+    # Options: how long they can be exercised. They expire so many years after the grant, and
+    # a leaver has so many months to exercise what vested.
+    expiry_years = models.PositiveSmallIntegerField(
+        "options expire (years after grant)", null=True, blank=True
+    )
+    exercise_window_months = models.PositiveSmallIntegerField(
+        "exercise window after leaving (months)", null=True, blank=True
+    )
     grant_month = models.PositiveSmallIntegerField(
         "granted at month", default=0, help_text="Months after the start: 0 for a new-hire grant."
     )

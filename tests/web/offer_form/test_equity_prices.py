@@ -270,3 +270,53 @@ def test_the_live_preview_says_the_rate_and_its_date(recruiter_client, applicati
     )
 
     assert "at 1.180638 USD per EUR, the rate of 1 Nov 2025:" in response.content.decode()
+
+
+def test_options_keep_their_exercise_terms_which_the_letter_states(
+    recruiter_client, application, series_c
+):
+    response = recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(
+            equity_basis="preferred",
+            equity=[
+                shares(
+                    10_000,
+                    kind="options",
+                    strike="40",
+                    expiry_years="10",
+                    exercise_window_months="3",
+                )
+            ],
+        ),
+    )
+
+    assert response.status_code == 302
+    offer = Offer.objects.get()
+    grant = offer.equity_grants.get()
+    # 10,000 options at a $40 strike on the $142.50 preferred price: $1,025,000 of spread.
+    assert (grant.value, grant.expiry_years, grant.exercise_window_months) == (
+        Decimal("1025000.00"),
+        10,
+        3,
+    )
+    letter = recruiter_client.get(reverse("offers:letter", args=[offer.pk]))
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(letter.content)).pages)
+    text = " ".join(text.split())
+    assert (
+        "10,000 options at a 40.00 USD strike (expiring 10 years after the grant, "
+        "exercisable for 3 months after leaving)" in text
+    )
+
+
+def test_exercise_terms_on_shares_that_are_not_options_are_refused(
+    recruiter_client, application, series_c
+):
+    response = recruiter_client.post(
+        reverse("offers:draft", args=[application.pk]),
+        offer_data(equity_basis="preferred", equity=[shares(10_000, exercise_window_months="3")]),
+    )
+
+    assert response.status_code == 200
+    assert "Only options have an exercise window." in response.content.decode()
+    assert not Offer.objects.exists()
