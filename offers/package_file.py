@@ -35,6 +35,8 @@ GRANT_FIELDS = {
     "fair_value",
     "cap",
     "grant_month",
+    "expiry_years",
+    "exercise_window_months",
     "vesting",
     "schedule",
 }
@@ -151,6 +153,11 @@ def _grant(data: Any, where: str) -> engine.EquityGrant:
 
     if "price_as_of" in data:
         _date(data["price_as_of"], f"{where}.price_as_of")
+    for name in ("expiry_years", "exercise_window_months"):
+        if name in data:  # an option's exercise terms: checked, not part of the arithmetic
+            _integer(data[name], f"{where}.{name}")
+            if data.get("kind", "rsu") != engine.EquityKind.OPTIONS:
+                raise PackageFileError(f"{where}.{name}: only options have exercise terms.")
     return engine.EquityGrant(
         shares=_decimal(data["shares"], f"{where}.shares"),
         price=_decimal(data["price"], f"{where}.price"),
