@@ -131,20 +131,7 @@ class PaymentInline(ComponentInline):
 class EquityGrantInline(ComponentInline):
     model = EquityGrant
     form = EquityGrantForm
-    fields = (
-        "kind",
-        "shares",
-        "value",
-        "strike",
-        "fair_value",
-        "cap",
-        "grant_month",
-        "expiry_years",
-        "exercise_window_months",
-        "cliff_months",
-        "frequency",
-        "vesting",
-    )
+    fields = (*EquityGrantForm.Meta.fields, "vesting")
     # A number of shares or a strike tells the pay as well as an amount does.
     amount_fields = ("shares", "value", "strike", "fair_value", "cap")
 
