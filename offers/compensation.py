@@ -64,6 +64,20 @@ class Component(StrEnum):
     OTHER = "other"
 
 
+# Pay that comes every year, and pay that comes once (its total is the same however long the
+# package runs). Comparisons show them apart; the band amortises the one-time part.
+RECURRING = (Component.BASE_SALARY, Component.TARGET_BONUS, Component.EQUITY)
+ONE_TIME = (
+    Component.SIGNING_BONUS,
+    Component.RETENTION_BONUS,
+    Component.RELOCATION,
+    Component.OTHER,
+)
+# Comparisons show at least this many years side by side, and the four-year total is a
+# measure: a package's lead in year one can be lost over the years that follow.
+COMPARISON_YEARS = 4
+
+
 class Frequency(StrEnum):
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
@@ -202,6 +216,12 @@ class VestingSchedule:
     def horizon_years(self) -> int:
         return len(self.yearly_percentages)
 
+    @property
+    def span_years(self) -> int:
+        """The years from the grant to its last vesting: the schedule less any trailing years
+        that vest nothing."""
+        return max(i + 1 for i, p in enumerate(self.yearly_percentages) if p > 0)
+
     def vesting_events(self, quantity: Decimal) -> list[tuple[int, Decimal]]:
         """(month after the grant, exact part of `quantity`) for each vesting, the cliff
         applied. `quantity` is what the grant holds: shares, or an amount."""
@@ -255,28 +275,130 @@ class Payment:
     amount: Decimal
 
 
+class Clawback(StrEnum):
+    """How someone who leaves early repays a bonus: pro rata to the months left, or all of it;
+    and whether the clawback period runs from each payment or from the start date."""
+
+    PRO_RATA_FROM_PAYMENT = "pro_rata_from_payment"
+    PRO_RATA_FROM_START = "pro_rata_from_start"
+    ALL_FROM_PAYMENT = "all_from_payment"
+    ALL_FROM_START = "all_from_start"
+
+    @property
+    def pro_rata(self) -> bool:
+        return self in (Clawback.PRO_RATA_FROM_PAYMENT, Clawback.PRO_RATA_FROM_START)
+
+    @property
+    def from_start(self) -> bool:
+        return self in (Clawback.PRO_RATA_FROM_START, Clawback.ALL_FROM_START)
+
+    @property
+    def label(self) -> str:
+        return {
+            "pro_rata_from_payment": "Pro rata by month, counted from each payment",
+            "pro_rata_from_start": "Pro rata by month, counted from the start date",
+            "all_from_payment": "All of it, counted from each payment",
+            "all_from_start": "All of it, counted from the start date",
+        }[self.value]
+
+    def describe(self, months: int) -> str:
+        """The term in a sentence, for the letter."""
+        if not months:
+            return "No clawback."
+        clock = "the start date" if self.from_start else "each payment"
+        if self.pro_rata:
+            return (
+                f"Repayable pro rata to the months left if you leave within {months} months "
+                f"of {clock}."
+            )
+        return f"Repayable in full if you leave within {months} months of {clock}."
+
+
 @dataclass(frozen=True)
 class Bonus:
-    """A signing or retention bonus: one or more payments, and a clawback period."""
+    """A signing or retention bonus: one or more payments, and a clawback period and its
+    convention."""
 
     payments: tuple[Payment, ...]
     clawback_months: int = 0
+    clawback: Clawback = Clawback.PRO_RATA_FROM_PAYMENT
 
     @property
     def total(self) -> Decimal:
         return sum((p.amount for p in self.payments), Decimal(0))
 
     def repayable_if_leaving_at(self, month: int) -> Decimal:
-        """What the person owes back on leaving `month` months after the start: each payment
-        received within the clawback period is repaid pro rata to the time left in it."""
-        if self.clawback_months <= 0:
+        """What the person owes back on leaving `month` months after the start (month 0 is
+        the start date), to the cent. Only payments received by then are repaid. The clock of
+        each runs from its payment or from the start; within the period, pro rata repays the
+        part of the months left (all of it in the month of the clock's start), "all" repays
+        the whole payment."""
+        months = self.clawback_months
+        if months <= 0:
             return Decimal(0)
         owed = Decimal(0)
         for payment in self.payments:
-            elapsed = month - payment.month
-            if 0 <= elapsed < self.clawback_months:
-                owed += payment.amount * (self.clawback_months - elapsed) / self.clawback_months
+            if month < payment.month:
+                continue  # not paid yet
+            elapsed = month - (0 if self.clawback.from_start else payment.month)
+            if elapsed < months:
+                owed += (
+                    payment.amount * (months - elapsed) / months
+                    if self.clawback.pro_rata
+                    else payment.amount
+                )
         return to_cents(owed)
+
+    @property
+    def clawback_ends(self) -> int:
+        """The first month from which nothing is repaid."""
+        if self.clawback_months <= 0 or not self.payments:
+            return 0
+        if self.clawback.from_start:
+            return self.clawback_months
+        return max(p.month for p in self.payments) + self.clawback_months
+
+
+@dataclass(frozen=True)
+class RepaymentRow:
+    """Leaving in any month from `first` to `last` (months after the start) repays `owed`."""
+
+    first: int
+    last: int
+    owed: Decimal
+
+
+def repayment_schedule(*bonuses: Bonus | None) -> list[RepaymentRow]:
+    """What leaving in each month repays of `bonuses` together, months that repay the same
+    amount run together; months that repay nothing are left out."""
+    kept = [b for b in bonuses if b is not None]
+    end = max((b.clawback_ends for b in kept), default=0)
+    rows: list[RepaymentRow] = []
+    for month in range(end):
+        owed = sum((b.repayable_if_leaving_at(month) for b in kept), Decimal(0))
+        if owed == 0:
+            continue
+        if rows and rows[-1].owed == owed and rows[-1].last == month - 1:
+            rows[-1] = RepaymentRow(rows[-1].first, month, owed)
+        else:
+            rows.append(RepaymentRow(month, month, owed))
+    return rows
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A package's clawback exposure: the most its holder could have to repay, and from which
+    month nothing is repaid (0: nothing ever is)."""
+
+    most: Decimal
+    ends: int
+
+
+def clawback_exposure(package: Package) -> Exposure:
+    rows = repayment_schedule(package.signing_bonus, package.retention_bonus)
+    if not rows:
+        return Exposure(Decimal(0), 0)
+    return Exposure(max(row.owed for row in rows), rows[-1].last + 1)
 
 
 @dataclass(frozen=True)
@@ -348,6 +470,12 @@ class EquityGrant:
     def value(self) -> Decimal:
         """The grant at its price, to the cent."""
         return to_cents(self.shares * self.value_per_share())
+
+    @property
+    def annualised(self) -> Decimal:
+        """What the grant is worth a year at its price, over its own vesting (exact): a grant
+        of 4,000 vesting over four years is 1,000 a year, and so is one of 8,000 over eight."""
+        return self.shares * self.value_per_share() / self.vesting.span_years
 
     def vesting_months(self) -> list[int]:
         """The months after the start at which it vests."""
@@ -424,6 +552,8 @@ class Package:
                 raise CompensationError(
                     name, f"A clawback period is between 0 and {MAX_MONTHS} months."
                 )
+            if not isinstance(bonus.clawback, Clawback):
+                raise CompensationError(name, "Choose how the bonus is clawed back.")
         for grant in self.equity:
             grant.check()
         check_amount(self.relocation, "relocation")
@@ -482,6 +612,31 @@ class YearlyCompensation:
 
     def component_total(self, component: str) -> Decimal:
         return sum(self.by_component.get(component, ()), Decimal(0))
+
+    def _part(self, components: tuple[Component, ...]) -> tuple[Decimal, ...]:
+        return tuple(
+            sum(
+                (self.by_component[c][i] for c in components if c in self.by_component),
+                Decimal(0),
+            )
+            for i in range(self.years)
+        )
+
+    @property
+    def recurring(self) -> tuple[Decimal, ...]:
+        """Each year's recurring pay: base salary, target bonus, equity vesting."""
+        return self._part(RECURRING)
+
+    @property
+    def one_time(self) -> tuple[Decimal, ...]:
+        """Each year's one-time pay: signing and retention bonuses, relocation, other."""
+        return self._part(ONE_TIME)
+
+    def first(self, years: int) -> YearlyCompensation:
+        """The first `years` years only."""
+        return YearlyCompensation(
+            self.currency, {name: a[:years] for name, a in self.by_component.items()}
+        )
 
 
 def _by_year(items: Iterable[tuple[int, Decimal]], years: int) -> list[Decimal]:
@@ -640,19 +795,74 @@ def convert(
     )
 
 
+# --- Against a band ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BandBasis:
+    """A package's pay a year on a basis the shape of its schedules cannot move: recurring pay
+    (base, target bonus, each grant annualised over its own vesting) and one-time pay
+    (signing and retention bonuses, relocation, other amounts) spread evenly over a fixed
+    horizon."""
+
+    currency: str
+    recurring: Decimal  # a year, to the cent
+    one_time: Decimal  # in all
+    horizon_years: int
+
+    @property
+    def one_time_annual(self) -> Decimal:
+        return to_cents(self.one_time / self.horizon_years)
+
+    @property
+    def annual(self) -> Decimal:
+        """Recurring pay and the one-time pay amortised: what the band's total is held to."""
+        return self.recurring + self.one_time_annual
+
+    def converted(self, rate: Decimal, currency: str) -> BandBasis:
+        if currency == self.currency:
+            return self
+        return BandBasis(
+            currency,
+            to_cents(self.recurring * rate),
+            to_cents(self.one_time * rate),
+            self.horizon_years,
+        )
+
+
+def band_basis(package: Package, *, horizon_years: int = COMPARISON_YEARS) -> BandBasis:
+    """`package` a year, normalised (BandBasis), one-time pay over `horizon_years`."""
+    if not 1 <= horizon_years <= MAX_YEARS:
+        raise CompensationError("horizon", f"A band horizon is 1 to {MAX_YEARS} years.")
+    package.check()
+    base = package.base_salary
+    recurring = base + base * package.target_bonus_percent / HUNDRED
+    recurring += sum((grant.annualised for grant in package.equity), Decimal(0))
+    one_time = package.relocation + sum((o.amount for o in package.other), Decimal(0))
+    for bonus in (package.signing_bonus, package.retention_bonus):
+        if bonus is not None:
+            one_time += bonus.total
+    return BandBasis(package.currency, to_cents(recurring), one_time, horizon_years)
+
+
 # --- Comparing two packages ------------------------------------------------------------------
 
 
 class Measure(StrEnum):
-    """What "more" means when two packages are compared: what the first year pays, or the
-    yearly average over the horizon of both."""
+    """What "more" means when two packages are compared: what the first year pays, the
+    yearly average over the horizon of both, or what years one to four pay together."""
 
     YEAR_ONE = "year_one"
     ANNUAL_AVERAGE = "annual_average"
+    FOUR_YEAR_TOTAL = "four_year_total"
 
     @property
     def label(self) -> str:
-        return {"year_one": "year one", "annual_average": "annual average"}[self.value]
+        return {
+            "year_one": "year one",
+            "annual_average": "annual average",
+            "four_year_total": "four-year total",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -686,18 +896,28 @@ class Gap:
 
 @dataclass(frozen=True)
 class PackageComparison:
-    """Two packages valued over the same years in the same currency."""
+    """Two packages valued over the same years in the same currency: at least
+    COMPARISON_YEARS, and `horizon`, the longer of their own horizons, for the annual average
+    and the horizon total."""
 
     ours: YearlyCompensation
     theirs: YearlyCompensation
+    horizon: int = 0  # 0: all the years given
 
     def __post_init__(self) -> None:
         if self.ours.currency != self.theirs.currency or self.ours.years != self.theirs.years:
             raise ValueError("Compare packages in one currency over the same years.")
+        if not 0 <= self.horizon <= self.ours.years:
+            raise ValueError("The horizon is within the years compared.")
 
     @property
     def years(self) -> int:
+        """The years shown side by side."""
         return self.ours.years
+
+    @property
+    def horizon_years(self) -> int:
+        return self.horizon or self.years
 
     @property
     def year_one(self) -> Gap:
@@ -705,14 +925,28 @@ class PackageComparison:
 
     @property
     def annual_average(self) -> Gap:
-        return Gap(self.ours.annual_average, self.theirs.annual_average)
+        n = self.horizon_years
+        return Gap(self.ours.first(n).annual_average, self.theirs.first(n).annual_average)
 
     @property
     def total(self) -> Gap:
-        return Gap(self.ours.total, self.theirs.total)
+        """Over the horizon of both."""
+        n = self.horizon_years
+        return Gap(self.ours.first(n).total, self.theirs.first(n).total)
+
+    @property
+    def four_year_total(self) -> Gap:
+        n = COMPARISON_YEARS
+        if self.years < n:
+            raise ValueError(f"A four-year total needs {n} years compared.")
+        return Gap(self.ours.first(n).total, self.theirs.first(n).total)
 
     def gap(self, measure: Measure) -> Gap:
-        return self.year_one if measure == Measure.YEAR_ONE else self.annual_average
+        if measure == Measure.YEAR_ONE:
+            return self.year_one
+        if measure == Measure.FOUR_YEAR_TOTAL:
+            return self.four_year_total
+        return self.annual_average
 
     def drivers(self, measure: Measure) -> list[tuple[str, Decimal]]:
         """Each component's share of the gap on `measure` (theirs minus ours), the largest
@@ -723,7 +957,10 @@ class PackageComparison:
             amounts = compensation.by_component.get(component, ())
             if measure == Measure.YEAR_ONE:
                 return amounts[0] if amounts else Decimal(0)
-            return to_cents(sum(amounts, Decimal(0)) / self.years)
+            if measure == Measure.FOUR_YEAR_TOTAL:
+                return sum(amounts[:COMPARISON_YEARS], Decimal(0))
+            n = self.horizon_years
+            return to_cents(sum(amounts[:n], Decimal(0)) / n)
 
         shares = [
             (component.value, on(self.theirs, component) - on(self.ours, component))
@@ -744,10 +981,13 @@ def compare(
     rate_ours: Decimal = Decimal(1),
     rate_theirs: Decimal = Decimal(1),
 ) -> PackageComparison:
-    """Values both packages over the longer of their horizons and converts them to
-    `currency` (at `rate_*` units of it per unit of each package's currency)."""
-    years = max(ours.horizon_years, theirs.horizon_years)
+    """Values both packages over the longer of their horizons (and at least COMPARISON_YEARS)
+    and converts them to `currency` (at `rate_*` units of it per unit of each package's
+    currency). Beyond a package's own horizon it pays its base salary and target bonus."""
+    horizon = max(ours.horizon_years, theirs.horizon_years)
+    years = max(horizon, COMPARISON_YEARS)
     return PackageComparison(
         convert(compute(ours, years=years), rate=rate_ours, currency=currency),
         convert(compute(theirs, years=years), rate=rate_theirs, currency=currency),
+        horizon,
     )

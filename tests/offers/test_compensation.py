@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from offers.compensation import (
     Bonus,
+    Clawback,
     CompensationError,
     Component,
     EquityGrant,
@@ -226,7 +227,10 @@ def packages(draw):
         payments = st.lists(
             st.builds(Payment, month=st.integers(0, 60), amount=cents), max_size=4
         ).map(tuple)
-        return st.one_of(st.none(), st.builds(Bonus, payments, st.integers(0, 36)))
+        return st.one_of(
+            st.none(),
+            st.builds(Bonus, payments, st.integers(0, 36), st.sampled_from(Clawback)),
+        )
 
     return Package(
         currency="USD",
