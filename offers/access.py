@@ -8,21 +8,32 @@ may not see is a 404.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from recruiting.lib.access import can_see_compensation
 from recruiting.pipeline.access import visible_applications
 
-from .models import Approval, CompetingOffer, Offer
+from .models import Approval, CompetingOffer, Delegation, Offer
+
+
+def approving_groups(user: User) -> QuerySet[Group]:
+    """The groups whose approvals `user` may decide today: their own, and those of whoever
+    delegated their approvals to them for today."""
+    today = timezone.localdate()
+    delegators = Delegation.objects.filter(
+        delegate=user, starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True
+    ).values("delegator")
+    return Group.objects.filter(Q(user=user) | Q(user__in=delegators)).distinct()
 
 
 def visible_offers(user: User) -> QuerySet[Offer]:
     if not user.is_active:
         return Offer.objects.none()
     asked = Approval.objects.filter(offer=OuterRef("pk")).filter(
-        Q(group__in=user.groups.all()) | Q(decided_by=user)
+        Q(group__in=approving_groups(user)) | Q(decided_by=user)
     )
     return Offer.objects.filter(
         Q(application__in=visible_applications(user).values("pk")) | Exists(asked)
@@ -46,7 +57,7 @@ def visible_competing_offers(user: User) -> QuerySet[CompetingOffer]:
     if not user.is_active:
         return CompetingOffer.objects.none()
     asked = Approval.objects.filter(offer__application=OuterRef("application")).filter(
-        Q(group__in=user.groups.all()) | Q(decided_by=user)
+        Q(group__in=approving_groups(user)) | Q(decided_by=user)
     )
     mine = Q(application__in=applications.values("pk")) | Q(Exists(asked))
     if user.has_perm("pipeline.view_application"):

@@ -24,6 +24,8 @@ from recruiting.lib.formats import money_in_sentence
 
 from . import compensation as engine
 from .competition import standing
+from .deal import Deal
+from .deal import side as deal_side
 from .models import ApprovalRule, CompetingOffer, Offer
 from .presentation import COMPONENT_NOUNS
 from .selectors import Market, package_prefetches
@@ -86,21 +88,160 @@ LEVERS: dict[str, Callable[[OfferTerms, Decimal], OfferTerms]] = {
 }
 
 
+# How sure we are of a competing offer, from least to most.
+CERTAINTIES = [c.value for c in CompetingOffer.Confidence]
+# The measures a suggestion must not lose by more than the margin, whatever it answers on.
+GUARDED = (engine.Measure.YEAR_ONE, engine.Measure.FOUR_YEAR_TOTAL)
+
+
+def credible(competing: CompetingOffer, lowest: str) -> bool:
+    return CERTAINTIES.index(competing.confidence) >= CERTAINTIES.index(lowest)
+
+
+@dataclass(frozen=True)
+class ClawbackProposal:
+    """The clawback a new or larger signing (or retention) bonus comes with: a year of
+    clawback per year of recurring pay the bonus is worth, at least 12 months, at most the
+    band horizon; pro rata by month from each payment unless the offer repays all of it."""
+
+    bonus: str  # "signing" or "retention"
+    months: int
+    terms: engine.Clawback
+    was_months: int
+    was_terms: engine.Clawback
+    total: Decimal  # the bonus, in the offer's currency
+    recurring: Decimal  # recurring pay a year, in the offer's currency
+    repayments: tuple[engine.RepaymentRow, ...]
+    currency: str
+
+    @property
+    def text(self) -> str:
+        bonus = LEVER_LABELS[f"{self.bonus}_bonus"]
+        size = (
+            f"{(self.total / self.recurring).quantize(Decimal('0.1'))} years of recurring pay"
+            if self.recurring
+            else "more than the recurring pay"
+        )
+        was = (
+            f"was {self.was_months} months, {self.was_terms.label.lower()}"
+            if self.was_months
+            else "there was none"
+        )
+        return (
+            f"The {bonus} of {money_in_sentence(self.total, self.currency)} is {size}: "
+            f"proposed clawback {self.months} months, {self.terms.label.lower()} ({was})."
+        )
+
+
+def propose_clawback(terms: OfferTerms, bonus: str, *, was: OfferTerms) -> ClawbackProposal:
+    package = terms.to_package()
+    held = package.signing_bonus if bonus == "signing" else package.retention_bonus
+    total = held.total if held else Decimal(0)
+    recurring = engine.band_basis(package, horizon_years=settings.BAND_HORIZON_YEARS).recurring
+    longest = settings.BAND_HORIZON_YEARS * 12
+    years = (total / recurring).to_integral_value(ROUND_CEILING) if recurring else longest
+    was_months = getattr(was, f"{bonus}_clawback_months")
+    was_terms = engine.Clawback(getattr(was, f"{bonus}_clawback"))
+    months = int(min(longest, max(12, 12 * years, was_months)))
+    convention = (
+        was_terms
+        if not was_terms.pro_rata and was_months
+        else engine.Clawback.PRO_RATA_FROM_PAYMENT
+    )
+    proposed = engine.Bonus(held.payments if held else (), months, convention)
+    return ClawbackProposal(
+        bonus,
+        months,
+        convention,
+        was_months,
+        was_terms,
+        total,
+        recurring,
+        tuple(engine.repayment_schedule(proposed)),
+        terms.currency,
+    )
+
+
 @dataclass(frozen=True)
 class Suggestion:
     offer: Offer  # our offer it starts from
-    target: CompetingOffer  # the strongest competing offer
+    target: CompetingOffer  # the strongest credible competing offer
     measure: engine.Measure
     margin_percent: Decimal
     before: engine.Gap  # the target against our offer, in the reporting currency
     after: engine.Gap  # the target against the suggestion
     changes: tuple[tuple[str, Decimal], ...]  # (lever, amount added in the offer's currency)
     terms: OfferTerms | None  # None when our offer already beats the target by the margin
-    beats: bool  # the suggestion beats the target by the margin
+    beats: bool  # the suggestion beats the target by the margin on every measure it answers
     within_band: bool
     approvals: tuple[tuple[ApprovalRule, str], ...]
     # How each side in another currency was converted, with the rate's date.
     conversions: tuple[str, ...] = ()
+    # The measures answered: `measure`, and any other it would have lost by more than the
+    # margin had it answered `measure` alone.
+    answered: tuple[engine.Measure, ...] = ()
+    # What `measure` alone would have taken, and how it would have stood on the measure it
+    # lost (when the suggestion had to answer another too).
+    alone: tuple[tuple[str, Decimal], ...] = ()
+    alone_lost: tuple[engine.Measure, engine.Gap] | None = None
+    # Still short of beating the target by the margin, on each measure answered (reporting
+    # currency): empty when it beats.
+    short_by: tuple[tuple[engine.Measure, Decimal], ...] = ()
+    clawback: ClawbackProposal | None = None
+    lowest_certainty: str = CompetingOffer.Confidence.VERBAL
+    # Competing offers with a deadline ahead less certain than the lowest that counts: shown,
+    # not answered.
+    not_answered: tuple[CompetingOffer, ...] = ()
+    before_money: engine.PackageComparison | None = None
+    after_money: engine.PackageComparison | None = None
+    rates: tuple[Decimal, Decimal] = (Decimal(1), Decimal(1))  # ours, theirs to reporting
+
+    @property
+    def deal(self) -> Deal | None:
+        """Our offer now, the suggestion and theirs over years one to four."""
+        if self.before_money is None:
+            return None
+        ours_now = deal_side(
+            f"Our offer (v{self.offer.version})",
+            self.offer.to_package(),
+            self.before_money.ours,
+            self.rates[0],
+        )
+        theirs = deal_side(
+            str(self.target.competitor),
+            self.target.to_package(),
+            self.before_money.theirs,
+            self.rates[1],
+        )
+        sides = [ours_now]
+        if self.terms is not None and self.after_money is not None:
+            sides.append(
+                deal_side(
+                    "Suggested", self.terms.to_package(), self.after_money.ours, self.rates[0]
+                )
+            )
+        return Deal(self.before_money.ours.currency, (*sides, theirs))
+
+    @property
+    def recurring_warning(self) -> str:
+        """When the lead rests on one-time pay: from year two they pay more a year."""
+        money = self.after_money or self.before_money
+        if money is None:
+            return ""
+        deal = self.deal
+        assert deal is not None
+        ours, theirs = deal.sides[-2], deal.sides[-1]
+        if theirs.later_recurring <= ours.later_recurring * (1 + self.margin_percent / 100):
+            return ""
+        reporting = money.ours.currency
+        return (
+            f"From year two on, {self.target.competitor} pays "
+            f"{money_in_sentence(theirs.later_recurring, reporting)} a year of recurring pay "
+            f"(base, target bonus, equity) against "
+            f"{money_in_sentence(ours.later_recurring, reporting)} for "
+            f"{'the suggestion' if self.terms is not None else 'ours'}: the lead rests on "
+            "one-time pay."
+        )
 
     @property
     def message(self) -> str:
@@ -110,25 +251,40 @@ class Suggestion:
             lead = money_in_sentence(-self.before.amount, reporting)
             return (
                 f"Our offer already beats {competitor} by {lead}"
-                f" in {label}, more than the {self.margin_percent}% margin: nothing to change."
+                f" in {label}, more than the {self.margin_percent}% margin, and loses no other "
+                "measure by more than the margin: nothing to change."
             )
         added = ", ".join(
             f"+{money_in_sentence(a, currency)} {LEVER_LABELS[lever]}" for lever, a in self.changes
         )
+        on = " and ".join(m.label for m in self.answered)
         if self.beats:
-            lead = money_in_sentence(-self.after.amount, reporting)
             text = (
-                f"{added}: beats {competitor} by {lead} "
-                f"({self.margin_percent}% margin or more) in {label}."
+                f"{added}: beats {competitor} by the {self.margin_percent}% margin or more on {on}."
             )
         else:
+            short = "; ".join(
+                f"{money_in_sentence(amount, reporting)} on {m.label}"
+                for m, amount in self.short_by
+            )
             text = (
-                f"{added or 'Nothing more fits in the band'}: still "
-                f"{money_in_sentence(self.after.amount, reporting)} short of {competitor} "
-                "(the strongest "
-                "competing offer)"
-                f"{' within the band' if self.within_band else ''} in {label} with the "
-                f"{self.margin_percent}% margin. Allow going above the band to beat it."
+                f"{added or 'Nothing more fits in the band'}: still short of beating "
+                f"{competitor} (the strongest credible competing offer) by the "
+                f"{self.margin_percent}% margin{' within the band' if self.within_band else ''}: "
+                f"{short}. Allow going above the band to beat it."
+            )
+        if self.alone_lost is not None and self.alone:
+            lost, gap = self.alone_lost
+            alone = ", ".join(
+                f"+{money_in_sentence(a, currency)} {LEVER_LABELS[lever]}"
+                for lever, a in self.alone
+            )
+            text += (
+                f" On {label} alone, {alone or 'no change'} would do, but it would lose the "
+                f"{lost.label} by {money_in_sentence(gap.amount, reporting)} "
+                f"({money_in_sentence(gap.ours, reporting)} against "
+                f"{money_in_sentence(gap.theirs, reporting)}): so the suggestion answers on "
+                f"the {lost.label} too."
             )
         return text
 
@@ -154,23 +310,40 @@ def suggest_counter_offer(
     margin_percent: Decimal | None = None,
     order: Sequence[str] = DEFAULT_ORDER,
     within_band: bool = True,
+    lowest_certainty: str | None = None,
 ) -> Suggestion:
-    """The smallest change to `offer` that beats the strongest live competing offer by
-    `margin_percent` on `measure` (settings.COMPETING_OFFER_MEASURE and
-    COUNTER_OFFER_MARGIN_PERCENT by default). Raises OfferError when there is nothing to beat.
-    """
+    """The smallest change to `offer` that beats the strongest credible live competing offer
+    by `margin_percent` on `measure` (settings.COMPETING_OFFER_MEASURE,
+    COUNTER_OFFER_MARGIN_PERCENT and COUNTER_OFFER_MIN_CERTAINTY by default) without losing
+    year one or the four-year total by more than the margin: when the change on `measure`
+    alone would, it beats them on that measure too. Raises OfferError when there is nothing to
+    beat."""
     measure = engine.Measure(measure or settings.COMPETING_OFFER_MEASURE)
     margin = settings.COUNTER_OFFER_MARGIN_PERCENT if margin_percent is None else margin_percent
+    lowest = lowest_certainty or settings.COUNTER_OFFER_MIN_CERTAINTY
     if margin < 0:
         raise OfferError({"margin_percent": "A margin is 0% or more."})
+    if lowest not in CERTAINTIES:
+        raise OfferError({"lowest_certainty": f"Choose one of {', '.join(CERTAINTIES)}."})
     if unknown := set(order) - set(LEVERS):
         raise OfferError({"order": f"Unknown levers: {', '.join(sorted(unknown))}."})
     levers = dict(LEVERS)
     if offer.kind == Offer.Kind.RETENTION:
         levers[SIGNING_BONUS] = _add_retention
-    rivals = competing_offers_for(offer)
-    if not rivals:
+    live = competing_offers_for(offer)
+    if not live:
         raise OfferError("There is no competing offer with a deadline ahead to beat.")
+    rivals = [c for c in live if credible(c, lowest)]
+    not_answered = tuple(c for c in live if not credible(c, lowest))
+    if not rivals:
+        names = ", ".join(f"{c.competitor} ({c.get_confidence_display().lower()})" for c in live)
+        label = CompetingOffer.Confidence(lowest).label.lower()
+        raise OfferError(
+            {
+                "lowest_certainty": f"No competing offer with a deadline ahead is {label} or "
+                f"surer: {names}. Lower the certainty that counts to answer a less certain one."
+            }
+        )
     market = Market(timezone.localdate())
     prefetch_related_objects([offer], *package_prefetches())  # read once for every rival
     stands = [standing(c, ours=offer, market=market) for c in rivals]
@@ -182,95 +355,158 @@ def suggest_counter_offer(
     band = market.bands.get((role.family, role.level, role.zone))
     to_band = market.rate(offer.currency_id, band.currency_id) if band else None
     rate_ours = market.rate(offer.currency_id, settings.REPORTING_CURRENCY)
-    goal = engine.to_cents(strongest.money.gap(measure).theirs * (1 + margin / 100))
+    up = 1 + margin / 100
 
-    def gap(terms: OfferTerms) -> engine.Gap:
+    def money(terms: OfferTerms) -> engine.PackageComparison:
         return engine.compare(
             terms.to_package(),
             theirs_package,
             currency=settings.REPORTING_CURRENCY,
             rate_ours=rate_ours,
             rate_theirs=rate_theirs,
-        ).gap(measure)
+        )
 
-    def average(terms: OfferTerms) -> Decimal:
-        return engine.compute(terms.to_package()).annual_average
+    def goals_for(measures: Sequence[engine.Measure]) -> dict[engine.Measure, Decimal]:
+        return {m: engine.to_cents(strongest.money.gap(m).theirs * up) for m in measures}
 
-    def short(terms: OfferTerms) -> Decimal:
-        """How far the terms are below the goal on the measure (reporting currency)."""
-        return goal - gap(terms).ours
+    def missing(
+        terms: OfferTerms, goals: dict[engine.Measure, Decimal]
+    ) -> dict[engine.Measure, Decimal]:
+        now = money(terms)
+        return {m: goal - now.gap(m).ours for m, goal in goals.items()}
+
+    def band_annual(terms: OfferTerms) -> Decimal:
+        return engine.band_basis(
+            terms.to_package(), horizon_years=settings.BAND_HORIZON_YEARS
+        ).annual
 
     def cap(terms: OfferTerms, lever: str) -> Decimal | None:
         """The most the lever may add while the package stays in the band (offer currency):
-        the annual average under the band's max total, the base under its max base."""
+        its total a year on the band basis under the band's max total, the base under its
+        max base."""
         if not within_band or band is None:
             return None
         limits = []
-        per_unit = (average(levers[lever](terms, PROBE)) - average(terms)) / PROBE
+        per_unit = (band_annual(levers[lever](terms, PROBE)) - band_annual(terms)) / PROBE
         if per_unit > 0:
-            limits.append(max(band.total_max / to_band - average(terms), Decimal(0)) / per_unit)
+            room = max(band.total_max / to_band - band_annual(terms), Decimal(0))
+            limits.append(room / per_unit)
         if lever == BASE_SALARY:
             limits.append(max(band.base_max / to_band - terms.base_salary, Decimal(0)))
         return min(limits) if limits else None
 
-    terms = OfferTerms.of(offer)
-    before = gap(terms)
-    if short(terms) <= 0:
-        return Suggestion(
-            offer,
-            target,
-            measure,
-            margin,
-            before,
-            before,
-            (),
-            None,
-            True,
-            within_band,
-            (),
-            strongest.conversions,
-        )
-    changes = []
-    for lever in order:
-        missing = short(terms)
-        if missing <= 0:
-            break
-        effect = (gap(levers[lever](terms, PROBE)).ours - gap(terms).ours) / PROBE
-        if effect <= 0:
-            continue  # e.g. equity vesting after year one, on the year-one measure
-        amount = (missing / effect / STEP).to_integral_value(ROUND_CEILING) * STEP
-        limit = cap(terms, lever)
-        if limit is not None and amount > limit:
-            amount = (limit / STEP).to_integral_value(ROUND_FLOOR) * STEP
-        if amount <= 0:
-            continue
-        trial = levers[lever](terms, amount)
-        # The measure is linear in the lever, but each year is rounded to the cent: a step
-        # more if that left it short.
-        for _ in range(3):
-            if short(trial) <= 0 or (limit is not None and amount + STEP > limit):
+    def answer(
+        start: OfferTerms, goals: dict[engine.Measure, Decimal]
+    ) -> tuple[OfferTerms, list[tuple[str, Decimal]]]:
+        terms, changes = start, []
+        for lever in order:
+            short = {m: v for m, v in missing(terms, goals).items() if v > 0}
+            if not short:
                 break
-            amount += STEP
+            now, probe = money(terms), money(levers[lever](terms, PROBE))
+            needed = []
+            for m, amount in short.items():
+                effect = (probe.gap(m).ours - now.gap(m).ours) / PROBE
+                if effect > 0:  # e.g. equity vesting after year one does nothing for year one
+                    needed.append(amount / effect)
+            if not needed:
+                continue
+            amount = (max(needed) / STEP).to_integral_value(ROUND_CEILING) * STEP
+            limit = cap(terms, lever)
+            if limit is not None and amount > limit:
+                amount = (limit / STEP).to_integral_value(ROUND_FLOOR) * STEP
+            if amount <= 0:
+                continue
             trial = levers[lever](terms, amount)
-        terms = trial
-        retention = lever == SIGNING_BONUS and offer.kind == Offer.Kind.RETENTION
-        changes.append(("retention_bonus" if retention else lever, amount))
-    after = gap(terms)
-    valuation = market.value_package(terms.to_package(), role, rate=rate_ours)
-    approvals = approvals_for(valuation, kind=offer.kind, currency=offer.currency_id)
-    return Suggestion(
+            # Linear in the lever, but each year is rounded to the cent: a step more if that
+            # left it short.
+            for _ in range(3):
+                if max(missing(trial, goals).values()) <= 0 or (
+                    limit is not None and amount + STEP > limit
+                ):
+                    break
+                amount += STEP
+                trial = levers[lever](terms, amount)
+            terms = trial
+            retention = lever == SIGNING_BONUS and offer.kind == Offer.Kind.RETENTION
+            changes.append(("retention_bonus" if retention else lever, amount))
+        return terms, changes
+
+    def lost(terms: OfferTerms, answered: Sequence[engine.Measure]) -> list[engine.Measure]:
+        """The guarded measures the terms lose by more than the margin."""
+        now = money(terms)
+        return [
+            m
+            for m in GUARDED
+            if m not in answered and now.gap(m).theirs > engine.to_cents(now.gap(m).ours * up)
+        ]
+
+    start = OfferTerms.of(offer)
+    before_money = money(start)
+    before = before_money.gap(measure)
+    answered = [measure]
+    terms, changes = answer(start, goals_for(answered))
+    alone: tuple[tuple[str, Decimal], ...] = ()
+    alone_lost: tuple[engine.Measure, engine.Gap] | None = None
+    if losing := lost(terms, answered):
+        alone = tuple(changes)
+        alone_lost = (losing[0], money(terms).gap(losing[0]))
+        answered += losing
+        terms, changes = answer(start, goals_for(answered))
+    nothing = Suggestion(
         offer,
         target,
         measure,
         margin,
         before,
-        after,
-        tuple(changes),
-        terms,
-        short(terms) <= 0,
+        before,
+        (),
+        None,
+        True,
         within_band,
-        tuple(approvals),
+        (),
         strongest.conversions,
+        answered=tuple(answered),
+        lowest_certainty=lowest,
+        not_answered=not_answered,
+        before_money=before_money,
+        rates=(rate_ours, rate_theirs),
+    )
+    goals = goals_for(answered)
+    if not changes and max(missing(start, goals).values()) <= 0:
+        return nothing
+    proposal = None
+    if any(lever in ("signing_bonus", "retention_bonus") for lever, _ in changes):
+        if offer.kind == Offer.Kind.RETENTION:
+            proposal = propose_clawback(terms, "retention", was=start)
+            terms = replace(
+                terms,
+                retention_clawback_months=proposal.months,
+                retention_clawback=proposal.terms.value,
+            )
+        else:
+            proposal = propose_clawback(terms, "signing", was=start)
+            terms = replace(
+                terms,
+                signing_clawback_months=proposal.months,
+                signing_clawback=proposal.terms.value,
+            )
+    after_money = money(terms)
+    short_by = tuple((m, amount) for m, amount in missing(terms, goals).items() if amount > 0)
+    valuation = market.value_package(terms.to_package(), role, rate=rate_ours)
+    approvals = approvals_for(valuation, kind=offer.kind, currency=offer.currency_id)
+    return replace(
+        nothing,
+        after=after_money.gap(measure),
+        changes=tuple(changes),
+        terms=terms,
+        beats=not short_by,
+        approvals=tuple(approvals),
+        alone=alone,
+        alone_lost=alone_lost,
+        short_by=short_by,
+        clawback=proposal,
+        after_money=after_money,
     )
 
 

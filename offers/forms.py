@@ -226,12 +226,14 @@ class PackageAdminForm(forms.ModelForm[Any]):
                 paid(OfferPayment.Kind.SIGNING) if payments is not None else kept.signing_payments
             ),
             signing_clawback_months=self.value(data, "signing_clawback_months"),
+            signing_clawback=self.value(data, "signing_clawback"),
             retention_payments=(
                 paid(OfferPayment.Kind.RETENTION)
                 if payments is not None
                 else kept.retention_payments
             ),
             retention_clawback_months=self.value(data, "retention_clawback_months"),
+            retention_clawback=self.value(data, "retention_clawback"),
             equity=(
                 [
                     EquityTerms(

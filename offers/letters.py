@@ -8,6 +8,7 @@ show the same tables (years_table, grant_terms, payment_terms).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -165,26 +166,51 @@ class PaymentLine:
 
 
 @dataclass(frozen=True)
+class RepaymentLine:
+    """Leaving so many months after the start (a month or a run of them) repays `owed`."""
+
+    months: str
+    owed: str
+
+
+def repayment_lines(*bonuses: engine.Bonus | None) -> tuple[RepaymentLine, ...]:
+    return repayment_rows(engine.repayment_schedule(*bonuses))
+
+
+def repayment_rows(rows: Iterable[engine.RepaymentRow]) -> tuple[RepaymentLine, ...]:
+    return tuple(
+        RepaymentLine(
+            str(row.first) if row.first == row.last else f"{row.first}–{row.last}",
+            money_in_table(row.owed),
+        )
+        for row in rows
+    )
+
+
+@dataclass(frozen=True)
 class BonusTerms:
     label: str
     payments: tuple[PaymentLine, ...]
     total: str
     clawback_months: int
+    clawback_terms: engine.Clawback = engine.Clawback.PRO_RATA_FROM_PAYMENT
+    # If you leave so many months after the start, you repay this much.
+    repayments: tuple[RepaymentLine, ...] = ()
+    # From this many months after the start on, nothing is repaid.
+    repaid_until: int = 0
 
     @property
     def clawback(self) -> str:
-        if not self.clawback_months:
-            return "No clawback."
-        return (
-            f"Repayable pro rata to the time left if you leave within {self.clawback_months} "
-            "months of a payment."
-        )
+        return self.clawback_terms.describe(self.clawback_months)
 
     @property
     def summary(self) -> str:
         """The instalments and clawback on one line, for comparisons."""
         paid = "; ".join(f"{p.amount} {p.when}" for p in self.payments)
-        return f"{paid}; clawback {self.clawback_months} months"
+        if not self.clawback_months:
+            return f"{paid}; no clawback"
+        terms = self.clawback_terms.label.lower()
+        return f"{paid}; clawback {self.clawback_months} months, {terms}"
 
 
 def payment_terms(offer: Offer) -> list[BonusTerms]:
@@ -192,18 +218,25 @@ def payment_terms(offer: Offer) -> list[BonusTerms]:
     prefetched payments)."""
     payments = list(offer.payments.all())
     bonuses = []
-    for kind, clawback in (
-        (OfferPayment.Kind.SIGNING, offer.signing_clawback_months),
-        (OfferPayment.Kind.RETENTION, offer.retention_clawback_months),
+    for kind, months, terms in (
+        (OfferPayment.Kind.SIGNING, offer.signing_clawback_months, offer.signing_clawback),
+        (OfferPayment.Kind.RETENTION, offer.retention_clawback_months, offer.retention_clawback),
     ):
         rows = sorted((p for p in payments if p.kind == kind), key=lambda p: p.month)
         if rows:
+            convention = engine.Clawback(terms)
+            bonus = engine.Bonus(
+                tuple(engine.Payment(p.month, p.amount) for p in rows), months, convention
+            )
             bonuses.append(
                 BonusTerms(
                     label=kind.label,
                     payments=tuple(PaymentLine(p.month, money_in_table(p.amount)) for p in rows),
-                    total=money_in_table(sum((p.amount for p in rows), Decimal(0))),
-                    clawback_months=clawback,
+                    total=money_in_table(bonus.total),
+                    clawback_months=months,
+                    clawback_terms=convention,
+                    repayments=repayment_lines(bonus),
+                    repaid_until=bonus.clawback_ends,
                 )
             )
     return bonuses

@@ -20,6 +20,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -32,6 +34,7 @@ from candidates.models import Company, Currency
 from . import compensation as engine
 from .forms import TERM_LABELS, check_vesting
 from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
+from .models.offer import CLAWBACK_CHOICES
 from .terms import EquityTerms, PackageTerms
 
 if TYPE_CHECKING:
@@ -429,9 +432,21 @@ class PackageForm(forms.Form):
     relocation = model_field(Offer, "relocation")
     signing_clawback_months = months_field(
         "Signing bonus clawback (months)",
-        help_text="Repaid pro rata if they leave within this many months of each instalment.",
+        help_text="Repaid, as the terms below say, if they leave within this many months.",
+    )
+    signing_clawback = forms.ChoiceField(
+        label="Signing bonus clawback terms",
+        choices=CLAWBACK_CHOICES,
+        initial=engine.Clawback.PRO_RATA_FROM_PAYMENT.value,
+        required=False,  # left out: pro rata from each payment
     )
     retention_clawback_months = months_field("Retention bonus clawback (months)")
+    retention_clawback = forms.ChoiceField(
+        label="Retention bonus clawback terms",
+        choices=CLAWBACK_CHOICES,
+        initial=engine.Clawback.PRO_RATA_FROM_PAYMENT.value,
+        required=False,
+    )
     equity_basis = forms.ChoiceField(
         label="Equity valued at",
         choices=[(b.value, b.label) for b in engine.PriceBasis],
@@ -446,9 +461,8 @@ class PackageForm(forms.Form):
             Fieldset("Pay", columns("base_salary", "target_bonus_percent", "relocation")),
             Fieldset(
                 "Signing and retention bonuses",
-                columns(
-                    "signing_clawback_months", "retention_clawback_months", css="col-12 col-sm-6"
-                ),
+                columns("signing_clawback_months", "signing_clawback", css="col-12 col-sm-6"),
+                columns("retention_clawback_months", "retention_clawback", css="col-12 col-sm-6"),
                 HTML('{% include "offers/_form_formset.html" with formset=package.payments %}'),
             ),
             Fieldset(
@@ -575,8 +589,10 @@ class PackageForms:
             relocation=data["relocation"],
             signing_payments=paid(OfferPayment.Kind.SIGNING),
             signing_clawback_months=data["signing_clawback_months"],
+            signing_clawback=data["signing_clawback"] or engine.Clawback.PRO_RATA_FROM_PAYMENT,
             retention_payments=paid(OfferPayment.Kind.RETENTION),
             retention_clawback_months=data["retention_clawback_months"],
+            retention_clawback=data["retention_clawback"] or engine.Clawback.PRO_RATA_FROM_PAYMENT,
             equity=[
                 EquityTerms(
                     g["value"],
@@ -687,7 +703,9 @@ def package_initial(terms: PackageTerms) -> tuple[dict[str, Any], dict[str, list
         target_bonus_percent=terms.target_bonus_percent,
         relocation=terms.relocation,
         signing_clawback_months=terms.signing_clawback_months,
+        signing_clawback=terms.signing_clawback,
         retention_clawback_months=terms.retention_clawback_months,
+        retention_clawback=terms.retention_clawback,
         equity_basis=terms.equity_basis,
     )
     rows: dict[str, list[dict[str, Any]]] = {
@@ -734,6 +752,12 @@ class CounterForm(forms.Form):
     margin_percent = forms.DecimalField(
         label="By a margin of (%)", min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
+    lowest_certainty = forms.ChoiceField(
+        label="Answer offers at least",
+        choices=CompetingOffer.Confidence.choices,
+        required=False,
+        help_text="Less certain competing offers are shown, not answered.",
+    )
     above_band = forms.BooleanField(
         label="Allow going above the band",
         required=False,
@@ -746,6 +770,7 @@ class CounterForm(forms.Form):
             {
                 "measure": settings.COMPETING_OFFER_MEASURE,
                 "margin_percent": settings.COUNTER_OFFER_MARGIN_PERCENT,
+                "lowest_certainty": settings.COUNTER_OFFER_MIN_CERTAINTY,
             },
         )
         super().__init__(*args, **kwargs)
@@ -754,9 +779,10 @@ class CounterForm(forms.Form):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Row(
-                Column("measure", css_class="col-12 col-sm-4"),
-                Column("margin_percent", css_class="col-12 col-sm-4"),
-                Column("above_band", css_class="col-12 col-sm-4 pt-sm-4"),
+                Column("measure", css_class="col-12 col-sm-6 col-lg-3"),
+                Column("margin_percent", css_class="col-12 col-sm-6 col-lg-3"),
+                Column("lowest_certainty", css_class="col-12 col-sm-6 col-lg-3"),
+                Column("above_band", css_class="col-12 col-sm-6 col-lg-3 pt-lg-4"),
                 css_class="g-2",
             ),
             # A StrictButton takes its classes as given (Submit adds them to btn-primary).
@@ -772,4 +798,52 @@ class CounterForm(forms.Form):
             "measure": data["measure"],
             "margin_percent": Decimal(data["margin_percent"]),
             "within_band": not data.get("above_band", False),
+            "lowest_certainty": data.get("lowest_certainty")
+            or settings.COUNTER_OFFER_MIN_CERTAINTY,
         }
+
+
+# --- Delegating approvals -----------------------------------------------------------------------
+
+
+class PersonField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class DelegationForm(forms.Form):
+    """An approver away names who decides for them, and for when."""
+
+    delegate: PersonField = PersonField(
+        queryset=None,
+        label="Who approves for you",
+        error_messages={"invalid_choice": "Choose an active colleague."},
+    )
+    starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label="Until (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label="Why", max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "delegation")
+        kwargs.setdefault("initial", {"starts_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        field = cast(PersonField, self.fields["delegate"])
+        field.queryset = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .exclude(pk=user.pk)
+            .order_by("first_name", "last_name", "username")
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("delegate", css_class="col-12 col-md-4"),
+                Column("starts_on", css_class="col-6 col-md-2"),
+                Column("ends_on", css_class="col-6 col-md-2"),
+                Column("reason", css_class="col-12 col-md-4"),
+                css_class="g-2",
+            )
+        )

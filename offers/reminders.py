@@ -41,6 +41,8 @@ OFFER_EXPIRING = registry.AlertKind("offer_expiring", "Offer expiring")
 APPROVAL_WAITING = registry.AlertKind("approval_waiting", "Approval waiting")
 # Raised by offers.services.reject_offer, not by a rule: the drafter hears why at once.
 OFFER_REJECTED = registry.AlertKind("offer_rejected", "Offer rejected by an approver")
+# A step of an offer's approval chain opened: its approvers hear at once.
+APPROVAL_ASKED = registry.AlertKind("approval_asked", "Approval asked of you")
 
 # The statuses in which an offer can still lapse unanswered; a draft has not left the house.
 EXPIRING_STATUSES = (Offer.Status.PENDING_APPROVAL, Offer.Status.APPROVED, Offer.Status.SENT)
@@ -226,7 +228,7 @@ def _raise_waiting(
 
 
 def register() -> None:
-    for kind in (OFFER_EXPIRING, APPROVAL_WAITING, OFFER_REJECTED):
+    for kind in (OFFER_EXPIRING, APPROVAL_WAITING, OFFER_REJECTED, APPROVAL_ASKED):
         registry.register_kind(kind)
     registry.register_rule("offers.offer_expiring", offers_expiring)
     registry.register_rule("offers.approval_waiting", approvals_waiting)

@@ -95,7 +95,9 @@ def band_for(role: Role, on: date) -> CompensationBand | None:
 @dataclass(frozen=True)
 class OfferValuation:
     """An offer's worth: year by year in its currency and in the reporting currency, and
-    where its annual average and base sit in the band of the role."""
+    where it sits in the band of the role on the band basis (engine.BandBasis): its recurring
+    pay with its one-time pay amortised over settings.BAND_HORIZON_YEARS (`band_position`,
+    which approval rules use), its recurring pay alone, and its base."""
 
     compensation: engine.YearlyCompensation
     reporting: engine.YearlyCompensation
@@ -105,6 +107,11 @@ class OfferValuation:
     base_position: BandPosition | None
     # The date of the rate to the reporting currency (None in the reporting currency itself).
     rate_as_of: date | None = None
+    basis: engine.BandBasis | None = None  # in the package's currency
+    recurring_position: BandPosition | None = None
+    basis_in_band: engine.BandBasis | None = None  # in the band's currency
+    # Years one to four together, in the reporting currency.
+    four_year_total: Decimal = Decimal(0)
 
 
 class Market:
@@ -196,17 +203,40 @@ class Market:
         """Values a package for `role` (an offer, or one not saved yet), at `rate` units of
         the reporting currency per unit of the package's (today's rate by default)."""
         compensation = engine.compute(package)
+        basis = engine.band_basis(package, horizon_years=settings.BAND_HORIZON_YEARS)
         if rate is None:
             rate, rate_as_of = self.rate_quote(package.currency, settings.REPORTING_CURRENCY)
         reporting = engine.convert(compensation, rate=rate, currency=settings.REPORTING_CURRENCY)
+        four = engine.COMPARISON_YEARS
+        if compensation.years < four:
+            over_four = engine.compute(package, years=four)
+        else:
+            over_four = compensation.first(four)
+        four_year_total = (
+            engine.convert(over_four, rate=rate, currency=settings.REPORTING_CURRENCY)
+            .first(four)
+            .total
+        )
         band = self.bands.get((role.family, role.level, role.zone))
-        band_position = base_position = None
+        band_position = base_position = recurring_position = in_band = None
         if band is not None:
             to_band = self.rate(package.currency, band.currency_id)
-            band_position = band.position(engine.to_cents(compensation.annual_average * to_band))
+            in_band = basis.converted(to_band, band.currency_id)
+            band_position = band.position(in_band.annual)
+            recurring_position = band.position(in_band.recurring)
             base_position = band.position(engine.to_cents(package.base_salary * to_band), of="base")
         return OfferValuation(
-            compensation, reporting, rate, band, band_position, base_position, rate_as_of
+            compensation,
+            reporting,
+            rate,
+            band,
+            band_position,
+            base_position,
+            rate_as_of,
+            basis,
+            recurring_position,
+            in_band,
+            four_year_total,
         )
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -21,9 +24,10 @@ from .competition import refresh_for_application
 from .models import (
     Approval,
     ApprovalRule,
+    Delegation,
     Offer,
 )
-from .reminders import OFFER_REJECTED
+from .reminders import APPROVAL_ASKED, OFFER_REJECTED
 from .selectors import OfferValuation, RateMissing, rate_on, value_offer
 from .terms import OfferError, OfferTerms, check_terms, write_package
 
@@ -38,9 +42,12 @@ def _refuse(offer: Offer, step: str) -> OfferError:
     return OfferError(f"An offer that is {offer.get_status_display().lower()} cannot be {step}.")
 
 
+UNDECIDED = (Approval.Status.PENDING, Approval.Status.QUEUED)
+
+
 def _withdraw_waiting_approvals(offer: Offer) -> None:
     """An offer that leaves approval (rescinded, expired, superseded) leaves nothing waiting."""
-    offer.approvals.filter(status=Approval.Status.PENDING).delete()
+    offer.approvals.filter(status__in=UNDECIDED).delete()
 
 
 def _lock(offer: Offer) -> Offer:
@@ -160,16 +167,30 @@ def approvals_for(
         rate = f"{exchange_rate(valuation.rate)} {reporting.currency}"
         converted = f" (at {rate} per {currency}{when})"
     needed = []
-    for rule in ApprovalRule.objects.filter(active=True).select_related("group", "currency"):
+    rules = ApprovalRule.objects.filter(active=True).select_related("group", "currency")
+    for rule in rules.order_by("step", "name"):
         condition = ApprovalRule.Condition
-        if rule.condition == condition.TOTAL_ABOVE_BAND_MAX:
+        if rule.condition == condition.ANY_OFFER:
+            needed.append((rule, "every offer"))
+        elif rule.condition == condition.TOTAL_AT_OR_ABOVE:
+            total = valuation.four_year_total
+            if total >= rule.amount:
+                needed.append(
+                    (
+                        rule,
+                        f"four-year total {total:,.2f} {reporting.currency} ≥ "
+                        f"{rule.amount:,.2f}{converted}",
+                    )
+                )
+        elif rule.condition == condition.TOTAL_ABOVE_BAND_MAX:
             position = valuation.band_position
             if position is not None and position.where == "above":
                 needed.append(
                     (
                         rule,
                         f"total compensation above the band's max "
-                        f"({position.ratio_to_target:.2f}× target)",
+                        f"({position.ratio_to_target:.2f}× target, one-time pay over "
+                        f"{settings.BAND_HORIZON_YEARS} years)",
                     )
                 )
         elif rule.condition == condition.SIGNING_AT_OR_ABOVE:
@@ -214,36 +235,117 @@ def submit_for_approval(offer: Offer, *, by: User) -> Offer:
         raise OfferError({"currency": missing.messages}) from None
     now = timezone.now()
     offer.submitted_by, offer.submitted_at = by, now
-    by_group: dict[int, list[str]] = {}
-    rules: dict[int, ApprovalRule] = {}
+    # One approval per step and group, its reasons together; the first step is asked now.
+    reasons: dict[tuple[int, int], list[str]] = {}
+    rules: dict[tuple[int, int], ApprovalRule] = {}
     for rule, reason in needed:
-        by_group.setdefault(rule.group_id, []).append(reason)
-        rules.setdefault(rule.group_id, rule)
-    if not by_group:
+        reasons.setdefault((rule.step, rule.group_id), []).append(reason)
+        rules.setdefault((rule.step, rule.group_id), rule)
+    if not reasons:
         offer.approve()
         offer.approved_at = now
     else:
         offer.submit()
+        first = min(step for step, _ in reasons)
         Approval.objects.bulk_create(
-            Approval(offer=offer, rule=rules[group], group_id=group, reason="; ".join(reasons))
-            for group, reasons in by_group.items()
+            Approval(
+                offer=offer,
+                rule=rules[key],
+                group_id=key[1],
+                step=key[0],
+                reason="; ".join(why),
+                status=Approval.Status.PENDING if key[0] == first else Approval.Status.QUEUED,
+                requested_at=now,
+            )
+            for key, why in sorted(reasons.items())
         )
     offer._history_user = by
     offer.save(update_fields=["status", "submitted_by", "submitted_at", "approved_at"])
+    if reasons:
+        _ask_open_step(offer, now)
     return offer
 
 
-def _my_pending_approvals(offer: Offer, user: User) -> list[Approval]:
+def delegators_of(user: User, on: date | None = None) -> list[int]:
+    """The ids of the people who delegated their approvals to `user` for `on` (today)."""
+    on = on or timezone.localdate()
+    return list(
+        Delegation.objects.filter(
+            delegate=user, starts_on__lte=on, ends_on__gte=on, ended_at__isnull=True
+        ).values_list("delegator_id", flat=True)
+    )
+
+
+def _deciders(offer: Offer, group_id: int) -> list[User]:
+    """Who may decide an approval of `group_id` today: its active members and the active
+    people they delegated to, never whoever drafted the offer."""
+    members = list(get_user_model().objects.filter(groups=group_id, is_active=True).order_by("pk"))
+    today = timezone.localdate()
+    delegates = get_user_model().objects.filter(
+        is_active=True,
+        delegations_received__delegator__in=members,
+        delegations_received__starts_on__lte=today,
+        delegations_received__ends_on__gte=today,
+        delegations_received__ended_at__isnull=True,
+    )
+    people = {u.pk: u for u in [*members, *delegates]}
+    return [u for pk, u in sorted(people.items()) if pk != offer.drafted_by_id]
+
+
+def _ask_open_step(offer: Offer, now: datetime) -> None:
+    """Alerts everyone who may decide an approval of the step just opened."""
+    candidate, role = offer.application.candidate, offer.application.role
+    opened = list(offer.approvals.filter(status=Approval.Status.PENDING).select_related("group"))
+    steps = offer.approvals.aggregate(last=Max("step"))["last"] or 1
+    for approval in opened:
+        for person in _deciders(offer, approval.group_id):
+            sees_amounts = person.has_perm("offers.view_compensation")
+            raise_alert(
+                kind=APPROVAL_ASKED.name,
+                recipient=person,
+                key=f"approval-asked:{approval.pk}:{person.pk}",
+                subject=f"Your approval is asked: offer v{offer.version} to {candidate.name} "
+                f"({role.title}, {role.city}), step {approval.step} of {steps}",
+                about=offer,
+                context={
+                    "message": f"{approval.group.name} is asked to approve this offer, step "
+                    f"{approval.step} of {steps} of its approval chain"
+                    + (f" (needed for: {approval.reason})." if sees_amounts else ".")
+                    + " Approve or reject it in your approvals inbox."
+                },
+                link=offer.get_absolute_url(),
+                now=now,
+            )
+
+
+def _my_pending_approvals(offer: Offer, user: User) -> list[tuple[Approval, int | None]]:
+    """The approvals of the open step `user` may decide, each with the id of the person
+    whose delegation lets them (None for their own groups')."""
     if user.pk == offer.drafted_by_id:
         raise OfferError("Whoever drafted an offer cannot approve or reject it.")
-    pending = list(
-        offer.approvals.filter(
-            status=Approval.Status.PENDING, group__in=user.groups.all()
-        ).select_related("group")
-    )
-    if not pending:
-        raise OfferError("Only a member of a group whose approval is waiting can decide.")
-    return pending
+    pending = list(offer.approvals.filter(status=Approval.Status.PENDING).select_related("group"))
+    own = set(user.groups.values_list("pk", flat=True))
+    mine: list[tuple[Approval, int | None]] = [(a, None) for a in pending if a.group_id in own]
+    delegators = delegators_of(user)
+    if delegators:
+        groups_of: dict[int, int] = {}
+        for delegator, group in (
+            get_user_model()
+            .groups.through.objects.filter(user_id__in=delegators)
+            .values_list("user_id", "group_id")
+        ):
+            groups_of.setdefault(group, delegator)
+        mine += [
+            (a, groups_of[a.group_id])
+            for a in pending
+            if a.group_id not in own and a.group_id in groups_of
+        ]
+    if not mine:
+        raise OfferError(
+            "Only a member of a group whose approval is waiting at this step (or someone they "
+            "delegated to) can decide."
+        )
+    return mine
 
 
 @transaction.atomic
@@ -252,18 +354,30 @@ def approve_offer(offer: Offer, *, by: User, comment: str = "") -> Offer:
     if offer.status != Offer.Status.PENDING_APPROVAL:
         raise _refuse(offer, "approved")
     now = timezone.now()
-    for approval in _my_pending_approvals(offer, by):
+    for approval, delegator in _my_pending_approvals(offer, by):
         approval.status, approval.decided_by, approval.decided_at = "approved", by, now
+        approval.on_behalf_of_id = delegator
         approval.comment = comment
-        approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        approval.save(
+            update_fields=["status", "decided_by", "decided_at", "comment", "on_behalf_of"]
+        )
     fields = ["last_comment"]
     offer.last_comment = comment
+    opened = False
     if not offer.approvals.filter(status=Approval.Status.PENDING).exists():
-        offer.approve()
-        offer.approved_at = now
-        fields += ["status", "approved_at"]
+        following = offer.approvals.filter(status=Approval.Status.QUEUED)
+        step = following.aggregate(next=Min("step"))["next"]
+        if step is None:
+            offer.approve()
+            offer.approved_at = now
+            fields += ["status", "approved_at"]
+        else:
+            following.filter(step=step).update(status=Approval.Status.PENDING, requested_at=now)
+            opened = True
     offer._history_user = by
     offer.save(update_fields=fields)
+    if opened:
+        _ask_open_step(offer, now)
     return offer
 
 
@@ -276,13 +390,18 @@ def reject_offer(offer: Offer, *, by: User, comment: str) -> Offer:
     if not comment.strip():
         raise OfferError({"comment": "Say why the offer is rejected; the recruiter reads it."})
     now = timezone.now()
-    rejected = _my_pending_approvals(offer, by)
-    for approval in rejected:
+    rejected = []
+    for approval, delegator in _my_pending_approvals(offer, by):
         approval.status, approval.decided_by, approval.decided_at = "rejected", by, now
+        approval.on_behalf_of_id = delegator
         approval.comment = comment
-        approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
-    # The other sign-offs of this round are moot; a new submission asks again.
-    offer.approvals.filter(status=Approval.Status.PENDING).delete()
+        approval.save(
+            update_fields=["status", "decided_by", "decided_at", "comment", "on_behalf_of"]
+        )
+        rejected.append(approval)
+    # The other sign-offs of this round, and the later steps, are moot; a new submission asks
+    # again.
+    offer.approvals.filter(status__in=UNDECIDED).delete()
     offer.reject()
     offer.last_comment = comment
     offer._history_user = by
@@ -422,3 +541,66 @@ def expire_offer(offer: Offer, *, by: User | None = None) -> Offer:
     _close(offer, offer.expire, by)
     _withdraw_waiting_approvals(offer)
     return offer
+
+
+# --- Delegating approvals -----------------------------------------------------------------
+
+
+@transaction.atomic
+def delegate_approvals(
+    delegator: User,
+    *,
+    to: User,
+    starts_on: date,
+    ends_on: date,
+    reason: str = "",
+    by: User,
+) -> Delegation:
+    """From `starts_on` to `ends_on`, `to` may decide the approvals waiting for any group of
+    `delegator`'s, on their behalf. One delegation at a time per person."""
+    if to.pk == delegator.pk:
+        raise OfferError({"delegate": "Delegate to someone else."})
+    if not to.is_active:
+        raise OfferError({"delegate": f"{to} cannot sign in: delegate to an active colleague."})
+    if ends_on < starts_on:
+        raise OfferError({"ends_on": "A delegation ends on or after the day it starts."})
+    if ends_on < timezone.localdate():
+        raise OfferError({"ends_on": "This period is over: choose an end today or later."})
+    if (ends_on - starts_on).days > 366:
+        raise OfferError({"ends_on": "A delegation lasts a year at most."})
+    # Lock the delegator's row: two delegations saved at once cannot both pass the check.
+    get_user_model().objects.select_for_update().filter(pk=delegator.pk).first()
+    overlapping = Delegation.objects.filter(
+        delegator=delegator,
+        starts_on__lte=ends_on,
+        ends_on__gte=starts_on,
+        ended_at__isnull=True,
+    ).first()
+    if overlapping is not None:
+        raise OfferError(
+            {
+                "starts_on": f"{delegator} already delegates to {overlapping.delegate} from "
+                f"{overlapping.starts_on:%-d %b %Y} to {overlapping.ends_on:%-d %b %Y}; end "
+                "that one first."
+            }
+        )
+    return Delegation.objects.create(
+        delegator=delegator,
+        delegate=to,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def end_delegation(delegation: Delegation, *, by: User) -> Delegation:
+    """Ends a delegation now (the delegator is back); it stays on record."""
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if by.pk not in (delegation.delegator_id, delegation.delegate_id) and not by.is_superuser:
+        raise OfferError("Only the person who delegated, or their delegate, ends it.")
+    if delegation.ended_at is None:
+        delegation.ended_at = timezone.now()
+        delegation.save(update_fields=["ended_at"])
+    return delegation

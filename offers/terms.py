@@ -91,8 +91,10 @@ class PackageComponents(TypedDict):
     relocation: Decimal
     signing_payments: Sequence[tuple[int, Decimal]]
     signing_clawback_months: int
+    signing_clawback: str
     retention_payments: Sequence[tuple[int, Decimal]]
     retention_clawback_months: int
+    retention_clawback: str
     equity: Sequence[EquityTerms]
     other: Sequence[tuple[str, Decimal, int]]
     equity_basis: str
@@ -111,8 +113,10 @@ class PackageTerms:
     relocation: Decimal = Decimal(0)
     signing_payments: Sequence[tuple[int, Decimal]] = ()
     signing_clawback_months: int = 0
+    signing_clawback: str = engine.Clawback.PRO_RATA_FROM_PAYMENT.value
     retention_payments: Sequence[tuple[int, Decimal]] = ()
     retention_clawback_months: int = 0
+    retention_clawback: str = engine.Clawback.PRO_RATA_FROM_PAYMENT.value
     equity: Sequence[EquityTerms] = ()
     other: Sequence[tuple[str, Decimal, int]] = field(default_factory=tuple)
     # What the grants are valued at: a basis chosen by the recruiter, and the granting
@@ -165,16 +169,37 @@ class PackageTerms:
         )
 
     def to_package(self) -> engine.Package:
-        def bonus(payments: Sequence[tuple[int, Decimal]], clawback: int) -> engine.Bonus | None:
+        def bonus(
+            name: str, payments: Sequence[tuple[int, Decimal]], months: int, clawback: str
+        ) -> engine.Bonus | None:
+            try:
+                convention = engine.Clawback(clawback)
+            except ValueError:
+                raise engine.CompensationError(
+                    f"{name}_clawback",
+                    "Choose how the bonus is clawed back: "
+                    + "; ".join(c.label.lower() for c in engine.Clawback)
+                    + ".",
+                ) from None
             rows = tuple(engine.Payment(month, amount) for month, amount in payments)
-            return engine.Bonus(rows, clawback) if rows else None
+            return engine.Bonus(rows, months, convention) if rows else None
 
         return engine.Package(
             currency=self.currency,
             base_salary=self.base_salary,
             target_bonus_percent=self.target_bonus_percent,
-            signing_bonus=bonus(self.signing_payments, self.signing_clawback_months),
-            retention_bonus=bonus(self.retention_payments, self.retention_clawback_months),
+            signing_bonus=bonus(
+                "signing",
+                self.signing_payments,
+                self.signing_clawback_months,
+                self.signing_clawback,
+            ),
+            retention_bonus=bonus(
+                "retention",
+                self.retention_payments,
+                self.retention_clawback_months,
+                self.retention_clawback,
+            ),
             equity=tuple(e.to_grant(self.equity_basis, self.share_price) for e in self.equity),
             relocation=self.relocation,
             other=tuple(engine.OtherAmount(n, a, y) for n, a, y in self.other),
@@ -192,8 +217,10 @@ class PackageTerms:
             relocation=package.relocation,
             signing_payments=[(p.month, p.amount) for p in payments if p.kind == "signing"],
             signing_clawback_months=package.signing_clawback_months,
+            signing_clawback=package.signing_clawback,
             retention_payments=[(p.month, p.amount) for p in payments if p.kind == "retention"],
             retention_clawback_months=package.retention_clawback_months,
+            retention_clawback=package.retention_clawback,
             equity=[
                 EquityTerms(
                     g.value if recorded else None,
@@ -343,6 +370,8 @@ def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: Us
     parent.relocation = terms.relocation
     parent.signing_clawback_months = terms.signing_clawback_months
     parent.retention_clawback_months = terms.retention_clawback_months
+    parent.signing_clawback = terms.signing_clawback
+    parent.retention_clawback = terms.retention_clawback
     parent.equity_basis = terms.equity_basis
     parent.share_price = terms.share_price
     parent.share_price_as_of = terms.share_price_as_of

@@ -17,6 +17,8 @@ urlpatterns = [
     # Approvals inbox (offers/views/approvals.py)
     path("approvals/", approvals.inbox, name="approvals"),
     path("approvals/offers/<int:pk>/", approvals.decide, name="decide"),
+    path("approvals/delegate/", approvals.delegate, name="delegate"),
+    path("approvals/delegations/<int:pk>/end/", approvals.end_delegating, name="end_delegation"),
     # Competing offers and counter-offers (offers/views/competing.py)
     path(
         "applications/<int:application_pk>/competing/new/",

@@ -59,7 +59,7 @@ def competition_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
     """The competing-offer settings read from the environment: caught at start, not at the
     first competing offer."""
     errors = []
-    measures = ("year_one", "annual_average")
+    measures = ("year_one", "annual_average", "four_year_total")
     if settings.COMPETING_OFFER_MEASURE not in measures:
         errors.append(
             Error(
@@ -80,6 +80,23 @@ def competition_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
             read()
         except ImproperlyConfigured as error:
             errors.append(Error(str(error), hint=f"Fix {setting}.", id="closer.E006"))
+    certainties = ("rumoured", "verbal", "written", "verified")
+    if settings.COUNTER_OFFER_MIN_CERTAINTY not in certainties:
+        errors.append(
+            Error(
+                f"COUNTER_OFFER_MIN_CERTAINTY is {settings.COUNTER_OFFER_MIN_CERTAINTY!r}.",
+                hint=f"Use one of {', '.join(certainties)}.",
+                id="closer.E008",
+            )
+        )
+    if not 1 <= settings.BAND_HORIZON_YEARS <= 50:
+        errors.append(
+            Error(
+                f"BAND_HORIZON_YEARS is {settings.BAND_HORIZON_YEARS}.",
+                hint="Use a number of years from 1 to 50, such as 4.",
+                id="closer.E009",
+            )
+        )
     margin = settings.COUNTER_OFFER_MARGIN_PERCENT
     if not margin.is_finite() or margin < 0:
         errors.append(

@@ -154,8 +154,15 @@ OFFER_EXPIRY_LADDER: list[tuple[int, list[str]]] = [
 ]
 
 # A competing offer "beats" ours when it pays more on this measure: "year_one" (what the first
-# year pays) or "annual_average" (the yearly average over the horizon of both).
+# year pays), "annual_average" (the yearly average over the horizon of both) or
+# "four_year_total" (years one to four together).
 COMPETING_OFFER_MEASURE = env.str("COMPETING_OFFER_MEASURE", default="year_one")
+# Bands hold pay a year: one-time pay (signing and retention bonuses, relocation) counts spread
+# over this many years, beside recurring pay (base, target bonus, equity over its vesting).
+BAND_HORIZON_YEARS = env.int("BAND_HORIZON_YEARS", default=4)
+# The lowest certainty of a competing offer a counter-offer answers: "rumoured", "verbal",
+# "written" or "verified". Less certain ones are shown, not answered.
+COUNTER_OFFER_MIN_CERTAINTY = env.str("COUNTER_OFFER_MIN_CERTAINTY", default="verbal")
 # A counter-offer suggestion beats the strongest competing offer by this much (percent).
 try:
     COUNTER_OFFER_MARGIN_PERCENT = Decimal(env.str("COUNTER_OFFER_MARGIN_PERCENT", default="5"))

@@ -455,7 +455,13 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
             main.append("notes")
         pay = ["currency"]
         pay += list(OFFER_AMOUNT_FIELDS) if can_see else ["amounts"]
-        pay += ["signing_clawback_months", "retention_clawback_months", "equity_basis"]
+        pay += [
+            "signing_clawback_months",
+            "signing_clawback",
+            "retention_clawback_months",
+            "retention_clawback",
+            "equity_basis",
+        ]
         if can_see and obj is not None:
             pay.append("equity_price")
         fieldsets: list[tuple[str | None, dict[str, Any]]] = [

@@ -280,7 +280,13 @@ class OfferAdmin(ServiceSavedPackageAdmin):
             main += ["version", "status", "revises"]
         main += ["currency", "start_date", "expires_at"]
         pay = ["base_salary", "target_bonus_percent", "relocation"] if can_see else ["amounts"]
-        pay += ["signing_clawback_months", "retention_clawback_months", "equity_basis"]
+        pay += [
+            "signing_clawback_months",
+            "signing_clawback",
+            "retention_clawback_months",
+            "retention_clawback",
+            "equity_basis",
+        ]
         if can_see and obj is not None:
             pay.append("equity_price")
         fieldsets: list[tuple[str | None, dict[str, Any]]] = [
@@ -440,8 +446,11 @@ class OfferAdmin(ServiceSavedPackageAdmin):
         # (The request is not passed to a read-only field; the offer carries the flag.)
         with_ratio = getattr(offer, "_admin_can_see", True)
         return format_html(
-            'Annual average: {}; base: {}. Band: <a href="{}">{}</a>.',
+            "Total a year (one-time pay over {} years): {}; recurring pay: {}; base: {}. "
+            'Band: <a href="{}">{}</a>.',
+            settings.BAND_HORIZON_YEARS,
             position_text(valuation.band_position, with_ratio=with_ratio),
+            position_text(valuation.recurring_position, with_ratio=with_ratio),
             position_text(valuation.base_position, with_ratio=with_ratio),
             reverse("admin:offers_compensationband_change", args=[valuation.band.pk]),
             valuation.band,

@@ -1,4 +1,4 @@
-from .approval import Approval, ApprovalRule
+from .approval import Approval, ApprovalRule, Delegation
 from .competing import CompetingOffer
 from .money import BandPosition, CompensationBand, ExchangeRate
 from .offer import EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
@@ -10,6 +10,7 @@ __all__ = [
     "BandPosition",
     "CompetingOffer",
     "CompensationBand",
+    "Delegation",
     "EquityGrant",
     "ExchangeRate",
     "Offer",

@@ -35,6 +35,9 @@ PERCENT: _DecimalSize = {"max_digits": 6, "decimal_places": 2}
 SHARE_DIGITS, SHARE_PLACES = 13, 4  # prices per share, strikes, fair values, caps
 
 
+CLAWBACK_CHOICES = [(c.value, c.label) for c in engine.Clawback]
+
+
 class Package(models.Model):
     """What an offer and a competing offer share: the components the engine values. Their
     instalments, equity grants and other amounts are rows of OfferPayment, EquityGrant and
@@ -58,6 +61,18 @@ class Package(models.Model):
     )
     retention_clawback_months = models.PositiveSmallIntegerField(
         "retention bonus clawback (months)", default=0
+    )
+    signing_clawback = models.CharField(
+        "signing bonus clawback terms",
+        max_length=30,
+        choices=CLAWBACK_CHOICES,
+        default=engine.Clawback.PRO_RATA_FROM_PAYMENT.value,
+    )
+    retention_clawback = models.CharField(
+        "retention bonus clawback terms",
+        max_length=30,
+        choices=CLAWBACK_CHOICES,
+        default=engine.Clawback.PRO_RATA_FROM_PAYMENT.value,
     )
     # The price the package's equity was valued at, kept as the rate is: a share price of the
     # granting company on a dated basis. "Recorded": grants typed as amounts, 1.00 a unit.
@@ -92,16 +107,20 @@ class Package(models.Model):
         """The package for the engine. Reads the components (prefetch them for lists)."""
         payments = list(self.payments.all())
 
-        def bonus(kind: str, clawback: int) -> engine.Bonus | None:
+        def bonus(kind: str, months: int, terms: str) -> engine.Bonus | None:
             rows = [engine.Payment(p.month, p.amount) for p in payments if p.kind == kind]
-            return engine.Bonus(tuple(rows), clawback) if rows else None
+            return engine.Bonus(tuple(rows), months, engine.Clawback(terms)) if rows else None
 
         return engine.Package(
             currency=self.currency_id,
             base_salary=self.base_salary,
             target_bonus_percent=self.target_bonus_percent,
-            signing_bonus=bonus(OfferPayment.Kind.SIGNING, self.signing_clawback_months),
-            retention_bonus=bonus(OfferPayment.Kind.RETENTION, self.retention_clawback_months),
+            signing_bonus=bonus(
+                OfferPayment.Kind.SIGNING, self.signing_clawback_months, self.signing_clawback
+            ),
+            retention_bonus=bonus(
+                OfferPayment.Kind.RETENTION, self.retention_clawback_months, self.retention_clawback
+            ),
             equity=tuple(
                 grant.to_grant(self.share_price, self.equity_basis)
                 for grant in self.equity_grants.all()

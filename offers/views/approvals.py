@@ -12,9 +12,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,10 +23,11 @@ from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
 
 from .. import compensation as engine
-from ..access import can_see_compensation, get_offer_or_404
-from ..models import Approval, Offer
+from ..access import approving_groups, can_see_compensation, get_offer_or_404
+from ..models import Approval, Delegation, Offer
+from ..page_forms import DelegationForm
 from ..selectors import Market, RateMissing, package_prefetches
-from ..services import approve_offer, reject_offer
+from ..services import approve_offer, delegate_approvals, end_delegation, reject_offer
 from ..terms import OfferError
 
 RECENT = 10  # decisions of the user listed under the inbox
@@ -57,6 +58,8 @@ class Waiting:
     offer: Offer
     approvals: list[Approval]
     form: DecisionForm
+    chain: list[Approval] | None = None  # every step of its approval chain
+    on_behalf_of: str = ""  # whose delegation lets the user decide, when not their own group
     year_one: str = ""
     annual_average: str = ""
     converted: str = ""  # the rate and its date, for an offer in another currency
@@ -65,13 +68,14 @@ class Waiting:
 
 
 def waiting_for(user: User) -> QuerySet[Approval]:
-    """The approvals a user may decide: waiting, for one of their groups, on an offer pending
-    approval that someone else drafted (the service refuses the drafter)."""
+    """The approvals a user may decide: waiting at the open step of the chain, for one of
+    their groups (or of someone who delegated to them), on an offer pending approval that
+    someone else drafted (the service refuses the drafter)."""
     return (
         Approval.objects.filter(
             status=Approval.Status.PENDING,
             offer__status=Offer.Status.PENDING_APPROVAL,
-            group__in=user.groups.all(),
+            group__in=approving_groups(user),
         )
         .exclude(offer__drafted_by=user)
         .select_related(
@@ -118,6 +122,19 @@ def _rows(request: AuthenticatedRequest, bound: dict[int, DecisionForm]) -> list
             form = bound.get(approval.offer_id) or DecisionForm(offer=approval.offer)
             row = rows[approval.offer_id] = Waiting(approval.offer, [], form)
         row.approvals.append(approval)
+    chains: dict[int, list[Approval]] = {}
+    for approval in (
+        Approval.objects.filter(offer__in=list(rows))
+        .select_related("group", "decided_by", "on_behalf_of")
+        .order_by("step", "group__name")
+    ):
+        chains.setdefault(approval.offer_id, []).append(approval)
+    own = set(user.groups.values_list("pk", flat=True))
+    delegated = _delegators_by_group(user)
+    for row in rows.values():
+        row.chain = chains.get(row.offer.pk, [])
+        others = {delegated[a.group_id] for a in row.approvals if a.group_id not in own}
+        row.on_behalf_of = ", ".join(sorted(others))
     if amounts:
         market = Market(timezone.localdate())  # the day's rates and bands, read once a page
         for row in rows.values():
@@ -125,18 +142,47 @@ def _rows(request: AuthenticatedRequest, bound: dict[int, DecisionForm]) -> list
     return list(rows.values())
 
 
+def _delegators_by_group(user: User) -> dict[int, str]:
+    """For each group `user` decides for through a delegation, whose: "Carl Fox"."""
+    today = timezone.localdate()
+    names: dict[int, str] = {}
+    for delegation in Delegation.objects.filter(
+        delegate=user, starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True
+    ).select_related("delegator"):
+        person = delegation.delegator
+        for group in person.groups.values_list("pk", flat=True):
+            names.setdefault(group, person.get_full_name() or person.get_username())
+    return names
+
+
 def _inbox(
-    request: AuthenticatedRequest, bound: dict[int, DecisionForm] | None = None
+    request: AuthenticatedRequest,
+    bound: dict[int, DecisionForm] | None = None,
+    delegation_form: DelegationForm | None = None,
 ) -> HttpResponse:
     user = request.user
     recent = (
         Approval.objects.filter(decided_by=user)
-        .select_related("group", "offer__application__candidate", "offer__application__role")
+        .select_related(
+            "group",
+            "on_behalf_of",
+            "offer__application__candidate",
+            "offer__application__role",
+        )
         .order_by("-decided_at", "-id")[:RECENT]
+    )
+    today = timezone.localdate()
+    delegations = (
+        Delegation.objects.filter(Q(delegator=user) | Q(delegate=user))
+        .filter(ends_on__gte=today, ended_at__isnull=True)
+        .select_related("delegator", "delegate")
+        .order_by("starts_on", "id")
     )
     context = {
         "rows": _rows(request, bound or {}),
         "recent": recent,
+        "delegations": delegations,
+        "delegation_form": delegation_form or DelegationForm(user=user),
         "amounts": can_see_compensation(user),
     }
     return render(request, "offers/approvals.html", context)
@@ -186,3 +232,49 @@ def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, text)
         return redirect("offers:approvals")
     return _inbox(request, bound={offer.pk: form})
+
+
+@login_required
+@require_POST
+def delegate(request: AuthenticatedRequest) -> HttpResponse:
+    """Lets a colleague decide the user's approvals for a period."""
+    user = request.user
+    form = DelegationForm(request.POST, user=user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = delegate_approvals(
+                user,
+                to=data["delegate"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                reason=data["reason"],
+                by=user,
+            )
+        except OfferError as refused:
+            add_service_error(form, refused)
+        else:
+            who = made.delegate.get_full_name() or made.delegate.get_username()
+            messages.success(
+                request,
+                f"{who} approves for you from {made.starts_on:%-d %b %Y} to "
+                f"{made.ends_on:%-d %b %Y}.",
+            )
+            return redirect("offers:approvals")
+    return _inbox(request, delegation_form=form)
+
+
+@login_required
+@require_POST
+def end_delegating(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    delegation = get_object_or_404(
+        Delegation.objects.filter(Q(delegator=user) | Q(delegate=user)), pk=pk
+    )
+    try:
+        end_delegation(delegation, by=user)
+    except OfferError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, "The delegation is ended.")
+    return redirect("offers:approvals")

@@ -35,6 +35,7 @@ from ..access import (
 )
 from ..competition import CompetingTerms, record_competing_offer, update_competing_offer
 from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_counter_offer
+from ..letters import repayment_rows
 from ..models import CompetingOffer, Offer
 from ..page_forms import CompetingForm, CounterForm, PackageForms, package_initial, to_minute
 from ..selectors import RateMissing
@@ -215,6 +216,7 @@ def counter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "suggestion": suggestion,
             "changes": changes_of(suggestion),
+            "clawback_rows": clawback_rows(suggestion),
             "problem": problem,
             "may_draft": may_draft_offers(request.user),
             "outcome": outcome_of(offer),
@@ -230,6 +232,13 @@ def changes_of(suggestion: Suggestion | None) -> list[tuple[str, Any, str]]:
         (LEVER_LABELS[lever], amount, suggestion.offer.currency_id)
         for lever, amount in suggestion.changes
     ]
+
+
+def clawback_rows(suggestion: Suggestion | None) -> list[tuple[str, str]]:
+    """The proposed clawback's repayment schedule: (months after the start, repaid)."""
+    if suggestion is None or suggestion.clawback is None:
+        return []
+    return [(line.months, line.owed) for line in repayment_rows(suggestion.clawback.repayments)]
 
 
 def outcome_of(offer: Offer) -> str:

@@ -331,6 +331,7 @@ def value_terms(
             YearlyTable(valuation.reporting) if terms.currency != reporting else None
         ),
         "rivals": rivals,
+        "measure_label": engine.Measure(settings.COMPETING_OFFER_MEASURE).label,
         "approvals": approvals_for(valuation, kind=kind, currency=terms.currency),
     }
 

@@ -34,6 +34,7 @@ from recruiting.pipeline.access import sees_every_application
 
 from .. import compensation as engine
 from ..access import (
+    approving_groups,
     can_see_compensation,
     get_offer_or_404,
     visible_competing_offers,
@@ -41,6 +42,7 @@ from ..access import (
 )
 from ..charts import Gauge, Series, band_gauge, cumulative_chart
 from ..competition import standing
+from ..deal import Deal, deal_of
 from ..forms import ApproveOfferForm, RejectOfferForm
 from ..letters import (
     grant_terms,
@@ -161,11 +163,18 @@ def _done(step: Step, offer: Offer) -> str:
             .order_by("group__name")
             .values_list("group__name", flat=True)
         )
-        return f"Submitted for approval by: {groups}."
+        later = offer.approvals.filter(status=Approval.Status.QUEUED).count()
+        then = f" Then {later} later step{'s' if later > 1 else ''}." if later else ""
+        return f"Submitted for approval by: {groups}.{then}"
     if step.name == "approve":
         if offer.status == Offer.Status.APPROVED:
             return "Approved. The offer can now be sent."
-        return "Your approval is recorded; the offer waits for another group's."
+        waiting = list(
+            offer.approvals.filter(status=Approval.Status.PENDING).select_related("group")
+        )
+        groups = ", ".join(sorted({a.group.name for a in waiting}))
+        step_number = waiting[0].step if waiting else ""
+        return f"Your approval is recorded; the offer now waits for step {step_number}: {groups}."
     return {
         "reject": "Rejected. The offer is a draft again, with your comment.",
         "send": "Marked as sent. Its exchange rate is now fixed.",
@@ -261,17 +270,24 @@ def _band(offer: Offer, valued: Valued, market: Market, amounts: bool) -> dict[s
     if band is None:
         return {"missing": True, "name": band_name}
     to_band = market.rate(offer.currency_id, band.currency_id)
+    in_band = cast(engine.BandBasis, valuation.basis_in_band)
+    horizon = in_band.horizon_years
     rows = []
-    for label, kind, amount, position in (
+    for label, kind, value, position in (
         (
-            "Total compensation (annual average)",
+            f"Total a year, one-time pay over {horizon} years",
             "total",
-            valuation.compensation.annual_average,
+            in_band.annual,
             valuation.band_position,
         ),
-        ("Base salary", "base", offer.base_salary, valuation.base_position),
+        ("Recurring pay a year", "total", in_band.recurring, valuation.recurring_position),
+        (
+            "Base salary",
+            "base",
+            engine.to_cents(offer.base_salary * to_band),
+            valuation.base_position,
+        ),
     ):
-        value = engine.to_cents(amount * to_band)
         low, target, high = (getattr(band, f"{kind}_{p}") for p in ("min", "target", "max"))
         rows.append(
             BandRow(
@@ -285,7 +301,20 @@ def _band(offer: Offer, valued: Valued, market: Market, amounts: bool) -> dict[s
                 gauge=band_gauge(low, target, high, value) if amounts else None,
             )
         )
-    return {"band": band, "name": band_name, "currency": band.currency_id, "rows": rows}
+    basis_note = (
+        f"Recurring pay is base, target bonus and each grant spread over its own vesting: "
+        f"{money_in_table(in_band.recurring)} a year. One-time pay (signing and retention "
+        f"bonuses, relocation, other amounts), {money_in_table(in_band.one_time)} in all, counts "
+        f"as {money_in_table(in_band.one_time_annual)} a year over the {horizon}-year band "
+        "horizon. Approval rules on the band use the first figure."
+    )
+    return {
+        "band": band,
+        "name": band_name,
+        "currency": band.currency_id,
+        "rows": rows,
+        "basis": basis_note,
+    }
 
 
 @dataclass
@@ -305,6 +334,7 @@ class Rival:
     # Ours and theirs under each share-price scenario, when either has priced equity.
     scenarios: list[ScenarioGap] | None = None
     conversions: tuple[str, ...] = ()
+    deal: Deal | None = None  # years one to four side by side, with the clawback exposures
 
 
 def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
@@ -331,8 +361,12 @@ def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
             rival.summary = result.summary
             rival.ahead = result.ahead
             rival.conversions = result.conversions
-            rival.scenarios = scenario_comparison(
-                ours, market.reporting_rate(offer), rival.package, rival.rate
+            our_rate = market.reporting_rate(offer)
+            rival.scenarios = scenario_comparison(ours, our_rate, rival.package, rival.rate)
+            rival.deal = deal_of(
+                result.money,
+                (f"Our offer (v{offer.version})", ours, our_rate),
+                (str(competing.competitor), rival.package, rival.rate),
             )
             if result.fit is not None:
                 rival.fit_ours, rival.fit_theirs = result.fit.ours, result.fit.theirs
@@ -466,6 +500,7 @@ def _history(offer: Offer, amounts: bool) -> list[Event]:
 
 @dataclass(frozen=True)
 class ApprovalRow:
+    step: int
     group: str
     status: str
     status_code: str
@@ -474,11 +509,14 @@ class ApprovalRow:
     decided_by: object
     decided_at: datetime | None
     comment: str
+    on_behalf_of: object = None
 
 
 def _approvals(offer: Offer, amounts: bool) -> list[ApprovalRow]:
     return [
         ApprovalRow(
+            step=a.step,
+            on_behalf_of=a.on_behalf_of,
             group=a.group.name,
             status=a.get_status_display(),
             status_code=a.status,
@@ -500,7 +538,10 @@ def _render_detail(
     load_components(offer)
     prefetch_related_objects(
         [offer],
-        Prefetch("approvals", queryset=Approval.objects.select_related("group", "decided_by")),
+        Prefetch(
+            "approvals",
+            queryset=Approval.objects.select_related("group", "decided_by", "on_behalf_of"),
+        ),
     )
     market = Market(timezone.localdate())
     valued = _value(offer, market)
@@ -513,7 +554,7 @@ def _render_detail(
     def waiting_groups() -> set[int]:
         nonlocal mine
         if mine is None:
-            mine = set(user.groups.values_list("pk", flat=True))
+            mine = set(approving_groups(user).values_list("pk", flat=True))
         return waiting & mine
 
     actions = [
@@ -535,10 +576,10 @@ def _render_detail(
         .order_by("version")
         .only("pk", "version", "status")
     )
-    would_ask: list[tuple[str, str]] = []
+    would_ask: list[tuple[int, str, str]] = []
     if offer.status == Offer.Status.DRAFT and valuation is not None:
         would_ask = [
-            (rule.group.name, reason if amounts else HIDDEN)
+            (rule.step, rule.group.name, reason if amounts else HIDDEN)
             for rule, reason in approvals_for(
                 valuation, kind=offer.kind, currency=offer.currency_id
             )
@@ -569,6 +610,8 @@ def _render_detail(
         "scenarios": scenario_table(offer.to_package(), offer.equity_basis) if amounts else None,
         "chart": _chart(offer, valued, rivals) if amounts else None,
         "rivals": rivals,
+        "measure": engine.Measure(settings.COMPETING_OFFER_MEASURE),
+        "bonuses": payment_terms(offer) if amounts else [],
         "band": _band(offer, valued, market, amounts),
         "approvals": _approvals(offer, amounts),
         "would_ask": would_ask,
@@ -662,7 +705,16 @@ def _component_rows(left: Offer, right: Offer, amounts: bool) -> list[Row]:
         rows.append(
             Row(
                 f"{kind.label}: clawback",
-                *(f"{b.clawback_months} months" if b else "—" for b in pair),
+                *(
+                    (
+                        f"{b.clawback_months} months, {b.clawback_terms.label.lower()}"
+                        if b.clawback_months
+                        else "None"
+                    )
+                    if b
+                    else "—"
+                    for b in pair
+                ),
             )
         )
     grants = [list(o.equity_grants.all()) for o in (left, right)]

@@ -300,12 +300,16 @@ def test_the_suggestion_adds_signing_bonus_first_to_beat_year_one_by_the_margin(
     )
 
     # Their year one is $37.5M; 5% more is $39,375,000; ours is $10M: $29,375,000 of signing
-    # bonus, paid at the start.
-    assert suggestion.changes == (("signing_bonus", Decimal("29375000")),)
-    assert suggestion.terms.signing_payments == [(0, Decimal("29375000"))]
+    # bonus, paid at the start, on year one alone. But over four years they pay $150M and we
+    # would pay $40M + $29,375,000: more than 5% short. On the four-year total, 5% over $150M
+    # is $157.5M: $117,500,000 of signing bonus, which wins year one as well.
+    assert suggestion.alone == (("signing_bonus", Decimal("29375000")),)
+    assert suggestion.changes == (("signing_bonus", Decimal("117500000")),)
+    assert suggestion.terms.signing_payments == [(0, Decimal("117500000"))]
     assert suggestion.beats
-    assert suggestion.after.ours == Decimal("39375000")
-    assert suggestion.after.amount == Decimal("-1875000")
+    assert suggestion.after.ours == Decimal("127500000")
+    assert suggestion.after.amount == Decimal("-90000000")
+    assert suggestion.after_money.four_year_total.ours == Decimal("157500000")
     assert [rule.name for rule, _ in suggestion.approvals] == ["Big signing"]
 
 
@@ -323,7 +327,17 @@ def test_within_the_band_the_suggestion_says_it_falls_short(application, helix, 
     # Our $10M a year is already far above the band's $2M max total: nothing more fits.
     assert suggestion.changes == ()
     assert not suggestion.beats
-    assert "Allow going above the band to beat it." in suggestion.message
+    # Still short with the margin: 5% over their $37.5M year one is $39,375,000, $29,375,000
+    # over our $10M; 5% over their $150M of four years is $157.5M, $117.5M over our $40M.
+    assert suggestion.short_by == (
+        (engine.Measure.YEAR_ONE, Decimal("29375000.00")),
+        (engine.Measure.FOUR_YEAR_TOTAL, Decimal("117500000.00")),
+    )
+    assert suggestion.message == (
+        "Nothing more fits in the band: still short of beating Helix Intelligence (the "
+        "strongest credible competing offer) by the 5% margin within the band: 29,375,000 USD "
+        "on year one; 117,500,000 USD on four-year total. Allow going above the band to beat it."
+    )
 
 
 def test_on_the_annual_average_a_signing_bonus_counts_over_the_horizon(
@@ -377,12 +391,21 @@ def test_the_band_caps_the_base_and_the_next_lever_takes_the_rest(application, h
 
     # Their year one: 450k + 1.5M + 600k = $2,550,000; the goal $2,677,500; ours $800k. The
     # base goes to the band's max base, $450k (+$50k), and the signing bonus covers the other
-    # $1,827,500, rounded up to $1,828,000.
-    assert suggestion.changes == (
+    # $1,827,500, rounded up to $1,828,000: on year one alone.
+    assert suggestion.alone == (
         ("base_salary", Decimal(50_000)),
         ("signing_bonus", Decimal(1_828_000)),
     )
-    assert suggestion.after.ours == Decimal(2_678_000)
+    # Over four years that is 4 × 450k + 1,828,000 + 1.6M = $5,228,000 against their
+    # 4 × 450k + 1.5M + 2.4M = $5.7M: more than 5% short. The four-year goal is $5,985,000:
+    # $2,585,000 of signing bonus beside the base at its max. On the band basis that is
+    # 450k + 400k + 2,585,000 / 4 = $1,496,250 a year, under the band's $2M max.
+    assert suggestion.changes == (
+        ("base_salary", Decimal(50_000)),
+        ("signing_bonus", Decimal(2_585_000)),
+    )
+    assert suggestion.after.ours == Decimal(3_435_000)
+    assert suggestion.after_money.four_year_total.ours == Decimal(5_985_000)
     assert suggestion.beats
 
 
@@ -459,10 +482,14 @@ def test_an_employees_outside_offer_flags_them_and_the_counter_is_a_retention_bo
     assert outside.application is None and outside.compared_with == ours
     assert (tina.flight_risk, tina.flight_risk_reason) == (True, "outside_offer")
     # Their $650k and 5%: $682,500; ours $520k: $162,500 more, a retention bonus paid now,
-    # rounded up to $163,000.
-    assert suggestion.changes == (("retention_bonus", Decimal(163_000)),)
-    assert suggestion.terms.retention_payments == [(0, Decimal(163_000))]
-    assert suggestion.message.startswith("+163,000 USD retention bonus: beats Helix")
+    # rounded up to $163,000, on year one alone. Over four years they pay $2.6M and that
+    # would pay $2,243,000, more than 5% short: 5% over $2.6M is $2.73M, a $650,000 bonus.
+    assert suggestion.alone == (("retention_bonus", Decimal(163_000)),)
+    assert suggestion.changes == (("retention_bonus", Decimal(650_000)),)
+    assert suggestion.terms.retention_payments == [(0, Decimal(650_000))]
+    assert suggestion.message.startswith("+650,000 USD retention bonus: beats Helix")
+    # $650k is 1.25 years of her $520k: two years of clawback on the retention bonus.
+    assert suggestion.terms.retention_clawback_months == 24
 
 
 def test_when_we_pay_more_the_percentage_is_of_what_they_pay(application, helix, recruiter):
@@ -550,3 +577,172 @@ def test_a_rivals_shares_are_valued_at_the_rivals_own_price(application, helix, 
         "Reported secondary sale",
     )
     assert competing.equity_grants.get().value == Decimal("5200000.00")
+
+
+# --- Counter-offers over the whole deal ------------------------------------------------------
+
+
+def ordinary_offer(application, recruiter):
+    """$400k base, 15% target bonus, $3.2M of RSUs over four years, a $500k signing bonus
+    repayable pro rata within 12 months."""
+    return OfferFactory(
+        application=application,
+        drafted_by=recruiter,
+        base_salary=Decimal(400_000),
+        target_bonus_percent=Decimal(15),
+        equity=[EquityTerms(Decimal(3_200_000), EVEN_4_YEARS)],
+        signing_payments=[(0, Decimal(500_000))],
+        signing_clawback_months=12,
+    )
+
+
+def meta_like(application, competitor, recruiter, **changes):
+    """$2M base, $32M of RSUs over four years ($8M a year), a $100M signing bonus."""
+    return record(
+        application,
+        competitor,
+        recruiter,
+        **{
+            "base_salary": 2 * M,
+            "equity": [EquityTerms(32 * M, EVEN_4_YEARS)],
+            "signing_payments": [(0, 100 * M)],
+            "signing_clawback_months": 12,
+            **changes,
+        },
+    )
+
+
+def test_a_counter_that_wins_year_one_but_loses_four_years_answers_on_the_total_too(
+    application, helix, recruiter
+):
+    ours = ordinary_offer(application, recruiter)
+    meta_like(application, helix, recruiter)
+
+    suggestion = suggest_counter_offer(
+        ours, measure="year_one", margin_percent=Decimal(5), within_band=False
+    )
+
+    # Ours: 400k + 60k + 800k + 500k = $1,760,000 in year one, $1,260,000 a year after:
+    # $5,540,000 over four years. Theirs: 2M + 8M + 100M = $110M in year one, $10M a year
+    # after: $140M over four years.
+    # On year one alone: 5% over $110M is $115.5M, $113,740,000 of signing bonus; that makes
+    # four years $119,280,000 against their $140M, $20,720,000 short: more than the margin.
+    assert suggestion.alone == (("signing_bonus", Decimal(113_740_000)),)
+    lost_on, lost_gap = suggestion.alone_lost
+    assert lost_on == engine.Measure.FOUR_YEAR_TOTAL
+    assert (lost_gap.ours, lost_gap.theirs) == (Decimal(119_280_000), 140 * M)
+    # So it answers on the four-year total too: 5% over $140M is $147M, $141,460,000 more.
+    assert suggestion.answered == (engine.Measure.YEAR_ONE, engine.Measure.FOUR_YEAR_TOTAL)
+    assert suggestion.changes == (("signing_bonus", Decimal(141_460_000)),)
+    assert suggestion.after_money.four_year_total.ours == 147 * M
+    assert suggestion.after.ours == Decimal(143_220_000)  # year one: 1.76M + 141.46M
+    assert suggestion.beats
+    assert suggestion.message == (
+        "+141,460,000 USD signing bonus: beats Helix Intelligence by the 5% margin or more on "
+        "year one and four-year total. On year one alone, +113,740,000 USD signing bonus would "
+        "do, but it would lose the four-year total by 20,720,000 USD (119,280,000 USD against "
+        "140,000,000 USD): so the suggestion answers on the four-year total too."
+    )
+    # From year two, their $10M a year of recurring pay against our $1.26M: said plainly.
+    assert suggestion.recurring_warning == (
+        "From year two on, Helix Intelligence pays 10,000,000 USD a year of recurring pay "
+        "(base, target bonus, equity) against 1,260,000 USD for the suggestion: the lead rests "
+        "on one-time pay."
+    )
+
+
+def test_a_larger_signing_bonus_comes_with_a_clawback_in_proportion(application, helix, recruiter):
+    ours = ordinary_offer(application, recruiter)
+    meta_like(application, helix, recruiter)
+
+    suggestion = suggest_counter_offer(
+        ours, measure="year_one", margin_percent=Decimal(5), within_band=False
+    )
+
+    # $141,960,000 of signing bonus is 112.7 years of our $1,260,000 recurring pay: a year of
+    # clawback for each, at most the 4-year band horizon: 48 months, pro rata from payment.
+    proposal = suggestion.clawback
+    assert proposal.months == 48
+    assert proposal.terms == engine.Clawback.PRO_RATA_FROM_PAYMENT
+    assert proposal.text == (
+        "The signing bonus of 141,960,000 USD is 112.7 years of recurring pay: proposed "
+        "clawback 48 months, pro rata by month, counted from each payment (was 12 months, pro "
+        "rata by month, counted from each payment)."
+    )
+    # Leaving in the first month repays it all; in month 1, 47/48 of it; in month 47, 1/48.
+    assert proposal.repayments[0] == engine.RepaymentRow(0, 0, Decimal("141960000.00"))
+    assert proposal.repayments[1] == engine.RepaymentRow(1, 1, Decimal("139002500.00"))
+    assert proposal.repayments[-1] == engine.RepaymentRow(47, 47, Decimal("2957500.00"))
+    # The draft made from it carries the clawback.
+    assert suggestion.terms.signing_clawback_months == 48
+    draft = draft_from_suggestion(suggestion, by=recruiter)
+    assert (draft.signing_clawback_months, draft.signing_clawback) == (
+        48,
+        "pro_rata_from_payment",
+    )
+    # The whole deal: ours now, the suggestion, theirs, over years one to four.
+    deal = suggestion.deal
+    assert [side.label for side in deal.sides] == [
+        "Our offer (v1)",
+        "Suggested",
+        "Helix Intelligence",
+    ]
+    assert deal.sides[1].yearly == (
+        Decimal("143220000.00"),
+        Decimal("1260000.00"),
+        Decimal("1260000.00"),
+        Decimal("1260000.00"),
+    )
+    assert deal.sides[2].one_time == (100 * M, 0, 0, 0)
+    assert deal.sides[2].exposure == engine.Exposure(100 * M, 12)
+
+
+def test_a_small_signing_bonus_keeps_at_least_a_year_of_clawback(application, helix, recruiter):
+    ours = ordinary_offer(application, recruiter)
+    record(
+        application, helix, recruiter, base_salary=Decimal(500_000), signing_payments=[(0, 2 * M)]
+    )
+
+    suggestion = suggest_counter_offer(
+        ours, measure="year_one", margin_percent=Decimal(5), within_band=False
+    )
+
+    # Theirs: $2.5M in year one, $500k a year after ($4M over four years). 5% over $2.5M is
+    # $2,625,000: $865,000 more signing bonus; four years then $6,405,000, no loss there.
+    assert suggestion.changes == (("signing_bonus", Decimal(865_000)),)
+    assert suggestion.alone == ()
+    # $1,365,000 of signing bonus is 1.1 years of recurring pay: two years of clawback.
+    assert suggestion.clawback.months == 24
+
+
+def test_a_rumoured_offer_is_shown_not_answered(application, helix, recruiter):
+    ours = ordinary_offer(application, recruiter)
+    rumour = meta_like(application, helix, recruiter, confidence=CompetingOffer.Confidence.RUMOURED)
+    orbit = CompanyFactory(name="Orbit Labs", kind=Company.Kind.COMPETITOR)
+    record(
+        application, orbit, recruiter, base_salary=Decimal(500_000), signing_payments=[(0, 2 * M)]
+    )
+
+    suggestion = suggest_counter_offer(ours, measure="year_one", margin_percent=Decimal(5))
+
+    assert suggestion.target.competitor == orbit
+    assert suggestion.not_answered == (rumour,)
+    assert suggestion.changes == (("signing_bonus", Decimal(865_000)),)
+    # Counting rumours, the $100M one is answered.
+    counting = suggest_counter_offer(
+        ours, measure="year_one", margin_percent=Decimal(5), lowest_certainty="rumoured"
+    )
+    assert counting.target == rumour
+
+
+def test_with_only_rumours_there_is_nothing_credible_to_answer(application, helix, recruiter):
+    ours = ordinary_offer(application, recruiter)
+    meta_like(application, helix, recruiter, confidence=CompetingOffer.Confidence.RUMOURED)
+
+    with pytest.raises(OfferError) as refused:
+        suggest_counter_offer(ours)
+
+    assert refused.value.message_dict["lowest_certainty"] == [
+        "No competing offer with a deadline ahead is verbal or surer: Helix Intelligence "
+        "(rumoured). Lower the certainty that counts to answer a less certain one."
+    ]

@@ -242,10 +242,10 @@ def zero_value_components(draw):
     return "other", OtherAmount("nothing", Decimal(0), draw(st.integers(1, 10)))
 
 
-def _with(package: Package, what: str, part: object) -> Package:
-    if what == "equity":
+def _with(package: Package, what: str, part: EquityGrant | OtherAmount | Payment) -> Package:
+    if isinstance(part, EquityGrant):
         return replace(package, equity=(*package.equity, part))
-    if what == "other":
+    if isinstance(part, OtherAmount):
         return replace(package, other=(*package.other, part))
     bonus = package.signing_bonus or Bonus(())
     return replace(package, signing_bonus=replace(bonus, payments=(*bonus.payments, part)))

@@ -63,7 +63,8 @@ def test_the_page_shows_the_totals_year_by_year_in_both_currencies_and_the_band(
         f"USD at the latest rate, of 1 Nov 2025 — {(date.today() - date(2025, 11, 1)).days} days "
         "old, older than 7 days: 1.180638 USD per EUR.",
         # $2M a year against the band's $1.4M target and $2M max.
-        "Annual average: within band (1.43× target)",
+        "Total a year (one-time pay over 4 years): within band (1.43× target)",
+        "recurring pay: within band (1.43× target)",
         "above band",  # the base: $1M against a $450k max
     ):
         assert text in page
