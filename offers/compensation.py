@@ -842,7 +842,7 @@ def band_basis(package: Package, *, horizon_years: int = COMPARISON_YEARS) -> Ba
     for bonus in (package.signing_bonus, package.retention_bonus):
         if bonus is not None:
             one_time += bonus.total
-    return BandBasis(package.currency, to_cents(recurring), one_time, horizon_years)
+    return BandBasis(package.currency, to_cents(recurring), to_cents(one_time), horizon_years)
 
 
 # --- Comparing two packages ------------------------------------------------------------------

@@ -1,18 +1,20 @@
-"""Counter-offers: the smallest change to our latest offer that beats the strongest competing
-offer by a margin, and turning it into a new draft version.
+"""Counter-offers: the smallest change to our latest offer that beats the strongest credible
+competing offer by a margin, and turning it into a new draft version.
 
-The levers are tried in order (signing bonus, then equity, then base salary by default), each
-as far as it needs to go or as far as the band allows: the band's max total compensation on
-the annual average, and its max base for the base salary. The measure is linear in each lever,
-so each amount is worked out from the lever's effect on the measure, rounded up to a thousand
-in the offer's currency, and checked with the engine on the whole package.
+The arithmetic is offers.counter_math's: the levers are tried in order (signing bonus, then
+equity, then base salary by default), each as far as it needs to go or as far as the band
+allows (the band's max total a year on the band basis, its max base for the base salary),
+without losing year one or the four-year total by more than the margin. This module finds the
+rival to answer, gives the levers on an offer's terms, and adds the clawback proposal and the
+approvals the suggestion would need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, Decimal
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -24,6 +26,17 @@ from recruiting.lib.formats import money_in_sentence
 
 from . import compensation as engine
 from .competition import standing
+from .counter_math import (
+    BASE_SALARY,
+    DEFAULT_ORDER,
+    EQUITY,
+    SIGNING_BONUS,
+    BandLimits,
+    ClawbackProposal,
+    Problem,
+    propose_clawback,
+    solve,
+)
 from .deal import Deal
 from .deal import side as deal_side
 from .models import ApprovalRule, CompetingOffer, Offer
@@ -32,14 +45,10 @@ from .selectors import Market, package_prefetches
 from .services import approvals_for, draft_offer, revise_offer, update_draft
 from .terms import EquityTerms, OfferError, OfferTerms
 
-SIGNING_BONUS, EQUITY, BASE_SALARY = "signing_bonus", "equity", "base_salary"
-DEFAULT_ORDER = (SIGNING_BONUS, EQUITY, BASE_SALARY)
 LEVER_LABELS = {
     lever: COMPONENT_NOUNS[engine.Component(lever)]
     for lever in (SIGNING_BONUS, EQUITY, BASE_SALARY, "retention_bonus")
 }
-STEP = Decimal(1000)  # suggestions are whole thousands in the offer's currency
-PROBE = Decimal(1_000_000)  # the amount a lever's effect is measured with
 
 
 def _add_signing(terms: OfferTerms, amount: Decimal) -> OfferTerms:
@@ -90,75 +99,29 @@ LEVERS: dict[str, Callable[[OfferTerms, Decimal], OfferTerms]] = {
 
 # How sure we are of a competing offer, from least to most.
 CERTAINTIES = [c.value for c in CompetingOffer.Confidence]
-# The measures a suggestion must not lose by more than the margin, whatever it answers on.
-GUARDED = (engine.Measure.YEAR_ONE, engine.Measure.FOUR_YEAR_TOTAL)
 
 
 def credible(competing: CompetingOffer, lowest: str) -> bool:
     return CERTAINTIES.index(competing.confidence) >= CERTAINTIES.index(lowest)
 
 
-@dataclass(frozen=True)
-class ClawbackProposal:
-    """The clawback a new or larger signing (or retention) bonus comes with: a year of
-    clawback per year of recurring pay the bonus is worth, at least 12 months, at most the
-    band horizon; pro rata by month from each payment unless the offer repays all of it."""
-
-    bonus: str  # "signing" or "retention"
-    months: int
-    terms: engine.Clawback
-    was_months: int
-    was_terms: engine.Clawback
-    total: Decimal  # the bonus, in the offer's currency
-    recurring: Decimal  # recurring pay a year, in the offer's currency
-    repayments: tuple[engine.RepaymentRow, ...]
-    currency: str
-
-    @property
-    def text(self) -> str:
-        bonus = LEVER_LABELS[f"{self.bonus}_bonus"]
-        size = (
-            f"{(self.total / self.recurring).quantize(Decimal('0.1'))} years of recurring pay"
-            if self.recurring
-            else "more than the recurring pay"
-        )
-        was = (
-            f"was {self.was_months} months, {self.was_terms.label.lower()}"
-            if self.was_months
-            else "there was none"
-        )
-        return (
-            f"The {bonus} of {money_in_sentence(self.total, self.currency)} is {size}: "
-            f"proposed clawback {self.months} months, {self.terms.label.lower()} ({was})."
-        )
-
-
-def propose_clawback(terms: OfferTerms, bonus: str, *, was: OfferTerms) -> ClawbackProposal:
-    package = terms.to_package()
-    held = package.signing_bonus if bonus == "signing" else package.retention_bonus
-    total = held.total if held else Decimal(0)
-    recurring = engine.band_basis(package, horizon_years=settings.BAND_HORIZON_YEARS).recurring
-    longest = settings.BAND_HORIZON_YEARS * 12
-    years = (total / recurring).to_integral_value(ROUND_CEILING) if recurring else longest
-    was_months = getattr(was, f"{bonus}_clawback_months")
-    was_terms = engine.Clawback(getattr(was, f"{bonus}_clawback"))
-    months = int(min(longest, max(12, 12 * years, was_months)))
-    convention = (
-        was_terms
-        if not was_terms.pro_rata and was_months
-        else engine.Clawback.PRO_RATA_FROM_PAYMENT
+def clawback_text(proposal: ClawbackProposal, bonus: str, currency: str) -> str:
+    """The proposal in a sentence: "The signing bonus of 141,960,000 USD is 112.7 years of
+    recurring pay: proposed clawback 48 months, pro rata by month, counted from each payment
+    (was 12 months, …)"."""
+    size = (
+        f"{proposal.years_of_pay} years of recurring pay"
+        if proposal.years_of_pay is not None
+        else "more than the recurring pay"
     )
-    proposed = engine.Bonus(held.payments if held else (), months, convention)
-    return ClawbackProposal(
-        bonus,
-        months,
-        convention,
-        was_months,
-        was_terms,
-        total,
-        recurring,
-        tuple(engine.repayment_schedule(proposed)),
-        terms.currency,
+    was = (
+        f"was {proposal.was_months} months, {proposal.was_terms.label.lower()}"
+        if proposal.was_months
+        else "there was none"
+    )
+    return (
+        f"The {LEVER_LABELS[bonus]} of {money_in_sentence(proposal.total, currency)} is {size}: "
+        f"proposed clawback {proposal.months} months, {proposal.terms.label.lower()} ({was})."
     )
 
 
@@ -188,6 +151,7 @@ class Suggestion:
     # currency): empty when it beats.
     short_by: tuple[tuple[engine.Measure, Decimal], ...] = ()
     clawback: ClawbackProposal | None = None
+    clawback_bonus: str = SIGNING_BONUS  # the bonus the proposal is for
     lowest_certainty: str = CompetingOffer.Confidence.VERBAL
     # Competing offers with a deadline ahead less certain than the lowest that counts: shown,
     # not answered.
@@ -221,6 +185,12 @@ class Suggestion:
                 )
             )
         return Deal(self.before_money.ours.currency, (*sides, theirs))
+
+    @property
+    def clawback_text(self) -> str:
+        if self.clawback is None:
+            return ""
+        return clawback_text(self.clawback, self.clawback_bonus, self.offer.currency_id)
 
     @property
     def recurring_warning(self) -> str:
@@ -349,164 +319,94 @@ def suggest_counter_offer(
     stands = [standing(c, ours=offer, market=market) for c in rivals]
     strongest = max(stands, key=lambda s: s.money.gap(measure).theirs)
     target = strongest.competing
-    theirs_package = target.to_package()
-    rate_theirs = market.reporting_rate(target)
     role = offer.application.role
     band = market.bands.get((role.family, role.level, role.zone))
-    to_band = market.rate(offer.currency_id, band.currency_id) if band else None
     rate_ours = market.rate(offer.currency_id, settings.REPORTING_CURRENCY)
-    up = 1 + margin / 100
-
-    def money(terms: OfferTerms) -> engine.PackageComparison:
-        return engine.compare(
-            terms.to_package(),
-            theirs_package,
+    limits = None
+    if within_band and band is not None:
+        to_band = market.rate(offer.currency_id, band.currency_id)
+        limits = BandLimits(
+            band.total_max / to_band, band.base_max / to_band, settings.BAND_HORIZON_YEARS
+        )
+    start = OfferTerms.of(offer)
+    answer = solve(
+        Problem(
+            start=start,
+            to_package=OfferTerms.to_package,
+            levers=levers,
+            order=order,
+            theirs=target.to_package(),
             currency=settings.REPORTING_CURRENCY,
             rate_ours=rate_ours,
-            rate_theirs=rate_theirs,
+            rate_theirs=market.reporting_rate(target),
+            measure=measure,
+            margin_percent=margin,
+            band=limits,
         )
-
-    def goals_for(measures: Sequence[engine.Measure]) -> dict[engine.Measure, Decimal]:
-        return {m: engine.to_cents(strongest.money.gap(m).theirs * up) for m in measures}
-
-    def missing(
-        terms: OfferTerms, goals: dict[engine.Measure, Decimal]
-    ) -> dict[engine.Measure, Decimal]:
-        now = money(terms)
-        return {m: goal - now.gap(m).ours for m, goal in goals.items()}
-
-    def band_annual(terms: OfferTerms) -> Decimal:
-        return engine.band_basis(
-            terms.to_package(), horizon_years=settings.BAND_HORIZON_YEARS
-        ).annual
-
-    def cap(terms: OfferTerms, lever: str) -> Decimal | None:
-        """The most the lever may add while the package stays in the band (offer currency):
-        its total a year on the band basis under the band's max total, the base under its
-        max base."""
-        if not within_band or band is None:
-            return None
-        limits = []
-        per_unit = (band_annual(levers[lever](terms, PROBE)) - band_annual(terms)) / PROBE
-        if per_unit > 0:
-            room = max(band.total_max / to_band - band_annual(terms), Decimal(0))
-            limits.append(room / per_unit)
-        if lever == BASE_SALARY:
-            limits.append(max(band.base_max / to_band - terms.base_salary, Decimal(0)))
-        return min(limits) if limits else None
-
-    def answer(
-        start: OfferTerms, goals: dict[engine.Measure, Decimal]
-    ) -> tuple[OfferTerms, list[tuple[str, Decimal]]]:
-        terms, changes = start, []
-        for lever in order:
-            short = {m: v for m, v in missing(terms, goals).items() if v > 0}
-            if not short:
-                break
-            now, probe = money(terms), money(levers[lever](terms, PROBE))
-            needed = []
-            for m, amount in short.items():
-                effect = (probe.gap(m).ours - now.gap(m).ours) / PROBE
-                if effect > 0:  # e.g. equity vesting after year one does nothing for year one
-                    needed.append(amount / effect)
-            if not needed:
-                continue
-            amount = (max(needed) / STEP).to_integral_value(ROUND_CEILING) * STEP
-            limit = cap(terms, lever)
-            if limit is not None and amount > limit:
-                amount = (limit / STEP).to_integral_value(ROUND_FLOOR) * STEP
-            if amount <= 0:
-                continue
-            trial = levers[lever](terms, amount)
-            # Linear in the lever, but each year is rounded to the cent: a step more if that
-            # left it short.
-            for _ in range(3):
-                if max(missing(trial, goals).values()) <= 0 or (
-                    limit is not None and amount + STEP > limit
-                ):
-                    break
-                amount += STEP
-                trial = levers[lever](terms, amount)
-            terms = trial
-            retention = lever == SIGNING_BONUS and offer.kind == Offer.Kind.RETENTION
-            changes.append(("retention_bonus" if retention else lever, amount))
-        return terms, changes
-
-    def lost(terms: OfferTerms, answered: Sequence[engine.Measure]) -> list[engine.Measure]:
-        """The guarded measures the terms lose by more than the margin."""
-        now = money(terms)
-        return [
-            m
-            for m in GUARDED
-            if m not in answered and now.gap(m).theirs > engine.to_cents(now.gap(m).ours * up)
-        ]
-
-    start = OfferTerms.of(offer)
-    before_money = money(start)
-    before = before_money.gap(measure)
-    answered = [measure]
-    terms, changes = answer(start, goals_for(answered))
-    alone: tuple[tuple[str, Decimal], ...] = ()
-    alone_lost: tuple[engine.Measure, engine.Gap] | None = None
-    if losing := lost(terms, answered):
-        alone = tuple(changes)
-        alone_lost = (losing[0], money(terms).gap(losing[0]))
-        answered += losing
-        terms, changes = answer(start, goals_for(answered))
+    )
+    retention = offer.kind == Offer.Kind.RETENTION
+    one_off = "retention_bonus" if retention else SIGNING_BONUS
     nothing = Suggestion(
         offer,
         target,
         measure,
         margin,
-        before,
-        before,
+        answer.before.gap(measure),
+        answer.before.gap(measure),
         (),
         None,
         True,
         within_band,
         (),
         strongest.conversions,
-        answered=tuple(answered),
+        answered=answer.answered,
         lowest_certainty=lowest,
         not_answered=not_answered,
-        before_money=before_money,
-        rates=(rate_ours, rate_theirs),
+        before_money=answer.before,
+        rates=(rate_ours, market.reporting_rate(target)),
+        clawback_bonus=one_off,
     )
-    goals = goals_for(answered)
-    if not changes and max(missing(start, goals).values()) <= 0:
+    if answer.nothing_to_do:
         return nothing
+    terms = answer.terms
+    changes = tuple(
+        (one_off if lever == SIGNING_BONUS else lever, a) for lever, a in answer.changes
+    )
     proposal = None
-    if any(lever in ("signing_bonus", "retention_bonus") for lever, _ in changes):
-        if offer.kind == Offer.Kind.RETENTION:
-            proposal = propose_clawback(terms, "retention", was=start)
+    if any(lever == one_off for lever, _ in changes):
+        package, was = terms.to_package(), start.to_package()
+        proposal = propose_clawback(
+            cast(engine.Bonus, package.retention_bonus if retention else package.signing_bonus),
+            engine.band_basis(package, horizon_years=settings.BAND_HORIZON_YEARS).recurring,
+            was=was.retention_bonus if retention else was.signing_bonus,
+            horizon_years=settings.BAND_HORIZON_YEARS,
+        )
+        if retention:
             terms = replace(
                 terms,
                 retention_clawback_months=proposal.months,
                 retention_clawback=proposal.terms.value,
             )
         else:
-            proposal = propose_clawback(terms, "signing", was=start)
             terms = replace(
                 terms,
                 signing_clawback_months=proposal.months,
                 signing_clawback=proposal.terms.value,
             )
-    after_money = money(terms)
-    short_by = tuple((m, amount) for m, amount in missing(terms, goals).items() if amount > 0)
     valuation = market.value_package(terms.to_package(), role, rate=rate_ours)
     approvals = approvals_for(valuation, kind=offer.kind, currency=offer.currency_id)
     return replace(
         nothing,
-        after=after_money.gap(measure),
-        changes=tuple(changes),
+        after=answer.after.gap(measure),
+        changes=changes,
         terms=terms,
-        beats=not short_by,
+        beats=answer.beats,
         approvals=tuple(approvals),
-        alone=alone,
-        alone_lost=alone_lost,
-        short_by=short_by,
+        alone=tuple((one_off if lever == SIGNING_BONUS else lever, a) for lever, a in answer.alone),
+        alone_lost=answer.alone_lost,
+        short_by=answer.short_by,
         clawback=proposal,
-        after_money=after_money,
+        after_money=answer.after,
     )
 
 

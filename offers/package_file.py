@@ -12,6 +12,15 @@ from enum import StrEnum
 from typing import Any
 
 from . import compensation as engine
+from .counter_math import (
+    DEFAULT_ORDER,
+    PACKAGE_LEVERS,
+    BandLimits,
+    Problem,
+    propose_clawback,
+    solve,
+)
+from .deal import deal_of
 from .scenarios import configured_discounts
 
 PACKAGE_FIELDS = {
@@ -100,7 +109,7 @@ def _choice(value: Any, where: str, choices: type[StrEnum]) -> Any:
 def _bonus(data: Any, where: str) -> engine.Bonus | None:
     if data is None:
         return None
-    _fields(data, f"{where}.", {"payments", "clawback_months"}, ["payments"])
+    _fields(data, f"{where}.", {"payments", "clawback_months", "clawback"}, ["payments"])
     if not isinstance(data["payments"], list):
         raise PackageFileError(f"{where}.payments: expected a list.")
     payments = []
@@ -114,7 +123,12 @@ def _bonus(data: Any, where: str) -> engine.Bonus | None:
             )
         )
     clawback = _integer(data.get("clawback_months", Decimal(0)), f"{where}.clawback_months")
-    return engine.Bonus(tuple(payments), clawback)
+    convention = _choice(
+        data.get("clawback", engine.Clawback.PRO_RATA_FROM_PAYMENT.value),
+        f"{where}.clawback",
+        engine.Clawback,
+    )
+    return engine.Bonus(tuple(payments), clawback, convention)
 
 
 def _vesting(grant: Mapping[str, Any], where: str) -> engine.VestingSchedule:
@@ -267,4 +281,244 @@ def valuation(
             }
             for v in valued
         ],
+    }
+
+
+# --- Competing packages and the decisions against them (value_package --against) ------------
+
+CERTAINTIES = ("rumoured", "verbal", "written", "verified")
+
+
+@dataclass(frozen=True)
+class CompetingFile:
+    """A competing package from a file: who offers it, how sure we are, and the package."""
+
+    competitor: str
+    certainty: str
+    package: engine.Package
+
+
+def read_competing(data: Any) -> list[CompetingFile]:
+    """One competing package (an object) or several (a list), each a package with, besides its
+    fields, `competitor` (a name) and `certainty` (rumoured, verbal, written or verified;
+    verbal if left out)."""
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise PackageFileError("against: expected at least one competing package.")
+    read = []
+    for index, item in enumerate(items):
+        where = f"against[{index}]" if isinstance(data, list) else "against"
+        if not isinstance(item, Mapping):
+            raise PackageFileError(f"{where}: expected an object.")
+        competitor = item.get("competitor", f"Competitor {index + 1}")
+        certainty = item.get("certainty", "verbal")
+        if not isinstance(competitor, str) or not competitor.strip():
+            raise PackageFileError(f"{where}.competitor: expected a name.")
+        if certainty not in CERTAINTIES:
+            raise PackageFileError(
+                f"{where}.certainty: “{certainty}” is not one of {', '.join(CERTAINTIES)}."
+            )
+        fields = {k: v for k, v in item.items() if k not in ("competitor", "certainty")}
+        try:
+            package = read_package(fields).package
+        except PackageFileError as error:
+            raise PackageFileError(f"{where}.{error}") from None
+        read.append(CompetingFile(competitor.strip(), certainty, package))
+    return read
+
+
+def credible(competing: CompetingFile, lowest: str) -> bool:
+    return CERTAINTIES.index(competing.certainty) >= CERTAINTIES.index(lowest)
+
+
+@dataclass(frozen=True)
+class BandFigures:
+    """A band's figures in its currency, and the rate from the package's currency to it."""
+
+    name: str
+    currency: str
+    base: tuple[Decimal, Decimal, Decimal]  # min, target, max
+    total: tuple[Decimal, Decimal, Decimal]
+    rate: Decimal
+
+
+def _position(amount: Decimal, low: Decimal, target: Decimal, high: Decimal) -> dict[str, str]:
+    where = "below" if amount < low else "above" if amount > high else "within"
+    ratio = (amount / target).quantize(Decimal("0.0001")) if target else Decimal(0)
+    return {"amount": f"{amount:f}", "where": where, "ratio_to_target": f"{ratio:f}"}
+
+
+def band_position(
+    package: engine.Package, band: BandFigures | None, *, horizon_years: int
+) -> dict[str, Any]:
+    """The package on the band basis (recurring pay a year, one-time pay over
+    `horizon_years`), and, with a band, where it sits: its total a year and its recurring pay
+    against the band's total, its base against the band's base."""
+    basis = engine.band_basis(package, horizon_years=horizon_years)
+    result: dict[str, Any] = {
+        "basis": {
+            "currency": basis.currency,
+            "recurring": f"{basis.recurring:f}",
+            "one_time": f"{basis.one_time:f}",
+            "one_time_annual": f"{basis.one_time_annual:f}",
+            "annual": f"{basis.annual:f}",
+            "horizon_years": horizon_years,
+        },
+        "band": None,
+    }
+    if band is None:
+        return result
+    in_band = basis.converted(band.rate, band.currency)
+    base = engine.to_cents(package.base_salary * band.rate)
+    result["band"] = {
+        "name": band.name,
+        "currency": band.currency,
+        "total": [f"{a:f}" for a in band.total],
+        "base": [f"{a:f}" for a in band.base],
+        "total_a_year": _position(in_band.annual, *band.total),
+        "recurring_a_year": _position(in_band.recurring, *band.total),
+        "base_salary": _position(base, *band.base),
+    }
+    return result
+
+
+def decisions(
+    ours: engine.Package,
+    against: Sequence[CompetingFile],
+    *,
+    reporting_currency: str,
+    rate_ours: Decimal,
+    rates: Mapping[str, Decimal],
+    measure: engine.Measure,
+    margin_percent: Decimal,
+    lowest_certainty: str,
+    band: BandFigures | None,
+    within_band: bool,
+    horizon_years: int,
+) -> dict[str, Any]:
+    """The comparison with each competing package (years one to four, recurring and one-time
+    pay apart, the clawback exposure of each side, the gap on every measure), the band
+    position, and the counter-offer to the strongest credible one, as JSON-ready data.
+    `rates` gives units of the reporting currency per unit of each competing currency."""
+    compared: list[dict[str, Any]] = []
+    comparisons: list[engine.PackageComparison] = []
+    for competing in against:
+        comparison = engine.compare(
+            ours,
+            competing.package,
+            currency=reporting_currency,
+            rate_ours=rate_ours,
+            rate_theirs=rates[competing.package.currency],
+        )
+        deal = deal_of(
+            comparison,
+            ("Ours", ours, rate_ours),
+            (competing.competitor, competing.package, rates[competing.package.currency]),
+        )
+        compared.append(
+            {
+                "competitor": competing.competitor,
+                "certainty": competing.certainty,
+                "answered": credible(competing, lowest_certainty),
+                "gaps": {
+                    m.value: {
+                        "ours": f"{comparison.gap(m).ours:f}",
+                        "theirs": f"{comparison.gap(m).theirs:f}",
+                        "they_pay_more_by": f"{comparison.gap(m).amount:f}",
+                    }
+                    for m in engine.Measure
+                },
+                "years_one_to_four": [side.as_dict() for side in deal.sides],
+            }
+        )
+        comparisons.append(comparison)
+    answered = [i for i, c in enumerate(compared) if c["answered"]]
+    counter: dict[str, Any] | None = None
+    if answered:
+        strongest = max(answered, key=lambda i: comparisons[i].gap(measure).theirs)
+        rival = against[strongest]
+        limits = None
+        if within_band and band is not None:
+            limits = BandLimits(band.total[2] / band.rate, band.base[2] / band.rate, horizon_years)
+        answer = solve(
+            Problem(
+                start=ours,
+                to_package=lambda package: package,
+                levers=PACKAGE_LEVERS,
+                order=DEFAULT_ORDER,
+                theirs=rival.package,
+                currency=reporting_currency,
+                rate_ours=rate_ours,
+                rate_theirs=rates[rival.package.currency],
+                measure=measure,
+                margin_percent=margin_percent,
+                band=limits,
+            )
+        )
+        suggested = answer.terms
+        after = deal_of(
+            answer.after,
+            ("Suggested", suggested, rate_ours),
+            (rival.competitor, rival.package, rates[rival.package.currency]),
+        )
+        clawback = None
+        if any(lever == "signing_bonus" for lever, _ in answer.changes) and suggested.signing_bonus:
+            recurring = engine.band_basis(suggested, horizon_years=horizon_years).recurring
+            proposal = propose_clawback(
+                suggested.signing_bonus,
+                recurring,
+                was=ours.signing_bonus,
+                horizon_years=horizon_years,
+            )
+            clawback = {
+                "months": proposal.months,
+                "terms": proposal.terms.value,
+                "was_months": proposal.was_months,
+                "was_terms": proposal.was_terms.value,
+                "years_of_recurring_pay": (
+                    f"{proposal.years_of_pay:f}" if proposal.years_of_pay is not None else None
+                ),
+                "repayments": [
+                    {"months": [row.first, row.last], "repaid": f"{row.owed:f}"}
+                    for row in proposal.repayments
+                ],
+            }
+        counter = {
+            "answers": rival.competitor,
+            "measure": measure.value,
+            "margin_percent": f"{margin_percent:f}",
+            "answered_on": [m.value for m in answer.answered],
+            "changes": [
+                {"lever": lever, "add": f"{engine.to_cents(a):f}"} for lever, a in answer.changes
+            ],
+            "beats": answer.beats,
+            "short_by": {m.value: f"{a:f}" for m, a in answer.short_by},
+            "on_the_measure_alone": [
+                {"lever": lever, "add": f"{engine.to_cents(a):f}"} for lever, a in answer.alone
+            ],
+            "which_would_lose": (
+                {
+                    "measure": answer.alone_lost[0].value,
+                    "ours": f"{answer.alone_lost[1].ours:f}",
+                    "theirs": f"{answer.alone_lost[1].theirs:f}",
+                }
+                if answer.alone_lost
+                else None
+            ),
+            "clawback": clawback,
+            "within_band": limits is not None,
+            "gaps_after": {m.value: f"{answer.after.gap(m).amount:f}" for m in engine.Measure},
+            # Recurring pay a year in years two to four, on average: where a lead built on
+            # one-time pay shows.
+            "recurring_from_year_two": {
+                "suggested": f"{after.sides[0].later_recurring:f}",
+                "theirs": f"{after.sides[1].later_recurring:f}",
+            },
+        }
+    return {
+        "measure": measure.value,
+        "lowest_certainty": lowest_certainty,
+        "band_position": band_position(ours, band, horizon_years=horizon_years),
+        "against": compared,
+        "counter_offer": counter,
     }

@@ -664,7 +664,7 @@ def test_a_larger_signing_bonus_comes_with_a_clawback_in_proportion(application,
     proposal = suggestion.clawback
     assert proposal.months == 48
     assert proposal.terms == engine.Clawback.PRO_RATA_FROM_PAYMENT
-    assert proposal.text == (
+    assert suggestion.clawback_text == (
         "The signing bonus of 141,960,000 USD is 112.7 years of recurring pay: proposed "
         "clawback 48 months, pro rata by month, counted from each payment (was 12 months, pro "
         "rata by month, counted from each payment)."

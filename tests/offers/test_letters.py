@@ -109,7 +109,12 @@ def test_the_letter_gives_the_vesting_schedule_and_the_bonus_instalments(version
     assert "Signing bonus: 150,000.00 USD in total" in text
     assert "On the start date 100,000.00" in text
     assert "1 year after the start date 50,000.00" in text
-    assert "if you leave within 12 months of a payment" in text
+    assert "if you leave within 12 months of each payment" in text
+    # The repayment schedule: all of the $100k in the first month, 11/12 of it a month in;
+    # in month 12 the $50k just paid, the first payment's clock run out; nothing from 24.
+    for line in ("0: 100,000.00", "1: 91,666.67", "12: 50,000.00", "23: 4,166.67"):
+        assert line in text
+    assert "From 24 months after the start date on, nothing is repaid." in text
     assert "Draft: not approved, not for sending." in text  # version 2 is a new draft
 
 

@@ -187,3 +187,99 @@ def test_bad_input_exits_non_zero_from_the_shell(tmp_path):
 
     assert result.returncode == 1
     assert "is not JSON" in result.stderr
+
+
+# --- Against competing packages ----------------------------------------------------------------
+
+OURS = ROOT / "docs" / "examples" / "ordinary_offer.json"
+AGAINST = ROOT / "docs" / "examples" / "against.json"
+
+
+def test_against_a_meta_like_package_it_prints_the_whole_decision():
+    """docs/value_package.md: ours is $400k base, 15% bonus, $3.2M of RSUs over four years and
+    a $500k signing bonus; Meta's $2M base, $32M of RSUs over four years and $100M of signing
+    bonus repayable in full within 12 months; a rumoured $9M base from Rumour Labs."""
+    build_market()
+
+    result = value(
+        OURS,
+        "--against",
+        str(AGAINST),
+        "--band",
+        "research_scientist:senior:silicon_valley",
+        "--above-band",
+        "--measure",
+        "year_one",
+        "--margin",
+        "5",
+    )
+
+    # The band basis: 400k + 60k + 800k = $1.26M recurring, $500k over 4 years = $125k.
+    band = result["band_position"]
+    assert band["basis"]["recurring"] == "1260000.00"
+    assert band["basis"]["annual"] == "1385000.00"
+    assert band["band"]["total_a_year"] == {
+        "amount": "1385000.00",
+        "where": "within",
+        "ratio_to_target": "0.9893",  # of the band's $1.4M target
+    }
+    decisions = result["decisions"]
+    meta, rumour = decisions["against"]
+    assert (meta["answered"], rumour["answered"]) == (True, False)
+    assert meta["gaps"]["four_year_total"] == {
+        "ours": "5540000.00",
+        "theirs": "140000000.00",
+        "they_pay_more_by": "134460000.00",
+    }
+    theirs = meta["years_one_to_four"][1]
+    assert theirs["recurring"] == ["10000000.00"] * 4
+    assert theirs["one_time"] == ["100000000.00", "0.00", "0.00", "0.00"]
+    assert theirs["clawback_exposure"] == {
+        "most_repayable": "100000000.00",
+        "nothing_repaid_from_month": 12,
+    }
+    counter = decisions["counter_offer"]
+    # Year one alone: +$113,740,000, which loses four years ($119.28M against $140M); on the
+    # four-year total too: +$141,460,000, with 48 months of clawback pro rata.
+    assert counter["answers"] == "Meta"
+    assert counter["on_the_measure_alone"] == [{"lever": "signing_bonus", "add": "113740000.00"}]
+    assert counter["which_would_lose"] == {
+        "measure": "four_year_total",
+        "ours": "119280000.00",
+        "theirs": "140000000.00",
+    }
+    assert counter["changes"] == [{"lever": "signing_bonus", "add": "141460000.00"}]
+    assert counter["answered_on"] == ["year_one", "four_year_total"]
+    assert counter["beats"] is True
+    assert counter["clawback"]["months"] == 48
+    assert counter["clawback"]["repayments"][1] == {"months": [1, 1], "repaid": "139002500.00"}
+    assert counter["recurring_from_year_two"] == {
+        "suggested": "1260000.00",
+        "theirs": "10000000.00",
+    }
+
+
+def test_within_the_band_it_says_what_is_still_short_with_the_margin():
+    build_market()
+
+    counter = value(
+        OURS, "--against", str(AGAINST), "--band", "research_scientist:senior:silicon_valley"
+    )["decisions"]["counter_offer"]
+
+    # The band's $2M max a year leaves $615k a year over our $1,385,000: $2,460,000 of signing
+    # bonus at a quarter a year. Year one is then $4.22M against the $115.5M goal.
+    assert counter["changes"] == [{"lever": "signing_bonus", "add": "2460000.00"}]
+    assert counter["beats"] is False
+    assert counter["short_by"] == {
+        "year_one": "111280000.00",
+        "four_year_total": "139000000.00",
+    }
+
+
+def test_a_competing_file_with_a_mistake_names_its_field(tmp_path):
+    build_market()
+    bad = tmp_path / "against.json"
+    bad.write_text(json.dumps([{"competitor": "X", "certainty": "sure", "currency": "USD"}]))
+
+    with pytest.raises(CommandError, match=r"against\[0\]\.certainty: “sure” is not one of"):
+        value(OURS, "--against", str(bad))

@@ -364,9 +364,18 @@ def test_the_counter_page_shows_the_suggestion(
     suggestion = suggest_counter_offer(sent_offer)
     assert html.escape(suggestion.message) in content
     # Year one, 5% margin: 450,000 × 1.05 = 472,500; ours 400,000: 72,500 of signing bonus,
-    # rounded up to the next thousand.
-    assert "<span>Signing bonus</span><span>+73,000 USD</span>" in content
+    # rounded up to the next thousand, on year one alone. Over four years that is 1,673,000
+    # against their 1,800,000, more than 5% short: 5% over 1.8M is 1,890,000, a 290,000
+    # signing bonus, with a year of clawback.
+    assert "+73,000 USD signing bonus would do, but it would lose the four-year total" in (
+        html.unescape(content)
+    )
+    assert "<span>Signing bonus</span><span>+290,000 USD</span>" in content
     assert '<span id="beats">yes</span>' in content
+    assert "proposed clawback 12 months, pro rata by month" in content
+    # The whole deal: years one to four of ours, the suggestion and theirs.
+    assert content.count('class="table table-sm small align-middle mb-1 deal-table"') == 1
+    assert "Suggested: one-time" in content
     assert "None." in content  # no approval rule applies
     assert "a new draft, version 2, replaces it" in content
     assert "Create draft from suggestion</button>" in content
@@ -404,7 +413,7 @@ def test_the_counter_settings_change_the_suggestion(recruiter_client, sent_offer
     content = page.content.decode()
     # Annual average, 10%: 450,000 × 1.10 = 495,000; ours 400,000 over one year: 95,000.
     assert "<span>Signing bonus</span><span>+95,000 USD</span>" in content
-    assert "in annual average" in content
+    assert "on annual average" in content
     assert '<input type="hidden" name="margin_percent" value="10">' in content
     assert '<option value="annual_average" selected>' in content
 
@@ -495,7 +504,9 @@ def test_when_nothing_fits_in_the_band_allowing_above_it_offers_the_draft(
         {"measure": "year_one", "margin_percent": "5", "above_band": "on"},
     )
     content = page.content.decode()
-    # Their year one is $37.5M; 5% more is $39,375,000; ours is $10M: $29,375,000 of signing.
-    assert "<span>Signing bonus</span><span>+29,375,000 USD</span>" in content
+    # Their year one is $37.5M; 5% more is $39,375,000; ours is $10M: $29,375,000 of signing
+    # on year one alone, which loses four years ($69,375,000 against $150M); 5% over $150M is
+    # $157.5M: $117,500,000.
+    assert "<span>Signing bonus</span><span>+117,500,000 USD</span>" in content
     assert '<input type="hidden" name="above_band" value="on">' in content
     assert "Create draft from suggestion</button>" in content

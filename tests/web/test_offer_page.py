@@ -172,9 +172,19 @@ def test_the_page_shows_the_years_the_chart_the_competition_and_the_band(
     assert "We win on: Publishing policy, Team lead reputation" in competition
     assert "They win on" not in competition
     assert "pays more than this offer" in competition
-    # The band: 800k a year is below the $900k–$2M total band; the $400k base within $300k–$450k.
+    # Helix's years one to four beside ours: $1.2M a year of recurring pay against $800k.
+    assert "Years one to four, in USD" in competition
+    assert (
+        re.findall(r"[\d,]+\.\d\d", competition.split("Helix Intelligence: recurring")[1])[:4]
+        == ["1,200,000.00"] * 4
+    )
+    assert "Clawback exposure, our offer (v1): No clawback." in competition
+    assert "“Pays more” is on year one" in html
+    # The band: 800k a year (400k base and 1.6M of equity over four years, recurring, no
+    # one-time pay) is below the $900k–$2M total band; the $400k base within $300k–$450k.
     band = section(html, "band")
-    assert "Total compensation (annual average)" in band and "below band" in band
+    assert "Total a year, one-time pay over 4 years" in band and "below band" in band
+    assert "Recurring pay a year" in band
     assert "900,000.00" in band and "2,000,000.00" in band and "800,000.00" in band
     assert "Base salary" in band and "within band" in band and "450,000.00" in band
     assert "Offer letter (PDF)" in header and reverse("offers:letter", args=[offer.pk]) in header
