@@ -181,7 +181,7 @@ class Suggestion:
         if self.terms is not None and self.after_money is not None:
             sides.append(
                 deal_side(
-                    "Suggested", self.terms.to_package(), self.after_money.ours, self.rates[0]
+                    "The suggestion", self.terms.to_package(), self.after_money.ours, self.rates[0]
                 )
             )
         return Deal(self.before_money.ours.currency, (*sides, theirs))

@@ -162,8 +162,10 @@ def solve(problem: Problem[T]) -> Answer[T]:
     alone: tuple[tuple[str, Decimal], ...] = ()
     alone_lost: tuple[engine.Measure, engine.Gap] | None = None
     if losing := lost(terms, answered):
-        alone = tuple(changes)
-        alone_lost = (losing[0], money(terms).gap(losing[0]))
+        if max(missing(terms, goals_for(answered)).values()) <= 0:
+            # The measure alone was met, at the cost of the other: say what it would have been.
+            alone = tuple(changes)
+            alone_lost = (losing[0], money(terms).gap(losing[0]))
         answered += losing
         terms, changes = answer(goals_for(answered))
     goals = goals_for(answered)

@@ -97,7 +97,7 @@ class Deal:
             gaps = [t - o for t, o in zip(theirs.yearly, s.yearly, strict=True)]
             rows.append(
                 (
-                    f"They pay more than {s.label.lower()} by",
+                    f"They pay more than {s.label[0].lower()}{s.label[1:]} by",
                     [signed_money(g) for g in gaps],
                     signed_money(theirs.four_year_total - s.four_year_total),
                     False,

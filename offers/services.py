@@ -546,18 +546,8 @@ def expire_offer(offer: Offer, *, by: User | None = None) -> Offer:
 # --- Delegating approvals -----------------------------------------------------------------
 
 
-@transaction.atomic
-def delegate_approvals(
-    delegator: User,
-    *,
-    to: User,
-    starts_on: date,
-    ends_on: date,
-    reason: str = "",
-    by: User,
-) -> Delegation:
-    """From `starts_on` to `ends_on`, `to` may decide the approvals waiting for any group of
-    `delegator`'s, on their behalf. One delegation at a time per person."""
+def check_delegation(delegator: User, to: User, starts_on: date, ends_on: date) -> None:
+    """The rules for a delegation, each refusal naming the field to fix."""
     if to.pk == delegator.pk:
         raise OfferError({"delegate": "Delegate to someone else."})
     if not to.is_active:
@@ -568,8 +558,6 @@ def delegate_approvals(
         raise OfferError({"ends_on": "This period is over: choose an end today or later."})
     if (ends_on - starts_on).days > 366:
         raise OfferError({"ends_on": "A delegation lasts a year at most."})
-    # Lock the delegator's row: two delegations saved at once cannot both pass the check.
-    get_user_model().objects.select_for_update().filter(pk=delegator.pk).first()
     overlapping = Delegation.objects.filter(
         delegator=delegator,
         starts_on__lte=ends_on,
@@ -584,6 +572,23 @@ def delegate_approvals(
                 "that one first."
             }
         )
+
+
+@transaction.atomic
+def delegate_approvals(
+    delegator: User,
+    *,
+    to: User,
+    starts_on: date,
+    ends_on: date,
+    reason: str = "",
+    by: User,
+) -> Delegation:
+    """From `starts_on` to `ends_on`, `to` may decide the approvals waiting for any group of
+    `delegator`'s, on their behalf. One delegation at a time per person."""
+    # Lock the delegator's row: two delegations saved at once cannot both pass the check.
+    get_user_model().objects.select_for_update().filter(pk=delegator.pk).first()
+    check_delegation(delegator, to, starts_on, ends_on)
     return Delegation.objects.create(
         delegator=delegator,
         delegate=to,

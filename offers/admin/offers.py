@@ -28,7 +28,8 @@ from django.utils.safestring import SafeString, mark_safe
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.formats import exchange_rate, money_in_table
-from recruiting.lib.types import AuthenticatedRequest
+from recruiting.lib.forms import add_service_error
+from recruiting.lib.types import AuthenticatedRequest, admin_user
 
 from .. import compensation as engine
 from ..forms import (
@@ -42,6 +43,7 @@ from ..models import (
     Approval,
     ApprovalRule,
     CompensationBand,
+    Delegation,
     EquityGrant,
     ExchangeRate,
     Offer,
@@ -58,8 +60,11 @@ from ..selectors import Market, OfferValuation, value_offer
 from ..services import (
     accept_offer,
     approve_offer,
+    check_delegation,
     decline_offer,
+    delegate_approvals,
     draft_offer,
+    end_delegation,
     reject_offer,
     rescind_offer,
     revise_offer,
@@ -67,7 +72,7 @@ from ..services import (
     submit_for_approval,
     update_draft,
 )
-from ..terms import OfferTerms
+from ..terms import OfferError, OfferTerms
 from .parts import (
     EquityGrantInline,
     OfferPartInline,
@@ -88,7 +93,16 @@ if TYPE_CHECKING:
 class ApprovalInline(OfferPartInline):
     model = Approval
     can_delete = False
-    fields = ("group", "reason", "status", "decided_by", "decided_at", "comment")
+    fields = (
+        "step",
+        "group",
+        "reason",
+        "status",
+        "decided_by",
+        "on_behalf_of",
+        "decided_at",
+        "comment",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return False
@@ -103,7 +117,7 @@ class ApprovalInline(OfferPartInline):
         # The reason names amounts ("signing bonus 150,000,000.00 USD ≥ …") and a comment may.
         if can_see_compensation(request.user):
             return self.fields
-        return ("group", "status", "decided_by", "decided_at")
+        return ("step", "group", "status", "decided_by", "on_behalf_of", "decided_at")
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Package | None = None
@@ -660,11 +674,13 @@ def about(offer: Offer, error: ValidationError) -> ValidationError:
 
 @admin.register(ApprovalRule)
 class ApprovalRuleAdmin(admin.ModelAdmin[ApprovalRule]):
-    list_display = ("name", "condition", "amount", "currency", "group", "active")
-    list_filter = ("active", "condition", "group")
+    list_display = ("step", "name", "condition", "amount", "currency", "group", "active")
+    list_display_links = ("name",)
+    list_filter = ("active", "step", "condition", "group")
     list_select_related = ("group", "currency")
     search_fields = ("name",)
-    fields = ("name", "condition", "amount", "currency", "group", "active")
+    ordering = ("step", "name")
+    fields = ("name", "step", "condition", "amount", "currency", "group", "active")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return can_see_compensation(request.user) and super().has_add_permission(request)
@@ -691,17 +707,24 @@ class ApprovalAdmin(admin.ModelAdmin[Approval]):
 
     list_display = (
         "offer_link",
+        "step",
         "group",
         "status",
         "reason",
         "requested_at",
         "decided_by",
+        "on_behalf_of",
         "decided_at",
         "comment",
     )
     list_display_links = None
-    list_filter = ("status", "group")
-    list_select_related = ("offer__application__candidate", "group", "decided_by")
+    list_filter = ("status", "step", "group")
+    list_select_related = (
+        "offer__application__candidate",
+        "group",
+        "decided_by",
+        "on_behalf_of",
+    )
     search_fields = ("offer__application__candidate__name",)
     search_help_text = "Search by candidate name."
     show_facets = admin.ShowFacets.NEVER
@@ -728,6 +751,70 @@ class ApprovalAdmin(admin.ModelAdmin[Approval]):
     def offer_link(self, approval: Approval) -> SafeString:
         url = reverse("admin:offers_offer_change", args=[approval.offer_id])
         return format_html('<a href="{}">{}</a>', url, approval.offer)
+
+
+class DelegationForm(forms.ModelForm[Delegation]):
+    """A delegation added in the admin obeys the rules of the approvals inbox's."""
+
+    class Meta:
+        model = Delegation
+        fields = ("delegator", "delegate", "starts_on", "ends_on", "reason")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        people = (data.get("delegator"), data.get("delegate"))
+        dates = (data.get("starts_on"), data.get("ends_on"))
+        if None not in people and None not in dates and not self.errors:
+            try:
+                check_delegation(*people, *dates)  # type: ignore[arg-type]
+            except OfferError as refused:
+                add_service_error(self, refused)
+        return data
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin[Delegation]):
+    """Who approves for whom, and when: added here or in the approvals inbox; kept once ended,
+    as the record of who could decide for whom."""
+
+    form = DelegationForm
+    list_display = (
+        "delegator",
+        "delegate",
+        "starts_on",
+        "ends_on",
+        "reason",
+        "created_by",
+        "created_at",
+        "ended_at",
+    )
+    list_filter = ("starts_on", "ends_on")
+    list_select_related = ("delegator", "delegate", "created_by")
+    search_fields = ("delegator__username", "delegate__username", "delegator__last_name")
+    actions = ("end_now",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Delegation | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Delegation | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Delegation, form: Any, change: bool) -> None:
+        made = delegate_approvals(
+            obj.delegator,
+            to=obj.delegate,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+            reason=obj.reason,
+            by=admin_user(request),
+        )
+        obj.pk = made.pk
+
+    @admin.action(description="End the selected delegations now")
+    def end_now(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        for delegation in queryset:
+            end_delegation(delegation, by=admin_user(request))
+        self.message_user(request, f"Ended {queryset.count()} delegation(s).")
 
 
 # --- Reference data ------------------------------------------------------------------------

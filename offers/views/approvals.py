@@ -62,6 +62,7 @@ class Waiting:
     on_behalf_of: str = ""  # whose delegation lets the user decide, when not their own group
     year_one: str = ""
     annual_average: str = ""
+    four_year_total: str = ""
     converted: str = ""  # the rate and its date, for an offer in another currency
     band: str = ""
     problem: str = ""
@@ -102,6 +103,7 @@ def _value(row: Waiting, market: Market) -> None:
     reporting = valuation.reporting
     row.year_one = money_in_sentence(reporting.year_one, reporting.currency)
     row.annual_average = money_in_sentence(reporting.annual_average, reporting.currency)
+    row.four_year_total = money_in_sentence(valuation.four_year_total, reporting.currency)
     if row.offer.currency_id != reporting.currency:
         when = f", the rate of {valuation.rate_as_of:%-d %b %Y}" if valuation.rate_as_of else ""
         rate = f"{exchange_rate(valuation.rate)} {reporting.currency}"

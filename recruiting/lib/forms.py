@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Puts a service's refusal on the fields it names; what names no field of the form (the
     application, say) goes to the top of the form."""
     if not hasattr(error, "error_dict"):

@@ -10,7 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from offers.access import can_see_compensation, visible_competing_offers, visible_offers
+from offers.access import (
+    approving_groups,
+    can_see_compensation,
+    visible_competing_offers,
+    visible_offers,
+)
 from offers.models import Approval, Offer
 from recruiting.alerts.models import Alert
 from recruiting.lib.types import AuthenticatedRequest
@@ -28,7 +33,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         Approval.objects.filter(
             status=Approval.Status.PENDING,
             offer__status=Offer.Status.PENDING_APPROVAL,
-            group__in=user.groups.all(),
+            group__in=approving_groups(user),
         )
         .exclude(offer__drafted_by=user)
         .select_related("offer__application__candidate", "offer__application__role", "group")

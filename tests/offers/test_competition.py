@@ -684,7 +684,7 @@ def test_a_larger_signing_bonus_comes_with_a_clawback_in_proportion(application,
     deal = suggestion.deal
     assert [side.label for side in deal.sides] == [
         "Our offer (v1)",
-        "Suggested",
+        "The suggestion",
         "Helix Intelligence",
     ]
     assert deal.sides[1].yearly == (

@@ -375,7 +375,7 @@ def test_the_counter_page_shows_the_suggestion(
     assert "proposed clawback 12 months, pro rata by month" in content
     # The whole deal: years one to four of ours, the suggestion and theirs.
     assert content.count('class="table table-sm small align-middle mb-1 deal-table"') == 1
-    assert "Suggested: one-time" in content
+    assert "The suggestion: one-time" in content
     assert "None." in content  # no approval rule applies
     assert "a new draft, version 2, replaces it" in content
     assert "Create draft from suggestion</button>" in content

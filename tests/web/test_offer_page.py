@@ -178,7 +178,7 @@ def test_the_page_shows_the_years_the_chart_the_competition_and_the_band(
         re.findall(r"[\d,]+\.\d\d", competition.split("Helix Intelligence: recurring")[1])[:4]
         == ["1,200,000.00"] * 4
     )
-    assert "Clawback exposure, our offer (v1): No clawback." in competition
+    assert "Our offer (v1): No clawback." in competition
     assert "“Pays more” is on year one" in html
     # The band: 800k a year (400k base and 1.6M of equity over four years, recurring, no
     # one-time pay) is below the $900k–$2M total band; the $400k base within $300k–$450k.
