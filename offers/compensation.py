@@ -24,6 +24,15 @@ Conventions (the same everywhere in Closer):
   public market price) can be shown with a liquidity discount, kept apart from the amounts.
 - Base salary and target bonus are paid in every year of the horizon. Relocation is paid in
   year 1; other named amounts in the year given.
+- A bonus is clawed back from someone who leaves within its clawback period: pro rata to the
+  months left, or all of it; the clock runs from each payment or from the start date. Only
+  what was paid by the month they leave is repaid.
+- Against a band, a package is held to its pay a year on a basis its schedules' shape cannot
+  move: recurring pay (base, target bonus, each grant over its own vesting) and one-time pay
+  (signing and retention bonuses, relocation, other amounts) spread over a fixed horizon.
+- Two packages are compared over at least four years: year one, the annual average over the
+  longer horizon of the two, and the four-year total. Past its own horizon a package pays its
+  base and target bonus.
 - Amounts are kept exact while computing and rounded to the cent once, on running totals, so
   that the yearly amounts of every component add up to its rounded total to the cent.
 """

@@ -27,7 +27,7 @@ from candidates.models import Company, Currency
 from recruiting.pipeline.models import Application, Role
 
 from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer, SharePrice
-from .permissions import APPROVER_GROUP
+from .permissions import APPROVER_GROUP, FINANCE_GROUP
 from .services import approve_offer, draft_offer, send_offer, submit_for_approval
 from .terms import EquityTerms, OfferTerms
 
@@ -152,6 +152,10 @@ RULES = (
     ("Equity of $20M or more", "equity_at_or_above", Decimal(20_000_000), None),
     ("Every retention offer", "retention_offer", None, None),
 )
+# The chain's second step: the CFO signs off packages of $25M or more over four years, once
+# the compensation approvers have.
+CFO_RULE = ("CFO: four-year total of $25M or more", "total_at_or_above", Decimal(25_000_000))
+DEMO_CFO = "fiona"
 
 
 def _terms(currency: str, today: date, **amounts: Any) -> OfferTerms:
@@ -174,6 +178,7 @@ def build_demo_offers() -> int:
     from django.contrib.auth.models import Group
 
     approvers = Group.objects.get(name=APPROVER_GROUP)
+    finance = Group.objects.get(name=FINANCE_GROUP)
     for name, condition, amount, currency in RULES:
         ApprovalRule.objects.get_or_create(
             name=name,
@@ -181,7 +186,21 @@ def build_demo_offers() -> int:
                 condition=condition, amount=amount, currency_id=currency, group=approvers
             ),
         )
+    name, condition, amount = CFO_RULE
+    ApprovalRule.objects.get_or_create(
+        name=name, defaults=dict(condition=condition, amount=amount, group=finance, step=2)
+    )
     users = get_user_model().objects
+    fiona, new = users.get_or_create(
+        username=DEMO_CFO,
+        defaults=dict(
+            first_name="Fiona", last_name="CFO", email="fiona@closer.example", is_staff=True
+        ),
+    )
+    if new:
+        fiona.set_unusable_password()
+        fiona.save()
+    fiona.groups.add(finance)
     cora, new = users.get_or_create(
         username=DEMO_APPROVER,
         defaults=dict(
@@ -224,7 +243,8 @@ def build_demo_offers() -> int:
         approve_offer(offer, by=cora, comment="Worth it: Meridian is circling.")
         send_offer(offer, by=rita)
         created += 1
-    # Waiting for approval: a €12M signing bonus for a London principal.
+    # Waiting for approval: a €12M signing bonus for a London principal. About $32M over four
+    # years: after Cora, the CFO signs it off (step 2 of its chain).
     if app := application("Fedele Trupiano"):
         offer = draft_offer(
             app,

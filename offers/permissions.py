@@ -8,6 +8,8 @@ from recruiting.lib.groups import grant
 from recruiting.pipeline.permissions import RECRUITER_GROUP
 
 APPROVER_GROUP = "Compensation approvers"
+# The demo's second step of the approval chain: packages of $25M or more over four years.
+FINANCE_GROUP = "Finance leadership"
 OFFER_MODELS = (
     "offer",
     "offerpayment",
@@ -43,6 +45,8 @@ APPROVER_PERMISSIONS = {
 
 
 def ensure_groups(sender: object, using: str = "default", **kwargs: Any) -> None:
-    """After every migrate: recruiters draft offers and see amounts; approvers see and decide."""
+    """After every migrate: recruiters draft offers and see amounts; approvers (compensation,
+    and finance leadership for the largest packages) see and decide."""
     grant(RECRUITER_GROUP, RECRUITER_PERMISSIONS, also=["view_compensation"], using=using)
     grant(APPROVER_GROUP, APPROVER_PERMISSIONS, also=["view_compensation"], using=using)
+    grant(FINANCE_GROUP, APPROVER_PERMISSIONS, also=["view_compensation"], using=using)

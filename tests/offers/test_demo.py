@@ -28,6 +28,13 @@ def test_the_demo_has_offers_at_each_step_and_seeding_again_changes_nothing():
     assert sent.approvals.get().decided_by.username == "cora"
     retention = Offer.objects.get(kind=Offer.Kind.RETENTION)
     assert "a retention offer" in retention.approvals.get().reason
+    # Fedele's €12M London package, about $32M over four years: Cora first, then the CFO.
+    london = Offer.objects.get(application__candidate__name="Fedele Trupiano")
+    chain = list(london.approvals.values_list("step", "group__name", "status"))
+    assert chain == [
+        (1, "Compensation approvers", "pending"),
+        (2, "Finance leadership", "queued"),
+    ]
 
 
 def test_the_demo_has_competing_offers_one_ahead_with_a_deadline_this_week():

@@ -309,6 +309,13 @@ def test_with_the_demo_the_login_also_works_for_its_recruiter(var_dir, client):
     _, _, password = demo_login()
 
     assert f"or as rita / {password}, a recruiter who owns demo candidates" in out.getvalue()
+    # The approvers of the demo's approval chain sign in with it too.
+    call_command("seed_market", verbosity=0)
+    out = StringIO()
+    call_command("ensure_demo_login", stdout=out)
+    assert f"or as cora / {password}, the compensation approver" in out.getvalue()
+    assert f"or as fiona / {password}, the CFO" in out.getvalue()
+    assert client.login(username="fiona", password=password)
     assert client.login(username="rita", password=password)
     assert client.get("/alerts/").status_code == 200
     assert get_user_model().objects.get(username="admin").email == "admin@closer.example"

@@ -21,6 +21,12 @@ EMAIL = "admin@closer.example"
 # The demo recruiter who owns candidates and gets their alerts; the same password lets a new
 # user see Closer as a recruiter does (seed_demo makes her; without the demo, nobody).
 RECRUITER = "rita"
+# The demo's approvers, who take the same password: the compensation approver (step 1 of the
+# approval chain) and the CFO (step 2, from $25M over four years). seed_market makes them.
+APPROVERS = (
+    ("cora", "the compensation approver, step 1 of the approval chain"),
+    ("fiona", "the CFO, step 2 for packages of $25M or more over four years"),
+)
 LOGIN_FILE = "demo-login.txt"
 
 
@@ -86,3 +92,11 @@ class Command(BaseCommand):
                 f"or as {RECRUITER} / {password}, a recruiter who owns demo candidates and "
                 f"gets their alerts; the admin is at {url}admin/"
             )
+        for username, part in APPROVERS:
+            approver = user_model.objects.filter(username=username, is_active=True).first()
+            if approver is None:
+                continue
+            if not approver.check_password(password):
+                approver.set_password(password)
+                approver.save(update_fields=["password"])
+            self.stdout.write(f"or as {username} / {password}, {part}")
