@@ -10,8 +10,9 @@ from django.contrib.auth.models import Permission
 
 from candidates.models import Candidate
 from offers.models import Offer
-from offers.permissions import APPROVER_GROUP
-from offers.services import draft_offer, submit_for_approval
+from offers.permissions import APPROVER_GROUP, FINANCE_GROUP
+from offers.selectors import Market
+from offers.services import draft_offer, rescind_offer, submit_for_approval
 from offers.terms import EquityTerms
 from recruiting.pipeline.models import Role
 from tests.factories import (
@@ -21,7 +22,15 @@ from tests.factories import (
     RoleFactory,
     offer_terms,
 )
-from tests.offers.services.helpers import EVEN_4_YEARS, Condition, M, Status, draft, reload
+from tests.offers.services.helpers import (
+    EVEN_4_YEARS,
+    Condition,
+    M,
+    Status,
+    draft,
+    reload,
+    today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +61,9 @@ def test_total_above_the_band_max_needs_approval(application, recruiter, base, n
 
     if needed:
         assert offer.status == Status.PENDING_APPROVAL
-        assert reasons(offer) == ["total compensation above the band's max (1.43× target)"]
+        assert reasons(offer) == [
+            "total compensation above the band's max (1.43× target, one-time pay over 4 years)"
+        ]
     else:
         assert offer.status == Status.APPROVED
         assert reasons(offer) == []
@@ -69,7 +80,9 @@ def test_the_band_is_compared_in_its_own_currency(recruiter):
 
     assert within.status == Status.APPROVED
     assert above.status == Status.PENDING_APPROVAL
-    assert reasons(above) == ["total compensation above the band's max (1.43× target)"]
+    assert reasons(above) == [
+        "total compensation above the band's max (1.43× target, one-time pay over 4 years)"
+    ]
 
 
 def test_a_role_without_a_band_is_never_above_it(recruiter):
@@ -176,6 +189,7 @@ def test_the_groups_exist_after_migrate_and_both_see_compensation(
     assert set(permission.group_set.values_list("name", flat=True)) == {
         "Recruiters",
         APPROVER_GROUP,
+        FINANCE_GROUP,  # the demo chain's second step, the largest packages
     }
     assert recruiter.has_perm("offers.view_compensation")
     assert approver.has_perm("offers.view_compensation")
@@ -188,3 +202,57 @@ def test_the_groups_exist_after_migrate_and_both_see_compensation(
     assert approver.has_perm("offers.change_approval") and not approver.has_perm(
         "offers.change_offer"
     )
+
+
+def test_padding_a_vesting_schedule_does_not_dodge_the_above_band_rule(application, recruiter):
+    """$450k base and an $8M signing bonus: $450k + $8M / 4 = $2.45M a year on the band basis,
+    above the $2M max. $4 of equity vesting over ten years once stretched the annual average
+    over ten years ($1,250,000.40: within) and dodged the rule; it moves nothing now."""
+    ApprovalRuleFactory(name="Above band", condition=Condition.TOTAL_ABOVE_BAND_MAX)
+    ten_years = [Decimal(10)] * 10
+
+    plain = submitted(
+        application, recruiter, base_salary=Decimal(450_000), signing_payments=[(0, 8 * M)]
+    )
+    asked_of_plain = reasons(plain)
+    rescind_offer(plain, by=recruiter)
+    padded = submitted(
+        application,
+        recruiter,
+        base_salary=Decimal(450_000),
+        signing_payments=[(0, 8 * M)],
+        equity=[EquityTerms(Decimal(4), ten_years)],
+    )
+
+    assert plain.status == padded.status == Status.PENDING_APPROVAL
+    # 2,450,000 / 1,400,000 target = 1.75; the $4 adds $0.40 a year.
+    assert (
+        asked_of_plain
+        == reasons(padded)
+        == ["total compensation above the band's max (1.75× target, one-time pay over 4 years)"]
+    )
+
+
+def test_four_dollars_of_equity_does_not_move_a_package_in_its_band(application, recruiter):
+    """The defect of the issue: $400k base and a $1M signing bonus averaged $1.4M over its
+    one-year horizon (within the $900k–$2M band), and $650,001 once $4 of equity stretched it to
+    four years (below). On the band basis both are $650,000 a year ($400k + $1M / 4), and the
+    $4 adds $1: below the band either way."""
+    market = Market(today())
+    role = application.role
+    plain = offer_terms(base_salary=Decimal(400_000), signing_payments=[(0, M)])
+    padded = offer_terms(
+        base_salary=Decimal(400_000),
+        signing_payments=[(0, M)],
+        equity=[EquityTerms(Decimal(4), [Decimal(25)] * 4)],
+    )
+
+    first = market.value_package(plain.to_package(), role)
+    second = market.value_package(padded.to_package(), role)
+
+    assert (first.basis_in_band.annual, second.basis_in_band.annual) == (
+        Decimal("650000.00"),
+        Decimal("650001.00"),
+    )
+    assert first.band_position.where == second.band_position.where == "below"
+    assert first.recurring_position.where == "below"  # $400k of recurring pay

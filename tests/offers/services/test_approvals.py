@@ -141,7 +141,8 @@ def test_only_a_member_of_a_waiting_group_decides(pending, request, who):
         with pytest.raises(OfferError) as refused:
             decide()
         assert refused.value.messages == [
-            "Only a member of a group whose approval is waiting can decide."
+            "Only a member of a group whose approval is waiting at this step (or someone they "
+            "delegated to) can decide."
         ]
     offer = reload(pending)
     assert offer.status == Status.PENDING_APPROVAL
