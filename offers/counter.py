@@ -178,7 +178,7 @@ class Suggestion:
             self.rates[1],
         )
         sides = [ours_now]
-        if self.terms is not None and self.after_money is not None:
+        if self.changes and self.terms is not None and self.after_money is not None:
             sides.append(
                 deal_side(
                     "The suggestion", self.terms.to_package(), self.after_money.ours, self.rates[0]
@@ -209,7 +209,7 @@ class Suggestion:
             f"{money_in_sentence(theirs.later_recurring, reporting)} a year of recurring pay "
             f"(base, target bonus, equity) against "
             f"{money_in_sentence(ours.later_recurring, reporting)} for "
-            f"{'the suggestion' if self.terms is not None else 'ours'}: the lead rests on "
+            f"{'the suggestion' if self.changes else 'ours'}: the lead rests on "
             "one-time pay."
         )
 

@@ -204,7 +204,14 @@ def _decided_message(offer: Offer, decision: str) -> str:
         return f"The {what} is rejected: it is back with the recruiter, with your comment."
     if offer.status == Offer.Status.APPROVED:
         return f"The {what} is approved."
-    return f"Your approval of the {what} is recorded; it still waits for another group."
+    waiting = list(offer.approvals.filter(status=Approval.Status.PENDING).select_related("group"))
+    if not waiting:
+        return f"Your approval of the {what} is recorded."
+    groups = ", ".join(sorted({a.group.name for a in waiting}))
+    return (
+        f"Your approval of the {what} is recorded; it now waits for step {waiting[0].step}: "
+        f"{groups}."
+    )
 
 
 @login_required

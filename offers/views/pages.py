@@ -306,7 +306,7 @@ def _band(offer: Offer, valued: Valued, market: Market, amounts: bool) -> dict[s
         f"{money_in_table(in_band.recurring)} a year. One-time pay (signing and retention "
         f"bonuses, relocation, other amounts), {money_in_table(in_band.one_time)} in all, counts "
         f"as {money_in_table(in_band.one_time_annual)} a year over the {horizon}-year band "
-        "horizon. Approval rules on the band use the first figure."
+        "horizon. Approval rules on the band use the total a year."
     )
     return {
         "band": band,
