@@ -28,12 +28,14 @@ from . import compensation as engine
 from .competition import standing
 from .counter_math import (
     BASE_SALARY,
+    CERTAINTIES,
     DEFAULT_ORDER,
     EQUITY,
     SIGNING_BONUS,
     BandLimits,
     ClawbackProposal,
     Problem,
+    credible,
     propose_clawback,
     solve,
 )
@@ -98,11 +100,6 @@ LEVERS: dict[str, Callable[[OfferTerms, Decimal], OfferTerms]] = {
 
 
 # How sure we are of a competing offer, from least to most.
-CERTAINTIES = [c.value for c in CompetingOffer.Confidence]
-
-
-def credible(competing: CompetingOffer, lowest: str) -> bool:
-    return CERTAINTIES.index(competing.confidence) >= CERTAINTIES.index(lowest)
 
 
 def clawback_text(proposal: ClawbackProposal, bonus: str, currency: str) -> str:
@@ -303,8 +300,8 @@ def suggest_counter_offer(
     live = competing_offers_for(offer)
     if not live:
         raise OfferError("There is no competing offer with a deadline ahead to beat.")
-    rivals = [c for c in live if credible(c, lowest)]
-    not_answered = tuple(c for c in live if not credible(c, lowest))
+    rivals = [c for c in live if credible(c.confidence, lowest)]
+    not_answered = tuple(c for c in live if not credible(c.confidence, lowest))
     if not rivals:
         names = ", ".join(f"{c.competitor} ({c.get_confidence_display().lower()})" for c in live)
         label = CompetingOffer.Confidence(lowest).label.lower()

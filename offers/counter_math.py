@@ -22,6 +22,15 @@ SIGNING_BONUS, EQUITY, BASE_SALARY = "signing_bonus", "equity", "base_salary"
 DEFAULT_ORDER = (SIGNING_BONUS, EQUITY, BASE_SALARY)
 STEP = Decimal(1000)  # suggestions are whole thousands in our package's currency
 PROBE = Decimal(1_000_000)  # the amount a lever's effect is measured with
+# How sure we are of a competing offer, from least to most (CompetingOffer.Confidence).
+CERTAINTIES = ("rumoured", "verbal", "written", "verified")
+
+
+def credible(certainty: str, lowest: str) -> bool:
+    """Whether an offer this certain counts, `lowest` being the least certain that does."""
+    return CERTAINTIES.index(certainty) >= CERTAINTIES.index(lowest)
+
+
 # The measures a suggestion must not lose by more than the margin, whatever it answers on.
 GUARDED = (engine.Measure.YEAR_ONE, engine.Measure.FOUR_YEAR_TOTAL)
 

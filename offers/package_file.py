@@ -13,10 +13,12 @@ from typing import Any
 
 from . import compensation as engine
 from .counter_math import (
+    CERTAINTIES,
     DEFAULT_ORDER,
     PACKAGE_LEVERS,
     BandLimits,
     Problem,
+    credible,
     propose_clawback,
     solve,
 )
@@ -286,8 +288,6 @@ def valuation(
 
 # --- Competing packages and the decisions against them (value_package --against) ------------
 
-CERTAINTIES = ("rumoured", "verbal", "written", "verified")
-
 
 @dataclass(frozen=True)
 class CompetingFile:
@@ -325,10 +325,6 @@ def read_competing(data: Any) -> list[CompetingFile]:
             raise PackageFileError(f"{where}.{error}") from None
         read.append(CompetingFile(competitor.strip(), certainty, package))
     return read
-
-
-def credible(competing: CompetingFile, lowest: str) -> bool:
-    return CERTAINTIES.index(competing.certainty) >= CERTAINTIES.index(lowest)
 
 
 @dataclass(frozen=True)
@@ -419,7 +415,7 @@ def decisions(
             {
                 "competitor": competing.competitor,
                 "certainty": competing.certainty,
-                "answered": credible(competing, lowest_certainty),
+                "answered": credible(competing.certainty, lowest_certainty),
                 "gaps": {
                     m.value: {
                         "ours": f"{comparison.gap(m).ours:f}",

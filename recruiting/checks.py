@@ -80,7 +80,8 @@ def competition_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
             read()
         except ImproperlyConfigured as error:
             errors.append(Error(str(error), hint=f"Fix {setting}.", id="closer.E006"))
-    certainties = ("rumoured", "verbal", "written", "verified")
+    from offers.counter_math import CERTAINTIES as certainties
+
     if settings.COUNTER_OFFER_MIN_CERTAINTY not in certainties:
         errors.append(
             Error(

@@ -91,6 +91,15 @@ def test_a_mistyped_competing_offer_setting_is_an_error_at_start() -> None:
     assert "COUNTER_OFFER_MARGIN_PERCENT is NaN" in output and "closer.E005" in output
 
 
+def test_a_mistyped_certainty_or_band_horizon_is_an_error_at_start() -> None:
+    result = check_deploy(COUNTER_OFFER_MIN_CERTAINTY="sure", BAND_HORIZON_YEARS="0")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "COUNTER_OFFER_MIN_CERTAINTY is 'sure'" in output and "closer.E008" in output
+    assert "BAND_HORIZON_YEARS is 0" in output and "closer.E009" in output
+
+
 def test_mistyped_equity_scenarios_or_discounts_are_an_error_at_start() -> None:
     result = check_deploy(EQUITY_SCENARIOS="-30,flat,50", LIQUIDITY_DISCOUNTS="preferred=150")
 

@@ -181,13 +181,12 @@ class StandingPanels:
 
 def comparison_rows(result: Standing) -> list[ComparisonRow]:
     comparison, currency = result.money, result.money.ours.currency
+    horizon = comparison.horizon_years
     rows = [
         ("Year one", comparison.year_one),
         ("Annual average", comparison.annual_average),
-        (
-            f"Horizon total ({comparison.years} year{'' if comparison.years == 1 else 's'})",
-            comparison.total,
-        ),
+        ("Four-year total", comparison.four_year_total),
+        (f"Horizon total ({horizon} year{'' if horizon == 1 else 's'})", comparison.total),
     ]
     return [
         ComparisonRow(

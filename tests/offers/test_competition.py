@@ -746,3 +746,9 @@ def test_with_only_rumours_there_is_nothing_credible_to_answer(application, heli
         "No competing offer with a deadline ahead is verbal or surer: Helix Intelligence "
         "(rumoured). Lower the certainty that counts to answer a less certain one."
     ]
+
+
+def test_the_certainties_a_counter_offer_knows_are_the_competing_offers_own():
+    from offers.counter_math import CERTAINTIES
+
+    assert tuple(c.value for c in CompetingOffer.Confidence) == CERTAINTIES

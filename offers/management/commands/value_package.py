@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from offers import compensation as engine
+from offers.counter_math import CERTAINTIES
 from offers.package_file import (
-    CERTAINTIES,
     BandFigures,
     PackageFile,
     PackageFileError,

@@ -40,6 +40,7 @@ def test_the_page_compares_it_with_our_latest_offer_in_dollars(recruiter_client,
     assert "Against our latest offer: version 1, draft" in page
     assert "Year one 500,000.00 USD 650,000.00 USD +150,000.00 USD +30.0%" in page  # 150 / 500
     assert "Annual average 425,000.00 USD 650,000.00 USD +225,000.00 USD +52.9%" in page
+    assert "Four-year total 1,700,000.00 USD 2,600,000.00 USD +900,000.00 USD +52.9%" in page
     assert (
         "Horizon total (4 years) 1,700,000.00 USD 2,600,000.00 USD +900,000.00 USD +52.9%" in page
     )
