@@ -37,7 +37,9 @@ def test_the_form_has_every_component_and_the_live_preview(
         "target_bonus_percent",
         "relocation",
         "signing_clawback_months",
+        "signing_clawback",
         "retention_clawback_months",
+        "retention_clawback",
         "payments-0-kind",
         "payments-0-month",
         "payments-0-amount",
@@ -135,3 +137,39 @@ def test_an_employee_is_offered_a_retention_offer_by_default(recruiter_client, r
     html = recruiter_client.get(reverse("offers:draft", args=[application.pk])).content.decode()
 
     assert '<option value="retention" selected>' in html
+
+
+def test_a_repay_it_all_clawback_from_the_start_is_saved_and_its_schedule_shown(
+    recruiter_client, application
+):
+    data = offer_data(
+        payments=[payment(month=0, amount=600_000), payment(month=6, amount=600_000)],
+        signing_clawback_months=12,
+        signing_clawback="all_from_start",
+    )
+
+    recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    offer = Offer.objects.get()
+    assert (offer.signing_clawback_months, offer.signing_clawback) == (12, "all_from_start")
+    page = recruiter_client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert "Repayable in full if you leave within 12 months of the start date." in page
+    # Months 0–5: the first $600k, paid; months 6–11: both; from 12, nothing.
+    assert "<tr><td>0–5</td><td class=\"text-end\">600,000.00</td></tr>" in page
+    assert "<tr><td>6–11</td><td class=\"text-end\">1,200,000.00</td></tr>" in page
+    assert "From 12 months after the start on, nothing." in page
+
+
+def test_an_unknown_clawback_term_is_refused_on_its_field(recruiter_client, application):
+    data = offer_data(
+        payments=[payment(month=0, amount=600_000)],
+        signing_clawback_months=12,
+        signing_clawback="half_of_it",
+    )
+
+    page = recruiter_client.post(reverse("offers:draft", args=[application.pk]), data)
+
+    assert page.status_code == 200
+    error = error_on(page.content.decode(), "id_signing_clawback")
+    assert "half_of_it is not one of the available choices" in error
+    assert not Offer.objects.exists()
