@@ -155,8 +155,8 @@ def test_a_repay_it_all_clawback_from_the_start_is_saved_and_its_schedule_shown(
     page = recruiter_client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
     assert "Repayable in full if you leave within 12 months of the start date." in page
     # Months 0–5: the first $600k, paid; months 6–11: both; from 12, nothing.
-    assert "<tr><td>0–5</td><td class=\"text-end\">600,000.00</td></tr>" in page
-    assert "<tr><td>6–11</td><td class=\"text-end\">1,200,000.00</td></tr>" in page
+    assert '<tr><td>0–5</td><td class="text-end">600,000.00</td></tr>' in page
+    assert '<tr><td>6–11</td><td class="text-end">1,200,000.00</td></tr>' in page
     assert "From 12 months after the start on, nothing." in page
 
 
