@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.text import smart_split, unescape_string_literal
@@ -20,6 +20,7 @@ from import_export.results import Result
 
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
+from recruiting.lib.admin_filters import IdListFilter
 from recruiting.lib.types import admin_user
 
 from .forms import (
@@ -59,7 +60,7 @@ PAY_FIELDSET = "Estimated current pay (per year)"
 # --- Filters that need no DISTINCT over the whole table ------------------------------------
 
 
-class TagFilter(admin.SimpleListFilter):
+class TagFilter(IdListFilter):
     title = "tag"
     parameter_name = "tag"
 
@@ -69,8 +70,8 @@ class TagFilter(admin.SimpleListFilter):
         return [(str(t.pk), t.name) for t in Tag.objects.all()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
-        tag = self.value()
-        if not tag:
+        tag = self.chosen_id(request)
+        if tag is None:
             return queryset
         through = Candidate.tags.through
         return queryset.filter(
@@ -78,7 +79,7 @@ class TagFilter(admin.SimpleListFilter):
         )
 
 
-class OwnerFilter(admin.SimpleListFilter):
+class OwnerFilter(IdListFilter):
     title = "owner"
     parameter_name = "owner"
 
@@ -96,10 +97,15 @@ class OwnerFilter(admin.SimpleListFilter):
         owner = self.value()
         if owner == "none":
             return queryset.filter(owner__isnull=True)
-        if owner:
-            # The id is the query string's text, which Django converts (the stubs want an int).
-            return queryset.filter(Q(owner_id=owner))
-        return queryset
+        if owner and not owner.isdigit():
+            # A username is taken too (?owner=rita), as people type it.
+            user = get_user_model().objects.filter(username=owner).first()
+            if user is None:
+                self.refuse(request, owner, "names no user")
+                return queryset
+            return queryset.filter(owner=user)
+        chosen = self.chosen_id(request)
+        return queryset if chosen is None else queryset.filter(owner_id=chosen)
 
 
 # --- Candidate -----------------------------------------------------------------------------

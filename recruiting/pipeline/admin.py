@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 
 from candidates.models import OFFERINGS, Candidate
 from recruiting.lib.admin_actions import run_action_form
+from recruiting.lib.admin_filters import IdListFilter
 from recruiting.lib.types import admin_user
 
 from .forms import (
@@ -159,7 +160,7 @@ def _stage_order(name: str) -> tuple[int, str]:
     return (order.get(name, len(order)), name)
 
 
-class RoleFilter(admin.SimpleListFilter):
+class RoleFilter(IdListFilter):
     title = "role"
     parameter_name = "role"
 
@@ -169,8 +170,8 @@ class RoleFilter(admin.SimpleListFilter):
         return [(str(r.pk), f"{r.title} ({r.city})") for r in Role.objects.all()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
-        role = self.value()
-        if not role:
+        role = self.chosen_id(request)
+        if role is None:
             return queryset
         return queryset.filter(
             Exists(Application.objects.filter(candidate=OuterRef("pk"), role_id=role))

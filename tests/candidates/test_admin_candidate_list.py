@@ -141,6 +141,42 @@ def test_the_owner_filter_shows_a_recruiters_candidates_or_nobodys(recruiter_cli
     assert listed(recruiter_client.get(CHANGELIST, {"owner": "none"})) == ["Alan Turing"]
 
 
+def test_an_owner_may_be_named_by_username(recruiter_client, recruiter):
+    CandidateFactory(name="Ada Lovelace", owner=recruiter)
+    CandidateFactory(name="Grace Hopper", owner=UserFactory())
+
+    response = recruiter_client.get(CHANGELIST, {"owner": recruiter.username})
+
+    assert listed(response) == ["Ada Lovelace"]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "why"),
+    [
+        ("owner", "nobody-by-that-name", "names no user"),
+        ("owner", "-3", "names no user"),
+        ("tag", "safety", "is not one of its choices"),
+        ("tag", "99999999999999999999999", "is not one of its choices"),
+        ("role", "pretraining", "is not one of its choices"),
+    ],
+)
+def test_a_filter_value_that_names_nothing_gives_the_list_and_says_so(
+    recruiter_client, parameter, value, why
+):
+    """Once a username in ?owner= answered 500."""
+    ApplicationFactory(candidate=CandidateFactory(name="Ada Lovelace"))  # a role to choose
+    TagFactory(name="rlhf")  # a tag to choose: a filter with no choices is not shown
+
+    response = recruiter_client.get(CHANGELIST, {parameter: value})
+
+    assert listed(response) == ["Ada Lovelace"]
+    shown = [str(m) for m in response.context["messages"]]
+    title = {"owner": "owner", "tag": "tag", "role": "role"}[parameter]
+    assert shown == [
+        f"The {title} filter's value “{value}” {why}: the list is not filtered by {title}."
+    ]
+
+
 def test_the_tag_filter_shows_candidates_with_that_tag(recruiter_client):
     safety, rlhf = TagFactory(name="safety"), TagFactory(name="rlhf")
     CandidateFactory(name="Ada Lovelace").tags.add(safety, rlhf)
