@@ -260,8 +260,10 @@ def build_demo_offers() -> int:
             by=rita,
         )
         submit_for_approval(offer, by=rita)
-        # Asked yesterday morning: the demo's approvers are reminded at once.
-        offer.approvals.update(requested_at=timezone.now() - timedelta(hours=30))
+        # Submitted and asked yesterday morning: the demo's approvers are reminded at once.
+        asked = timezone.now() - timedelta(hours=30)
+        offer.approvals.update(requested_at=asked)
+        Offer.objects.filter(pk=offer.pk).update(submitted_at=asked)
         created += 1
     # A retention offer for one of our own people, waiting for approval.
     if app := application("Tina Garcia"):

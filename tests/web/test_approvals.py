@@ -3,6 +3,7 @@ comment, and what they decided lately."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from offers.demo import build_market
@@ -288,3 +290,20 @@ def test_an_offer_in_euros_waits_with_its_rate_and_the_rates_date(
 
     assert "Converted at" in page
     assert "1.180638 USD per EUR, the rate of 1 Nov 2025" in page
+
+
+def test_the_inbox_and_the_home_page_tell_the_same_time(client, recruiter, approver, market):
+    """Once the home page said "asked 1 day, 6 hours ago" and the inbox "submitted 6 minutes
+    ago" of the same approval: both now count from when it was asked."""
+    offer = pending_offer(recruiter)
+    asked = timezone.now() - timedelta(hours=30)
+    Approval.objects.filter(offer=offer).update(requested_at=asked)
+    client.force_login(approver)
+
+    inbox = client.get(INBOX).content.decode()
+    home = client.get(reverse("home")).content.decode()
+
+    nbsp = chr(0xA0)  # timesince keeps a number with its unit
+    when = f"asked 1{nbsp}day, 6{nbsp}hours ago ({timezone.localtime(asked):%-d %b %Y, %H:%M})"
+    assert when in inbox
+    assert when in home
