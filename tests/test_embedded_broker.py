@@ -42,3 +42,28 @@ def test_a_broadcast_on_the_embedded_broker_writes_only_under_var(tmp_path):
     assert result.returncode == 0, result.stderr
     assert list(elsewhere.iterdir()) == []
     assert list((var / "celery" / "control").iterdir())  # the exchange files are here
+
+
+def test_a_command_that_queues_tasks_leaves_nothing_in_the_working_directory(tmp_path):
+    """seed_market records competing offers, which queue alert deliveries: on the embedded
+    setup (SQLite and the filesystem broker under var/), run from another directory."""
+    elsewhere, var = tmp_path / "cwd", tmp_path / "var"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DEBUG="true", CLOSER_VAR_DIR=str(var), PYTHONPATH=str(ROOT))
+    manage = [sys.executable, str(ROOT / "manage.py")]
+
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["seed_market"]):
+        result = subprocess.run(
+            [*manage, *command],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+
+    assert list(elsewhere.iterdir()) == []
+    assert list((var / "celery" / "queue").iterdir())  # the queued deliveries are here
