@@ -160,12 +160,26 @@ class TagsWidget(widgets.ManyToManyWidget):
         return find_or_create_tags(str(value or "").split(","))
 
 
+class EmailsField(fields.Field):
+    """A candidate's emails, "a@x; b@y": in an import's preview, those it will have once
+    saved (its own and the file's, which are added, never removed); in an export, its own.
+    The preview reads a field's export(), not the resource's dehydrate methods."""
+
+    def export(self, instance: Candidate | None, **kwargs: Any) -> str:
+        if instance is None:
+            return ""
+        own = [e.email for e in instance.emails.all()] if instance.pk else []
+        pending = getattr(instance, "_import_emails", None) or []
+        known = {e.lower() for e in own}
+        return "; ".join([*own, *(e for e in pending if e.lower() not in known)])
+
+
 class CandidateResource(resources.ModelResource):
     # The id only finds the candidate to update (get_instance); it is never written.
     id = fields.Field(
         column_name="id", attribute="id", readonly=True, widget=widgets.IntegerWidget()
     )
-    emails = fields.Field(column_name="emails", attribute=None)
+    emails = EmailsField(column_name="emails", attribute=None)
     # An empty cell leaves the company, owner and tags as they are; tags are added, never
     # removed, so a partial list cannot wipe the ones a recruiter set by hand.
     current_company = fields.Field(
@@ -367,12 +381,6 @@ class CandidateResource(resources.ModelResource):
                 has_primary = True
 
     # --- export ----------------------------------------------------------------------------
-
-    def dehydrate_emails(self, candidate: Candidate) -> str:
-        pending = getattr(candidate, "_import_emails", None)  # the preview of an import
-        if pending is not None:
-            return "; ".join(pending)
-        return "; ".join(e.email for e in candidate.emails.all())
 
     def export(self, queryset: QuerySet[Candidate] | None = None, **kwargs: Any) -> Dataset:
         if queryset is not None:

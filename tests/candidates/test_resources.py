@@ -128,6 +128,28 @@ def test_a_valid_file_is_previewed_without_saving_anything(recruiter_client, rec
     assert snapshot() == before
 
 
+def test_the_preview_shows_the_emails_each_row_will_have(recruiter_client, recruiter, deepmind):
+    """Once the EMAILS column of the preview was empty for new rows, though they were saved."""
+    existing = CandidateFactory(name="Alan Turing", email="alan@bletchley.example")
+
+    response = preview(
+        recruiter_client,
+        to_csv(ada(), alan(emails="turing@manchester.example", id=str(existing.pk))),
+    )
+
+    new, update = response.context["result"].rows
+    assert new.import_type == "new" and update.import_type == "update"
+    assert (
+        new.diff[2]
+        == '<ins style="background:#e6ffe6;">ada@example.org; countess@example.org</ins>'
+    )
+    # An update: the address it has, kept, and the one the file adds, inserted.
+    assert update.diff[2] == (
+        "<span>alan@bletchley.example</span>"
+        '<ins style="background:#e6ffe6;">; turing@manchester.example</ins>'
+    )
+
+
 def test_a_valid_file_imports_candidates_with_emails_companies_and_tags(
     recruiter_client, recruiter, deepmind
 ):
