@@ -44,7 +44,13 @@ from .deal import side as deal_side
 from .models import ApprovalRule, CompetingOffer, Offer
 from .presentation import COMPONENT_NOUNS
 from .selectors import Market, package_prefetches
-from .services import approvals_for, draft_offer, revise_offer, update_draft
+from .services import (
+    approvals_for,
+    draft_offer,
+    revise_offer,
+    revision_in_progress,
+    update_draft,
+)
 from .terms import EquityTerms, OfferError, OfferTerms
 
 LEVER_LABELS = {
@@ -426,6 +432,14 @@ def draft_from_suggestion(suggestion: Suggestion, *, by: User) -> Offer:
         terms = replace(terms, expires_at=timezone.now() + (offer.expires_at - offer.drafted_at))
     if offer.status == Offer.Status.DRAFT:
         return update_draft(offer, terms, by=by)
+    if offer.status == Offer.Status.SENT and (preparing := revision_in_progress(offer)):
+        if preparing.status != Offer.Status.DRAFT:
+            raise OfferError(
+                f"Version {preparing.version} is already being prepared "
+                f"({preparing.get_status_display().lower()}): send or change it first."
+            )
+        # The draft being prepared becomes the suggestion (its own expiry kept).
+        return update_draft(preparing, replace(terms, expires_at=preparing.expires_at), by=by)
     if offer.is_open:
         return revise_offer(offer, by=by, terms=terms)
     if terms.start_date < timezone.localdate():

@@ -120,20 +120,39 @@ def update_draft(offer: Offer, terms: OfferTerms, *, by: User) -> Offer:
     return offer
 
 
+def revision_in_progress(offer: Offer) -> Offer | None:
+    """The version of the offer's application being prepared (draft, in approval, approved),
+    other than `offer` itself."""
+    return (
+        Offer.objects.filter(
+            application_id=offer.application_id, status__in=Offer.IN_PROGRESS_STATUSES
+        )
+        .exclude(pk=offer.pk)
+        .first()
+    )
+
+
 @transaction.atomic
 def revise_offer(offer: Offer, *, by: User, terms: OfferTerms | None = None) -> Offer:
-    """A new draft version; the one it revises becomes superseded and stays as it was."""
+    """A new draft version. One still in approval becomes superseded at once; a sent one stands
+    (the candidate may still accept it) until the new version is sent."""
     offer = _lock(offer)
     if offer.status == Offer.Status.DRAFT:
         raise OfferError("A draft is edited as it is; revise an offer once it was submitted.")
     if not can_proceed(offer.supersede):
         raise _refuse(offer, "revised")
+    if offer.status == Offer.Status.SENT and (preparing := revision_in_progress(offer)):
+        raise OfferError(
+            f"Version {preparing.version} is already being prepared "
+            f"({preparing.get_status_display().lower()}): change it instead."
+        )
     terms = terms or OfferTerms.of(offer)
     check_terms(terms, new=False)
-    offer.supersede()
-    offer._history_user = by
-    offer.save(update_fields=["status"])
-    _withdraw_waiting_approvals(offer)
+    if offer.status != Offer.Status.SENT:
+        offer.supersede()
+        offer._history_user = by
+        offer.save(update_fields=["status"])
+        _withdraw_waiting_approvals(offer)
     new = Offer(
         application=offer.application,
         kind=offer.kind,
@@ -142,7 +161,13 @@ def revise_offer(offer: Offer, *, by: User, terms: OfferTerms | None = None) -> 
         drafted_by=by,
         drafted_at=timezone.now(),
     )
-    _write_terms(new, terms, by=by)
+    try:
+        with transaction.atomic():
+            _write_terms(new, terms, by=by)
+    except IntegrityError:  # a revision drafted meanwhile, in another request
+        raise OfferError(
+            "Another version is already being prepared for this application: change it instead."
+        ) from None
     _competition_changed(new)
     return new
 
@@ -462,6 +487,13 @@ def send_offer(offer: Offer, *, by: User, confirm_stale_rate: bool = False) -> O
                 "Exchange rates, or manage.py load_rates), or confirm sending at this one."
             }
         )
+    # The version the candidate held gives way to this one, now that it reaches them.
+    for held in Offer.objects.select_for_update().filter(
+        application_id=offer.application_id, status=Offer.Status.SENT
+    ):
+        held.supersede()
+        held._history_user = by
+        held.save(update_fields=["status"])
     offer.send()
     offer.sent_at_stale_rate = stale
     offer.sent_by, offer.sent_at = by, timezone.now()
@@ -504,6 +536,14 @@ def accept_offer(offer: Offer, *, by: User) -> Offer:
     if offer.is_expired:
         raise OfferError(f"The offer expired on {offer.expires_at:%d %b %Y %H:%M}; revise it.")
     _close(offer, offer.accept, by)
+    # A revision being prepared is moot once the candidate accepted what they held.
+    for preparing in Offer.objects.select_for_update().filter(
+        application_id=offer.application_id, status__in=Offer.IN_PROGRESS_STATUSES
+    ):
+        preparing.supersede()
+        preparing._history_user = by
+        preparing.save(update_fields=["status"])
+        _withdraw_waiting_approvals(preparing)
     if offer.kind == Offer.Kind.NEW_HIRE and not offer.application.is_closed:
         try:
             mark_hired(offer.application, by=by)

@@ -152,8 +152,10 @@ class Offer(ConcurrentTransitionMixin, Package):
     """One version of a package offered to one application.
 
     The status changes only through the transitions below, which the services in
-    offers/services.py call after checking who may take the step; a revision is a new row, and
-    the row it revises becomes superseded, so a version is never overwritten.
+    offers/services.py call after checking who may take the step; a revision is a new row, so a
+    version is never overwritten. The row it revises becomes superseded: at once while it was
+    still in approval, or, when it was sent, only once the revision is sent (until then the
+    candidate may still accept what they hold).
     """
 
     class Kind(models.TextChoices):
@@ -177,6 +179,8 @@ class Offer(ConcurrentTransitionMixin, Package):
         Status.APPROVED,
         Status.SENT,
     )
+    # Being prepared: not with the candidate yet.
+    IN_PROGRESS_STATUSES = (Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED)
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="offers")
     version = models.PositiveSmallIntegerField(default=1)
@@ -236,11 +240,20 @@ class Offer(ConcurrentTransitionMixin, Package):
                 name="offer_version_unique_per_application",
                 violation_error_message="This application already has an offer of this version.",
             ),
+            # At most one version being prepared and one with the candidate: a revision of a
+            # sent offer is drafted while the sent one stands.
             models.UniqueConstraint(
                 fields=["application"],
-                condition=Q(status__in=["draft", "pending_approval", "approved", "sent"]),
-                name="offer_one_open_per_application",
-                violation_error_message="This application already has an open offer; revise it.",
+                condition=Q(status__in=["draft", "pending_approval", "approved"]),
+                name="offer_one_in_progress_per_application",
+                violation_error_message="This application already has a version being prepared; "
+                "change it.",
+            ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status="sent"),
+                name="offer_one_sent_per_application",
+                violation_error_message="This application already has a sent offer.",
             ),
             *amount_constraints("offer"),
         ]

@@ -39,6 +39,7 @@ from ..letters import repayment_rows
 from ..models import CompetingOffer, Offer
 from ..page_forms import CompetingForm, CounterForm, PackageForms, package_initial, to_minute
 from ..selectors import RateMissing
+from ..services import revision_in_progress
 from ..terms import OfferError, PackageTerms
 from .drafting import COMPONENTS, new_row
 
@@ -246,6 +247,17 @@ def outcome_of(offer: Offer) -> str:
     draft_from_suggestion decides)."""
     if offer.status == Offer.Status.DRAFT:
         return f"Version {offer.version} is a draft: it is changed in place."
+    if offer.status == Offer.Status.SENT:
+        preparing = revision_in_progress(offer)
+        if preparing is not None:
+            return (
+                f"Version {preparing.version} is being prepared: it is changed to the "
+                f"suggestion; version {offer.version} stays with the candidate until it is sent."
+            )
+        return (
+            f"Version {offer.version} is sent: a new draft, version {offer.version + 1}, is made; "
+            f"version {offer.version} stays with the candidate until the new one is sent."
+        )
     if offer.is_open:
         return (
             f"Version {offer.version} is {offer.get_status_display().lower()}: a new draft, "

@@ -44,7 +44,13 @@ from ..page_forms import (
 )
 from ..presentation import COMPONENT_NOUNS
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
-from ..services import approvals_for, draft_offer, revise_offer, update_draft
+from ..services import (
+    approvals_for,
+    draft_offer,
+    revise_offer,
+    revision_in_progress,
+    update_draft,
+)
 from ..terms import OfferError, OfferTerms, PackageTerms, check_package
 
 # Typing a date is not typing money: the preview values the package whatever the dates say.
@@ -132,6 +138,16 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "changed any more.",
         )
         return redirect("offers:detail", offer.pk)
+    if offer.status == Offer.Status.SENT and (preparing := revision_in_progress(offer)):
+        messages.info(
+            request,
+            f"Version {preparing.version} is being prepared "
+            f"({preparing.get_status_display().lower()}): change it instead.",
+        )
+        return redirect(
+            "offers:edit" if preparing.status == Offer.Status.DRAFT else "offers:detail",
+            preparing.pk,
+        )
     if request.method == "GET":
         prefetch_related_objects([offer], *COMPONENTS)
         terms = OfferTerms.of(offer)
@@ -156,7 +172,15 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 done = f"Draft v{saved.version} saved."
             else:
                 saved = revise_offer(offer, by=request.user, terms=terms)
-                done = f"Saved as version {saved.version}; version {offer.version} is superseded."
+                if offer.status == Offer.Status.SENT:
+                    done = (
+                        f"Saved as version {saved.version}, a draft; version {offer.version} "
+                        "stays with the candidate until you send the new one."
+                    )
+                else:
+                    done = (
+                        f"Saved as version {saved.version}; version {offer.version} is superseded."
+                    )
         except OfferError as error:
             forms.add_service_errors(error)
         else:

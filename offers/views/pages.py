@@ -68,6 +68,7 @@ from ..services import (
     reject_offer,
     rescind_offer,
     revise_offer,
+    revision_in_progress,
     send_offer,
     submit_for_approval,
 )
@@ -181,7 +182,12 @@ def _done(step: Step, offer: Offer) -> str:
         "accept": "Acceptance recorded.",
         "decline": "Decline recorded.",
         "rescind": "Offer rescinded.",
-        "revise": f"Version {offer.version} is a new draft with the same terms: edit it.",
+        "revise": f"Version {offer.version} is a new draft with the same terms: edit it."
+        + (
+            f" Version {offer.revises.version} stays with the candidate until you send it."
+            if offer.revises is not None and offer.revises.status == Offer.Status.SENT
+            else ""
+        ),
     }[step.name]
 
 
@@ -335,6 +341,9 @@ class Rival:
     scenarios: list[ScenarioGap] | None = None
     conversions: tuple[str, ...] = ()
     deal: Deal | None = None  # years one to four side by side, with the clawback exposures
+    # The version the kept standing is against (the one the candidate holds), when not this
+    # one: the application page's "ahead" says this.
+    held: Offer | None = None
 
 
 def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
@@ -342,13 +351,15 @@ def _rivals(offer: Offer, user: User, market: Market) -> list[Rival]:
     rows = list(
         visible_competing_offers(user)
         .filter(application_id=offer.application_id)
-        .select_related("candidate", "competitor", "application__role", "currency")
+        .select_related("candidate", "competitor", "application__role", "currency", "compared_with")
         .prefetch_related(*COMPONENTS)
         .order_by("deadline", "pk")
     )
     rivals = []
     for competing in rows:
         rival = Rival(competing)
+        if competing.compared_with_id not in (None, offer.pk):
+            rival.held = competing.compared_with
         try:
             result = standing(competing, ours=offer, market=market)
             rival.package = competing.to_package()
@@ -557,10 +568,14 @@ def _render_detail(
             mine = set(approving_groups(user).values_list("pk", flat=True))
         return waiting & mine
 
+    # A sent offer being revised: the version being prepared is where the work goes on.
+    preparing = revision_in_progress(offer) if offer.status == Offer.Status.SENT else None
     actions = [
         s
         for s in STEPS.values()
-        if s.allowed_for(offer) and may_take(user, offer, s, waiting_groups=waiting_groups)
+        if s.allowed_for(offer)
+        and may_take(user, offer, s, waiting_groups=waiting_groups)
+        and not (preparing is not None and s.name == "revise")
     ]
     forms = forms or {}
     decisions = [
@@ -620,7 +635,8 @@ def _render_detail(
         "actions": actions,
         "steps": [s for s in actions if not s.decides],
         "decisions": decisions,
-        "may_edit": amounts and may_change and offer.is_open,
+        "may_edit": amounts and may_change and offer.is_open and preparing is None,
+        "preparing": preparing,
         "versions": versions,
         "sees_application": sees_every_application(user) or role.hiring_manager_id == user.pk,
     }

@@ -53,6 +53,9 @@ class OfferRow:
 class CompetingRow:
     competing: CompetingOffer
     summary: str = ""  # Standing.summary; empty without view_compensation
+    # A version being prepared beside the one the standing is against (which the candidate
+    # holds): the badge says which is which.
+    preparing: Offer | None = None
 
 
 def load_application(user: User, pk: int) -> Application:
@@ -105,24 +108,27 @@ def _offer_rows(offers: list[Offer], market: Market | None) -> list[OfferRow]:
 def _competing_rows(
     competing_offers: list[CompetingOffer], offers: list[Offer], market: Market | None
 ) -> list[CompetingRow]:
-    if market is None:
-        return [CompetingRow(competing) for competing in competing_offers]
+    """Each competing offer against the offer it was last compared with, as `ahead` on the row
+    says (the version the candidate holds, or the one being prepared before any was sent):
+    one of this application's offers, already on the page with its components."""
     ours_by_pk = {offer.pk: offer for offer in offers}
+    preparing = next((o for o in offers if o.status in Offer.IN_PROGRESS_STATUSES), None)
     rows = []
     for competing in competing_offers:
-        # Against the offer it was last compared with, as `ahead` on the row says; that is
-        # one of this application's offers, already on the page with its components.
         ours = None
         if competing.compared_with_id is not None:
             ours = ours_by_pk.get(competing.compared_with_id) or competing.compared_with
-        try:
-            result = standing(competing, ours=ours, market=market)
-            summary = " ".join(filter(None, (result.summary, result.converted_text)))
-        except RateMissing as missing:
-            summary = error_text(missing)
-        except engine.CompensationError as error:
-            summary = str(error)
-        rows.append(CompetingRow(competing, summary))
+            competing.compared_with = ours
+        summary = ""
+        if market is not None:
+            try:
+                result = standing(competing, ours=ours, market=market)
+                summary = " ".join(filter(None, (result.summary, result.converted_text)))
+            except RateMissing as missing:
+                summary = error_text(missing)
+            except engine.CompensationError as error:
+                summary = str(error)
+        rows.append(CompetingRow(competing, summary, preparing if preparing is not ours else None))
     return rows
 
 

@@ -438,7 +438,9 @@ def test_a_suggestion_becomes_the_next_version_of_a_sent_offer(application, heli
     )
 
     ours.refresh_from_db()
-    assert ours.status == Offer.Status.SUPERSEDED
+    # Once "create draft from suggestion" superseded the sent version at once, though the
+    # candidate could still accept it: it stands until version 2 is sent.
+    assert ours.status == Offer.Status.SENT
     assert (new.version, new.status, new.revises) == (2, Offer.Status.DRAFT, ours)
     # Their $450k and 10%: $495k; ours $400k: $95,000 of signing bonus at the start.
     assert [(p.kind, p.month, p.amount) for p in new.payments.all()] == [

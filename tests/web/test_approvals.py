@@ -156,8 +156,8 @@ def test_an_offer_two_groups_must_approve_waits_for_the_second(client, recruiter
     first = client.post(decide_url(offer), {"decision": "approve"}, follow=True)
 
     assert (
-        "Your approval of the offer v1 to Ada Lovelace is recorded; it still waits for another "
-        "group." in first.content.decode()
+        "Your approval of the offer v1 to Ada Lovelace is recorded; it now waits for step 1: "
+        "Hiring committee." in first.content.decode()
     )
     offer.refresh_from_db()
     assert offer.status == Offer.Status.PENDING_APPROVAL

@@ -5,6 +5,7 @@ settings, and the draft its button makes)."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -377,7 +378,10 @@ def test_the_counter_page_shows_the_suggestion(
     assert content.count('class="table table-sm small align-middle mb-1 deal-table"') == 1
     assert "The suggestion: one-time" in content
     assert "None." in content  # no approval rule applies
-    assert "a new draft, version 2, replaces it" in content
+    assert (
+        "Version 1 is sent: a new draft, version 2, is made; version 1 stays with the candidate "
+        "until the new one is sent." in content
+    )
     assert "Create draft from suggestion</button>" in content
 
 
@@ -433,12 +437,48 @@ def test_create_draft_from_suggestion_makes_version_2(recruiter_client, sent_off
     sent_offer.refresh_from_db()
     new = Offer.objects.get(version=2)
     assert page["Location"] == reverse("offers:detail", args=[new.pk])
-    assert sent_offer.status == "superseded" and new.revises == sent_offer
+    assert sent_offer.status == "sent" and new.revises == sent_offer  # until v2 is sent
     # 450,000 × 1.10 = 495,000; ours 400,000: 95,000 of signing bonus at the start.
     assert [(p.kind, p.month, p.amount) for p in new.payments.all()] == [
         ("signing", 0, Decimal(95_000))
     ]
     assert flashed(page) == ["Drafted version 2 from the suggestion."]
+
+
+def test_after_a_counter_offer_the_pages_agree_on_who_is_ahead_of_which_version(
+    recruiter_client, sent_offer, helix_ahead
+):
+    """Once the application page said Helix was "ahead" while version 2's page said they paid
+    less: both now say of which version, from the standing kept on the competing offer."""
+    recruiter_client.post(
+        reverse("offers:counter", args=[sent_offer.pk]),
+        {"measure": "year_one", "margin_percent": "10"},
+    )
+    new = Offer.objects.get(version=2)
+
+    application = recruiter_client.get(
+        reverse("web:application", args=[sent_offer.application_id])
+    ).content.decode()
+    draft_page = recruiter_client.get(reverse("offers:detail", args=[new.pk])).content.decode()
+    held_page = recruiter_client.get(
+        reverse("offers:detail", args=[sent_offer.pk])
+    ).content.decode()
+
+    against = re.search(
+        r'<span class="small text-body-secondary against">(.*?)</span>', application, re.S
+    )
+    assert (
+        re.sub(r"<[^>]+>", "", against.group(1)).split()
+        == "of v1 (sent); v2 being prepared".split()
+    )
+    assert '<span class="badge text-bg-danger">ahead</span>' in application
+    assert "pays less than this version" in draft_page  # version 2 beats them
+    held = re.search(r'<p class="small mb-1 rival-held">(.*?)</p>', draft_page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", held) == (
+        "Against version 1 (sent), the offer Ada Lovelace holds: Helix Intelligence is ahead."
+    )
+    assert "pays more than this version" in held_page
+    assert "Version 2</a> is being prepared (draft); this one stands until it is sent." in held_page
 
 
 def test_with_nothing_to_beat_the_page_says_so_and_offers_no_button(recruiter_client, sent_offer):

@@ -171,7 +171,7 @@ def test_the_page_shows_the_years_the_chart_the_competition_and_the_band(
     assert "Helix Intelligence <strong>56</strong> / 100" in competition
     assert "We win on: Publishing policy, Team lead reputation" in competition
     assert "They win on" not in competition
-    assert "pays more than this offer" in competition
+    assert "pays more than this version" in competition
     # Helix's years one to four beside ours: $1.2M a year of recurring pay against $800k.
     assert "Years one to four, in USD" in competition
     assert (

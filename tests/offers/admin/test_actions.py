@@ -196,5 +196,6 @@ def test_revising_makes_a_new_draft_version_and_links_to_it(recruiter_client, re
     assert response.status_code == 302
     new = Offer.objects.get(revises=sent)
     assert (new.version, new.status) == (2, Status.DRAFT)
-    assert reload(sent).status == Status.SUPERSEDED
+    # The candidate still holds version 1 until version 2 is sent.
+    assert reload(sent).status == Status.SENT
     assert change_url(new) in messages_of(response)[0]

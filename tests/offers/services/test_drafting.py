@@ -13,6 +13,7 @@ from offers.compensation import Component
 from offers.models import EquityGrant, Offer, VestingYear
 from offers.selectors import value_offer
 from offers.services import (
+    accept_offer,
     decline_offer,
     draft_offer,
     revise_offer,
@@ -20,8 +21,8 @@ from offers.services import (
     submit_for_approval,
     update_draft,
 )
-from offers.terms import EquityTerms
-from tests.factories import offer_terms
+from offers.terms import EquityTerms, OfferError
+from tests.factories import ApprovalRuleFactory, offer_terms
 from tests.offers.services.helpers import EVEN_4_YEARS, SIGNING_150M, M, Status, draft, reload
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +196,9 @@ def test_a_revision_is_the_next_version_and_the_old_one_stays_as_it_was(
     assert before <= new.drafted_at <= timezone.now()
     assert new.base_salary == Decimal(450_000)
     assert [(p.month, p.amount) for p in new.payments.all()] == [(0, 2 * M)]
-    assert old.status == Status.SUPERSEDED
+    # Still in approval, the old version gives way at once; sent, the candidate holds it
+    # until the new one is sent.
+    assert old.status == (Status.SENT if status == Status.SENT else Status.SUPERSEDED)
     assert (old.version, old.base_salary, old.sent_rate) == (1, Decimal(400_000), sent_rate)
     assert old.to_package() == package
 
@@ -232,3 +235,37 @@ def test_a_draft_is_edited_in_place(application, recruiter, hiring_manager):
     assert not offer.payments.exists()
     assert offer.equity_grants.get().value == 4 * M
     assert Offer.objects.count() == 1
+
+
+# --- A sent offer stands while its revision is prepared ----------------------------------------
+
+
+def test_a_sent_offer_stands_until_its_revision_is_sent(application, recruiter, offer_in):
+    held = offer_in(Status.SENT)
+    revision = revise_offer(held, by=recruiter, terms=offer_terms(base_salary=Decimal(450_000)))
+
+    # Being prepared: the candidate still holds version 1, and may accept it.
+    assert reload(held).status == Status.SENT
+    with pytest.raises(OfferError, match="Version 2 is already being prepared"):
+        revise_offer(held, by=recruiter)
+
+    submit_for_approval(revision, by=recruiter)  # no rule applies: approved at once
+    send_offer(reload(revision), by=recruiter)
+
+    assert reload(revision).status == Status.SENT
+    assert reload(held).status == Status.SUPERSEDED
+
+
+def test_accepting_the_offer_held_withdraws_the_revision_being_prepared(
+    application, recruiter, offer_in, approver
+):
+    held = offer_in(Status.SENT)
+    ApprovalRuleFactory(name="Every offer", condition="any_offer")
+    revision = submit_for_approval(revise_offer(held, by=recruiter), by=recruiter)
+    assert reload(revision).status == Status.PENDING_APPROVAL
+
+    accept_offer(held, by=recruiter)
+
+    assert reload(held).status == Status.ACCEPTED
+    assert reload(revision).status == Status.SUPERSEDED
+    assert not revision.approvals.exists()  # nothing left waiting for the approvers

@@ -44,7 +44,7 @@ def test_editing_a_draft_changes_it_in_place(recruiter_client, recruiter, applic
     assert [g.value for g in offer.equity_grants.all()] == [Decimal(900_000)]
 
 
-def test_editing_a_sent_offer_makes_version_2_and_supersedes_version_1(
+def test_editing_a_sent_offer_makes_version_2_and_leaves_version_1_with_the_candidate(
     recruiter_client, recruiter, application
 ):
     first = OfferFactory(application=application, drafted_by=recruiter)
@@ -60,13 +60,17 @@ def test_editing_a_sent_offer_makes_version_2_and_supersedes_version_1(
     first.refresh_from_db()
     second = Offer.objects.get(version=2)
     assert page["Location"] == reverse("offers:detail", args=[second.pk])
-    assert first.status == "superseded"
+    assert first.status == "sent"  # until version 2 is sent
     assert (first.base_salary, first.payments.count()) == (Decimal(400_000), 0)  # as it was
     assert (second.status, second.revises, second.base_salary) == ("draft", first, Decimal(440_000))
     assert [(p.month, p.amount) for p in second.payments.all()] == [(0, Decimal(150_000))]
     assert [str(m) for m in get_messages(page.wsgi_request)] == [
-        "Saved as version 2; version 1 is superseded."
+        "Saved as version 2, a draft; version 1 stays with the candidate until you send the "
+        "new one."
     ]
+    # Editing version 1 again leads to version 2.
+    page = recruiter_client.get(reverse("offers:edit", args=[first.pk]))
+    assert page["Location"] == reverse("offers:edit", args=[second.pk])
 
 
 def test_a_refused_revision_leaves_the_sent_offer_as_it_was(
