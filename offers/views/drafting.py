@@ -259,6 +259,39 @@ class YearlyTable:
 
 
 @dataclass(frozen=True)
+class ByYear:
+    """A row per year: recurring pay, one-time pay and the total, and the total in the
+    reporting currency when the package is in another: narrow enough for the preview."""
+
+    compensation: engine.YearlyCompensation
+    reporting: engine.YearlyCompensation | None = None
+
+    @property
+    def rows(self) -> list[tuple[str, Decimal, Decimal, Decimal, Decimal | None]]:
+        c, r = self.compensation, self.reporting
+        rows: list[tuple[str, Decimal, Decimal, Decimal, Decimal | None]] = [
+            (
+                f"Year {i + 1}",
+                c.recurring[i],
+                c.one_time[i],
+                c.yearly_totals[i],
+                r.yearly_totals[i] if r else None,
+            )
+            for i in range(c.years)
+        ]
+        rows.append(
+            (
+                "Total",
+                sum(c.recurring, Decimal(0)),
+                sum(c.one_time, Decimal(0)),
+                c.total,
+                r.total if r else None,
+            )
+        )
+        return rows
+
+
+@dataclass(frozen=True)
 class Rival:
     """A competing offer against the terms typed, in the reporting currency."""
 
@@ -351,6 +384,10 @@ def value_terms(
     return {
         "valuation": valuation,
         "table": YearlyTable(valuation.compensation),
+        "by_year": ByYear(
+            valuation.compensation,
+            valuation.reporting if terms.currency != reporting else None,
+        ),
         "reporting_table": (
             YearlyTable(valuation.reporting) if terms.currency != reporting else None
         ),

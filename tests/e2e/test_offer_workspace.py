@@ -440,3 +440,42 @@ def test_a_stale_rate_is_shown_and_refuses_the_send_until_confirmed(
     expect(page.locator("#summary")).to_contain_text("fixed when sent, the rate of 1 Nov 2025")
     offer.refresh_from_db()
     assert offer.sent_at_stale_rate
+
+
+@pytest.mark.parametrize("width", [1920, 1400, 1280, 1200])
+def test_the_live_preview_fits_its_column_at_every_width(
+    browser, live_server, recruiter, application, width
+):
+    """Once the preview's year table ran past its card at 1,400 px: the Total column was cut
+    off. A euro offer with nine-figure years and a four-year grant, at the widths where the
+    preview is a column beside the form (on a phone it is under the form, and scrolls)."""
+    offer = OfferFactory.create(
+        application=application,
+        drafted_by=recruiter,
+        currency="EUR",
+        base_salary=Decimal(600_000),
+        target_bonus_percent=Decimal(25),
+        signing_payments=[(0, Decimal(6_000_000)), (12, Decimal(6_000_000))],
+        equity=[EquityTerms(Decimal(120_000_000), [Decimal(25)] * 4)],
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server, recruiter)
+    go(page, live_server, "offers:edit", offer.pk)
+    expect(page.locator("#preview-by-year")).to_contain_text("Year 4")
+
+    overflowing = page.evaluate(
+        """() => {
+          // The card's inner edge: a Bootstrap row reaches into its padding by design.
+          const card = document.querySelector('#preview-panel .card-body');
+          const right = card.getBoundingClientRect().right;
+          return [...card.querySelectorAll('*')]
+            .filter(el => !el.closest('details:not([open])'))
+            .filter(el => el.getBoundingClientRect().right > right + 0.5)
+            .map(el => el.tagName + (el.id ? '#' + el.id : ''));
+        }"""
+    )
+    screenshot(page, f"offer-form-{width}")
+    context.close()
+
+    assert overflowing == []

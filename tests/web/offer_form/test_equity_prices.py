@@ -269,7 +269,7 @@ def test_the_live_preview_says_the_rate_and_its_date(recruiter_client, applicati
         headers={"HX-Request": "true"},
     )
 
-    assert "at 1.180638 USD per EUR, the rate of 1 Nov 2025:" in response.content.decode()
+    assert "at 1.180638 USD per EUR, the rate of 1 Nov 2025." in response.content.decode()
 
 
 def test_options_keep_their_exercise_terms_which_the_letter_states(
