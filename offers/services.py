@@ -15,7 +15,7 @@ from django_fsm import can_proceed
 
 from candidates.models import Candidate
 from recruiting.alerts.services import raise_alert
-from recruiting.lib.formats import exchange_rate
+from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.pipeline.models import Application
 from recruiting.pipeline.services import PipelineError, mark_hired
 
@@ -203,8 +203,8 @@ def approvals_for(
                 needed.append(
                     (
                         rule,
-                        f"four-year total {total:,.2f} {reporting.currency} ≥ "
-                        f"{rule.amount:,.2f}{converted}",
+                        f"four-year total {money_in_table(total, reporting.currency)} ≥ "
+                        f"{money_in_table(rule.amount, reporting.currency)}{converted}",
                     )
                 )
         elif rule.condition == condition.TOTAL_ABOVE_BAND_MAX:
@@ -224,8 +224,8 @@ def approvals_for(
                 needed.append(
                     (
                         rule,
-                        f"signing bonus {signing:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}"
-                        f"{converted}",
+                        f"signing bonus {money_in_table(signing, reporting.currency)} ≥ "
+                        f"{money_in_table(rule.amount, reporting.currency)}{converted}",
                     )
                 )
         elif rule.condition == condition.EQUITY_AT_OR_ABOVE:
@@ -234,8 +234,8 @@ def approvals_for(
                 needed.append(
                     (
                         rule,
-                        f"equity {equity:,.2f} {reporting.currency} ≥ {rule.amount:,.2f}"
-                        f"{converted}",
+                        f"equity {money_in_table(equity, reporting.currency)} ≥ "
+                        f"{money_in_table(rule.amount, reporting.currency)}{converted}",
                     )
                 )
         elif rule.condition == condition.RETENTION_OFFER:

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from recruiting.lib.formats import exchange_rate, money_in_sentence
+from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
 
@@ -101,9 +101,10 @@ def _value(row: Waiting, market: Market) -> None:
         row.problem = error.message
         return
     reporting = valuation.reporting
-    row.year_one = money_in_sentence(reporting.year_one, reporting.currency)
-    row.annual_average = money_in_sentence(reporting.annual_average, reporting.currency)
-    row.four_year_total = money_in_sentence(valuation.four_year_total, reporting.currency)
+    # A list of figures: each to the cent.
+    row.year_one = money_in_table(reporting.year_one, reporting.currency)
+    row.annual_average = money_in_table(reporting.annual_average, reporting.currency)
+    row.four_year_total = money_in_table(valuation.four_year_total, reporting.currency)
     if row.offer.currency_id != reporting.currency:
         when = f", the rate of {valuation.rate_as_of:%-d %b %Y}" if valuation.rate_as_of else ""
         rate = f"{exchange_rate(valuation.rate)} {reporting.currency}"

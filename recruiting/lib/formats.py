@@ -1,9 +1,17 @@
 """How Closer writes amounts and percentages, named for where they appear. Every page, admin
-list, letter and email formats through these, so the same amount reads the same everywhere."""
+list, letter and email formats through these, so the same amount reads the same everywhere.
+
+Two formats of money, one per purpose:
+
+- a figure (a table, a list of figures, a form, the letter, an approval's reason, a
+  threshold): to the cent, with its currency unless a column head gives it;
+- prose (a summary, an alert's subject and message, a suggestion): to the unit, always, so
+  that two amounts in one sentence never read differently ("1,960,000 USD").
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def money_in_table(amount: Decimal, currency: str = "") -> str:
@@ -12,11 +20,9 @@ def money_in_table(amount: Decimal, currency: str = "") -> str:
 
 
 def money_in_sentence(amount: Decimal, currency: str) -> str:
-    """Whole amounts without cents, as in a summary or an alert: '1,960,000 USD'; an amount
-    with cents keeps them ('14,167,650.54 USD')."""
-    if amount == amount.to_integral():
-        return f"{amount:,.0f} {currency}"
-    return f"{amount:,.2f} {currency}"
+    """To the unit, as in a summary or an alert: '1,960,000 USD' (14,167,650.54 reads
+    '14,167,651 USD'; the figures to the cent are on the pages)."""
+    return f"{amount.quantize(Decimal(1), ROUND_HALF_UP):,.0f} {currency}"
 
 
 def signed_money(amount: Decimal, currency: str = "") -> str:

@@ -25,7 +25,7 @@ from offers.access import can_see_compensation, may_draft_offers
 from offers.competition import standing
 from offers.models import CompetingOffer, Offer
 from offers.selectors import Market, RateMissing, package_prefetches
-from recruiting.lib.formats import exchange_rate, money_in_sentence
+from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.outreach import services as outreach
@@ -97,7 +97,7 @@ def _offer_rows(offers: list[Offer], market: Market | None) -> list[OfferRow]:
         rows.append(
             OfferRow(
                 offer,
-                year_one=money_in_sentence(reporting.year_one, reporting.currency),
+                year_one=money_in_table(reporting.year_one, reporting.currency),
                 converted=converted,
                 band=str(valuation.band_position) if valuation.band_position else "no band",
             )

@@ -213,9 +213,12 @@ def test_with_no_offer_of_ours_a_competing_offer_is_ahead(application, helix, re
         (
             lambda: {"currency": unrated_currency()},
             "currency",
-            f"No {UNRATED}→USD exchange rate is known on or before "
-            f"{timezone.localdate():%d %b %Y}; an administrator adds one under Offers → "
-            "Exchange rates.",
+            # Worked out when the test runs, not when it is collected (a run across midnight).
+            lambda: (
+                f"No {UNRATED}→USD exchange rate is known on or before "
+                f"{timezone.localdate():%d %b %Y}; an administrator adds one under Offers → "
+                "Exchange rates."
+            ),
         ),
         (
             lambda: {"equity": [EquityTerms(4 * M, [Decimal(25)] * 3)]},
@@ -236,6 +239,7 @@ def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(
     with pytest.raises(OfferError) as refused:
         record(application, helix, recruiter, **{"base_salary": M, **changes()})
 
+    message = message() if callable(message) else message
     assert refused.value.message_dict == {field: [message]}
     assert not CompetingOffer.objects.exists()
     assert not OfferPayment.objects.exists() and not EquityGrant.objects.exists()

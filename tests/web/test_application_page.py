@@ -113,7 +113,7 @@ def test_a_recruiter_sees_the_candidate_the_history_our_offer_the_competition_an
     assert '<span>Publishing</span><span class="badge text-bg-dark">5/5</span>' in html
     assert "Entered <strong>Sourced</strong>" in html  # the stage history
     assert f'href="{reverse("offers:detail", args=[offer.pk])}">v1</a>' in html
-    assert "412,345 USD" in html  # year one, in the reporting currency
+    assert "412,345.00 USD" in html  # year one, in the reporting currency, a figure
     assert "within band" in html or "below band" in html or "above band" in html
     summary = standing(competing, ours=offer).summary
     assert escape(summary) in html
@@ -388,7 +388,7 @@ def test_an_offer_in_euros_says_the_rate_and_its_date_beside_its_dollars(
     page = client.get(reverse("web:application", args=[application.pk])).content.decode()
 
     offers = page[page.index("Our offers") :]
-    assert "1,000,000 USD" in offers
+    assert "1,000,000.00 USD" in offers
     assert "at 1.180638 USD per EUR of 1 Nov 2025" in offers
 
 

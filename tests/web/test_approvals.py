@@ -18,7 +18,7 @@ from offers.demo import build_market
 from offers.models import Approval, Offer
 from offers.selectors import value_offer
 from offers.services import submit_for_approval
-from recruiting.lib.formats import money_in_sentence
+from recruiting.lib.formats import money_in_table
 from tests.factories import (
     ApplicationFactory,
     ApprovalRuleFactory,
@@ -76,8 +76,9 @@ def test_an_approver_sees_what_waits_why_and_for_how_much(client, recruiter, app
     assert escape(approval.reason) in html  # why: the signing bonus and the rule's amount
     year_one = valuation.reporting.year_one
     assert year_one == Decimal(500_000)
-    assert money_in_sentence(year_one, "USD") in html
-    assert money_in_sentence(valuation.reporting.annual_average, "USD") in html
+    # A list of figures: to the cent, each with its currency.
+    assert "500,000.00 USD" in html
+    assert money_in_table(valuation.reporting.annual_average, "USD") in html
     assert str(valuation.band_position) in html
     assert f'action="{decide_url(offer)}"' in html
     assert 'value="approve"' in html and 'value="reject"' in html

@@ -97,7 +97,7 @@ def test_a_40m_offer_needs_three_ordered_steps_and_only_the_first_is_asked(
         (3, "CFO", "queued"),
     ]
     cfo = Approval.objects.get(offer=offer, step=3)
-    assert cfo.reason == "four-year total 40,000,000.00 USD ≥ 10,000,000.00"
+    assert cfo.reason == "four-year total 40,000,000.00 USD ≥ 10,000,000.00 USD"
     assert asked(offer) == ["rosa"]
 
 
@@ -173,7 +173,7 @@ def test_a_100m_package_goes_up_to_the_ceo(application, recruiter, chain):
         (4, "CEO"),
     ]
     assert Approval.objects.get(offer=offer, step=4).reason == (
-        "four-year total 140,000,000.00 USD ≥ 100,000,000.00"
+        "four-year total 140,000,000.00 USD ≥ 100,000,000.00 USD"
     )
 
 

@@ -97,13 +97,13 @@ def test_a_role_without_a_band_is_never_above_it(recruiter):
 @pytest.mark.parametrize(
     ("currency", "signing", "reason"),
     [
-        ("USD", 150 * M, "signing bonus 150,000,000.00 USD ≥ 150,000,000.00"),
+        ("USD", 150 * M, "signing bonus 150,000,000.00 USD ≥ 150,000,000.00 USD"),
         ("USD", Decimal("149999999.99"), None),
         # €127.05M is $150M at 0.847; "about €127M" is just under it.
         (
             "EUR",
             Decimal(127_050_000),
-            "signing bonus 150,000,000.00 USD ≥ 150,000,000.00 "
+            "signing bonus 150,000,000.00 USD ≥ 150,000,000.00 USD "
             "(at 1.180638 USD per EUR, the rate of 1 Nov 2025)",
         ),
         ("EUR", Decimal(127_000_000), None),
@@ -126,7 +126,7 @@ def test_a_signing_bonus_at_or_above_an_amount_in_dollars_needs_approval(
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        (20 * M, "equity 20,000,000.00 USD ≥ 20,000,000.00"),
+        (20 * M, "equity 20,000,000.00 USD ≥ 20,000,000.00 USD"),
         (Decimal("19999999.99"), None),
     ],
 )

@@ -90,8 +90,8 @@ def test_an_offer_that_meets_rules_waits_for_one_approval_per_group_with_the_rea
     assert set(approvals) == {APPROVER_GROUP, "Compensation committee"}
     # Two rules for one group: asked once, with both reasons (rules in order of name).
     assert approvals[APPROVER_GROUP].reason == (
-        "equity 32,000,000.00 USD ≥ 20,000,000.00; "
-        "signing bonus 150,000,000.00 USD ≥ 100,000,000.00"
+        "equity 32,000,000.00 USD ≥ 20,000,000.00 USD; "
+        "signing bonus 150,000,000.00 USD ≥ 100,000,000.00 USD"
     )
     assert approvals["Compensation committee"].reason == "an offer in USD"
     assert all(
