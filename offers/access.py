@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from recruiting.lib.access import can_see_compensation
-from recruiting.pipeline.access import visible_applications
+from recruiting.pipeline.access import sees_every_application, visible_applications
 
 from .models import Approval, CompetingOffer, Delegation, Offer
 
@@ -32,6 +32,10 @@ def approving_groups(user: User) -> QuerySet[Group]:
 def visible_offers(user: User) -> QuerySet[Offer]:
     if not user.is_active:
         return Offer.objects.none()
+    if sees_every_application(user):
+        # Every offer is on an application: no filter (an IN over every application reads
+        # them all, at 300,000 applications a third of the home page's time).
+        return Offer.objects.all()
     asked = Approval.objects.filter(offer=OuterRef("pk")).filter(
         Q(group__in=approving_groups(user)) | Q(decided_by=user)
     )
@@ -56,6 +60,8 @@ def visible_competing_offers(user: User) -> QuerySet[CompetingOffer]:
     applications = visible_applications(user)
     if not user.is_active:
         return CompetingOffer.objects.none()
+    if sees_every_application(user):
+        return CompetingOffer.objects.all()
     asked = Approval.objects.filter(offer__application=OuterRef("application")).filter(
         Q(group__in=approving_groups(user)) | Q(decided_by=user)
     )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from candidates.models import Candidate
 from offers.access import (
     approving_groups,
     can_see_compensation,
@@ -19,10 +21,28 @@ from offers.access import (
 from offers.models import Approval, Offer
 from recruiting.alerts.models import Alert
 from recruiting.lib.types import AuthenticatedRequest
-from recruiting.pipeline.access import visible_applications
+from recruiting.pipeline.access import sees_every_application, visible_applications
+from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.selectors import stale_applications
 
 SHOWN = 10  # rows per panel; each panel links to the full list
+
+
+def _my_stale_applications(user: User, now: datetime) -> QuerySet[Application]:
+    """The stale applications of the user's candidates and roles. Only the sides the user has
+    are asked for: someone who owns no candidate and manages no role (an administrator) would
+    otherwise have PostgreSQL read every stale application, oldest first, for none."""
+    mine = Q()
+    if Candidate.objects.filter(owner=user).exists():
+        mine |= Q(candidate__owner=user)
+    if Role.objects.filter(hiring_manager=user).exists():
+        mine |= Q(role__hiring_manager=user)
+    if not mine:
+        return Application.objects.none()
+    stale = stale_applications(now).filter(mine)
+    if not sees_every_application(user):
+        stale = stale.filter(pk__in=visible_applications(user).values("pk"))
+    return stale.select_related("candidate", "role", "stage").order_by("stage_entered_at")
 
 
 @login_required
@@ -53,13 +73,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("candidate", "competitor", "application__role")
         .order_by("deadline")
     )
-    stale = (
-        stale_applications(now)
-        .filter(pk__in=visible_applications(user).values("pk"))
-        .filter(Q(candidate__owner=user) | Q(role__hiring_manager=user))
-        .select_related("candidate", "role", "stage")
-        .order_by("stage_entered_at")
-    )
+    stale = _my_stale_applications(user, now)
     context = {
         "alerts": Alert.objects.filter(recipient=user)
         .exclude(status=Alert.Status.SUPPRESSED)  # kinds the user turned off

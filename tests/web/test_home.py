@@ -6,6 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,3 +82,25 @@ def test_home_lists_my_approvals_deadlines_and_stale_applications(
     assert "Nothing waits for your approval." in recruiter_home  # a drafter never approves
     assert "Offer v1 to Ada Lovelace" in recruiter_home  # expiring this week
     assert f'href="{reverse("web:application", args=[stale.pk])}">Grace Hopper' in (recruiter_home)
+
+
+def test_an_administrators_home_reads_only_what_it_shows(client, recruiter):
+    """An administrator sees every application but owns no candidate and manages no role: once
+    the home page read every stale application (and every application id for the offers) to
+    show none; at 100,000 candidates it took 205 ms against a recruiter's 56 ms."""
+    admin = get_user_model().objects.create_superuser("boss", "boss@closer.test", "pw-boss-1")
+    for _ in range(3):
+        stale = ApplicationFactory(candidate=CandidateFactory(owner=recruiter))
+        Application.objects.filter(pk=stale.pk).update(
+            stage_entered_at=timezone.now() - timedelta(days=60)
+        )
+    client.force_login(admin)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("home"))
+
+    assert page.status_code == 200
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    # No scan of the stale applications, oldest first, for a user who has none.
+    assert 'ORDER BY "pipeline_application"."stage_entered_at"' not in sql
+    assert 'IN (SELECT U0."id" FROM "pipeline_application"' not in sql  # no filter by all apps
