@@ -36,9 +36,9 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Links in emails (opt-out, alerts): embedded, the port `make run` serves on (CLOSER_PORT).
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('CLOSER_PORT', default=8000)}")
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,14 +55,36 @@ INSTALLED_APPS = [
     "django_countries",
     "import_export",
     "simple_history",
+    "allauth",  # sign-in, password reset; throttling, a second factor and SSO build on it
+    "allauth.account",
     "recruiting",
     "candidates",
     "recruiting.alerts",
     "recruiting.pipeline",
     "recruiting.outreach",
+    "recruiting.people",
     "offers",
     "recruiting.web",  # the pages and admin registrations that combine the apps above
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# django-allauth: colleagues sign in with their username or email; nobody signs up (they are
+# invited: recruiting/people); its emails go through the alert outbox (people/adapter.py).
+ACCOUNT_ADAPTER = "recruiting.people.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "recruiting.people.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SESSION_REMEMBER = False  # a session lasts as SESSION_COOKIE_AGE says: no checkbox
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the outbox's emails say [Closer] already
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset for an unknown address sends nothing
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# An invitation's or a reset's link works once, for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -75,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]

@@ -35,7 +35,7 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kinds = registry.kinds()
+        kinds = registry.optional_kinds()
         for kind in kinds:
             self.fields[f"kind_{kind.name}"] = forms.ChoiceField(
                 label=kind.label + (" (urgent: ignores quiet hours)" if kind.urgent else ""),

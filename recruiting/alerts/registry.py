@@ -13,6 +13,9 @@ class AlertKind:
     name: str
     label: str
     urgent: bool = False  # an urgent alert ignores quiet hours
+    # A required kind (an invitation, a password reset) cannot be turned off, held or put in
+    # the digest: the preferences page does not offer it.
+    required: bool = False
 
 
 # A reminder rule looks at the database as of `now` and raises the alerts that have come due
@@ -41,6 +44,11 @@ def kind(name: str) -> AlertKind:
 
 def kinds() -> list[AlertKind]:
     return sorted(_kinds.values(), key=lambda k: k.label)
+
+
+def optional_kinds() -> list[AlertKind]:
+    """The kinds a user chooses how to get (the preferences page)."""
+    return [k for k in kinds() if not k.required]
 
 
 def rules() -> dict[str, ReminderRule]:

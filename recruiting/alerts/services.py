@@ -70,6 +70,8 @@ def _plan(
     alert_kind: registry.AlertKind, recipient: User, now: datetime
 ) -> tuple[str, datetime, bool]:
     """(status, when due, in the digest) by the recipient's preferences as of `now`."""
+    if alert_kind.required:
+        return Alert.Status.PENDING, now, False
     mode = mode_for(recipient, alert_kind.name)
     profile = profile_of(recipient)
     if mode == AlertPreference.Mode.OFF:

@@ -215,7 +215,7 @@ def test_an_outsider_and_another_roles_hiring_manager_get_404_everywhere(
 def test_signed_out_the_page_asks_to_sign_in(client, application):
     page = client.get(page_url(application))
 
-    assert page.status_code == 302 and page.url.startswith(reverse("login"))
+    assert page.status_code == 302 and page.url.startswith(reverse("account_login"))
 
 
 # --- Moving the stage -------------------------------------------------------------------------

@@ -250,7 +250,7 @@ def test_an_offer_nobody_showed_them_is_404(client, recruiter, outsider, market)
 def test_signed_out_the_inbox_asks_to_sign_in(client):
     page = client.get(INBOX)
 
-    assert page.status_code == 302 and page.url.startswith(reverse("login"))
+    assert page.status_code == 302 and page.url.startswith(reverse("account_login"))
 
 
 def test_the_inbox_reads_as_many_approvals_in_as_many_queries(

@@ -32,23 +32,23 @@ def test_signing_in_leads_home_and_signing_out_back_to_sign_in(client, recruiter
     recruiter.save()
 
     page = client.get(reverse("home"), follow=True)
-    assert page.redirect_chain[-1][0].startswith(reverse("login"))
+    assert page.redirect_chain[-1][0].startswith(reverse("account_login"))
 
     signed_in = client.post(
-        reverse("login"), {"username": "recruiter", "password": "s3cret-enough"}, follow=True
+        reverse("account_login"), {"login": "recruiter", "password": "s3cret-enough"}, follow=True
     )
     assert signed_in.redirect_chain[-1][0] == reverse("home")
     assert "What needs you this week" in signed_in.content.decode()
 
-    signed_out = client.post(reverse("logout"), follow=True)
-    assert signed_out.redirect_chain[-1][0] == reverse("login")
+    signed_out = client.post(reverse("account_logout"), follow=True)
+    assert signed_out.redirect_chain[-1][0] == reverse("account_login")
     assert client.get(reverse("home")).status_code == 302
 
 
 def test_a_wrong_password_says_so(client, recruiter):
-    page = client.post(reverse("login"), {"username": "recruiter", "password": "nope"})
+    page = client.post(reverse("account_login"), {"login": "recruiter", "password": "nope"})
 
-    assert "Please enter a correct username and password." in page.content.decode()
+    assert "The username and/or password you specified are not correct." in page.content.decode()
 
 
 def test_home_lists_my_approvals_deadlines_and_stale_applications(

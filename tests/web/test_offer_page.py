@@ -365,7 +365,7 @@ def test_an_outsider_gets_404_everywhere(client, outsider, offer):
 
 def test_signed_out_the_page_asks_to_sign_in(client, offer):
     response = client.get(reverse("offers:detail", args=[offer.pk]))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
 # --- The steps -----------------------------------------------------------------------------------

@@ -49,4 +49,4 @@ def test_a_hiring_manager_sees_the_application_but_may_not_draft(
 def test_signing_in_is_needed(client, application):
     page = client.get(reverse("offers:draft", args=[application.pk]))
 
-    assert page.status_code == 302 and page["Location"].startswith(reverse("login"))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("account_login"))

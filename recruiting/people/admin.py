@@ -1,0 +1,108 @@
+"""People in the admin: inviting a colleague (a one-time link to set a password, through the
+outbox) into a group, and deactivating people. Django's user admin, with these added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+
+from recruiting.lib.forms import add_service_error
+from recruiting.lib.types import admin_user
+
+from .services import PeopleError, deactivate, invite_colleague
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(help_text="The invitation, with a link to set a password, goes here.")
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150, required=False)
+    group = forms.ModelChoiceField(
+        queryset=Group.objects.order_by("name"),
+        help_text="What they may do: Recruiters, Compensation approvers, Hiring managers…",
+    )
+
+
+class PeopleAdmin(UserAdmin[User]):
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "group_names",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    actions = ["deactivate_action"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="groups")
+    def group_names(self, user: User) -> str:
+        return ", ".join(sorted(g.name for g in user.groups.all())) or "—"
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("invite/", self.admin_site.admin_view(self.invite_view), name="people_invite"),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            messages.error(request, "Inviting colleagues needs the permission to add users.")
+            return redirect("admin:auth_user_changelist")
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = invite_colleague(**form.cleaned_data, by=admin_user(request))
+            except PeopleError as refused:
+                add_service_error(form, refused)
+            else:
+                messages.success(
+                    request,
+                    f"Invited {user.email} as {user.username} ({form.cleaned_data['group']}): "
+                    "the email with a link to set a password is on its way.",
+                )
+                return redirect("admin:auth_user_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Invite a colleague",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/people/invite.html", context)
+
+    @admin.action(description="Deactivate the selected people", permissions=["change"])
+    def deactivate_action(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done, refused = 0, []
+        for user in queryset:
+            try:
+                deactivate(user, by=admin_user(request))
+            except PeopleError as error:
+                refused.extend(error.messages)
+            else:
+                done += 1
+        if done:
+            messages.success(request, f"Deactivated {done}: they can no longer sign in.")
+        for message in refused:
+            messages.error(request, message)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "invite_url": reverse("admin:people_invite")}
+        return super().changelist_view(request, extra_context)
+
+
+admin.site.unregister(User)
+admin.site.register(User, PeopleAdmin)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    """Colleagues' accounts: invitations, sign-in and password resets through django-allauth,
+    its emails through the alert outbox."""
+
+    name = "recruiting.people"
+    label = "people"
+    verbose_name = "People"
+
+    def ready(self) -> None:
+        from recruiting.alerts import registry
+
+        from .services import ACCOUNT_EMAIL
+
+        registry.register_kind(ACCOUNT_EMAIL)
