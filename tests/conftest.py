@@ -7,6 +7,7 @@ from hypothesis import settings
 
 from .factories import UserFactory
 from .factories import unrated_currency as make_unrated_currency
+from .workers import start_worker, stop_worker
 
 # Property tests: no per-example deadline (a loaded CI machine is slow, not wrong), and in CI
 # the same examples every run, so a landing never hangs on a chance draw.
@@ -230,3 +231,26 @@ def smtp(smtp_server, settings):
 def unrated_currency(db) -> str:
     """The code of a currency Closer knows and has no rate for."""
     return make_unrated_currency()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):
+    """A `celery worker` process consuming from the test broker, using the test database and
+    sending email to the tests' SMTP server.
+
+    It is a separate process, as in production: tasks cross the broker as JSON, and the worker
+    sees only what the test process has committed.
+    """
+    from django.conf import settings as django_settings
+
+    from recruiting.celery import app
+
+    if not django_settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.fail("tests with a worker need REDIS_URL pointing at a real Redis (see .ci/run)")
+
+    app.connection_for_write().default_channel.client.flushdb()
+    process = start_worker(tmp_path_factory.mktemp("celery") / "worker.log", smtp_server)
+    try:
+        yield process
+    finally:
+        stop_worker(process)

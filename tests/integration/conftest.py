@@ -6,101 +6,19 @@ workers consuming from it) so the session's Redis and worker go on serving the o
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
+
+from tests.workers import start_worker as _start_worker
+from tests.workers import stop_worker as _stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url(name: str) -> str:
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):
-    """A `celery worker` process consuming from the test broker, using the test database and
-    sending email to the tests' SMTP server.
-
-    It is a separate process, as in production: tasks cross the broker as JSON, and the worker
-    sees only what the test process has committed.
-    """
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("integration tests need REDIS_URL pointing at a real Redis (see .ci/run)")
-    from recruiting.celery import app
-
-    app.connection_for_write().default_channel.client.flushdb()
-    process = _start_worker(tmp_path_factory.mktemp("celery") / "worker.log", smtp_server)
-    try:
-        yield process
-    finally:
-        _stop_worker(process)
-
-
-def _start_worker(log: Path, smtp_server, **env_overrides: str) -> subprocess.Popen:
-    """Starts a worker and waits until it answers a ping on the broker the tests' Celery app
-    points at (which the worker's environment must name too)."""
-    from django.db import connection
-
-    from recruiting.celery import app
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
-        "DJANGO_SETTINGS_MODULE": "recruiting.settings",
-        # The worker sends its email to the tests' real SMTP server.
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-        **env_overrides,
-    }
-    name = f"test-{uuid.uuid4().hex[:8]}@closer-tests"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "recruiting",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-                "-n",
-                name,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[name], timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop_worker(process)
-            pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
-    return process
-
-
-def _stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture

@@ -198,14 +198,21 @@ def test_demo_pay_follows_the_market_figures():
     assert Candidate.objects.filter(source="referral").exclude(referrer="").exists()
 
 
-def test_demo_owners_are_recruiters_without_a_login():
+def test_demo_owners_are_recruiters_and_hiring_managers_without_a_login_yet():
     seed()
-    users = get_user_model().objects.filter(username__in=["rita", "sam", "hana"])
-    assert users.count() == 3
-    for user in users:
-        assert user.is_staff
-        assert user.groups.filter(name="Recruiters").exists()
-        assert not user.has_usable_password()
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["rita", "sam", "hana"])
+    }
+    assert sorted(users) == ["hana", "rita", "sam"]
+    for name in ("rita", "sam"):
+        assert users[name].is_staff
+        assert users[name].groups.filter(name="Recruiters").exists()
+    # A hiring manager works in the workspace, on her roles, and sees no pay.
+    hana = users["hana"]
+    assert not hana.is_staff
+    assert list(hana.groups.values_list("name", flat=True)) == ["Hiring managers"]
+    assert not hana.has_perm("offers.view_compensation")
+    assert not any(u.has_usable_password() for u in users.values())  # ensure_demo_login's part
     assert not Candidate.objects.filter(owner=None).exists()
 
 
@@ -302,21 +309,23 @@ def test_demo_login_gets_a_new_password_when_the_file_is_lost(var_dir):
     assert demo_login()[2] == new
 
 
-def test_with_the_demo_the_login_also_works_for_its_recruiter(var_dir, client):
+def test_with_the_demo_every_player_signs_in_with_the_printed_login(var_dir, client):
+    """The recruiter, the approver, the CFO and a hiring manager: once only admin and rita
+    could sign in after `make run`."""
     call_command("seed_demo", verbosity=0)
+    call_command("seed_market", verbosity=0)
     out = StringIO()
     call_command("ensure_demo_login", stdout=out)
     _, _, password = demo_login()
 
-    assert f"or as rita / {password}, a recruiter who owns demo candidates" in out.getvalue()
-    # The approvers of the demo's approval chain sign in with it too.
-    call_command("seed_market", verbosity=0)
-    out = StringIO()
-    call_command("ensure_demo_login", stdout=out)
-    assert f"or as cora / {password}, the compensation approver" in out.getvalue()
-    assert f"or as fiona / {password}, the CFO" in out.getvalue()
-    assert client.login(username="fiona", password=password)
-    assert client.login(username="rita", password=password)
+    printed = out.getvalue()
+    assert f"or as rita / {password}, the recruiter" in printed
+    assert f"or as cora / {password}, the compensation approver" in printed
+    assert f"or as fiona / {password}, the CFO" in printed
+    assert f"or as hana / {password}, a hiring manager" in printed
+    for username in ("rita", "cora", "fiona", "hana"):
+        assert client.login(username=username, password=password), username
+    client.login(username="rita", password=password)
     assert client.get("/alerts/").status_code == 200
     assert get_user_model().objects.get(username="admin").email == "admin@closer.example"
 

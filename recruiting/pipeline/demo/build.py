@@ -20,12 +20,13 @@ from candidates.models import (
 from candidates.services import find_or_create_tags
 
 from ..models import Activity, Application, Role, Stage, StageChange
-from ..permissions import RECRUITER_GROUP
+from ..permissions import HIRING_MANAGER_GROUP, RECRUITER_GROUP
 from ..services import add_to_pipeline, log_activity, mark_hired, mark_lost, move_stage, open_role
 from .spec import (
     BENCH_EMAIL_DOMAIN,
     BIG_TECH,
     COMPETITORS,
+    HIRING_MANAGERS,
     OUR_COMPANY,
     ROLES,
     TAGS,
@@ -48,24 +49,27 @@ def ensure_company(name: str, kind: str, website: str = "") -> Company:
 
 
 def ensure_users() -> dict[str, User]:
-    """The demo's recruiters and hiring managers: owners of rows, not logins."""
-    group, _ = Group.objects.get_or_create(name=RECRUITER_GROUP)
+    """The demo's recruiters and hiring managers (ensure_demo_login gives the ones who play a
+    part in the demo a password)."""
+    recruiters, _ = Group.objects.get_or_create(name=RECRUITER_GROUP)
+    managers, _ = Group.objects.get_or_create(name=HIRING_MANAGER_GROUP)
     user_model = get_user_model()
     users = {}
     for username, first, last in USERS:
+        manager = username in HIRING_MANAGERS
         user, created = user_model.objects.get_or_create(
             username=username,
             defaults={
                 "first_name": first,
                 "last_name": last,
                 "email": f"{username}@closer.example",
-                "is_staff": True,
+                "is_staff": not manager,  # the admin is the recruiters' candidate list
             },
         )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-            user.groups.add(group)
+            user.groups.add(managers if manager else recruiters)
         users[username] = user
     return users
 

@@ -109,6 +109,8 @@ USERS = (
     ("marc", "Marc", "Duval"),
     ("lena", "Lena", "Vogel"),
 )
+# The hiring managers among them (the roles name them): the others are recruiters.
+HIRING_MANAGERS = ("hana", "marc", "lena")
 
 TAGS = ("top-50", "publishes", "ex-frontier-lab", "open-source", "phd", "relocation-ok")
 

@@ -18,14 +18,17 @@ from django.urls import reverse
 
 USERNAME = "admin"
 EMAIL = "admin@closer.example"
-# The demo recruiter who owns candidates and gets their alerts; the same password lets a new
-# user see Closer as a recruiter does (seed_demo makes her; without the demo, nobody).
-RECRUITER = "rita"
-# The demo's approvers, who take the same password: the compensation approver (step 1 of the
-# approval chain) and the CFO (step 2, from $25M over four years). seed_market makes them.
-APPROVERS = (
-    ("cora", "the compensation approver, step 1 of the approval chain"),
-    ("fiona", "the CFO, step 2 for packages of $25M or more over four years"),
+# The demo users who play a part in the demo, with what each does: the same password as the
+# administrator's lets a new user see Closer as each of them does (seed_demo and seed_market
+# make them; without the demo, nobody).
+PLAYERS = (
+    ("rita", "the recruiter: owns the demo candidates, drafts offers, gets their alerts"),
+    ("cora", "the compensation approver: step 1 of the approval chain"),
+    ("fiona", "the CFO: step 2, for packages of $25M or more over four years"),
+    (
+        "hana",
+        "a hiring manager: sees her roles' pipelines (Pre-training, Inference, Safety), no pay",
+    ),
 )
 LOGIN_FILE = "demo-login.txt"
 
@@ -81,22 +84,12 @@ class Command(BaseCommand):
         user_model.objects.filter(username=USERNAME, email="").update(email=EMAIL)
         url = settings.SITE_URL.rstrip("/") + reverse("home")
         self.stdout.write(f"Closer is at {url} — log in as {USERNAME} / {password}")
-        recruiter = user_model.objects.filter(
-            username=RECRUITER, is_active=True, is_staff=True
-        ).first()
-        if recruiter is not None:
-            if not recruiter.check_password(password):
-                recruiter.set_password(password)
-                recruiter.save(update_fields=["password"])
-            self.stdout.write(
-                f"or as {RECRUITER} / {password}, a recruiter who owns demo candidates and "
-                f"gets their alerts; the admin is at {url}admin/"
-            )
-        for username, part in APPROVERS:
-            approver = user_model.objects.filter(username=username, is_active=True).first()
-            if approver is None:
+        for username, part in PLAYERS:
+            player = user_model.objects.filter(username=username, is_active=True).first()
+            if player is None:
                 continue
-            if not approver.check_password(password):
-                approver.set_password(password)
-                approver.save(update_fields=["password"])
+            if not player.check_password(password):
+                player.set_password(password)
+                player.save(update_fields=["password"])
             self.stdout.write(f"or as {username} / {password}, {part}")
+        self.stdout.write(f"The admin is at {url}admin/.")
