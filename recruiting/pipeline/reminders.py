@@ -16,8 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from candidates.models import Candidate, Company, CompanyPause
@@ -26,8 +25,8 @@ from recruiting.alerts.keys import Stamp, unraised
 from recruiting.alerts.models import Alert
 from recruiting.alerts.services import raise_alert
 
-from .models import Activity, Application, Role, Stage
-from .selectors import stale_applications
+from .models import Application, Role
+from .selectors import follow_ups_due_applications, stale_applications
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -72,36 +71,8 @@ def follow_ups_due(now: datetime) -> list[Alert]:
     Candidates who asked not to be contacted are left out. Each silence alerts once; a new
     activity starts a new one.
     """
-    latest_activity = (
-        Activity.objects.filter(candidate_id=OuterRef("candidate_id"))
-        .filter(Q(application_id=OuterRef("pk")) | Q(application__isnull=True))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-    # One OR per distinct number of days (a handful), as in stale_applications; the plain
-    # range on stage_entered_at lets the database skip recent entries before the subquery.
-    due = Q(pk__in=[])
-    for days in (
-        Stage.objects.filter(follow_up_days__isnull=False)
-        .order_by()
-        .values_list("follow_up_days", flat=True)
-        .distinct()
-    ):
-        assert days is not None  # the query reads only stages with follow-up days
-        cutoff = now - timedelta(days=days)
-        due |= Q(stage__follow_up_days=days, stage_entered_at__lt=cutoff, last_touch__lt=cutoff)
-    applications = (
-        Application.objects.filter(
-            status=Application.Status.OPEN,
-            candidate__do_not_contact=False,
-            candidate__owner__is_active=True,
-        )
-        .annotate(
-            last_touch=Greatest(
-                "stage_entered_at", Coalesce(Subquery(latest_activity), "stage_entered_at")
-            )
-        )
-        .filter(due)
+    applications = follow_ups_due_applications(now).filter(
+        candidate__do_not_contact=False, candidate__owner__is_active=True
     )
     rows = unraised(
         applications, "follow-up-due:", F("pk"), ":", Stamp("last_touch")

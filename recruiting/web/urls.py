@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import application
+from . import application, board, candidate
 
 app_name = "web"
 
 urlpatterns = [
+    path("roles/<int:role_pk>/board/", board.board, name="board"),
+    path("applications/<int:pk>/board-move/", board.board_move, name="board_move"),
+    path("candidates/<int:pk>/", candidate.candidate, name="candidate"),
     path("applications/<int:pk>/", application.application, name="application"),
     path("applications/<int:pk>/move/", application.move, name="move"),
     path("applications/<int:pk>/activity/", application.log, name="log_activity"),

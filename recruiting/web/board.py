@@ -1,0 +1,288 @@
+"""A role's pipeline as a board: a column per stage with a page of cards each and exact counts,
+filters (owner, tag, what needs attention), and a card dragged to another column moved through
+the pipeline service (its refusal shown on the card); without JavaScript, a form per card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from candidates.models import Candidate, Tag
+from offers.access import can_see_compensation
+from offers.models import CompetingOffer, Offer
+from recruiting.lib.types import AuthenticatedRequest
+from recruiting.outreach.models import Enrollment
+from recruiting.pipeline.access import sees_every_application, visible_applications
+from recruiting.pipeline.models import CLOSING_KINDS, Application, Role, Stage
+from recruiting.pipeline.selectors import follow_ups_due_applications, stale_applications
+from recruiting.pipeline.services import move_stage
+
+PAGE = 25  # cards a column shows at once; "more" shows the next page of that column
+ATTENTION = {
+    "any": "Needs attention (any of these)",
+    "stale": "Over the stage's time limit",
+    "follow_up": "Follow-up due",
+    "ahead": "A competing offer ahead of ours",
+}
+
+
+def load_role(user: User, pk: int) -> Role:
+    """A role the user may see the pipeline of: anyone who sees every application, or the
+    role's hiring manager; anyone else gets a 404."""
+    role = get_object_or_404(Role.objects.select_related("hiring_manager"), pk=pk)
+    if not user.is_active:
+        raise Http404
+    if not sees_every_application(user) and role.hiring_manager_id != user.pk:
+        raise Http404("Only recruiters and the role's hiring manager see its pipeline.")
+    return role
+
+
+@dataclass(frozen=True)
+class Filters:
+    owner: int | None = None
+    tag: int | None = None
+    attention: str = ""
+
+    @classmethod
+    def read(cls, request: AuthenticatedRequest, *, amounts: bool) -> tuple[Filters, list[str]]:
+        """The filters in the address; a value that names nothing is dropped, and said."""
+        problems = []
+
+        def number(name: str) -> int | None:
+            value = request.GET.get(name, "")
+            if not value:
+                return None
+            if value.isdigit() and int(value) < 2**63:
+                return int(value)
+            problems.append(f"The {name} “{value}” is not one of the choices: not filtered by it.")
+            return None
+
+        attention = request.GET.get("attention", "")
+        if attention and (attention not in ATTENTION or (attention == "ahead" and not amounts)):
+            problems.append(f"“{attention}” is not a kind of attention: not filtered by it.")
+            attention = ""
+        return cls(number("owner"), number("tag"), attention), problems
+
+    def apply(
+        self, applications: QuerySet[Application], role: Role, now: datetime, *, amounts: bool
+    ) -> QuerySet[Application]:
+        if self.owner is not None:
+            applications = applications.filter(candidate__owner_id=self.owner)
+        if self.tag is not None:
+            through = Candidate.tags.through
+            applications = applications.filter(
+                Exists(
+                    through.objects.filter(candidate_id=OuterRef("candidate_id"), tag_id=self.tag)
+                )
+            )
+        if not self.attention:
+            return applications
+        stale = Q(pk__in=stale_applications(now).filter(role=role).values("pk"))
+        follow_up = Q(pk__in=follow_ups_due_applications(now).filter(role=role).values("pk"))
+        ahead = Q(Exists(CompetingOffer.objects.filter(application=OuterRef("pk"), ahead=True)))
+        which = {
+            "stale": stale,
+            "follow_up": follow_up,
+            "ahead": ahead,
+            "any": stale | follow_up | (ahead if amounts else Q(pk__in=[])),
+        }[self.attention]
+        return applications.filter(which)
+
+    def query(self, **changes: Any) -> str:
+        """The address's filters, with `changes` (for links that keep them)."""
+        values = {"owner": self.owner, "tag": self.tag, "attention": self.attention, **changes}
+        return "&".join(f"{k}={v}" for k, v in values.items() if v not in (None, ""))
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int
+    cards: list[Application]
+    page: int
+
+    @property
+    def more(self) -> bool:
+        return self.count > self.page * PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.count // PAGE), 1)
+
+    @property
+    def closing(self) -> bool:
+        return self.stage.kind in CLOSING_KINDS
+
+
+def _cards(
+    applications: QuerySet[Application], pages: dict[int, int], *, amounts: bool
+) -> list[Application]:
+    """The page of each column's cards, oldest in its stage first, in one query: each card
+    with its latest outreach and offer, and (with amounts) the competitor ahead of us."""
+    latest_enrollment = Enrollment.objects.filter(application=OuterRef("pk")).order_by(
+        "-enrolled_at", "-pk"
+    )
+    latest_offer = Offer.objects.filter(application=OuterRef("pk")).order_by("-version")
+    cards = applications.annotate(
+        place=Window(
+            RowNumber(), partition_by=[F("stage_id")], order_by=[F("stage_entered_at"), F("pk")]
+        ),
+        outreach=Subquery(latest_enrollment.values("status")[:1]),
+        outreach_sequence=Subquery(latest_enrollment.values("sequence__name")[:1]),
+        offer_status=Subquery(latest_offer.values("status")[:1]),
+        offer_version=Subquery(latest_offer.values("version")[:1]),
+    )
+    if amounts:
+        ahead = CompetingOffer.objects.filter(application=OuterRef("pk"), ahead=True).order_by(
+            "deadline"
+        )
+        cards = cards.annotate(ahead_of_us=Subquery(ahead.values("competitor__name")[:1]))
+    shown = Q(pk__in=[])
+    for stage_id, page in pages.items():
+        shown |= Q(stage_id=stage_id, place__gt=(page - 1) * PAGE, place__lte=page * PAGE)
+    shown_cards: list[Application] = list(
+        cards.filter(shown)
+        .select_related("candidate__current_company", "candidate__owner", "stage")
+        .order_by("stage__position", "place")
+    )
+    now = timezone.now()
+    for card in shown_cards:
+        # Annotated above: the card's latest enrollment's status and its latest offer's.
+        outreach: str | None = getattr(card, "outreach", None)
+        offer_status: str | None = getattr(card, "offer_status", None)
+        card.days_in_stage = (now - card.stage_entered_at).days  # type: ignore[attr-defined]
+        card.outreach_label = (  # type: ignore[attr-defined]
+            Enrollment.Status(outreach).label.lower() if outreach else ""
+        )
+        card.offer_label = (  # type: ignore[attr-defined]
+            Offer.Status(offer_status).label.lower() if offer_status else ""
+        )
+    return shown_cards
+
+
+def _page(request: AuthenticatedRequest, stage: Stage) -> int:
+    value = request.GET.get(f"page_{stage.pk}", "1")
+    return max(int(value), 1) if value.isdigit() and len(value) < 6 else 1
+
+
+@login_required
+@require_GET
+def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
+    user, now = request.user, timezone.now()
+    role = load_role(user, role_pk)
+    amounts = can_see_compensation(user)
+    filters, problems = Filters.read(request, amounts=amounts)
+    for problem in problems:
+        messages.warning(request, problem)
+    stages = list(role.stages.order_by("position"))
+    applications = filters.apply(
+        visible_applications(user).filter(role=role), role, now, amounts=amounts
+    )
+    counts = dict(
+        applications.order_by()
+        .values_list("stage_id")
+        .annotate(n=Count("pk"))
+        .values_list("stage_id", "n")
+    )
+    pages = {stage.pk: _page(request, stage) for stage in stages}
+    by_stage: dict[int, list[Application]] = {stage.pk: [] for stage in stages}
+    for card in _cards(applications, pages, amounts=amounts):
+        by_stage[card.stage_id].append(card)
+    columns = [
+        Column(stage, counts.get(stage.pk, 0), by_stage[stage.pk], pages[stage.pk])
+        for stage in stages
+    ]
+    may_move = user.has_perm("pipeline.change_application") and role.status == Role.Status.OPEN
+    context = {
+        "role": role,
+        "columns": columns,
+        "filters": filters,
+        "amounts": amounts,
+        "may_move": may_move,
+        "movable": [c.stage for c in columns if not c.closing],
+        "owners": _owners(role),
+        "tags": Tag.objects.order_by("name"),
+        "attention_choices": [
+            (key, label) for key, label in ATTENTION.items() if amounts or key != "ahead"
+        ],
+        "total": sum(counts.values()),
+    }
+    return render(request, "web/board.html", context)
+
+
+def _owners(role: Role) -> QuerySet[Any]:
+    from django.contrib.auth import get_user_model
+
+    owners = Candidate.objects.filter(applications__role=role).values("owner_id")
+    return get_user_model().objects.filter(pk__in=owners).order_by("first_name", "username")
+
+
+@login_required
+@require_POST
+def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Moves a card to a stage: the card itself (200, or 409 with the refusal on it) for the
+    board's script; a redirect back to the board otherwise."""
+    user = request.user
+    application = get_object_or_404(
+        visible_applications(user).select_related("candidate", "role", "stage"), pk=pk
+    )
+    if not user.has_perm("pipeline.change_application"):
+        raise Http404("You may see this application but not move it.")
+    stage = (
+        Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
+        if (request.POST.get("stage", "").isdigit())
+        else None
+    )
+    error = ""
+    if stage is None:
+        error = "Choose a stage of this role to move it to."
+    else:
+        try:
+            application = move_stage(application, stage, by=user)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+    back = reverse("web:board", args=[application.role_id]) + (
+        f"?{request.POST['filters']}" if request.POST.get("filters") else ""
+    )
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, f"{application.candidate.name}: {error}")
+        else:
+            messages.success(
+                request, f"{application.candidate.name} moved to {application.stage.name}."
+            )
+        return redirect(back)
+    card = _cards(
+        visible_applications(user).filter(pk=application.pk),
+        {application.stage_id: 1},
+        amounts=can_see_compensation(user),
+    )[0]
+    role = application.role
+    response = render(
+        request,
+        "web/_board_card.html",
+        {
+            "card": card,
+            "error": error,
+            "amounts": can_see_compensation(user),
+            "may_move": True,
+            "movable": list(role.stages.exclude(kind__in=CLOSING_KINDS).order_by("position")),
+            "filters_query": request.POST.get("filters", ""),
+        },
+    )
+    if error:
+        response.status_code = 409
+    return response
