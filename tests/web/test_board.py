@@ -45,9 +45,9 @@ def column(html: str, stage: Stage) -> str:
 
 
 def count_of(html: str, stage: Stage) -> int:
-    return int(
-        re.search(r'class="badge text-bg-secondary count">(\d+)<', column(html, stage)).group(1)
-    )
+    found = re.search(r'class="badge text-bg-secondary count">(\d+)<', column(html, stage))
+    assert found, f"no count on {stage.name}"
+    return int(found.group(1))
 
 
 @pytest.fixture
