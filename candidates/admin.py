@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.text import smart_split, unescape_string_literal
 from django_countries.fields import Country
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
@@ -41,6 +40,7 @@ from .models import (
     Tag,
 )
 from .resources import CandidateResource, CandidateResourceWithoutPay
+from .selectors import search_candidates
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
 
 if TYPE_CHECKING:
@@ -228,27 +228,7 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Candidate], search_term: str
     ) -> tuple[QuerySet[Candidate], bool]:
-        # Each word must match a name, an email or a company. Matching ids come from a union
-        # of three index-backed lookups, so there is no join and no DISTINCT on the big list.
-        for bit in smart_split(search_term):
-            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
-                bit = unescape_string_literal(bit)
-            matches = (
-                Candidate.objects.filter(name__icontains=bit)
-                .order_by()
-                .values("pk")
-                .union(
-                    CandidateEmail.objects.filter(email__icontains=bit)
-                    .order_by()
-                    .values("candidate_id"),
-                    Candidate.objects.filter(
-                        current_company__in=Company.objects.filter(name__icontains=bit)
-                    )
-                    .order_by()
-                    .values("pk"),
-                )
-            )
-            queryset = queryset.filter(pk__in=matches)
+        queryset = search_candidates(queryset, search_term)
         return queryset, False
 
     @admin.display(description="email")

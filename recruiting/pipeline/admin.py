@@ -28,6 +28,7 @@ from recruiting.lib.types import admin_user
 
 from .forms import (
     ActivityInlineFormSet,
+    AddToPipelineForm,
     ApplicationAdminForm,
     ApplicationInlineForm,
     ApplicationInlineFormSet,
@@ -39,6 +40,7 @@ from .forms import (
 from .models import CLOSING_KINDS, Activity, Application, Role, Stage, StageChange
 from .selectors import open_stages, stale_applications
 from .services import (
+    add_candidates_to_pipeline,
     add_to_pipeline,
     create_default_stages,
     log_activity,
@@ -230,6 +232,33 @@ def move_stage_action(
         queryset,
         form_class=MoveStageForm,
         title="Move to a stage",
+        apply=apply,
+    )
+
+
+@admin.action(
+    description="Add the selected candidates to a role's pipeline", permissions=["change"]
+)
+def add_to_pipeline_action(
+    modeladmin: admin.ModelAdmin[Candidate], request: HttpRequest, queryset: QuerySet[Candidate]
+) -> HttpResponse | None:
+    def apply(form: AddToPipelineForm) -> str:
+        role, stage = form.cleaned_data["role"], form.cleaned_data["stage"]
+        made, already = add_candidates_to_pipeline(
+            queryset, role, by=admin_user(request), stage=stage
+        )
+        where = made[0].stage.name if made else (stage.name if stage else "its first stage")
+        text = f"Added {len(made)} to the pipeline of {role}, at {where}."
+        if already:
+            text += f" Already in it: {', '.join(already)}."
+        return text
+
+    return run_action_form(
+        modeladmin,
+        request,
+        queryset,
+        form_class=AddToPipelineForm,
+        title="Add to a role's pipeline",
         apply=apply,
     )
 

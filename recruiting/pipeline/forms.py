@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from candidates.models import Candidate, Company
 
-from .models import CLOSING_KINDS, Activity, Application, Stage
+from .models import CLOSING_KINDS, Activity, Application, Role, Stage
 from .selectors import open_stages
 from .services import (
     add_to_pipeline,
@@ -31,6 +31,35 @@ class MoveStageForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast("forms.ModelChoiceField[Stage]", self.fields["stage"]).queryset = open_stages()
+
+
+class RoleStageField(forms.ModelChoiceField["Stage"]):
+    def label_from_instance(self, obj: Stage) -> str:
+        return f"{obj.role.title} ({obj.role.city}): {obj.name}"
+
+
+class AddToPipelineForm(forms.Form):
+    """A role to add candidates to, and where in its pipeline (its first stage by default)."""
+
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.none(),
+        empty_label="— choose an open role —",
+        error_messages={"invalid_choice": "Choose one of the open roles."},
+    )
+    stage = RoleStageField(
+        queryset=Stage.objects.none(),
+        required=False,
+        empty_label="The role's first stage",
+        help_text="A stage of the role chosen above; left empty, its first stage.",
+        error_messages={"invalid_choice": "Choose a stage of an open role, not hired or lost."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[Role]", self.fields["role"]).queryset = Role.objects.filter(
+            status=Role.Status.OPEN
+        ).order_by("title", "city")
+        cast(RoleStageField, self.fields["stage"]).queryset = open_stages()
 
 
 class MarkLostForm(forms.Form):

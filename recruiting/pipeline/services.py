@@ -108,6 +108,43 @@ def add_to_pipeline(
     return application
 
 
+@transaction.atomic
+def add_candidates_to_pipeline(
+    candidates: QuerySet[Candidate],
+    role: Role,
+    *,
+    by: User | None,
+    stage: Stage | None = None,
+) -> tuple[list[Application], list[str]]:
+    """Adds each candidate to `role`'s pipeline at `stage` (its first stage by default): the
+    applications made, and the names of those already in it (left as they are). A closed role
+    or a stage of another role refuses them all."""
+    stage = check_add_to_pipeline(Candidate(), role, stage)
+    chosen = list(candidates.select_related(None).order_by("name", "pk").only("pk", "name"))
+    already = set(
+        Application.objects.filter(role=role, candidate__in=[c.pk for c in chosen]).values_list(
+            "candidate_id", flat=True
+        )
+    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            made = Application.objects.bulk_create(
+                Application(candidate=c, role=role, stage=stage, stage_entered_at=now)
+                for c in chosen
+                if c.pk not in already
+            )
+    except IntegrityError:
+        raise PipelineError(
+            {"role": f"Someone added some of them to {role} meanwhile: try again."}
+        ) from None
+    StageChange.objects.bulk_create(
+        StageChange(application=a, from_stage=None, to_stage=stage, changed_at=now, changed_by=by)
+        for a in made
+    )
+    return made, [c.name for c in chosen if c.pk in already]
+
+
 def _lock(application: Application) -> Application:
     # Two recruiters moving the same application at once must not both record a change
     # from the same stage: the row lock makes the second one see the first one's result.

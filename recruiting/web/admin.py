@@ -49,6 +49,7 @@ class CandidateAdmin(candidates_admin.CandidateAdmin):
     ]
     actions = [
         *candidates_admin.CandidateAdmin.actions,
+        pipeline_admin.add_to_pipeline_action,
         pipeline_admin.move_stage_action,
         pipeline_admin.merge_action,
         outreach_admin.enroll_action,

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,13 +21,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from candidates.models import MOTIVATORS, Candidate
+from candidates.selectors import search_candidates
 from offers.access import can_see_compensation, visible_competing_offers, visible_offers
 from recruiting.lib.forms import add_service_error
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.outreach.models import Enrollment
 from recruiting.pipeline.access import sees_every_application, visible_applications
+from recruiting.pipeline.forms import RoleStageField
 from recruiting.pipeline.models import CLOSING_KINDS, Activity, Role, Stage
-from recruiting.pipeline.services import add_to_pipeline, log_activity
+from recruiting.pipeline.selectors import open_stages
+from recruiting.pipeline.services import (
+    add_candidates_to_pipeline,
+    add_to_pipeline,
+    log_activity,
+)
 
 ACTIVITIES_SHOWN = 30
 
@@ -183,3 +191,67 @@ def candidate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else "",
     }
     return render(request, "web/candidate.html", context)
+
+
+# --- The candidate list, and adding many to a role's pipeline -------------------------------
+
+LIST_PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def candidate_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Candidates, searched by name, email or company, a page at a time; the chosen ones added
+    to a role's pipeline at once (at its first stage or a chosen one of its stages)."""
+    user = request.user
+    if not sees_every_application(user):
+        raise Http404("The candidate list is the recruiters'.")
+    may_add = user.has_perm("pipeline.add_application")
+    form = PipelineBulkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_add:
+            raise Http404("Adding to a pipeline needs the permission to add applications.")
+        chosen = Candidate.objects.filter(
+            pk__in=[v for v in request.POST.getlist("candidate") if v.isdigit()]
+        )
+        if not chosen.exists():
+            form.add_error(None, "Tick the candidates to add first.")
+        elif form.is_valid():
+            role, stage = form.cleaned_data["role"], form.cleaned_data["stage"]
+            try:
+                made, already = add_candidates_to_pipeline(chosen, role, by=user, stage=stage)
+            except ValidationError as refused:
+                add_service_error(form, refused)
+            else:
+                where = made[0].stage.name if made else "—"
+                text = f"Added {len(made)} to the pipeline of {role}"
+                text += f", at {where}." if made else "."
+                if already:
+                    text += f" Already in it: {', '.join(already)}."
+                messages.success(request, text)
+                return redirect(request.get_full_path())
+    query = request.GET.get("q", "").strip()
+    candidates = Candidate.objects.select_related("current_company", "owner")
+    if query:
+        candidates = search_candidates(candidates, query)
+    paginator = Paginator(candidates.order_by("name", "pk"), LIST_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/candidate_list.html",
+        {"page": page, "query": query, "form": form, "may_add": may_add},
+    )
+
+
+class PipelineBulkForm(forms.Form):
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.filter(status=Role.Status.OPEN).order_by("title", "city"),
+        empty_label="— choose an open role —",
+        error_messages={"invalid_choice": "Choose one of the open roles."},
+    )
+    stage = RoleStageField(
+        queryset=open_stages(),
+        required=False,
+        empty_label="The role's first stage",
+        error_messages={"invalid_choice": "Choose a stage of an open role, not hired or lost."},
+    )

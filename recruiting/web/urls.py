@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("roles/<int:role_pk>/board/", board.board, name="board"),
     path("applications/<int:pk>/board-move/", board.board_move, name="board_move"),
+    path("candidates/", candidate.candidate_list, name="candidates"),
     path("candidates/<int:pk>/", candidate.candidate, name="candidate"),
     path("applications/<int:pk>/", application.application, name="application"),
     path("applications/<int:pk>/move/", application.move, name="move"),

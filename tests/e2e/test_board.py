@@ -79,3 +79,26 @@ def test_the_candidates_page_opens_from_the_admin(page, live_server, recruiter):
     expect(page).to_have_url(
         f"{live_server.url}/admin/candidates/candidate/{application.candidate_id}/change/"
     )
+
+
+def test_five_candidates_added_to_a_pipeline_from_the_list(page, live_server, recruiter):
+    role = RoleFactory.create(title="Inference Engineer")
+    five = [CandidateFactory.create(name=f"Smith {n}") for n in range(5)]
+    CandidateFactory.create(name="Ada Lovelace")
+    sign_in(page, live_server, recruiter)
+
+    page.get_by_role("link", name="Candidates").click()
+    page.get_by_label("Search by name, email or company").fill("smith")
+    page.get_by_role("button", name="Search").click()
+    for candidate in five:
+        page.get_by_label(f"Tick {candidate.name}").check()
+    page.get_by_label("Role").select_option(value=str(role.pk))
+    page.get_by_role("button", name="Add", exact=True).click()
+
+    expect(page.locator("main .alert-success")).to_have_text(
+        f"Added 5 to the pipeline of {role}, at Sourced."
+    )
+    go(page, live_server, "web:board", role.pk)
+    sourced = page.locator(f"#column-{role.stages.get(name='Sourced').pk}")
+    expect(sourced.locator(".count")).to_have_text("5")
+    screenshot(page, "board-after-bulk-add")
