@@ -48,6 +48,8 @@ bench: setup
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
 		$(PY) bench/reminder_scan.py $(BENCH_SCAN_ARGS)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
+		$(PY) bench/workspace_pages.py $(BENCH_PAGES_ARGS)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
 		REDIS_URL=$${BENCH_OUTREACH_REDIS_URL:-redis://127.0.0.1:6379/12} \
 		$(PY) bench/outreach_send.py $(BENCH_OUTREACH_ARGS)
 
