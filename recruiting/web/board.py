@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -224,8 +225,7 @@ def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
 
 
 def _owners(role: Role) -> QuerySet[Any]:
-    from django.contrib.auth import get_user_model
-
+    """The owners of the candidates in the role's pipeline, to filter by."""
     owners = Candidate.objects.filter(applications__role=role).values("owner_id")
     return get_user_model().objects.filter(pk__in=owners).order_by("first_name", "username")
 
@@ -241,11 +241,8 @@ def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     if not user.has_perm("pipeline.change_application"):
         raise Http404("You may see this application but not move it.")
-    stage = (
-        Stage.objects.filter(pk=request.POST.get("stage") or 0).first()
-        if (request.POST.get("stage", "").isdigit())
-        else None
-    )
+    chosen = request.POST.get("stage", "")
+    stage = Stage.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
     error = ""
     if stage is None:
         error = "Choose a stage of this role to move it to."
