@@ -242,7 +242,11 @@ def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not user.has_perm("pipeline.change_application"):
         raise Http404("You may see this application but not move it.")
     chosen = request.POST.get("stage", "")
-    stage = Stage.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    stage = (
+        Stage.objects.filter(pk=int(chosen)).first()
+        if chosen.isdigit() and len(chosen) < 18
+        else None
+    )
     error = ""
     if stage is None:
         error = "Choose a stage of this role to move it to."
