@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from candidates.models import Candidate, Company
 
-from .models import CLOSING_KINDS, Activity, Application, Role, Stage
+from .models import CLOSING_KINDS, DEFAULT_PIPELINE, Activity, Application, Role, Stage
 from .selectors import open_stages
 from .services import (
     add_to_pipeline,
@@ -33,33 +33,47 @@ class MoveStageForm(forms.Form):
         cast("forms.ModelChoiceField[Stage]", self.fields["stage"]).queryset = open_stages()
 
 
-class RoleStageField(forms.ModelChoiceField["Stage"]):
-    def label_from_instance(self, obj: Stage) -> str:
-        return f"{obj.role.title} ({obj.role.city}): {obj.name}"
-
-
 class AddToPipelineForm(forms.Form):
-    """A role to add candidates to, and where in its pipeline (its first stage by default)."""
+    """A role to add candidates to, and where in its pipeline: its first stage by default, or
+    the stage of that name in the role (the stage names of the default pipeline: a short list,
+    whatever the number of roles)."""
 
     role = forms.ModelChoiceField(
         queryset=Role.objects.none(),
         empty_label="— choose an open role —",
         error_messages={"invalid_choice": "Choose one of the open roles."},
     )
-    stage = RoleStageField(
-        queryset=Stage.objects.none(),
+    stage_name = forms.ChoiceField(
+        label="Stage",
         required=False,
-        empty_label="The role's first stage",
-        help_text="A stage of the role chosen above; left empty, its first stage.",
-        error_messages={"invalid_choice": "Choose a stage of an open role, not hired or lost."},
+        help_text="The role's stage of this name; left as it is, its first stage.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, exclude_roles: QuerySet[Role] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        cast("forms.ModelChoiceField[Role]", self.fields["role"]).queryset = Role.objects.filter(
-            status=Role.Status.OPEN
-        ).order_by("title", "city")
-        cast(RoleStageField, self.fields["stage"]).queryset = open_stages()
+        roles = Role.objects.filter(status=Role.Status.OPEN)
+        if exclude_roles is not None:
+            roles = roles.exclude(pk__in=exclude_roles)
+        cast("forms.ModelChoiceField[Role]", self.fields["role"]).queryset = roles.order_by(
+            "title", "city"
+        )
+        names = [name for name, kind, *_ in DEFAULT_PIPELINE if kind not in CLOSING_KINDS]
+        cast(forms.ChoiceField, self.fields["stage_name"]).choices = [
+            ("", "The role's first stage"),
+            *[(name, name) for name in names],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role, name = data.get("role"), data.get("stage_name")
+        data["stage"] = None
+        if role is not None and name:
+            stage = role.stages.filter(name=name).first()
+            if stage is None:
+                self.add_error("stage_name", f"{role} has no stage “{name}”.")
+            else:
+                data["stage"] = stage
+        return data
 
 
 class MarkLostForm(forms.Form):

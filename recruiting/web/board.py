@@ -131,16 +131,24 @@ class Column:
 def _cards(
     applications: QuerySet[Application], pages: dict[int, int], *, amounts: bool
 ) -> list[Application]:
-    """The page of each column's cards, oldest in its stage first, in one query: each card
-    with its latest outreach and offer, and (with amounts) the competitor ahead of us."""
+    """The page of each column's cards, oldest in its stage first: which ones, in one windowed
+    query over the role's applications (ids only), then those cards with their latest outreach
+    and offer, and (with amounts) the competitor ahead of us, in a second query over them
+    alone (the per-card subqueries never run for the thousands of cards not shown)."""
+    ranked = applications.annotate(
+        place=Window(
+            RowNumber(), partition_by=[F("stage_id")], order_by=[F("stage_entered_at"), F("pk")]
+        )
+    )
+    shown = Q(pk__in=[])
+    for stage_id, page in pages.items():
+        shown |= Q(stage_id=stage_id, place__gt=(page - 1) * PAGE, place__lte=page * PAGE)
+    places = dict(ranked.filter(shown).values_list("pk", "place"))
     latest_enrollment = Enrollment.objects.filter(application=OuterRef("pk")).order_by(
         "-enrolled_at", "-pk"
     )
     latest_offer = Offer.objects.filter(application=OuterRef("pk")).order_by("-version")
-    cards = applications.annotate(
-        place=Window(
-            RowNumber(), partition_by=[F("stage_id")], order_by=[F("stage_entered_at"), F("pk")]
-        ),
+    cards = Application.objects.filter(pk__in=list(places)).annotate(
         outreach=Subquery(latest_enrollment.values("status")[:1]),
         outreach_sequence=Subquery(latest_enrollment.values("sequence__name")[:1]),
         offer_status=Subquery(latest_offer.values("status")[:1]),
@@ -151,13 +159,9 @@ def _cards(
             "deadline"
         )
         cards = cards.annotate(ahead_of_us=Subquery(ahead.values("competitor__name")[:1]))
-    shown = Q(pk__in=[])
-    for stage_id, page in pages.items():
-        shown |= Q(stage_id=stage_id, place__gt=(page - 1) * PAGE, place__lte=page * PAGE)
-    shown_cards: list[Application] = list(
-        cards.filter(shown)
-        .select_related("candidate__current_company", "candidate__owner", "stage")
-        .order_by("stage__position", "place")
+    shown_cards: list[Application] = sorted(
+        cards.select_related("candidate__current_company", "candidate__owner", "stage"),
+        key=lambda card: (card.stage.position, places[card.pk]),
     )
     now = timezone.now()
     for card in shown_cards:

@@ -27,9 +27,8 @@ from recruiting.lib.forms import add_service_error
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.outreach.models import Enrollment
 from recruiting.pipeline.access import sees_every_application, visible_applications
-from recruiting.pipeline.forms import RoleStageField
-from recruiting.pipeline.models import CLOSING_KINDS, Activity, Role, Stage
-from recruiting.pipeline.selectors import open_stages
+from recruiting.pipeline.forms import AddToPipelineForm
+from recruiting.pipeline.models import Activity, Role
 from recruiting.pipeline.services import (
     add_candidates_to_pipeline,
     add_to_pipeline,
@@ -39,40 +38,20 @@ from recruiting.pipeline.services import (
 ACTIVITIES_SHOWN = 30
 
 
-class AddToPipelineForm(forms.Form):
-    role = forms.ModelChoiceField(
-        queryset=Role.objects.none(),
-        empty_label="— choose an open role —",
-        error_messages={"invalid_choice": "Choose one of the open roles."},
-    )
-    stage = forms.ModelChoiceField(
-        queryset=Stage.objects.none(),
-        required=False,
-        empty_label="Its first stage",
-        help_text="Left as it is: the role's first stage.",
-        error_messages={"invalid_choice": "Choose a stage of the role, not hired or lost."},
-    )
+class CandidateAddForm(AddToPipelineForm):
+    """Adding this candidate to a role they are not in yet."""
 
     def __init__(self, *args: Any, candidate: Candidate, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "add")
-        super().__init__(*args, **kwargs)
-        taken = candidate.applications.values("role_id")
-        roles = Role.objects.filter(status=Role.Status.OPEN).exclude(pk__in=taken)
-        self.fields["role"].queryset = roles.order_by("title", "city")  # type: ignore[attr-defined]
-        self.fields["stage"].queryset = (  # type: ignore[attr-defined]
-            Stage.objects.filter(role__in=roles)
-            .exclude(kind__in=CLOSING_KINDS)
-            .select_related("role")
-            .order_by("role__title", "position")
-        )
-        self.fields["stage"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda stage: f"{stage.role.title}: {stage.name}"
-        )
+        taken = Role.objects.filter(applications__candidate=candidate)
+        super().__init__(*args, exclude_roles=taken, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = reverse("web:candidate", args=[candidate.pk])
         self.helper.form_id = "add-form"
         self.helper.layout = Layout(
-            Field("role"), Field("stage"), Submit("add", "Add to the pipeline", css_id="add-submit")
+            Field("role"),
+            Field("stage_name"),
+            Submit("add", "Add to the pipeline", css_id="add-submit"),
         )
 
 
@@ -112,13 +91,13 @@ def candidate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = load_candidate(request, pk)
     may_add = user.has_perm("pipeline.add_application")
     may_log = user.has_perm("pipeline.add_activity")
-    add_form = AddToPipelineForm(candidate=person) if may_add else None
+    add_form = CandidateAddForm(candidate=person) if may_add else None
     activity_form = CandidateActivityForm(candidate=person) if may_log else None
     if request.method == "POST":
         if "add-role" in request.POST:
             if not may_add:
                 raise Http404("Adding to a pipeline needs the permission to add applications.")
-            add_form = AddToPipelineForm(request.POST, candidate=person)
+            add_form = CandidateAddForm(request.POST, candidate=person)
             if add_form.is_valid():
                 role, stage = add_form.cleaned_data["role"], add_form.cleaned_data["stage"]
                 try:
@@ -207,7 +186,7 @@ def candidate_list(request: AuthenticatedRequest) -> HttpResponse:
     if not sees_every_application(user):
         raise Http404("The candidate list is the recruiters'.")
     may_add = user.has_perm("pipeline.add_application")
-    form = PipelineBulkForm(request.POST if request.method == "POST" else None)
+    form = AddToPipelineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not may_add:
             raise Http404("Adding to a pipeline needs the permission to add applications.")
@@ -240,18 +219,4 @@ def candidate_list(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "web/candidate_list.html",
         {"page": page, "query": query, "form": form, "may_add": may_add},
-    )
-
-
-class PipelineBulkForm(forms.Form):
-    role = forms.ModelChoiceField(
-        queryset=Role.objects.filter(status=Role.Status.OPEN).order_by("title", "city"),
-        empty_label="— choose an open role —",
-        error_messages={"invalid_choice": "Choose one of the open roles."},
-    )
-    stage = RoleStageField(
-        queryset=open_stages(),
-        required=False,
-        empty_label="The role's first stage",
-        error_messages={"invalid_choice": "Choose a stage of an open role, not hired or lost."},
     )

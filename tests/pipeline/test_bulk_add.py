@@ -63,7 +63,7 @@ def test_the_admin_action_adds_the_selected_candidates(recruiter_client):
         "add_to_pipeline_action",
         [ada, grace],
         role=str(role.pk),
-        stage=str(role.stages.get(name="Contacted").pk),
+        stage_name="Contacted",
     )
 
     assert response.status_code == 302
@@ -87,7 +87,7 @@ def test_the_workspace_list_searches_and_adds_the_ticked_ones(recruiter_client):
 
     page = recruiter_client.post(
         url + "?q=smith",
-        {"candidate": [str(p.pk) for p in people[:2]], "role": str(role.pk), "stage": ""},
+        {"candidate": [str(p.pk) for p in people[:2]], "role": str(role.pk), "stage_name": ""},
         follow=True,
     )
     assert f"Added 2 to the pipeline of {role}, at Sourced." in page.content.decode()
