@@ -16,9 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.models import Candidate, Tag
@@ -178,6 +181,132 @@ def _cards(
     return shown_cards
 
 
+# --- A card, as HTML ---------------------------------------------------------------------------
+# Written with format_html rather than a template: a board shows up to 200 cards, and Django's
+# template engine took 190 ms of a 240 ms page for them at 5,000 applications.
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What every card of a page shares."""
+
+    amounts: bool
+    may_move: bool
+    options: SafeString  # the <option>s of the stages a card can move to
+    filters_query: str
+    csrf_input: SafeString
+
+
+def card_context(
+    request: AuthenticatedRequest, role: Role, *, amounts: bool, may_move: bool, filters_query: str
+) -> CardContext:
+    movable = role.stages.exclude(kind__in=CLOSING_KINDS).order_by("position")
+    options = format_html_join(
+        "", '<option value="{}">{}</option>', ((s.pk, s.name) for s in movable)
+    )
+    return CardContext(
+        amounts,
+        may_move,
+        options,
+        filters_query,
+        format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
+    )
+
+
+def render_card(card: Application, shared: CardContext, error: str = "") -> SafeString:
+    person = card.candidate
+    owner = person.owner
+    limit = card.stage.time_limit_days
+    days: int = card.days_in_stage  # type: ignore[attr-defined]
+    if limit and days > limit:
+        clock = format_html(
+            '<span class="badge text-bg-warning" title="over the stage\'s {}-day limit">{}d</span>',
+            limit,
+            days,
+        )
+    else:
+        clock = format_html(
+            '<span class="text-body-secondary" title="days in this stage{}">{}d{}</span>',
+            f", of {limit}" if limit else "",
+            days,
+            f"/{limit}" if limit else "",
+        )
+    badges = []
+    if getattr(card, "outreach_label", ""):
+        badges.append(
+            format_html(
+                '<span class="badge text-bg-light border outreach" title="{}">outreach {}</span>',
+                getattr(card, "outreach_sequence", "") or "",
+                card.outreach_label,  # type: ignore[attr-defined]
+            )
+        )
+    if getattr(card, "offer_label", ""):
+        badges.append(
+            format_html(
+                '<a class="badge text-bg-light border offer" href="{}">offer v{} {}</a>',
+                reverse("web:application", args=[card.pk]),
+                getattr(card, "offer_version", ""),
+                card.offer_label,  # type: ignore[attr-defined]
+            )
+        )
+    if shared.amounts and getattr(card, "ahead_of_us", None):
+        badges.append(
+            format_html(
+                '<span class="badge text-bg-danger ahead">{} ahead</span>',
+                card.ahead_of_us,  # type: ignore[attr-defined]
+            )
+        )
+    movable = shared.may_move and not card.is_closed
+    move_url = reverse("web:board_move", args=[card.pk])
+    form = ""
+    if movable:
+        form = format_html(
+            '<form method="post" action="{}" class="d-flex gap-1 mt-1 move-fallback">{}'
+            '<input type="hidden" name="filters" value="{}">'
+            '<label class="visually-hidden" for="move-{}">Move {} to</label>'
+            '<select name="stage" id="move-{}" class="form-select form-select-sm">'
+            '<option value="">Move to…</option>{}</select>'
+            '<button type="submit" class="btn btn-sm btn-outline-secondary">Move</button></form>',
+            move_url,
+            shared.csrf_input,
+            shared.filters_query,
+            card.pk,
+            person.name,
+            card.pk,
+            shared.options,
+        )
+    return format_html(
+        '<article class="card board-card mb-2{}" id="card-{}" data-move-url="{}" data-stage="{}"'
+        "{}>"
+        '<div class="card-body p-2 small">'
+        '<div class="d-flex justify-content-between gap-1">'
+        '<a class="fw-semibold text-decoration-none" href="{}">{}</a>{}</div>'
+        "{}"
+        '<div class="text-body-secondary">{}</div>'
+        '<div class="d-flex flex-wrap gap-1 mt-1">{}</div>'
+        "{}{}</div></article>",
+        " border-danger" if error else "",
+        card.pk,
+        move_url,
+        card.stage_id,
+        mark_safe(' draggable="true"') if movable else "",
+        reverse("web:candidate", args=[person.pk]),
+        person.name,
+        clock,
+        format_html('<div class="text-body-secondary">{}</div>', person.current_company)
+        if person.current_company
+        else "",
+        (owner.get_full_name() or owner.get_username()) if owner else "No owner",
+        mark_safe("".join(badges)),
+        format_html('<div class="text-danger mt-1 move-error" role="alert">{}</div>', error)
+        if error
+        else "",
+        form,
+    )
+
+
 def _page(request: AuthenticatedRequest, stage: Stage) -> int:
     value = request.GET.get(f"page_{stage.pk}", "1")
     return max(int(value), 1) if value.isdigit() and len(value) < 6 else 1
@@ -204,13 +333,17 @@ def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
     )
     pages = {stage.pk: _page(request, stage) for stage in stages}
     by_stage: dict[int, list[Application]] = {stage.pk: [] for stage in stages}
+    may_move = user.has_perm("pipeline.change_application") and role.status == Role.Status.OPEN
+    shared = card_context(
+        request, role, amounts=amounts, may_move=may_move, filters_query=filters.query()
+    )
     for card in _cards(applications, pages, amounts=amounts):
+        card.html = render_card(card, shared)  # type: ignore[attr-defined]
         by_stage[card.stage_id].append(card)
     columns = [
         Column(stage, counts.get(stage.pk, 0), by_stage[stage.pk], pages[stage.pk])
         for stage in stages
     ]
-    may_move = user.has_perm("pipeline.change_application") and role.status == Role.Status.OPEN
     context = {
         "role": role,
         "columns": columns,
@@ -275,19 +408,14 @@ def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {application.stage_id: 1},
         amounts=can_see_compensation(user),
     )[0]
-    role = application.role
-    response = render(
+    shared = card_context(
         request,
-        "web/_board_card.html",
-        {
-            "card": card,
-            "error": error,
-            "amounts": can_see_compensation(user),
-            "may_move": True,
-            "movable": list(role.stages.exclude(kind__in=CLOSING_KINDS).order_by("position")),
-            "filters_query": request.POST.get("filters", ""),
-        },
+        application.role,
+        amounts=can_see_compensation(user),
+        may_move=True,
+        filters_query=request.POST.get("filters", ""),
     )
+    response = HttpResponse(render_card(card, shared, error))
     if error:
         response.status_code = 409
     return response
