@@ -132,21 +132,36 @@ class Column:
 
 
 def _cards(
-    applications: QuerySet[Application], pages: dict[int, int], *, amounts: bool
+    applications: QuerySet[Application],
+    pages: dict[int, int],
+    *,
+    amounts: bool,
+    counts: dict[int, int] | None = None,
 ) -> list[Application]:
     """The page of each column's cards, oldest in its stage first: which ones, in one windowed
-    query over the role's applications (ids only), then those cards with their latest outreach
-    and offer, and (with amounts) the competitor ahead of us, in a second query over them
-    alone (the per-card subqueries never run for the thousands of cards not shown)."""
+    query over the role's applications (ids, places and each column's total, which `counts`
+    receives), then those cards with their latest outreach and offer, and (with amounts) the
+    competitor ahead of us, in a second query over them alone (the per-card subqueries never
+    run for the thousands of cards not shown, and the filters once, not again to count)."""
     ranked = applications.annotate(
         place=Window(
             RowNumber(), partition_by=[F("stage_id")], order_by=[F("stage_entered_at"), F("pk")]
-        )
+        ),
+        column_total=Window(Count("pk"), partition_by=[F("stage_id")]),
     )
-    shown = Q(pk__in=[])
+    # Each column's first card carries its total, whatever page the column is on.
+    shown = Q(place=1)
     for stage_id, page in pages.items():
         shown |= Q(stage_id=stage_id, place__gt=(page - 1) * PAGE, place__lte=page * PAGE)
-    places = dict(ranked.filter(shown).values_list("pk", "place"))
+    places = {}
+    for pk, stage_id, place, total in ranked.filter(shown).values_list(
+        "pk", "stage_id", "place", "column_total"
+    ):
+        if counts is not None:
+            counts[stage_id] = total
+        page = pages.get(stage_id, 1)
+        if (page - 1) * PAGE < place <= page * PAGE:
+            places[pk] = place
     latest_enrollment = Enrollment.objects.filter(application=OuterRef("pk")).order_by(
         "-enrolled_at", "-pk"
     )
@@ -337,7 +352,7 @@ def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
     shared = card_context(
         request, role, amounts=amounts, may_move=may_move, filters_query=filters.query()
     )
-    for card in _cards(applications, pages, amounts=amounts):
+    for card in _cards(applications, pages, amounts=amounts, counts=counts):
         card.html = render_card(card, shared)  # type: ignore[attr-defined]
         by_stage[card.stage_id].append(card)
     columns = [
@@ -362,9 +377,14 @@ def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
 
 
 def _owners(role: Role) -> QuerySet[Any]:
-    """The owners of the candidates in the role's pipeline, to filter by."""
-    owners = Candidate.objects.filter(applications__role=role).values("owner_id")
-    return get_user_model().objects.filter(pk__in=owners).order_by("first_name", "username")
+    """The people who may own candidates, to filter by: the active staff, as the admin's
+    candidate list offers (finding the owners of a role's candidates read every one of them:
+    20 ms at 5,000 applications)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 @login_required

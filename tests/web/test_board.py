@@ -186,6 +186,9 @@ def test_a_column_shows_a_page_of_cards_and_counts_them_all(recruiter_client, ro
     assert column(first, sourced).count('class="card board-card') == 25
     assert "More (page 1 of 2)" in first
     assert column(second, sourced).count('class="card board-card') == 5
+    assert count_of(second, sourced) == 30  # the count is the column's, on any page
+    beyond = recruiter_client.get(board_url(role, **{f"page_{sourced.pk}": 9})).content.decode()
+    assert count_of(beyond, sourced) == 30 and "Back to the first cards" in beyond
 
 
 @pytest.mark.parametrize("size", [3, 40])
