@@ -74,7 +74,13 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         .order_by("deadline")
     )
     stale = _my_stale_applications(user, now)
+    # The pipelines to open: a hiring manager's own roles; everyone's open roles for those who
+    # see every application.
+    roles = Role.objects.filter(status=Role.Status.OPEN)
+    if not sees_every_application(user):
+        roles = roles.filter(hiring_manager=user)
     context = {
+        "roles": roles.order_by("title", "city"),
         "alerts": Alert.objects.filter(recipient=user)
         .exclude(status=Alert.Status.SUPPRESSED)  # kinds the user turned off
         .order_by("-created_at", "-id")[:SHOWN],

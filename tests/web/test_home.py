@@ -72,7 +72,7 @@ def test_home_lists_my_approvals_deadlines_and_stale_applications(
     client.force_login(approver)
     approver_home = client.get(reverse("home")).content.decode()
     client.force_login(recruiter)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # the panels, and the open roles to open
         recruiter_home = client.get(reverse("home")).content.decode()
 
     assert Approval.objects.get().status == "pending"
@@ -104,3 +104,18 @@ def test_an_administrators_home_reads_only_what_it_shows(client, recruiter):
     # No scan of the stale applications, oldest first, for a user who has none.
     assert 'ORDER BY "pipeline_application"."stage_entered_at"' not in sql
     assert 'IN (SELECT U0."id" FROM "pipeline_application"' not in sql  # no filter by all apps
+
+
+def test_home_links_the_pipelines_a_user_works_on(client, recruiter, hiring_manager):
+    mine = RoleFactory(title="Pre-training Lead", hiring_manager=hiring_manager)
+    other = RoleFactory(title="Inference Engineer")
+
+    client.force_login(hiring_manager)
+    managers_home = client.get(reverse("home")).content.decode()
+    client.force_login(recruiter)
+    recruiters_home = client.get(reverse("home")).content.decode()
+
+    assert reverse("web:board", args=[mine.pk]) in managers_home
+    assert reverse("web:board", args=[other.pk]) not in managers_home
+    assert reverse("web:board", args=[mine.pk]) in recruiters_home
+    assert reverse("web:board", args=[other.pk]) in recruiters_home
