@@ -29,6 +29,13 @@ class InviteForm(forms.Form):
         queryset=Group.objects.order_by("name"),
         help_text="What they may do: Recruiters, Compensation approvers, Hiring managers…",
     )
+    admin_access = forms.BooleanField(
+        label="May use the admin",
+        required=False,
+        initial=True,
+        help_text="Recruiters work on candidate lists there; a hiring manager needs only the "
+        "workspace.",
+    )
 
 
 class PeopleAdmin(UserAdmin[User]):

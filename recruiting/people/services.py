@@ -68,7 +68,13 @@ def _username_for(email: str) -> str:
 
 @transaction.atomic
 def invite_colleague(
-    *, email: str, first_name: str, last_name: str, group: Group, by: User
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    group: Group,
+    by: User,
+    admin_access: bool = True,
 ) -> User:
     """A new account for `email` in `group`, without a password: the invitation carries a
     one-time link to set one. Refused for an address already used."""
@@ -87,7 +93,7 @@ def invite_colleague(
         email=email,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
-        is_staff=True,  # the candidate lists are in the admin
+        is_staff=admin_access,  # the candidate lists are in the admin; hiring managers need not
     )
     user.set_unusable_password()
     user.save(update_fields=["password"])

@@ -38,6 +38,7 @@ def test_an_invited_colleague_sets_a_password_from_the_email_and_signs_in(
     page.get_by_label("First name").fill("Nina")
     page.get_by_label("Last name").fill("Park")
     page.get_by_label("Group").select_option(label="Recruiters")
+    page.get_by_label("May use the admin").check()
     page.get_by_role("button", name="Send the invitation").click()
     expect(page.locator(".messagelist")).to_contain_text(
         "Invited nina.park@closer.test as nina.park"
@@ -68,6 +69,7 @@ def test_an_invited_colleague_sets_a_password_from_the_email_and_signs_in(
     expect(page.locator("nav")).to_contain_text("Nina Park")
     nina = get_user_model().objects.get(username="nina.park")
     assert list(nina.groups.values_list("name", flat=True)) == ["Recruiters"]
+    assert nina.is_staff
     assert Group.objects.get(name="Recruiters").user_set.filter(pk=nina.pk).exists()
 
     sign_out(page)

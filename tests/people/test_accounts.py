@@ -189,6 +189,7 @@ def test_the_admin_invites_deactivates_and_signs_in_through_the_same_page(
         follow=True,
     )
     omar = get_user_model().objects.get(email="omar@closer.test")
+    assert not omar.is_staff  # "May use the admin" left unticked
     assert "Invited omar@closer.test as omar (Recruiters)" in made.content.decode()
     assert len(outbox(omar)) == 1
 
