@@ -762,11 +762,11 @@ class DelegationForm(forms.ModelForm[Delegation]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        people = (data.get("delegator"), data.get("delegate"))
-        dates = (data.get("starts_on"), data.get("ends_on"))
-        if None not in people and None not in dates and not self.errors:
+        delegator, delegate = data.get("delegator"), data.get("delegate")
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if delegator and delegate and starts_on and ends_on and not self.errors:
             try:
-                check_delegation(*people, *dates)  # type: ignore[arg-type]
+                check_delegation(delegator, delegate, starts_on, ends_on)
             except OfferError as refused:
                 add_service_error(self, refused)
         return data

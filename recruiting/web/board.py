@@ -112,10 +112,24 @@ class Filters:
 
 
 @dataclass
+class Card:
+    """A card of the board: the application, and what the card says of it."""
+
+    application: Application
+    days_in_stage: int
+    outreach: str = ""  # the latest enrollment's status, in words
+    outreach_sequence: str = ""
+    offer: str = ""  # the latest offer's status, in words
+    offer_version: int | None = None
+    ahead_of_us: str = ""  # the competitor ahead (with amounts)
+    html: SafeString | str = ""
+
+
+@dataclass
 class Column:
     stage: Stage
     count: int
-    cards: list[Application]
+    cards: list[Card]
     page: int
 
     @property
@@ -137,7 +151,7 @@ def _cards(
     *,
     amounts: bool,
     counts: dict[int, int] | None = None,
-) -> list[Application]:
+) -> list[Card]:
     """The page of each column's cards, oldest in its stage first: which ones, in one windowed
     query over the role's applications (ids, places and each column's total, which `counts`
     receives), then those cards with their latest outreach and offer, and (with amounts) the
@@ -177,23 +191,28 @@ def _cards(
             "deadline"
         )
         cards = cards.annotate(ahead_of_us=Subquery(ahead.values("competitor__name")[:1]))
-    shown_cards: list[Application] = sorted(
+    rows = sorted(
         cards.select_related("candidate__current_company", "candidate__owner", "stage"),
-        key=lambda card: (card.stage.position, places[card.pk]),
+        key=lambda row: (row.stage.position, places[row.pk]),
     )
     now = timezone.now()
-    for card in shown_cards:
-        # Annotated above: the card's latest enrollment's status and its latest offer's.
-        outreach: str | None = getattr(card, "outreach", None)
-        offer_status: str | None = getattr(card, "offer_status", None)
-        card.days_in_stage = (now - card.stage_entered_at).days  # type: ignore[attr-defined]
-        card.outreach_label = (  # type: ignore[attr-defined]
-            Enrollment.Status(outreach).label.lower() if outreach else ""
+    made: list[Card] = []
+    for row in rows:
+        # Annotated above: the latest enrollment's and offer's, and the competitor ahead.
+        outreach: str | None = getattr(row, "outreach", None)
+        offer_status: str | None = getattr(row, "offer_status", None)
+        made.append(
+            Card(
+                row,
+                (now - row.stage_entered_at).days,
+                Enrollment.Status(outreach).label.lower() if outreach else "",
+                getattr(row, "outreach_sequence", None) or "",
+                Offer.Status(offer_status).label.lower() if offer_status else "",
+                getattr(row, "offer_version", None),
+                getattr(row, "ahead_of_us", None) or "",
+            )
         )
-        card.offer_label = (  # type: ignore[attr-defined]
-            Offer.Status(offer_status).label.lower() if offer_status else ""
-        )
-    return shown_cards
+    return made
 
 
 # --- A card, as HTML ---------------------------------------------------------------------------
@@ -230,11 +249,12 @@ def card_context(
     )
 
 
-def render_card(card: Application, shared: CardContext, error: str = "") -> SafeString:
-    person = card.candidate
+def render_card(card: Card, shared: CardContext, error: str = "") -> SafeString:
+    application = card.application
+    person = application.candidate
     owner = person.owner
-    limit = card.stage.time_limit_days
-    days: int = card.days_in_stage  # type: ignore[attr-defined]
+    limit = application.stage.time_limit_days
+    days = card.days_in_stage
     if limit and days > limit:
         clock = format_html(
             '<span class="badge text-bg-warning" title="over the stage\'s {}-day limit">{}d</span>',
@@ -249,32 +269,31 @@ def render_card(card: Application, shared: CardContext, error: str = "") -> Safe
             f"/{limit}" if limit else "",
         )
     badges = []
-    if getattr(card, "outreach_label", ""):
+    if card.outreach:
         badges.append(
             format_html(
                 '<span class="badge text-bg-light border outreach" title="{}">outreach {}</span>',
-                getattr(card, "outreach_sequence", "") or "",
-                card.outreach_label,  # type: ignore[attr-defined]
+                card.outreach_sequence,
+                card.outreach,
             )
         )
-    if getattr(card, "offer_label", ""):
+    if card.offer:
         badges.append(
             format_html(
                 '<a class="badge text-bg-light border offer" href="{}">offer v{} {}</a>',
-                reverse("web:application", args=[card.pk]),
-                getattr(card, "offer_version", ""),
-                card.offer_label,  # type: ignore[attr-defined]
+                reverse("web:application", args=[application.pk]),
+                card.offer_version,
+                card.offer,
             )
         )
-    if shared.amounts and getattr(card, "ahead_of_us", None):
+    if shared.amounts and card.ahead_of_us:
         badges.append(
             format_html(
-                '<span class="badge text-bg-danger ahead">{} ahead</span>',
-                card.ahead_of_us,  # type: ignore[attr-defined]
+                '<span class="badge text-bg-danger ahead">{} ahead</span>', card.ahead_of_us
             )
         )
-    movable = shared.may_move and not card.is_closed
-    move_url = reverse("web:board_move", args=[card.pk])
+    movable = shared.may_move and not application.is_closed
+    move_url = reverse("web:board_move", args=[application.pk])
     form = ""
     if movable:
         form = format_html(
@@ -287,9 +306,9 @@ def render_card(card: Application, shared: CardContext, error: str = "") -> Safe
             move_url,
             shared.csrf_input,
             shared.filters_query,
-            card.pk,
+            application.pk,
             person.name,
-            card.pk,
+            application.pk,
             shared.options,
         )
     return format_html(
@@ -303,9 +322,9 @@ def render_card(card: Application, shared: CardContext, error: str = "") -> Safe
         '<div class="d-flex flex-wrap gap-1 mt-1">{}</div>'
         "{}{}</div></article>",
         " border-danger" if error else "",
-        card.pk,
+        application.pk,
         move_url,
-        card.stage_id,
+        application.stage_id,
         mark_safe(' draggable="true"') if movable else "",
         reverse("web:candidate", args=[person.pk]),
         person.name,
@@ -347,14 +366,14 @@ def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
         .values_list("stage_id", "n")
     )
     pages = {stage.pk: _page(request, stage) for stage in stages}
-    by_stage: dict[int, list[Application]] = {stage.pk: [] for stage in stages}
+    by_stage: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
     may_move = user.has_perm("pipeline.change_application") and role.status == Role.Status.OPEN
     shared = card_context(
         request, role, amounts=amounts, may_move=may_move, filters_query=filters.query()
     )
     for card in _cards(applications, pages, amounts=amounts, counts=counts):
-        card.html = render_card(card, shared)  # type: ignore[attr-defined]
-        by_stage[card.stage_id].append(card)
+        card.html = render_card(card, shared)
+        by_stage[card.application.stage_id].append(card)
     columns = [
         Column(stage, counts.get(stage.pk, 0), by_stage[stage.pk], pages[stage.pk])
         for stage in stages
