@@ -519,6 +519,41 @@ class EquityGrant:
             raise CompensationError("equity", f"A grant cannot be worth more than {MAX_AMOUNT:,}.")
 
 
+def grant_on_basis(
+    basis: str,
+    price: Decimal,
+    vesting: VestingSchedule,
+    *,
+    kind: str,
+    value: Decimal | None,
+    shares: Decimal | None,
+    strike: Decimal = Decimal(0),
+    fair_value: Decimal | None = None,
+    cap: Decimal | None = None,
+    grant_month: int = 0,
+) -> EquityGrant:
+    """A grant as a package holds it: on the "recorded" basis an amount, `value`; on a price
+    basis `shares` at `price`. The one way both a saved grant and one being typed become the
+    engine's; refuses, naming the field, the one the basis needs when it is missing."""
+    if basis == PriceBasis.RECORDED:
+        if value is None:
+            raise CompensationError("equity", "Enter what the grant is worth.")
+        return EquityGrant.of_value(value, vesting, kind, grant_month=grant_month)
+    if shares is None:
+        raise CompensationError("shares", "Enter the number of shares granted.")
+    return EquityGrant(
+        shares=shares,
+        price=price,
+        vesting=vesting,
+        kind=EquityKind(kind),
+        basis=PriceBasis(basis),
+        strike=strike,
+        fair_value=fair_value,
+        cap=cap,
+        grant_month=grant_month,
+    )
+
+
 @dataclass(frozen=True)
 class OtherAmount:
     name: str

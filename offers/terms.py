@@ -61,20 +61,13 @@ class EquityTerms:
         schedule = engine.VestingSchedule(
             tuple(self.percentages), self.cliff_months, engine.Frequency(self.frequency)
         )
-        if basis == engine.PriceBasis.RECORDED:
-            if self.value is None:
-                raise engine.CompensationError("equity", "Enter what the grant is worth.")
-            return engine.EquityGrant.of_value(
-                self.value, schedule, self.kind, grant_month=self.grant_month
-            )
-        if self.shares is None:
-            raise engine.CompensationError("shares", "Enter the number of shares granted.")
-        return engine.EquityGrant(
+        return engine.grant_on_basis(
+            basis,
+            price,
+            schedule,
+            kind=self.kind,
+            value=self.value,
             shares=self.shares,
-            price=price,
-            vesting=schedule,
-            kind=engine.EquityKind(self.kind),
-            basis=engine.PriceBasis(basis),
             strike=self.strike,
             fair_value=self.fair_value,
             cap=self.cap,

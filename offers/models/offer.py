@@ -469,14 +469,13 @@ class EquityGrant(models.Model):
         schedule = engine.VestingSchedule(
             percentages, cliff_months=self.cliff_months, frequency=engine.Frequency(self.frequency)
         )
-        if basis == engine.PriceBasis.RECORDED:
-            return engine.EquityGrant.of_value(self.value, schedule, self.kind)
-        return engine.EquityGrant(
+        return engine.grant_on_basis(
+            basis,
+            price,
+            schedule,
+            kind=self.kind,
+            value=self.value,
             shares=self.shares,
-            price=price,
-            vesting=schedule,
-            kind=engine.EquityKind(self.kind),
-            basis=engine.PriceBasis(basis),
             strike=self.strike,
             fair_value=self.fair_value,
             cap=self.cap,

@@ -11,11 +11,12 @@ import pytest
 from django.utils import timezone
 
 from candidates.models import Company
+from offers.compensation import compute
 from offers.models import SharePrice
 from offers.selectors import value_offer
 from offers.services import send_offer, submit_for_approval
-from offers.terms import EquityTerms, OfferError
-from tests.factories import CompanyFactory
+from offers.terms import EquityTerms, OfferError, OfferTerms
+from tests.factories import CompanyFactory, OfferFactory
 from tests.offers.services.helpers import draft, reload
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +164,20 @@ def test_a_sent_offer_keeps_its_price_when_a_new_one_is_loaded(
     assert offer.share_price == Decimal("142.5000")
     assert value_offer(offer).compensation.total == before
     assert offer.share_price_as_of < date.today()
+
+
+def test_a_saved_refresh_grant_recorded_as_an_amount_keeps_its_month(recruiter):
+    """A grant typed as an amount and made a year in vests in years 2 to 5 as typed, and so
+    once saved: the saved offer's valuation once read it as made at the start."""
+    offer = OfferFactory(
+        drafted_by=recruiter,
+        base_salary=Decimal(0),
+        equity=[EquityTerms(Decimal(400_000), [Decimal(25)] * 4, grant_month=12)],
+    )
+    offer.refresh_from_db()
+
+    saved = compute(offer.to_package()).by_component["equity"]
+    typed = compute(OfferTerms.of(offer).to_package()).by_component["equity"]
+
+    # 100,000 a year, from the year after the grant, a year in: years 2 to 5.
+    assert saved == typed == (0, 100_000, 100_000, 100_000, 100_000)
