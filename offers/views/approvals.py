@@ -149,12 +149,16 @@ def _delegators_by_group(user: User) -> dict[int, str]:
     """For each group `user` decides for through a delegation, whose: "Carl Fox"."""
     today = timezone.localdate()
     names: dict[int, str] = {}
-    for delegation in Delegation.objects.filter(
-        delegate=user, starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True
-    ).select_related("delegator"):
+    for delegation in (
+        Delegation.objects.filter(
+            delegate=user, starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True
+        )
+        .select_related("delegator")
+        .prefetch_related("delegator__groups")
+    ):
         person = delegation.delegator
-        for group in person.groups.values_list("pk", flat=True):
-            names.setdefault(group, person.get_full_name() or person.get_username())
+        for group in person.groups.all():
+            names.setdefault(group.pk, person.get_full_name() or person.get_username())
     return names
 
 
