@@ -384,7 +384,6 @@ def board(request: AuthenticatedRequest, role_pk: int) -> HttpResponse:
         "filters": filters,
         "amounts": amounts,
         "may_move": may_move,
-        "movable": [c.stage for c in columns if not c.closing],
         "owners": _owners(role),
         "tags": Tag.objects.order_by("name"),
         "attention_choices": [
