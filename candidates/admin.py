@@ -20,6 +20,7 @@ from import_export.results import Result
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.admin_filters import IdListFilter
+from recruiting.lib.pagination import CappedPaginator
 from recruiting.lib.types import admin_user
 
 from .forms import (
@@ -160,8 +161,9 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
     actions = ["assign_owner_action", "add_tags_action", "mark_do_not_contact_action"]
     list_per_page = 50
     # The full count of an unfiltered 100,000-row table is a second count(*) per page for a
-    # number nobody reads; the filtered count is still shown.
+    # number nobody reads; the filtered one counts up to 1,000 and then says "more than".
     show_full_result_count = False
+    paginator = CappedPaginator
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "relationship", "owner", "source", "referrer", "tags")}),

@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from candidates.models import MOTIVATORS, Candidate
 from candidates.selectors import search_candidates
 from offers.access import can_see_compensation, visible_competing_offers, visible_offers
 from recruiting.lib.forms import add_service_error
+from recruiting.lib.pagination import CappedPaginator
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.outreach.models import Enrollment
 from recruiting.pipeline.access import sees_every_application, visible_applications
@@ -213,7 +213,7 @@ def candidate_list(request: AuthenticatedRequest) -> HttpResponse:
     candidates = Candidate.objects.select_related("current_company", "owner")
     if query:
         candidates = search_candidates(candidates, query)
-    paginator = Paginator(candidates.order_by("name", "pk"), LIST_PAGE)
+    paginator = CappedPaginator(candidates.order_by("name", "pk"), LIST_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

@@ -129,6 +129,61 @@ def test_search_finds_by_name_email_or_company(recruiter_client, people, term, f
     assert listed(response) == found
 
 
+def many_researchers(count: int) -> None:
+    Candidate.objects.bulk_create(
+        [Candidate(name=f"Researcher {i:04}") for i in range(count)]
+        + [Candidate(name="Grace Hopper")]
+    )
+
+
+def test_past_a_thousand_matches_the_list_says_more_than_and_pages_through_the_first_thousand(
+    recruiter_client,
+):
+    many_researchers(1001)
+
+    response = recruiter_client.get(CHANGELIST, {"q": "researcher"})
+
+    page = response.content.decode()
+    assert "more than 1,000 results" in page
+    assert "more than 1,000 candidates: the first 1,000 are listed" in page
+    assert "Select all matching candidates (more than 1,000)" in page
+    last = recruiter_client.get(CHANGELIST, {"q": "researcher", "p": 20})
+    assert listed(last)[-1] == "Researcher 0999"
+    beyond = recruiter_client.get(CHANGELIST, {"q": "researcher", "p": 21})
+    assert beyond.status_code == 302 and "e=1" in beyond["Location"]
+
+
+def test_up_to_a_thousand_matches_the_count_is_exact(recruiter_client):
+    many_researchers(1000)
+
+    page = recruiter_client.get(CHANGELIST, {"q": "researcher"}).content.decode()
+
+    assert "1,000 results" in page
+    assert "1,000 candidates" in page
+    assert "more than" not in page
+
+
+def test_an_action_on_all_matching_candidates_reaches_past_the_thousand(
+    recruiter_client, recruiter
+):
+    many_researchers(1001)
+
+    response = recruiter_client.post(
+        CHANGELIST + "?q=researcher",
+        {
+            "action": "mark_do_not_contact_action",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [Candidate.objects.first().pk],
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Candidate.objects.filter(do_not_contact=True).count() == 1001
+    assert not Candidate.objects.get(name="Grace Hopper").do_not_contact
+
+
 # --- Filters -------------------------------------------------------------------------------
 
 

@@ -100,3 +100,17 @@ def test_the_workspace_list_is_the_recruiters(client, hiring_manager):
     client.force_login(hiring_manager)
 
     assert client.get(reverse("web:candidates")).status_code == 404
+
+
+def test_the_workspace_list_counts_up_to_a_thousand_then_says_more_than(recruiter_client):
+    from candidates.models import Candidate
+
+    Candidate.objects.bulk_create([Candidate(name=f"Smith {n:04}") for n in range(1001)])
+    url = reverse("web:candidates")
+
+    page = recruiter_client.get(url, {"q": "smith"}).content.decode()
+
+    assert "Page 1 of 20 (more than 1,000 candidates: search to narrow them)" in page
+    Candidate.objects.filter(name="Smith 1000").delete()
+    exact = recruiter_client.get(url, {"q": "smith"}).content.decode()
+    assert "Page 1 of 20 (1,000 candidates)" in exact
