@@ -41,7 +41,7 @@ from .models import (
     Tag,
 )
 from .resources import CandidateResource, CandidateResourceWithoutPay
-from .selectors import search_candidates
+from .selectors import matching_candidates, search_candidates
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class TagFilter(IdListFilter):
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
     ) -> list[tuple[str, str]]:
-        return [(str(t.pk), t.name) for t in Tag.objects.all()]
+        return [(str(pk), name) for pk, name in Tag.objects.values_list("pk", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
         tag = self.chosen_id(request)
@@ -78,6 +78,30 @@ class TagFilter(IdListFilter):
         return queryset.filter(
             Exists(through.objects.filter(candidate_id=OuterRef("pk"), tag_id=tag))
         )
+
+
+# The request attribute that carries a search's count from get_search_results to the paginator.
+FOUND_COUNT = "_closer_candidates_found"
+
+
+class CompanyFilter(IdListFilter):
+    """Where they work now. The companies' names are read as pairs, not as rows: the list
+    renders all of them on every page."""
+
+    title = "current company"
+    parameter_name = "current_company__id__exact"  # the address Django's own filter used
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
+        companies = Company.objects.values_list("pk", "name")
+        return [("none", "No current company"), *[(str(pk), name) for pk, name in companies]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
+        if self.value() == "none":
+            return queryset.filter(current_company__isnull=True)
+        company = self.chosen_id(request)
+        return queryset if company is None else queryset.filter(current_company_id=company)
 
 
 class OwnerFilter(IdListFilter):
@@ -149,7 +173,7 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
         "specialty",
         "level",
         "source",
-        "current_company",
+        CompanyFilter,
         TagFilter,
         "do_not_contact",
         "flight_risk",
@@ -230,8 +254,30 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Candidate], search_term: str
     ) -> tuple[QuerySet[Candidate], bool]:
-        queryset = search_candidates(queryset, search_term)
-        return queryset, False
+        if request.method == "POST" and "action" in request.POST:
+            # "Select all matching" reaches every match, not only the ones the list shows.
+            return matching_candidates(queryset, search_term), False
+        found = search_candidates(queryset, search_term)
+        setattr(request, FOUND_COUNT, found.count)  # for get_paginator: no second count
+        return found.candidates, False
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Candidate],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> CappedPaginator:
+        # The admin searches after filtering and only orders after: a search's count is the
+        # list's.
+        return CappedPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            known_count=getattr(request, FOUND_COUNT, None),
+        )
 
     @admin.display(description="email")
     def primary_email(self, candidate: Candidate) -> str:

@@ -334,8 +334,8 @@ class Candidate(CleanReportsConstraintsMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Kept by the database (triggers, migration 0005): the name, every email and the current
-    # company's name, one per line, so that a search is one trigram-indexed column of one
-    # table. Written by no Python code; a value set here is replaced on save.
+    # company's name, one per line, in lower case, so that a search is one trigram-indexed
+    # column of one table. Written by no Python code; a value set here is replaced on save.
     search_text = models.TextField(editable=False, blank=True, default="")
 
     constraints_reported_by_clean = frozenset(

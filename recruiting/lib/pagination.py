@@ -24,11 +24,21 @@ class CappedPaginator(Paginator[Any]):
 
     cap = COUNT_CAP
 
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+        """`known_count`: the number of rows, when the caller counted them already (a search
+        that read its matches' ids); no count query then."""
+        super().__init__(*args, **kwargs)
+        self.known_count = known_count
+
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return min(self.known_count, self.cap + 1)
         object_list: Any = self.object_list
-        if hasattr(object_list, "query"):  # a queryset: count a bounded slice
-            return int(object_list[: self.cap + 1].count())
+        if hasattr(object_list, "query"):
+            # A bounded slice, unordered: any cap + 1 matches will do, and PostgreSQL stops at
+            # the first it finds instead of sorting them all.
+            return int(object_list.order_by()[: self.cap + 1].count())
         return min(len(object_list), self.cap + 1)
 
     @property

@@ -210,10 +210,10 @@ def candidate_list(request: AuthenticatedRequest) -> HttpResponse:
                 messages.success(request, text)
                 return redirect(request.get_full_path())
     query = request.GET.get("q", "").strip()
-    candidates = Candidate.objects.select_related("current_company", "owner")
-    if query:
-        candidates = search_candidates(candidates, query)
-    paginator = CappedPaginator(candidates.order_by("name", "pk"), LIST_PAGE)
+    found = search_candidates(Candidate.objects.select_related("current_company", "owner"), query)
+    paginator = CappedPaginator(
+        found.candidates.order_by("name", "pk"), LIST_PAGE, known_count=found.count
+    )
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

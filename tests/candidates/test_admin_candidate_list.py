@@ -130,27 +130,32 @@ def test_search_finds_by_name_email_or_company(recruiter_client, people, term, f
 
 
 def many_researchers(count: int) -> None:
+    """`count` researchers, the oldest first, and Grace Hopper, whom "researcher" misses."""
     Candidate.objects.bulk_create(
-        [Candidate(name=f"Researcher {i:04}") for i in range(count)]
-        + [Candidate(name="Grace Hopper")]
+        [Candidate(name="Grace Hopper")]
+        + [Candidate(name=f"Researcher {i:04}") for i in range(count)]
     )
 
 
 def test_past_a_thousand_matches_the_list_says_more_than_and_pages_through_the_first_thousand(
     recruiter_client,
 ):
-    many_researchers(1001)
+    many_researchers(1002)
 
     response = recruiter_client.get(CHANGELIST, {"q": "researcher"})
 
     page = response.content.decode()
     assert "more than 1,000 results" in page
-    assert "more than 1,000 candidates: the first 1,000 are listed" in page
+    assert "more than 1,000 candidates match: the 1,000 added last are listed" in page
     assert "Select all matching candidates (more than 1,000)" in page
+    # The oldest match gives way: the newest 1,001 are kept, the first 1,000 by name shown.
+    assert listed(response)[0] == "Researcher 0001"
     last = recruiter_client.get(CHANGELIST, {"q": "researcher", "p": 20})
-    assert listed(last)[-1] == "Researcher 0999"
+    assert listed(last)[-1] == "Researcher 1000"
     beyond = recruiter_client.get(CHANGELIST, {"q": "researcher", "p": 21})
     assert beyond.status_code == 302 and "e=1" in beyond["Location"]
+    unfiltered = recruiter_client.get(CHANGELIST).content.decode()
+    assert "more than 1,000 candidates: the first 1,000 are listed" in unfiltered
 
 
 def test_up_to_a_thousand_matches_the_count_is_exact(recruiter_client):
@@ -250,9 +255,14 @@ def test_the_company_filter_shows_the_people_working_there(recruiter_client):
     CandidateFactory(name="Ada Lovelace", current_company=deepmind)
     CandidateFactory(name="Grace Hopper", current_company=CompanyFactory())
 
+    CandidateFactory(name="Alan Turing", current_company=None)
+
     response = recruiter_client.get(CHANGELIST, {"current_company__id__exact": deepmind.pk})
 
     assert listed(response) == ["Ada Lovelace"]
+    nowhere = recruiter_client.get(CHANGELIST, {"current_company__id__exact": "none"})
+    assert listed(nowhere) == ["Alan Turing"]
+    assert "No current company" in nowhere.content.decode()
 
 
 def test_the_relationship_filter_separates_employees_from_prospects(recruiter_client):

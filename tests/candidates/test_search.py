@@ -7,14 +7,15 @@ from __future__ import annotations
 import pytest
 
 from candidates.models import Candidate, CandidateEmail, Company
-from candidates.selectors import search_candidates
+from candidates.selectors import matching_candidates
 from tests.factories import CandidateFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def found(term: str) -> list[str]:
-    return sorted(search_candidates(Candidate.objects.all(), term).values_list("name", flat=True))
+    found = matching_candidates(Candidate.objects.all(), term)
+    return sorted(found.values_list("name", flat=True))
 
 
 def test_a_new_candidate_is_found_by_name_email_and_company():

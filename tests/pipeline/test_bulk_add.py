@@ -110,7 +110,10 @@ def test_the_workspace_list_counts_up_to_a_thousand_then_says_more_than(recruite
 
     page = recruiter_client.get(url, {"q": "smith"}).content.decode()
 
-    assert "Page 1 of 20 (more than 1,000 candidates: search to narrow them)" in page
+    assert (
+        "Page 1 of 20 (more than 1,000 candidates match: the 1,000 added last are listed; "
+        "add a word to narrow the search)" in page
+    )
     Candidate.objects.filter(name="Smith 1000").delete()
     exact = recruiter_client.get(url, {"q": "smith"}).content.decode()
     assert "Page 1 of 20 (1,000 candidates)" in exact
