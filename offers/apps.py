@@ -11,7 +11,9 @@ class OffersConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="offers.ensure_groups")
         # The alerts app knows no domain: offers hand it their reminder rules.
-        from . import competition, reminders
+        from . import answers, competition, links, reminders
 
         reminders.register()
         competition.register()
+        links.register_alert_kinds()
+        answers.register_alert_kinds()

@@ -8,9 +8,10 @@ show the same tables (years_table, grant_terms, payment_terms).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -21,7 +22,7 @@ from candidates.models import Company
 from recruiting.lib.formats import money_in_table, percent, price_per_share
 
 from . import compensation as engine
-from .models import EquityGrant, Offer, OfferPayment
+from .models import EquityGrant, Offer, OfferPayment, OfferSignature
 from .presentation import LETTER_COMPONENT_HEADINGS, equity_price_text
 from .scenarios import scenario_table
 
@@ -283,3 +284,36 @@ def render_offer_letter(offer: Offer, *, today: date | None = None) -> bytes:
 
     html = render_to_string("letters/offer_letter.html", letter_context(offer, today=today))
     return HTML(string=html).write_pdf()
+
+
+def render_signed_letter(letter_pdf: bytes, signature: OfferSignature) -> bytes:
+    """The letter the candidate read, byte for byte, followed by a signature certificate:
+    who signed, when, from where, having agreed to which words, and the SHA-256 of the letter
+    signed, so anyone holding both can check that the letter is the one signed."""
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML  # loads pango; only the letters need it
+
+    offer, made_at = signature.offer, signature.letter.made_at
+    certificate = HTML(
+        string=render_to_string(
+            "letters/signature_certificate.html",
+            {
+                "signature": signature,
+                "offer": offer,
+                "candidate": offer.application.candidate,
+                "role": offer.application.role,
+                "letter_sha256": signature.letter.sha256,
+                "signed_at": f"{signature.signed_at.astimezone(UTC):%-d %B %Y, %H:%M:%S} UTC",
+                "letter_made_at": f"{made_at.astimezone(UTC):%-d %B %Y, %H:%M} UTC",
+            },
+        )
+    ).write_pdf()
+    writer = PdfWriter()
+    for source in (letter_pdf, certificate):
+        writer.append(PdfReader(io.BytesIO(source)))
+    writer.add_metadata(
+        {"/Title": f"Signed offer letter, version {offer.version}", "/Author": "Closer"}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -33,7 +33,15 @@ from candidates.models import Company, Currency
 
 from . import compensation as engine
 from .forms import TERM_LABELS, check_vesting
-from .models import CompetingOffer, EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
+from .models import (
+    CompetingOffer,
+    EquityGrant,
+    Offer,
+    OfferDecline,
+    OfferPayment,
+    OtherAmount,
+    VestingYear,
+)
 from .models.offer import CLAWBACK_CHOICES
 from .terms import EquityTerms, PackageTerms
 
@@ -847,3 +855,71 @@ class DelegationForm(forms.Form):
                 css_class="g-2",
             )
         )
+
+
+# --- The candidate's answer (offers/views/candidate.py) -------------------------------------
+
+
+class CandidateSignForm(forms.Form):
+    """Signing: the letter read (its SHA-256, from the page), consent, the typed name."""
+
+    letter_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    consent = forms.BooleanField(
+        required=False, label="I agree to sign electronically (the words above)."
+    )
+    typed_name = forms.CharField(
+        label="Your full name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class CandidateDeclineForm(forms.Form):
+    """Declining, with the reason; whose offer they chose, if they say. The recruiter records
+    a decline heard by phone with the same questions (RecordDeclineForm)."""
+
+    reason = forms.ChoiceField(
+        label="Why are you declining?",
+        choices=OfferDecline.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    competitor = forms.ModelChoiceField(
+        label="Whose offer did you choose? (optional)",
+        queryset=Company.objects.filter(kind=Company.Kind.COMPETITOR).order_by("name"),
+        required=False,
+    )
+    rival_offer = forms.CharField(
+        label="What did they offer? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label="Anything else you would like us to know (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RecordDeclineForm(CandidateDeclineForm):
+    """A decline the candidate told the recruiter (by phone, by email)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Why did they decline?"
+        self.fields["competitor"].label = "Whose offer did they choose?"
+        self.fields["rival_offer"].label = "What do we know of that offer?"
+        self.fields["note"].label = "In their words"
+
+
+class ExtendDeadlineForm(forms.Form):
+    expires_at = datetime_field("New deadline")
+
+
+class KeepOpenForm(forms.Form):
+    keep_open = forms.BooleanField(
+        label="If the candidate declines, keep the application open for a revised offer",
+        required=False,
+    )

@@ -15,14 +15,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from recruiting.alerts import registry
 from recruiting.alerts.keys import Stamp, unraised
 from recruiting.alerts.models import Alert
 from recruiting.alerts.services import raise_alert
 
-from .models import Approval, Offer
+from .models import Approval, Offer, OfferLink
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -43,6 +43,12 @@ APPROVAL_WAITING = registry.AlertKind("approval_waiting", "Approval waiting")
 OFFER_REJECTED = registry.AlertKind("offer_rejected", "Offer rejected by an approver")
 # A step of an offer's approval chain opened: its approvers hear at once.
 APPROVAL_ASKED = registry.AlertKind("approval_asked", "Approval asked of you")
+# Raised by offers.services.expire_due_offers when a deadline passes unanswered.
+OFFER_EXPIRED = registry.AlertKind("offer_expired", "Offer expired")
+# The candidate opened their offer and has not answered, with the deadline near.
+OFFER_UNANSWERED = registry.AlertKind(
+    "offer_opened_unanswered", "Offer opened but not answered, deadline near"
+)
 
 # The statuses in which an offer can still lapse unanswered; a draft has not left the house.
 EXPIRING_STATUSES = (Offer.Status.PENDING_APPROVAL, Offer.Status.APPROVED, Offer.Status.SENT)
@@ -129,6 +135,11 @@ def _raise_expiring(
         Offer.Status.APPROVED: "It is approved but not sent yet.",
         Offer.Status.SENT: f"{candidate.name} has not answered yet.",
     }[offer.status]
+    remedy = (
+        "Extend its deadline from the offer's page, or let it lapse."
+        if offer.status == Offer.Status.SENT
+        else "Extend it by revising the offer, or let it lapse."
+    )
     return raise_alert(
         kind=OFFER_EXPIRING.name,
         recipient=recipient,
@@ -138,11 +149,57 @@ def _raise_expiring(
         about=offer,
         context={
             "message": f"The offer expires on {offer.expires_at:%a %d %b %Y at %H:%M} UTC, in "
-            f"{left_text}. {state} Extend it by revising the offer, or let it lapse."
+            f"{left_text}. {state} {remedy}"
         },
         link=offer.get_absolute_url(),
         now=now,
     )
+
+
+# --- Opened, not answered --------------------------------------------------------------------
+
+
+def offers_opened_unanswered(now: datetime) -> list[Alert]:
+    """Sent offers the candidate has opened but not answered, with OFFER_UNANSWERED_HOURS or
+    less left: the recruiter who sent it is told, once per offer and deadline (an extended
+    deadline reminds again). One query."""
+    hours = settings.OFFER_UNANSWERED_HOURS
+    opened = OfferLink.objects.filter(offer=OuterRef("pk"), first_opened_at__isnull=False)
+    offers = unraised(
+        Offer.objects.filter(
+            Exists(opened),
+            status=Offer.Status.SENT,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(hours=hours),
+            sent_by__is_active=True,
+        ),
+        "offer-unanswered:",
+        F("pk"),
+        ":",
+        Stamp("expires_at"),
+    ).select_related("application__candidate", "application__role", "sent_by")
+    raised = []
+    for offer in offers:
+        candidate = offer.application.candidate
+        left = max(0, int((offer.expires_at - now).total_seconds() // 3600))
+        raised.append(
+            raise_alert(
+                kind=OFFER_UNANSWERED.name,
+                recipient=offer.sent_by,
+                key=offer.alert_key,
+                subject=f"{candidate.name} opened offer v{offer.version} but has not answered, "
+                f"{left} hours left ({_where(offer)})",
+                about=offer,
+                context={
+                    "message": f"The offer expires on {offer.expires_at:%a %d %b %Y at %H:%M} "
+                    "UTC. A call now may be what decides it; or extend its deadline from the "
+                    "offer's page."
+                },
+                link=offer.get_absolute_url(),
+                now=now,
+            )
+        )
+    return [alert for alert in raised if alert is not None]
 
 
 # --- Approval waiting ------------------------------------------------------------------------
@@ -228,7 +285,15 @@ def _raise_waiting(
 
 
 def register() -> None:
-    for kind in (OFFER_EXPIRING, APPROVAL_WAITING, OFFER_REJECTED, APPROVAL_ASKED):
+    for kind in (
+        OFFER_EXPIRING,
+        APPROVAL_WAITING,
+        OFFER_REJECTED,
+        APPROVAL_ASKED,
+        OFFER_EXPIRED,
+        OFFER_UNANSWERED,
+    ):
         registry.register_kind(kind)
     registry.register_rule("offers.offer_expiring", offers_expiring)
+    registry.register_rule("offers.offer_opened_unanswered", offers_opened_unanswered)
     registry.register_rule("offers.approval_waiting", approvals_waiting)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,18 +17,24 @@ from django_fsm import can_proceed
 from candidates.models import Candidate
 from recruiting.alerts.services import raise_alert
 from recruiting.lib.formats import exchange_rate, money_in_table
-from recruiting.pipeline.models import Application
-from recruiting.pipeline.services import PipelineError, mark_hired
+from recruiting.pipeline.models import Application, Stage
+from recruiting.pipeline.services import (
+    PipelineError,
+    mark_hired,
+    move_stage,
+    reopen_application,
+)
 
 from . import compensation as engine
 from .competition import refresh_for_application
+from .links import candidate_address, issue_link, tell_deadline_extended
 from .models import (
     Approval,
     ApprovalRule,
     Delegation,
     Offer,
 )
-from .reminders import APPROVAL_ASKED, OFFER_REJECTED
+from .reminders import APPROVAL_ASKED, OFFER_EXPIRED, OFFER_REJECTED
 from .selectors import OfferValuation, RateMissing, rate_on, value_offer
 from .terms import OfferError, OfferTerms, check_terms, write_package
 
@@ -462,15 +469,22 @@ def _tell_drafter_of_rejection(offer: Offer, approval: Approval, *, by: User) ->
 
 @transaction.atomic
 def send_offer(offer: Offer, *, by: User, confirm_stale_rate: bool = False) -> Offer:
-    """Sends an approved offer and fixes the exchange rate it is valued at from now on. A rate
-    older than RATE_STALE_AFTER_DAYS is refused unless the sender confirms it, which the offer
-    records."""
+    """Sends an approved offer: a private link to it is emailed to the candidate from `by`
+    (after commit, through the outbox), the
+    application moves to the Offer stage, and the exchange rate it is valued at is fixed from
+    now on. A rate older than RATE_STALE_AFTER_DAYS is refused unless the sender confirms it,
+    which the offer records."""
     offer = _lock(offer)
     if not can_proceed(offer.send):
         raise _refuse(offer, "sent")
     if offer.is_expired:
         raise OfferError(
             {"expires_at": "The expiry has passed; revise the offer with a later one."}
+        )
+    if not candidate_address(offer):
+        name = offer.application.candidate.name
+        raise OfferError(
+            {"candidate": f"{name} has no email address to send the offer to: add one first."}
         )
     today = timezone.localdate()
     try:
@@ -516,7 +530,22 @@ def send_offer(offer: Offer, *, by: User, confirm_stale_rate: bool = False) -> O
         ]
     )
     _competition_changed(offer)  # the candidate now holds this version
+    issue_link(offer, by=by)
+    _to_offer_stage(offer.application, by=by)
     return offer
+
+
+def _to_offer_stage(application: Application, *, by: User) -> None:
+    """An open application before the Offer stage moves to it; one at or past it stays."""
+    offer_stage = application.role.stages.filter(kind=Stage.Kind.OFFER).first()
+    if application.is_closed or offer_stage is None:
+        return
+    if application.stage.position >= offer_stage.position:
+        return
+    try:
+        move_stage(application, offer_stage, by=by)
+    except PipelineError as error:
+        raise OfferError(error.messages) from None
 
 
 def _close(offer: Offer, step: Callable[[], None], by: User | None) -> None:
@@ -528,8 +557,9 @@ def _close(offer: Offer, step: Callable[[], None], by: User | None) -> None:
 
 
 @transaction.atomic
-def accept_offer(offer: Offer, *, by: User) -> Offer:
-    """Records the candidate's acceptance; a new hire's application is marked hired."""
+def accept_offer(offer: Offer, *, by: User | None) -> Offer:
+    """Records the candidate's acceptance (`by` None: they signed it themselves); a new
+    hire's application is marked hired."""
     offer = _lock(offer)
     if not can_proceed(offer.accept):
         raise _refuse(offer, "accepted")
@@ -553,7 +583,9 @@ def accept_offer(offer: Offer, *, by: User) -> Offer:
 
 
 @transaction.atomic
-def decline_offer(offer: Offer, *, by: User) -> Offer:
+def decline_offer(offer: Offer, *, by: User | None) -> Offer:
+    """Closes the offer as declined. The reason, and what it means for the application, are
+    offers.answers.decline's: call that."""
     offer = _lock(offer)
     if not can_proceed(offer.decline):
         raise _refuse(offer, "declined")
@@ -581,6 +613,139 @@ def expire_offer(offer: Offer, *, by: User | None = None) -> Offer:
     _close(offer, offer.expire, by)
     _withdraw_waiting_approvals(offer)
     return offer
+
+
+# --- Deadlines, reopening, discarding -------------------------------------------------------
+
+
+@transaction.atomic
+def extend_deadline(offer: Offer, *, expires_at: datetime, by: User) -> Offer:
+    """More time for a sent offer: the history records the change, the candidate is told by
+    email, and their link shows the letter with the new date."""
+    offer = _lock(offer)
+    if offer.status != Offer.Status.SENT:
+        raise OfferError(
+            {
+                "expires_at": f"Only a sent offer's deadline is extended; this one is "
+                f"{offer.get_status_display().lower()}."
+            }
+        )
+    if expires_at <= timezone.now():
+        raise OfferError({"expires_at": "The new deadline must be in the future."})
+    if expires_at <= offer.expires_at:
+        raise OfferError(
+            {
+                "expires_at": f"The new deadline must be later than the current one, "
+                f"{timezone.localtime(offer.expires_at):%-d %b %Y %H:%M}."
+            }
+        )
+    offer.expires_at = expires_at
+    offer._history_user = by
+    offer.save(update_fields=["expires_at"])
+    tell_deadline_extended(offer, by=by)
+    return offer
+
+
+@transaction.atomic
+def reopen_offer(offer: Offer, *, by: User) -> Offer:
+    """An expired or declined offer again, in one step: a new draft version on the same terms,
+    open as long as the first one was (from sending to its deadline), to be approved and sent
+    as any other. A decline that closed the application as lost opens it again."""
+    offer = _lock(offer)
+    if offer.status not in (Offer.Status.EXPIRED, Offer.Status.DECLINED):
+        raise OfferError(
+            f"Only an expired or declined offer is reopened; this one is "
+            f"{offer.get_status_display().lower()}."
+        )
+    made = Offer.objects.filter(revises=offer).first()
+    if made is not None:
+        raise OfferError(f"Version {made.version} was made from this one already.")
+    if (preparing := revision_in_progress(offer)) is not None:
+        raise OfferError(
+            f"Version {preparing.version} is already being prepared: change it instead."
+        )
+    application = offer.application
+    if application.is_closed:
+        if application.status != Application.Status.LOST:
+            raise OfferError(f"The application is {application.get_status_display().lower()}.")
+        try:
+            reopen_application(application, by=by)
+        except PipelineError as error:
+            raise OfferError(error.messages) from None
+    opened_for = offer.expires_at - (offer.sent_at or offer.drafted_at)
+    expires_at = timezone.now() + max(opened_for, timedelta(days=1))
+    terms = replace(OfferTerms.of(offer), expires_at=expires_at.replace(second=0, microsecond=0))
+    check_terms(terms, new=False)
+    new = Offer(
+        application=offer.application,
+        kind=offer.kind,
+        version=offer.version + 1,
+        revises=offer,
+        drafted_by=by,
+        drafted_at=timezone.now(),
+        keep_open_on_decline=offer.keep_open_on_decline,
+    )
+    _write_terms(new, terms, by=by)
+    _competition_changed(new)
+    return new
+
+
+@transaction.atomic
+def discard_draft(offer: Offer, *, by: User) -> None:
+    """A draft nobody sent is deleted, with its components (its history keeps it)."""
+    offer = _lock(offer)
+    if offer.status != Offer.Status.DRAFT:
+        raise OfferError(
+            f"Only a draft is discarded; this offer is {offer.get_status_display().lower()}: "
+            "rescind it instead."
+        )
+    application = offer.application
+    offer._history_user = by
+    offer.delete()
+    refresh_for_application(application)
+
+
+def expire_due_offers(now: datetime | None = None) -> list[Offer]:
+    """Every offer whose deadline has passed while it was being approved, approved or with the
+    candidate, expired (one transaction each, so one refusal stops none of the others).
+    The scheduler runs it every minute; the team hears of it."""
+    now = now or timezone.now()
+    due = Offer.objects.filter(
+        status__in=(Offer.Status.PENDING_APPROVAL, Offer.Status.APPROVED, Offer.Status.SENT),
+        expires_at__lte=now,
+    ).values_list("pk", flat=True)
+    expired = []
+    for pk in list(due):
+        try:
+            offer = expire_offer(Offer.objects.get(pk=pk))
+        except OfferError:
+            continue  # extended or answered meanwhile
+        _tell_team_expired(offer)
+        expired.append(offer)
+    return expired
+
+
+def _tell_team_expired(offer: Offer) -> None:
+    candidate, role = offer.application.candidate, offer.application.role
+    recipients = {
+        u.pk: u
+        for u in (offer.sent_by, offer.drafted_by, candidate.owner)
+        if u is not None and u.is_active
+    }
+    for person in recipients.values():
+        raise_alert(
+            kind=OFFER_EXPIRED.name,
+            recipient=person,
+            key=f"offer-expired:{offer.pk}:{person.pk}",
+            subject=f"Offer v{offer.version} to {candidate.name} expired "
+            f"({role.title}, {role.city})",
+            about=offer,
+            context={
+                "message": "Its deadline passed unanswered. Reopen it as a new version from "
+                "the offer's page, or let it go."
+            },
+            link=offer.get_absolute_url(),
+        )
 
 
 # --- Delegating approvals -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Thin Celery wrappers for offers: the scheduled fetch of exchange rates."""
+"""Thin Celery wrappers for offers: the scheduled fetch of exchange rates, and offers
+expiring at their deadline."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import rates
+from .services import expire_due_offers
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +35,9 @@ def fetch_rates() -> dict[str, object]:
         return {"refused": refused.messages}
     log.info("loaded %d exchange rate(s) from %s", loaded, url)
     return {"loaded": loaded}
+
+
+@shared_task(name="offers.expire_due", ignore_result=True)
+def expire_due() -> int:
+    """Offers whose deadline passed expire by themselves (every minute, by the scheduler)."""
+    return len(expire_due_offers())

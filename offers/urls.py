@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import approvals, competing, drafting, pages
+from .views import approvals, candidate, competing, drafting, pages
 
 app_name = "offers"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("offers/<int:pk>/compare/<int:other_pk>/", pages.compare, name="compare"),
     path("offers/<int:pk>/step/<str:step>/", pages.step, name="step"),
     path("offers/<int:pk>/letter.pdf", pages.letter, name="letter"),
+    path("offers/<int:pk>/signed.pdf", pages.signed_letter, name="signed_letter"),
     # Approvals inbox (offers/views/approvals.py)
     path("approvals/", approvals.inbox, name="approvals"),
     path("approvals/offers/<int:pk>/", approvals.decide, name="decide"),
@@ -27,4 +28,9 @@ urlpatterns = [
     ),
     path("competing/<int:pk>/edit/", competing.edit, name="competing_edit"),
     path("offers/<int:pk>/counter/", competing.counter, name="counter"),
+    # The candidate's page, opened by their private link (offers/views/candidate.py)
+    path("offer/<str:token>/", candidate.page, name="for_candidate"),
+    path("offer/<str:token>/letter.pdf", candidate.letter, name="letter_for_candidate"),
+    path("offer/<str:token>/sign/", candidate.sign, name="sign"),
+    path("offer/<str:token>/decline/", candidate.decline_offer, name="decline_by_candidate"),
 ]

@@ -175,6 +175,9 @@ OFFER_EXPIRY_LADDER: list[tuple[int, list[str]]] = [
     (72, ["recruiter"]),
     (24, ["recruiter", "hiring_manager"]),
 ]
+# The candidate opened their offer and has not answered with this many hours left: the
+# recruiter who sent it is reminded (once per offer and deadline).
+OFFER_UNANSWERED_HOURS = env.int("OFFER_UNANSWERED_HOURS", default=24)
 
 # A competing offer "beats" ours when it pays more on this measure: "year_one" (what the first
 # year pays), "annual_average" (the yearly average over the horizon of both) or
@@ -276,6 +279,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 60.0},
     "outreach-send-due": {"task": "outreach.send_due", "schedule": 60.0},
+    "offers-expire-due": {"task": "offers.expire_due", "schedule": 60.0},
 }
 # The European Central Bank's reference rates (its eurofxref-hist.zip, or eurofxref.zip for the
 # day), fetched every six hours when set: the ECB publishes once a working day, around 16:00
@@ -321,9 +325,27 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A candidate's offer link is the key to their offer: no log line holds it in full.
+    "filters": {"offer_links": {"()": "recruiting.lib.logs.RedactOfferLinks"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["offer_links"]},
+        # Django's own for runserver's request lines, with the filter.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["offer_links"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint logs each step of every letter it renders at INFO.
         "weasyprint.progress": {"level": "WARNING"},

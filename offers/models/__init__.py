@@ -1,4 +1,5 @@
 from .approval import Approval, ApprovalRule, Delegation
+from .candidate import OfferDecline, OfferLetter, OfferLink, OfferSignature
 from .competing import CompetingOffer
 from .money import BandPosition, CompensationBand, ExchangeRate
 from .offer import EquityGrant, Offer, OfferPayment, OtherAmount, VestingYear
@@ -14,7 +15,11 @@ __all__ = [
     "EquityGrant",
     "ExchangeRate",
     "Offer",
+    "OfferDecline",
+    "OfferLetter",
+    "OfferLink",
     "OfferPayment",
+    "OfferSignature",
     "OtherAmount",
     "SharePrice",
     "VestingYear",

@@ -228,6 +228,12 @@ class Offer(ConcurrentTransitionMixin, Package):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     last_comment = models.TextField(blank=True, help_text="The latest approver's comment.")
+    keep_open_on_decline = models.BooleanField(
+        "keep the application open if declined",
+        default=False,
+        help_text="For a revised offer: a decline then leaves the application open instead of "
+        "marking it lost.",
+    )
 
     history = HistoricalRecords()
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -31,6 +32,7 @@ from candidates.models import OFFERING_LABELS
 from recruiting.lib.formats import exchange_rate, money_in_table, percent, signed_money
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import sees_every_application
+from recruiting.pipeline.models import Activity
 
 from .. import compensation as engine
 from ..access import (
@@ -40,6 +42,7 @@ from ..access import (
     visible_competing_offers,
     visible_offers,
 )
+from ..answers import AnswerRefused, DeclineAnswer, decline
 from ..charts import Gauge, Series, band_gauge, cumulative_chart
 from ..competition import standing
 from ..deal import Deal, deal_of
@@ -51,12 +54,17 @@ from ..letters import (
     render_offer_letter,
     years_table,
 )
+from ..links import resend_link, revoke_link
 from ..models import (
     Approval,
     CompetingOffer,
     Offer,
+    OfferDecline,
+    OfferLink,
     OfferPayment,
+    OfferSignature,
 )
+from ..page_forms import ExtendDeadlineForm, KeepOpenForm, RecordDeclineForm, to_minute
 from ..presentation import HIDDEN, component_history, equity_price_text, rate_age
 from ..scenarios import ScenarioGap, scenario_comparison, scenario_table
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
@@ -64,8 +72,10 @@ from ..services import (
     accept_offer,
     approvals_for,
     approve_offer,
-    decline_offer,
+    discard_draft,
+    extend_deadline,
     reject_offer,
+    reopen_offer,
     rescind_offer,
     revise_offer,
     revision_in_progress,
@@ -95,8 +105,13 @@ class Step:
     never_from: tuple[str, ...] = ()  # statuses the FSM allows but the service refuses
     decides: bool = False  # an approver's step: a member of a waiting group, not the drafter
     confirm: str = ""
+    # A step that is no transition of the offer's own: the statuses it is offered in.
+    statuses: tuple[str, ...] = ()
+    form: bool = False  # taken through a form of its own on the page, not a button
 
     def allowed_for(self, offer: Offer) -> bool:
+        if self.statuses:
+            return offer.status in self.statuses
         return offer.status not in self.never_from and can_proceed(getattr(offer, self.transition))
 
 
@@ -106,9 +121,9 @@ STEPS = {
         Step("submit", "Submit for approval", "submit", "primary"),
         Step("approve", "Approve", "approve", "success", (Offer.Status.DRAFT,), decides=True),
         Step("reject", "Reject", "reject", "danger", decides=True),
-        Step("send", "Mark as sent", "send", "primary"),
+        Step("send", "Send to the candidate", "send", "primary"),
         Step("accept", "Record acceptance", "accept", "success"),
-        Step("decline", "Record decline", "decline", "outline-secondary"),
+        Step("decline", "Record decline", "decline", "outline-secondary", form=True),
         Step(
             "rescind",
             "Rescind",
@@ -124,9 +139,56 @@ STEPS = {
             "outline-primary",
             (Offer.Status.DRAFT,),
         ),
+        Step(
+            "reopen",
+            "Reopen as a new version",
+            "",
+            "outline-primary",
+            statuses=(Offer.Status.EXPIRED, Offer.Status.DECLINED),
+        ),
+        Step(
+            "discard",
+            "Discard the draft",
+            "",
+            "outline-danger",
+            statuses=(Offer.Status.DRAFT,),
+            confirm="Discard this draft? Its terms are deleted.",
+        ),
+        Step(
+            "resend_link", "Resend the link", "", "outline-secondary", statuses=(Offer.Status.SENT,)
+        ),
+        Step(
+            "revoke_link",
+            "Revoke the link",
+            "",
+            "outline-danger",
+            statuses=(Offer.Status.SENT,),
+            confirm="Revoke the candidate's link? It stops working at once; resend for a new one.",
+        ),
+        Step(
+            "extend",
+            "Extend the deadline",
+            "",
+            "outline-primary",
+            statuses=(Offer.Status.SENT,),
+            form=True,
+        ),
+        Step(
+            "keep_open",
+            "Keep the application open if declined",
+            "",
+            "outline-secondary",
+            statuses=Offer.OPEN_STATUSES,
+            form=True,
+        ),
     )
 }
 DECISION_FORMS = {"approve": ApproveOfferForm, "reject": RejectOfferForm}
+STEP_FORMS: dict[str, type[forms.Form]] = {
+    "decline": RecordDeclineForm,
+    "extend": ExtendDeadlineForm,
+    "keep_open": KeepOpenForm,
+}
 
 
 def may_take(
@@ -139,18 +201,62 @@ def may_take(
     return user.has_perm("offers.change_offer")
 
 
+def _record_decline(offer: Offer, user: User, data: dict[str, Any]) -> Offer:
+    answer = DeclineAnswer(
+        reason=data["reason"],
+        competitor=data.get("competitor"),
+        rival_offer=data.get("rival_offer", ""),
+        note=data.get("note", ""),
+    )
+    try:
+        decline(offer, answer, by=user)
+    except AnswerRefused as refused:
+        raise OfferError(refused.messages) from None
+    return Offer.objects.get(pk=offer.pk)
+
+
+def _discard(offer: Offer, user: User) -> Offer:
+    discard_draft(offer, by=user)
+    return offer
+
+
+def _link_step(step: Callable[..., object], offer: Offer, user: User) -> Offer:
+    step(offer, by=user)
+    return offer
+
+
+def _keep_open(offer: Offer, user: User, keep: bool) -> Offer:
+    offer.keep_open_on_decline = keep
+    offer._history_user = user
+    offer.save(update_fields=["keep_open_on_decline"])
+    return offer
+
+
 def _take(
-    step: Step, offer: Offer, user: User, comment: str, *, confirm_stale_rate: bool = False
+    step: Step,
+    offer: Offer,
+    user: User,
+    comment: str,
+    *,
+    confirm_stale_rate: bool = False,
+    data: dict[str, Any] | None = None,
 ) -> Offer:
+    data = data or {}
     services: dict[str, Callable[[], Offer]] = {
         "submit": lambda: submit_for_approval(offer, by=user),
         "approve": lambda: approve_offer(offer, by=user, comment=comment),
         "reject": lambda: reject_offer(offer, by=user, comment=comment),
         "send": lambda: send_offer(offer, by=user, confirm_stale_rate=confirm_stale_rate),
         "accept": lambda: accept_offer(offer, by=user),
-        "decline": lambda: decline_offer(offer, by=user),
+        "decline": lambda: _record_decline(offer, user, data),
         "rescind": lambda: rescind_offer(offer, by=user),
         "revise": lambda: revise_offer(offer, by=user),
+        "reopen": lambda: reopen_offer(offer, by=user),
+        "discard": lambda: _discard(offer, user),
+        "resend_link": lambda: _link_step(resend_link, offer, user),
+        "revoke_link": lambda: _link_step(revoke_link, offer, user),
+        "extend": lambda: extend_deadline(offer, expires_at=data["expires_at"], by=user),
+        "keep_open": lambda: _keep_open(offer, user, bool(data.get("keep_open"))),
     }
     return services[step.name]()
 
@@ -176,12 +282,24 @@ def _done(step: Step, offer: Offer) -> str:
         groups = ", ".join(sorted({a.group.name for a in waiting}))
         step_number = waiting[0].step if waiting else ""
         return f"Your approval is recorded; the offer now waits for step {step_number}: {groups}."
+    candidate = offer.application.candidate.name
     return {
         "reject": "Rejected. The offer is a draft again, with your comment.",
-        "send": "Marked as sent. Its exchange rate is now fixed.",
+        "send": f"Sent: {candidate} gets a private link to it by email, from you. The "
+        "application is at the Offer stage and the exchange rate is now fixed.",
         "accept": "Acceptance recorded.",
         "decline": "Decline recorded.",
         "rescind": "Offer rescinded.",
+        "reopen": f"Version {offer.version} is a new draft on the same terms: submit it for "
+        "approval, then send it.",
+        "discard": "Draft discarded.",
+        "resend_link": f"The link is on its way to {candidate} again.",
+        "revoke_link": "The link no longer opens the offer. Resend to give a new one.",
+        "extend": f"The deadline is now {timezone.localtime(offer.expires_at):%-d %b %Y %H:%M}; "
+        f"{candidate} is told by email.",
+        "keep_open": "A decline will leave the application open."
+        if offer.keep_open_on_decline
+        else "A decline will close the application as lost.",
         "revise": f"Version {offer.version} is a new draft with the same terms: edit it."
         + (
             f" Version {offer.revises.version} stays with the candidate until you send it."
@@ -203,13 +321,23 @@ def step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
         # Approvals are checked by the service, which names the rule (group, drafter).
         messages.error(request, f"You may not take the step “{chosen.label}” on offers.")
         return redirect("offers:detail", offer.pk)
-    form = None
+    # Transitions are refused by their services, in their words; the other steps here.
+    if chosen.statuses and not chosen.allowed_for(offer):
+        messages.error(
+            request,
+            f"“{chosen.label}” is not a step of a {offer.get_status_display().lower()} offer.",
+        )
+        return redirect("offers:detail", offer.pk)
+    form: forms.Form | None = None
     comment = ""
-    if chosen.decides:
-        form = DECISION_FORMS[chosen.name](request.POST, prefix=chosen.name)
+    data: dict[str, Any] = {}
+    if chosen.decides or chosen.form:
+        form_class = DECISION_FORMS.get(chosen.name) or STEP_FORMS[chosen.name]
+        form = form_class(request.POST, prefix=chosen.name)
         if not form.is_valid():
             return _render_detail(request, offer, forms={chosen.name: form})
-        comment = form.cleaned_data["comment"]
+        data = form.cleaned_data
+        comment = data.get("comment", "")
     try:
         result = _take(
             chosen,
@@ -217,11 +345,15 @@ def step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
             user,
             comment,
             confirm_stale_rate=request.POST.get("confirm_stale_rate") == "yes",
+            data=data,
         )
     except OfferError as error:
         errors = getattr(error, "error_dict", {})
-        if form is not None and "comment" in errors:
-            form.add_error("comment", errors["comment"])
+        named = {field: msgs for field, msgs in errors.items() if form and field in form.fields}
+        if form is not None and named:
+            for field, field_errors in named.items():
+                for message in field_errors:
+                    form.add_error(field, message)
             return _render_detail(request, offer, forms={chosen.name: form})
         messages.error(request, " ".join(error.messages))
         return redirect("offers:detail", offer.pk)
@@ -229,6 +361,8 @@ def step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
         messages.error(request, "The offer changed meanwhile; look again and retry.")
         return redirect("offers:detail", offer.pk)
     messages.success(request, _done(chosen, result))
+    if chosen.name == "discard":
+        return redirect("web:application", result.application_id)
     return redirect("offers:detail", result.pk)
 
 
@@ -541,6 +675,44 @@ def _approvals(offer: Offer, amounts: bool) -> list[ApprovalRow]:
     ]
 
 
+def _step_form(step: Step, offer: Offer) -> forms.Form:
+    initial: dict[str, object] = {}
+    if step.name == "extend":
+        initial["expires_at"] = to_minute(offer.expires_at + timedelta(days=2))
+    elif step.name == "keep_open":
+        initial["keep_open"] = offer.keep_open_on_decline
+    return STEP_FORMS[step.name](prefix=step.name, initial=initial)
+
+
+@dataclass(frozen=True)
+class WithCandidate:
+    """What the recruiter sees of the offer in the candidate's hands."""
+
+    link: OfferLink | None
+    signature: OfferSignature | None
+    decline_answer: OfferDecline | None
+    activities: list[Activity]
+
+
+def with_candidate(offer: Offer, *, amounts: bool) -> WithCandidate | None:
+    if offer.sent_at is None:
+        return None
+    return WithCandidate(
+        link=OfferLink.objects.filter(offer=offer).order_by("-created_at", "-id").first(),
+        signature=OfferSignature.objects.filter(offer=offer).select_related("letter").first(),
+        decline_answer=OfferDecline.objects.filter(offer=offer)
+        .select_related("competitor", "recorded_by")
+        .first(),
+        activities=list(
+            Activity.objects.filter(
+                application_id=offer.application_id,
+                kind=Activity.Kind.OFFER,
+                occurred_at__gte=offer.sent_at,
+            ).order_by("-occurred_at", "-id")[:20]
+        ),
+    )
+
+
 def _render_detail(
     request: AuthenticatedRequest, offer: Offer, *, forms: dict[str, object] | None = None
 ) -> HttpResponse:
@@ -584,6 +756,7 @@ def _render_detail(
         if s.decides
     ]
     may_change = user.has_perm("offers.change_offer")
+    step_forms = {s.name: forms.get(s.name) or _step_form(s, offer) for s in actions if s.form}
     versions = list(
         visible_offers(user)
         .filter(application_id=offer.application_id)
@@ -633,7 +806,9 @@ def _render_detail(
         "history": _history(offer, amounts),
         "component_history": component_history(offer.pk, amounts=amounts),
         "actions": actions,
-        "steps": [s for s in actions if not s.decides],
+        "steps": [s for s in actions if not s.decides and not s.form],
+        "step_forms": step_forms,
+        "with_candidate": with_candidate(offer, amounts=amounts),
         "decisions": decisions,
         "may_edit": amounts and may_change and offer.is_open and preparing is None,
         "preparing": preparing,
@@ -833,5 +1008,22 @@ def letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=letter_filename(offer)
+    )
+    return response
+
+
+@login_required
+@require_GET
+def signed_letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The letter as the candidate signed it, with its signature certificate."""
+    offer = get_offer_or_404(request.user, pk)
+    if not can_see_compensation(request.user):
+        raise Http404  # the letter is all amounts
+    signature = OfferSignature.objects.filter(offer=offer).first()
+    if signature is None:
+        raise Http404
+    response = HttpResponse(bytes(signature.signed_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=letter_filename(offer).replace(".pdf", "-signed.pdf")
     )
     return response

@@ -38,7 +38,7 @@ class AlertAdmin(admin.ModelAdmin[Alert]):
     list_display = (
         "created_at",
         "kind_name",
-        "recipient",
+        "addressee",
         "subject",
         "status",
         "attempts",
@@ -48,7 +48,7 @@ class AlertAdmin(admin.ModelAdmin[Alert]):
     )
     list_filter = ("status", KindFilter, "in_digest", "urgent")
     list_select_related = ("recipient",)
-    search_fields = ("subject", "key", "recipient__username")
+    search_fields = ("subject", "key", "recipient__username", "to_email")
     readonly_fields = [f.name for f in Alert._meta.fields]
     actions = ["retry_action"]
     date_hierarchy = "created_at"
@@ -60,6 +60,10 @@ class AlertAdmin(admin.ModelAdmin[Alert]):
     @admin.display(description="kind", ordering="kind")
     def kind_name(self, alert: Alert) -> str:
         return kind_label(alert.kind)
+
+    @admin.display(description="to")
+    def addressee(self, alert: Alert) -> str:
+        return alert.addressee
 
     @admin.action(description="Retry the selected failed alerts", permissions=["change"])
     def retry_action(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:

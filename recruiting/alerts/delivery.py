@@ -9,6 +9,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from enum import StrEnum
 
 from django.conf import settings
@@ -20,7 +21,9 @@ from django.template.loader import render_to_string, select_template
 from django.utils import timezone
 
 from recruiting.lib.mail import close_quietly, shared_smtp_connection
+from recruiting.lib.types import User
 
+from . import registry
 from .models import Alert
 
 log = logging.getLogger(__name__)
@@ -42,16 +45,27 @@ class Delivery(StrEnum):
 # --- Delivering ----------------------------------------------------------------------------
 
 
+def _from(sender: User | None) -> tuple[str, list[str]]:
+    """From and Reply-To: a colleague writing to a candidate, or Closer itself."""
+    if sender is None or not sender.email:
+        return settings.DEFAULT_FROM_EMAIL, []
+    address = formataddr((sender.get_full_name() or sender.get_username(), sender.email))
+    return address, [address]
+
+
 def _render(alert: Alert) -> EmailMultiAlternatives:
+    kind = registry.kind(alert.kind)
     context = {
         "alert": alert,
         "user": alert.recipient,
+        "sender": alert.sender,
         "site_url": settings.SITE_URL.rstrip("/"),
         "link": settings.SITE_URL.rstrip("/") + alert.link
         if alert.link.startswith("/")
         else alert.link,
         "preferences_url": settings.SITE_URL.rstrip("/") + "/alerts/preferences/",
         **alert.context,
+        **(kind.render_context(alert) if kind.render_context is not None else {}),
     }
 
     def render(suffix: str) -> str:
@@ -59,10 +73,14 @@ def _render(alert: Alert) -> EmailMultiAlternatives:
         return select_template(names).render(context)
 
     subject = " ".join(render("subject.txt").split())
+    from_email, reply_to = _from(alert.sender)
     message = EmailMultiAlternatives(
-        subject, render("txt"), settings.DEFAULT_FROM_EMAIL, [alert.recipient.email]
+        subject, render("txt"), from_email, [alert.address], reply_to=reply_to
     )
     message.attach_alternative(render("html"), "text/html")
+    if kind.attachments is not None:
+        for attachment in kind.attachments(alert):
+            message.attach(attachment.filename, attachment.content, attachment.mimetype)
     return message
 
 
@@ -78,8 +96,8 @@ def send_alert(
     ).update(status=Alert.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return Delivery.SKIPPED
-    alert = Alert.objects.select_related("recipient").get(pk=alert_id)
-    if not alert.recipient.email:
+    alert = Alert.objects.select_related("recipient", "sender").get(pk=alert_id)
+    if not alert.address:
         _mark(alert, Alert.Status.FAILED, error="The recipient has no email address.")
         return Delivery.FAILED
     try:
@@ -184,6 +202,8 @@ def send_digests(now: datetime | None = None) -> int:
         if not alerts:
             continue
         user = alerts[0].recipient
+        if user is None:  # digests are a colleague's: an outside address is never in one
+            continue
         context = {
             "user": user,
             "alerts": alerts,

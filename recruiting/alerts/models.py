@@ -29,8 +29,24 @@ class Alert(models.Model):
         SUPPRESSED = "suppressed", "Suppressed (turned off)"
 
     kind = models.CharField(max_length=50)
+    # A colleague, or (for the kinds that write to candidates) an address outside Closer.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        null=True,
+        blank=True,
+    )
+    to_email = models.EmailField(
+        "to (outside Closer)", blank=True, help_text="A candidate's address; empty for a colleague."
+    )
+    # Whom an email to a candidate is from (its From and Reply-To): the recruiter.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     about_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -66,9 +82,26 @@ class Alert(models.Model):
             ),
             models.Index(fields=["recipient", "-created_at"], name="alert_recipient_recent"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(recipient__isnull=False) & Q(to_email=""))
+                | (Q(recipient__isnull=True) & ~Q(to_email="")),
+                name="alert_one_recipient",
+                violation_error_message="An alert goes to a colleague or to an address, not both.",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.recipient}"
+        return f"{self.subject} → {self.addressee}"
+
+    @property
+    def addressee(self) -> str:
+        """Whom it is for: a colleague's name, or an outside address."""
+        return self.to_email or str(self.recipient)
+
+    @property
+    def address(self) -> str:
+        return self.to_email or (self.recipient.email if self.recipient else "")
 
 
 class AlertPreference(models.Model):

@@ -109,7 +109,9 @@ def replan_held_alerts(user: User, now: datetime | None = None) -> int:
 def raise_alert(
     *,
     kind: str,
-    recipient: User,
+    recipient: User | None = None,
+    to_email: str = "",
+    sender: User | None = None,
     key: str,
     subject: str,
     about: models.Model | None = None,
@@ -120,13 +122,27 @@ def raise_alert(
     """Writes the alert in the caller's transaction and queues its delivery after commit.
     Returns None when an alert with this key exists already: the same event never alerts
     twice. During a reminder scan the alert is returned unsaved and inserted with the rest of
-    its rule's alerts (see run_reminder_rules)."""
+    its rule's alerts (see run_reminder_rules).
+
+    An alert goes to a colleague (`recipient`) or, for an external kind, to an address outside
+    Closer (`to_email`, a candidate), from `sender`: the same outbox, so the same guarantees
+    (sent once, retried, visible in the admin)."""
     alert_kind = registry.kind(kind)
+    if alert_kind.external != bool(to_email) or (recipient is None) == (not to_email):
+        raise ValueError(
+            f"Alerts of kind {kind} go to "
+            + ("an address outside Closer (to_email)." if alert_kind.external else "a user.")
+        )
     now = now or timezone.now()
-    status, due, in_digest = _plan(alert_kind, recipient, now)
+    if recipient is None:  # no preferences outside Closer
+        status, due, in_digest = str(Alert.Status.PENDING), now, False
+    else:
+        status, due, in_digest = _plan(alert_kind, recipient, now)
     alert = Alert(
         kind=kind,
         recipient=recipient,
+        to_email=to_email,
+        sender=sender,
         key=key,
         subject=subject[:255],
         context=context or {},

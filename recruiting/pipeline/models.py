@@ -297,6 +297,7 @@ class Activity(models.Model):
         CALL = "call", "Call"
         EMAIL = "email", "Email"
         MEETING = "meeting", "Meeting"
+        OFFER = "offer", "Offer"  # the candidate opened, signed or declined their offer
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="activities")
     application = models.ForeignKey(

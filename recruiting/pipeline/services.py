@@ -305,6 +305,36 @@ def mark_lost(
     return application
 
 
+@transaction.atomic
+def reopen_application(application: Application, *, by: User | None) -> Application:
+    """A lost application open again, at its role's Offer stage (a declined offer reopened as
+    a new version): the loss's reason and competitor are cleared, the move recorded."""
+    application = _lock(application)
+    if application.status != Application.Status.LOST:
+        raise PipelineError(
+            f"This application is {application.get_status_display().lower()}, not lost."
+        )
+    _change_stage(application, _stage_of_kind(application.role, Stage.Kind.OFFER), by=by)
+    application.status = Application.Status.OPEN
+    application.lost_reason = Application.LostReason.NONE
+    application.lost_to = None
+    application.lost_note = ""
+    application.closed_at = None
+    application.save(
+        update_fields=[
+            "stage",
+            "stage_entered_at",
+            "status",
+            "lost_reason",
+            "lost_to",
+            "lost_note",
+            "closed_at",
+        ]
+    )
+    application_moved.send(sender=Application, application=application)
+    return application
+
+
 # --- Activities ----------------------------------------------------------------------------
 
 

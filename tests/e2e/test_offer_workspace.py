@@ -231,7 +231,7 @@ def test_an_offer_is_drafted_rejected_approved_sent_and_accepted(
     expect(status(page)).to_have_text("Approved")
     letter = page.request.get(url(live_server, "offers:letter", offer.pk))
     assert letter.ok and letter.headers["content-type"] == "application/pdf"
-    take_step(page, "Mark as sent", "Marked as sent.")
+    take_step(page, "Send to the candidate", "Sent: ")
     expect(status(page)).to_have_text("Sent")
     # Helix is still ahead: the counter-offer page says what would beat them.
     page.get_by_role("link", name="Counter-offer").click()
@@ -430,12 +430,12 @@ def test_a_stale_rate_is_shown_and_refuses_the_send_until_confirmed(
     expect(page.locator("#summary")).to_contain_text("the latest rate, of 1 Nov 2025")
     screenshot(page, "offer-stale-rate")
 
-    page.get_by_role("button", name="Mark as sent", exact=True).click()
+    page.get_by_role("button", name="Send to the candidate", exact=True).click()
     expect(page.locator("main .alert-danger")).to_contain_text("The EUR→USD rate is of 1 Nov 2025")
     expect(status(page)).to_have_text("Approved")
 
     page.locator("#confirm-stale-rate").check()
-    take_step(page, "Mark as sent", "Marked as sent.")
+    take_step(page, "Send to the candidate", "Sent: ")
     expect(status(page)).to_have_text("Sent")
     expect(page.locator("#summary")).to_contain_text("fixed when sent, the rate of 1 Nov 2025")
     offer.refresh_from_db()

@@ -307,25 +307,34 @@ def test_the_actions_follow_the_status_and_the_user(client, recruiter, approver,
         name="Equity", condition="equity_at_or_above", amount=Decimal(1_000_000)
     )
 
-    assert buttons(page(client, recruiter, offer)) == {"submit"}
+    assert buttons(page(client, recruiter, offer)) == {"submit", "discard", "keep_open"}
     submit_for_approval(offer, by=recruiter)
     offer.refresh_from_db()
     drafter = page(client, recruiter, offer)
     approvers = page(client, approver, offer)
 
     # The drafter never decides; an approver decides, and takes no recruiter's step.
-    assert buttons(drafter) == {"rescind", "revise"}
+    assert buttons(drafter) == {"rescind", "revise", "keep_open"}
     assert "Revise terms" in drafter
     assert buttons(approvers) == {"approve", "reject"}
     assert 'name="reject-comment"' in approvers and 'name="approve-comment"' in approvers
     # Approved and sent: send, then accept or decline.
     client.force_login(approver)
     step(client, offer, "approve")
-    assert buttons(page(client, recruiter, offer)) == {"send", "rescind", "revise"}
+    assert buttons(page(client, recruiter, offer)) == {"send", "rescind", "revise", "keep_open"}
     assert buttons(page(client, approver, offer)) == set()
     client.force_login(recruiter)
     step(client, offer, "send")
-    assert buttons(page(client, recruiter, offer)) == {"accept", "decline", "rescind", "revise"}
+    assert buttons(page(client, recruiter, offer)) == {
+        "accept",
+        "decline",
+        "rescind",
+        "revise",
+        "resend_link",
+        "revoke_link",
+        "extend",
+        "keep_open",
+    }
 
 
 def test_an_approver_who_drafted_the_offer_sees_no_approve_button(client, approver, offer):
@@ -392,7 +401,7 @@ def test_each_step_moves_the_offer_on_submit_approve_send_accept(
 
     client.force_login(recruiter)
     sent = step(client, offer, "send")
-    assert "Marked as sent." in sent.content.decode()
+    assert "Sent: " in sent.content.decode()
     offer.refresh_from_db()
     assert offer.status == Offer.Status.SENT
 
