@@ -28,6 +28,7 @@ demo: migrate
 	$(PY) manage.py seed_market
 	$(PY) manage.py seed_outreach
 	$(PY) manage.py ensure_demo_login
+	$(PY) manage.py offer_links
 
 run: demo
 	$(VENV)/bin/honcho start -f Procfile

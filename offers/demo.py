@@ -26,10 +26,15 @@ from django.utils import timezone
 from candidates.models import Company, Currency
 from recruiting.pipeline.models import Application, Role
 
+from .answers import Visitor, record_view
+from .links import live_link
 from .models import ApprovalRule, CompensationBand, ExchangeRate, Offer, SharePrice
 from .permissions import APPROVER_GROUP, FINANCE_GROUP
 from .services import approve_offer, draft_offer, send_offer, submit_for_approval
 from .terms import EquityTerms, OfferTerms
+
+# The browser the demo's candidate opened his offer with.
+DEMO_PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1"
 
 if TYPE_CHECKING:
     from candidates.models import RatedOfferings
@@ -242,6 +247,10 @@ def build_demo_offers() -> int:
         submit_for_approval(offer, by=rita)
         approve_offer(offer, by=cora, comment="Worth it: Meridian is circling.")
         send_offer(offer, by=rita)
+        # He has opened it once, on his phone: the offer's page shows it.
+        link = live_link(offer)
+        if link is not None:
+            record_view(link, Visitor(ip_address="203.0.113.10", user_agent=DEMO_PHONE))
         created += 1
     # Waiting for approval: a €12M signing bonus for a London principal. About $32M over four
     # years: after Cora, the CFO signs it off (step 2 of its chain).

@@ -11,6 +11,7 @@ keeps the link's id, never its address: the address is made when the email is se
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from enum import StrEnum
 
 from django.conf import settings
@@ -134,6 +135,17 @@ OFFER_EXTENDED_TO_CANDIDATE = registry.AlertKind(
 )
 
 
+def deadline_text(offer: Offer) -> str:
+    """The deadline in the candidate's own timezone when we know it."""
+    zone_name = offer.application.candidate.timezone or "UTC"
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = offer.expires_at.astimezone(zone)
+    return f"{local:%A %-d %B %Y, %H:%M} ({zone_name.replace('_', ' ')})"
+
+
 def candidate_address(offer: Offer) -> str:
     emails = offer.application.candidate.emails.order_by("-is_primary", "id")
     first = emails.first()
@@ -154,7 +166,7 @@ def _email_link(link: OfferLink, *, by: User, kind: str, key: str) -> None:
             "candidate_name": candidate.name,
             "role": f"{role.title}, {role.city}",
             "version": offer.version,
-            "expires_at": timezone.localtime(offer.expires_at).strftime("%-d %B %Y, %H:%M %Z"),
+            "expires_at": deadline_text(offer),
             "recruiter": by.get_full_name() or by.get_username(),
             "recruiter_email": by.email,
         },

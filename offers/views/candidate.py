@@ -4,12 +4,11 @@ competing offer or comment); they read the letter, sign it or decline it.
 
 Every answer the link cannot give (altered, withdrawn, expired, answered, replaced) is a page
 saying what happened and whom to write to. Each response forbids caching and indexing and
-sends no referrer, so the address stays between the candidate and us.
+sends no referrer to another site, so the address stays between the candidate and us.
 """
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
+
+from candidates.models import Company
 
 from ..answers import (
     CONSENT_TEXT,
@@ -31,7 +32,7 @@ from ..answers import (
     sign_offer,
 )
 from ..letters import letter_context, letter_filename
-from ..links import Refusal, current_letter, link_from_token, refusal
+from ..links import Refusal, current_letter, deadline_text, link_from_token, refusal
 from ..models import Offer, OfferLink
 from ..page_forms import CandidateDeclineForm, CandidateSignForm
 from .pages import load_components
@@ -50,7 +51,9 @@ def candidate_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        # No other site ever sees the address; same-origin keeps the Origin header that the
+        # CSRF check of the sign and decline forms needs (no-referrer makes it "null").
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapped
@@ -61,17 +64,6 @@ def _visitor(request: HttpRequest) -> Visitor:
         ip_address=request.META.get("REMOTE_ADDR") or None,
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
-
-
-def deadline_text(offer: Offer) -> str:
-    """The deadline in the candidate's own timezone when we know it."""
-    zone_name = offer.application.candidate.timezone or "UTC"
-    try:
-        zone = zoneinfo.ZoneInfo(zone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    local = offer.expires_at.astimezone(zone)
-    return f"{local:%A %-d %B %Y, %H:%M} ({zone_name.replace('_', ' ')})"
 
 
 def time_left(seconds: int) -> str:
@@ -107,9 +99,12 @@ STATUS_FOR = {
 
 def _refused(request: HttpRequest, link: OfferLink | None, why: Refusal) -> HttpResponse:
     offer = link.offer if link is not None else None
+    ours = Company.objects.filter(kind=Company.Kind.OURS).order_by("pk").first()
     context: dict[str, object] = {
+        "company": ours.name if ours else "",
         "why": why.value,
-        "headline": REFUSAL_WORDS[why],
+        # Signed is not a refusal to whoever signed it: the page says so, with the date.
+        "headline": "This offer is signed." if why == Refusal.ACCEPTED else REFUSAL_WORDS[why],
         "offer": offer,
         "contact": _contact(offer),
     }

@@ -53,8 +53,17 @@ def _from(sender: User | None) -> tuple[str, list[str]]:
     return address, [address]
 
 
+def _hooks(name: str) -> registry.AlertKind | None:
+    """The alert's kind, for its render hooks; None for a kind this process does not know (a
+    kind since removed from the code): its email is the plain one."""
+    try:
+        return registry.kind(name)
+    except LookupError:
+        return None
+
+
 def _render(alert: Alert) -> EmailMultiAlternatives:
-    kind = registry.kind(alert.kind)
+    kind = _hooks(alert.kind)
     context = {
         "alert": alert,
         "user": alert.recipient,
@@ -65,7 +74,7 @@ def _render(alert: Alert) -> EmailMultiAlternatives:
         else alert.link,
         "preferences_url": settings.SITE_URL.rstrip("/") + "/alerts/preferences/",
         **alert.context,
-        **(kind.render_context(alert) if kind.render_context is not None else {}),
+        **(kind.render_context(alert) if kind and kind.render_context else {}),
     }
 
     def render(suffix: str) -> str:
@@ -78,7 +87,7 @@ def _render(alert: Alert) -> EmailMultiAlternatives:
         subject, render("txt"), from_email, [alert.address], reply_to=reply_to
     )
     message.attach_alternative(render("html"), "text/html")
-    if kind.attachments is not None:
+    if kind is not None and kind.attachments is not None:
         for attachment in kind.attachments(alert):
             message.attach(attachment.filename, attachment.content, attachment.mimetype)
     return message

@@ -223,3 +223,71 @@ def test_a_batch_the_server_refuses_is_retried_alert_by_alert(rita, smtp):
     assert send_alerts([a.pk for a in alerts], now=later) == {"sent": 2}
     assert len(smtp.messages) == 2
     assert set(Alert.objects.values_list("attempts", flat=True)) == {2}
+
+
+# --- Outside Closer: a candidate, from a colleague ----------------------------------------------
+
+OUTSIDE = registry.register_kind(
+    registry.AlertKind(
+        "test_outside",
+        "A test email to a candidate",
+        required=True,
+        external=True,
+        render_context=lambda alert: {"message": f"Made when sent, about {alert.about_id}"},
+        attachments=lambda alert: [registry.Attachment("terms.txt", b"the terms", "text/plain")],
+    )
+)
+
+
+def test_an_email_to_a_candidate_goes_from_the_colleague_with_what_its_kind_adds(smtp):
+    rita = UserFactory(first_name="Rita", last_name="Recruiter", email="rita@closer.example")
+
+    alert = raise_alert(
+        kind=OUTSIDE.name,
+        to_email="ada@lovelace.example",
+        sender=rita,
+        key="outside-1",
+        subject="Your offer",
+        about=rita,
+    )
+    assert send_alert(alert.pk) == "sent"
+
+    [message] = smtp.wait_for(1)
+    assert message["To"] == "ada@lovelace.example"
+    assert message["From"] == "Rita Recruiter <rita@closer.example>"
+    assert message["Reply-To"] == "Rita Recruiter <rita@closer.example>"
+    assert f"Made when sent, about {rita.pk}" in message.get_body(("plain",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "terms.txt"
+    row = Alert.objects.get(pk=alert.pk)
+    assert row.addressee == "ada@lovelace.example" and "Made when sent" not in str(row.context)
+
+
+def test_an_outside_kind_takes_an_address_and_a_colleagues_kind_a_user():
+    rita = UserFactory()
+
+    with pytest.raises(ValueError, match="an address outside Closer"):
+        raise_alert(kind=OUTSIDE.name, recipient=rita, key="wrong-1", subject="x")
+    with pytest.raises(ValueError, match="a user"):
+        raise_alert(kind=NOTICE.name, to_email="ada@lovelace.example", key="wrong-2", subject="x")
+    assert not Alert.objects.exists()
+
+
+def test_the_database_holds_one_addressee_per_alert():
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(kind=NOTICE.name, key="neither", subject="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(
+            kind=NOTICE.name,
+            recipient=UserFactory(),
+            to_email="a@b.example",
+            key="both",
+            subject="x",
+        )
+
+
+def test_an_outside_kind_must_be_required():
+    with pytest.raises(ValueError, match="must be required"):
+        registry.AlertKind("test_wrong", "Wrong", external=True)

@@ -118,7 +118,7 @@ def test_the_page_shows_the_offer_and_nothing_of_ours(sent):
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "<script>" not in page  # only its own file: the policy allows no inline script
 
 
@@ -265,7 +265,7 @@ def test_a_second_click_or_tab_never_signs_twice(sent):
         },
     )
 
-    assert "This offer is already signed." in response.content.decode()
+    assert "This offer is signed." in response.content.decode()
     assert OfferSignature.objects.count() == 1
     assert Activity.objects.filter(summary__startswith="Signed their offer").count() == 1
 
@@ -278,26 +278,6 @@ def test_a_wrong_name_or_no_consent_signs_nothing_and_says_which(sent):
     assert "Tick the box to agree to sign electronically." in unconsented.content.decode()
     assert not OfferSignature.objects.exists()
     assert reload(sent).status == Status.SENT
-
-
-def test_a_signature_after_a_rescind_or_the_deadline_is_refused(sent, recruiter, offer_in):
-    client = candidate_client()
-    page = client.get(page_url(sent))
-    token = token_for(the_link(sent))
-    rescind_offer(sent, by=recruiter)
-
-    response = client.post(
-        reverse("offers:sign", args=[token]),
-        {
-            "letter_sha256": page.context["letter"].sha256,
-            "typed_name": "Ada Lovelace",
-            "consent": "on",
-        },
-    )
-
-    assert response.status_code == 410
-    assert "This offer was withdrawn." in response.content.decode()
-    assert not OfferSignature.objects.exists()
 
 
 def test_a_letter_changed_since_the_page_was_read_must_be_read_again(sent, recruiter):
@@ -408,3 +388,43 @@ def test_no_log_line_holds_a_link_in_full(sent):
     signature = token.split(":", 1)[1]
     assert signature not in line
     assert f"/offer/{token.split(':')[0]}:{signature[:6]}…/" in line
+
+
+def test_a_refused_link_reaches_no_log_in_full(sent, caplog):
+    token = token_for(the_link(sent))
+    tampered = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
+
+    with caplog.at_level(logging.INFO, logger="django"):
+        response = candidate_client().get(reverse("offers:for_candidate", args=[tampered]))
+
+    assert response.status_code == 404
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("/offer/" in line for line in logged)  # Django logs the refused request...
+    assert not any(tampered.split(":", 1)[1] in line for line in logged)  # ...cut short
+    assert not logging.getLogger("django").handlers  # none of Django's own, unfiltered
+
+
+@pytest.mark.parametrize("how", ["rescinded", "expired"])
+def test_a_signature_after_a_rescind_or_the_deadline_is_refused_with_its_page(sent, recruiter, how):
+    client = candidate_client()
+    page = client.get(page_url(sent))
+    token = token_for(the_link(sent))
+    if how == "rescinded":
+        rescind_offer(sent, by=recruiter)
+    else:
+        move_expiry_to_the_past(sent)
+
+    response = client.post(
+        reverse("offers:sign", args=[token]),
+        {
+            "letter_sha256": page.context["letter"].sha256,
+            "typed_name": "Ada Lovelace",
+            "consent": "on",
+        },
+    )
+
+    assert response.status_code == 410
+    words = "This offer was withdrawn." if how == "rescinded" else "This offer has expired."
+    assert words in response.content.decode()
+    assert not OfferSignature.objects.exists()
+    assert reload(sent).status != Status.ACCEPTED

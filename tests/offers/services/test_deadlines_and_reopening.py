@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offers.answers import DeclineAnswer, Visitor, decline, record_view
-from offers.links import live_link, token_for
+from offers.links import deadline_text, live_link, token_for
 from offers.models import Offer, OfferDecline, OfferLink
 from offers.reminders import offers_opened_unanswered
 from offers.services import (
@@ -26,7 +26,6 @@ from offers.services import (
     reopen_offer,
 )
 from offers.terms import OfferError, OfferTerms
-from offers.views.candidate import deadline_text
 from recruiting.alerts.delivery import send_alert
 from recruiting.alerts.models import Alert
 from recruiting.pipeline.models import Application
