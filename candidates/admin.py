@@ -20,6 +20,7 @@ from import_export.results import Result
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.admin_filters import IdListFilter
+from recruiting.lib.exports import FORMATS as SPREADSHEET_FORMATS
 from recruiting.lib.pagination import CappedPaginator
 from recruiting.lib.types import admin_user
 
@@ -245,6 +246,13 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
         if can_see_compensation(request.user):
             return fieldsets
         return [fieldset for fieldset in fieldsets if fieldset[0] != PAY_FIELDSET]
+
+    # CSV and TSV with what a spreadsheet would run escaped (recruiting/lib/exports.py).
+    def get_import_formats(self) -> list[type[Any]]:
+        return [f for f in SPREADSHEET_FORMATS if f().can_import()]
+
+    def get_export_formats(self) -> list[type[Any]]:
+        return [f for f in SPREADSHEET_FORMATS if f().can_export()]
 
     def get_resource_classes(self, request: HttpRequest) -> list[type[CandidateResource]]:
         return [

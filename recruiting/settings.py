@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pay is never left in a cache: no-store on every response to a signed-in user.
+    "recruiting.lib.middleware.NoStoreWhenSignedIn",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -326,7 +328,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # A candidate's offer link is the key to their offer: no log line holds it in full.
-    "filters": {"offer_links": {"()": "recruiting.lib.logs.RedactOfferLinks"}},
+    "filters": {
+        "offer_links": {"()": "recruiting.lib.logs.RedactOfferLinks"},
+        # A refused request (4xx) is one line, never a traceback.
+        "refusals": {"()": "recruiting.lib.logs.OneLineForRefusals"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
@@ -335,7 +341,7 @@ LOGGING = {
         }
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["offer_links"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["offer_links", "refusals"]},
         # Django's own for runserver's request lines, with the filter.
         "django.server": {
             "class": "logging.StreamHandler",
@@ -345,6 +351,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own "django" handlers (a console one when DEBUG, mail to ADMINS) would print
+        # request lines unfiltered: its records go up to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint logs each step of every letter it renders at INFO.

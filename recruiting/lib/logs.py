@@ -27,3 +27,16 @@ class RedactOfferLinks(logging.Filter):
             record.msg = redact(message)
             record.args = ()
         return True
+
+
+class OneLineForRefusals(logging.Filter):
+    """A refused request (any 4xx: not found, forbidden, a bad request) is one line: who asked
+    for what and the answer. Django logs some of them with the exception's traceback, which says
+    nothing about a request that was answered as designed and buries the errors that matter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

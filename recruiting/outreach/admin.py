@@ -125,6 +125,19 @@ class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
         finally:
             _preview_request.reset(token)
 
+    def save_model(
+        self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        removed = getattr(obj, "html_removed", [])
+        if removed:
+            messages.warning(
+                request,
+                "Removed from the HTML body, which an email must not carry: "
+                + ", ".join(removed)
+                + ". Look at the preview: the rest is as you wrote it.",
+            )
+
     @admin.display(description="preview")
     def preview(self, template: MessageTemplate) -> SafeString | str:
         request = _preview_request.get()

