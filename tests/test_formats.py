@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from recruiting.lib.formats import (
     money_in_sentence,
     money_in_table,
@@ -26,3 +28,22 @@ def test_differences_keep_their_sign():
     assert signed_money(Decimal("-250"), "USD") == "−250.00 USD"
     assert signed_money_in_sentence(Decimal("1960000.50"), "USD") == "+1,960,001 USD"
     assert signed_money_in_sentence(Decimal(0), "USD") == "0 USD"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Helix beats our offer by 1,960,000 USD", "Helix beats our offer by [amount hidden]"),
+        ("signing bonus 14,167,650.54 USD", "signing bonus [amount hidden]"),
+        ("By $1.2M in year one.", "By [amount hidden] in year one."),
+        ("Meridian pays 55.4% more", "Meridian pays [amount hidden] more"),
+        ("a base of 250000 GBP", "a base of [amount hidden]"),
+        # Dates, times, versions and counts are not pay.
+        ("expires on 07 Dec 2026 at 14:00 UTC, in 23 hours", None),
+        ("Offer v2 to Ada, 3 approvals waiting", None),
+    ],
+)
+def test_amounts_are_hidden_and_nothing_else(text, shown):
+    from recruiting.lib.formats import hide_amounts
+
+    assert hide_amounts(text) == (shown if shown is not None else text)

@@ -33,10 +33,12 @@ from django.utils.safestring import SafeString
 from candidates.models import OFFERING_LABELS, Candidate, Company
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.formats import money_in_table, signed_money, signed_percent
-from recruiting.lib.types import AuthenticatedRequest
+from recruiting.lib.types import AuthenticatedRequest, admin_user
+from recruiting.pipeline.access import sees_every_application
 from recruiting.pipeline.models import Application
 
 from .. import compensation as engine
+from ..access import visible_competing_offers
 from ..competition import (
     CompetingTerms,
     Standing,
@@ -403,7 +405,12 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     # --- the list ---
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CompetingOffer]:
-        return with_standing(super().get_queryset(request))
+        # The competing offers the user sees in the workspace, and no others (offers.access).
+        queryset = super().get_queryset(request)
+        if not sees_every_application(admin_user(request)):
+            visible = visible_competing_offers(admin_user(request)).values("pk")
+            queryset = queryset.filter(pk__in=visible)
+        return with_standing(queryset)
 
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         if can_see_compensation(request.user):

@@ -30,8 +30,10 @@ from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.lib.forms import add_service_error
 from recruiting.lib.types import AuthenticatedRequest, admin_user
+from recruiting.pipeline.access import sees_every_application
 
 from .. import compensation as engine
+from ..access import visible_offers
 from ..forms import (
     ApproveOfferForm,
     ConfirmOfferStepForm,
@@ -207,16 +209,16 @@ class OfferAdmin(ServiceSavedPackageAdmin):
     # --- the list ---
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                "payments",
-                Prefetch(
-                    "equity_grants", queryset=EquityGrant.objects.prefetch_related("vesting_years")
-                ),
-                "other_amounts",
-            )
+        # The offers the user sees in the workspace, and no others (offers.access).
+        queryset = super().get_queryset(request)
+        if not sees_every_application(admin_user(request)):
+            queryset = queryset.filter(pk__in=visible_offers(admin_user(request)).values("pk"))
+        return queryset.prefetch_related(
+            "payments",
+            Prefetch(
+                "equity_grants", queryset=EquityGrant.objects.prefetch_related("vesting_years")
+            ),
+            "other_amounts",
         )
 
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:

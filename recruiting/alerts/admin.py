@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from recruiting.lib.access import can_see_compensation
+from recruiting.lib.formats import hide_amounts
 
 from . import registry
 from .delivery import retry_failed
@@ -33,13 +40,29 @@ def kind_label(name: str) -> str:
         return name
 
 
+# Whether the person the page is being made for may see pay: the display methods see only the
+# alert. Set for one request, which renders its page before the value is reset.
+_sees_pay: ContextVar[bool] = ContextVar("alerts_admin_sees_pay", default=False)
+
+
+def _seeing_pay(request: HttpRequest, view: Callable[[], HttpResponse]) -> HttpResponse:
+    token = _sees_pay.set(can_see_compensation(request.user))
+    try:
+        response = view()
+        if isinstance(response, TemplateResponse):
+            response.render()
+        return response
+    finally:
+        _sees_pay.reset(token)
+
+
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin[Alert]):
     list_display = (
         "created_at",
         "kind_name",
         "addressee",
-        "subject",
+        "subject_shown",
         "status",
         "attempts",
         "next_attempt_at",
@@ -49,13 +72,63 @@ class AlertAdmin(admin.ModelAdmin[Alert]):
     list_filter = ("status", KindFilter, "in_digest", "urgent")
     list_select_related = ("recipient",)
     search_fields = ("subject", "key", "recipient__username", "to_email")
-    readonly_fields = [f.name for f in Alert._meta.fields]
     actions = ["retry_action"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Alert]:
+        # As in the workspace (My alerts), a colleague's alerts are theirs: only an
+        # administrator, who runs the outbox, sees everyone's.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(recipient_id=request.user.pk)
+
+    def get_fields(self, request: HttpRequest, obj: Alert | None = None) -> tuple[str, ...]:
+        fields = tuple(f.name for f in Alert._meta.fields)
+        if can_see_compensation(request.user):
+            return fields
+        # Written for someone allowed to see pay, perhaps: shown without its amounts.
+        hidden = {"subject": "subject_shown", "context": "context_shown"}
+        return tuple(hidden.get(f, f) for f in fields)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Alert | None = None
+    ) -> tuple[str, ...]:
+        return self.get_fields(request, obj)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return _seeing_pay(
+            request, lambda: super(AlertAdmin, self).changelist_view(request, extra_context)
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        return _seeing_pay(
+            request,
+            lambda: super(AlertAdmin, self).change_view(
+                request, object_id, form_url, extra_context
+            ),
+        )
+
+    @admin.display(description="subject", ordering="subject")
+    def subject_shown(self, alert: Alert) -> str:
+        return alert.subject if _sees_pay.get() else hide_amounts(alert.subject)
+
+    @admin.display(description="context")
+    def context_shown(self, alert: Alert) -> str:
+        text = json.dumps(alert.context, ensure_ascii=False)
+        return text if _sees_pay.get() else hide_amounts(text)
 
     @admin.display(description="kind", ordering="kind")
     def kind_name(self, alert: Alert) -> str:

@@ -92,7 +92,8 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.addressee}"
+        # Not the subject: it may hold amounts, and this is what the admin's titles show.
+        return f"Alert {self.pk} ({self.kind}) to {self.addressee}"
 
     @property
     def addressee(self) -> str:

@@ -11,6 +11,7 @@ Two formats of money, one per purpose:
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -59,3 +60,22 @@ def signed_percent(value: Decimal | None) -> str:
         return "—"
     sign = "+" if value > 0 else "−" if value < 0 else ""
     return f"{sign}{abs(value)}%"
+
+
+# --- Hiding amounts in text written for someone else --------------------------------------------
+
+HIDDEN_AMOUNT = "[amount hidden]"
+# A figure as Closer writes money (thousands grouped, "1,960,000 USD", "$1.2M", "14,167,650.54"),
+# or a percentage (how much more one package pays says what it pays).
+_AMOUNT = re.compile(
+    r"[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b"
+    r"|\b\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:\s?(?:[A-Z]{3})\b)?"
+    r"|\b\d+(?:\.\d+)?\s?(?:[A-Z]{3})\b(?<!\bUTC)"
+    r"|\b\d+(?:\.\d+)?\s?%"
+)
+
+
+def hide_amounts(text: str) -> str:
+    """`text` with every amount of money and every percentage replaced: for a person without
+    the right to see pay reading what was written for someone with it."""
+    return _AMOUNT.sub(HIDDEN_AMOUNT, text)

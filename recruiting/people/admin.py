@@ -51,6 +51,29 @@ class PeopleAdmin(UserAdmin[User]):
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     actions = ["deactivate_action"]
 
+    # People are an administrator's to manage: a recruiter who may view users (a group's
+    # permission) still neither lists, opens nor changes them. The workspace shows colleagues
+    # by name where it needs to.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if request.user.is_superuser:
+            return True
+        # Picking a colleague in another form (a candidate's owner) searches users by name.
+        match = request.resolver_match
+        picking = match is not None and match.url_name == "autocomplete"
+        return picking and obj is None and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
 

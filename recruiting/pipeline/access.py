@@ -15,7 +15,10 @@ from .models import Application
 
 
 def sees_every_application(user: User) -> bool:
-    return user.is_active and user.has_perm("pipeline.view_application")
+    # As in the admin, the right to change applications includes the right to view them.
+    return user.is_active and (
+        user.has_perm("pipeline.view_application") or user.has_perm("pipeline.change_application")
+    )
 
 
 def visible_applications(user: User) -> QuerySet[Application]:

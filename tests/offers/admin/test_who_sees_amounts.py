@@ -37,11 +37,14 @@ VIEW_PERMISSIONS = [
 
 
 def staff_who_may_view(*, compensation: bool):
+    """A colleague who may view offers and the applications they are on (the admin shows
+    nobody an offer the workspace would not)."""
     user = UserFactory.create(username=f"viewer_{compensation}".lower())
     codenames = VIEW_PERMISSIONS + (["view_compensation"] if compensation else [])
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="offers", codename__in=codenames),
         Permission.objects.get(codename="view_candidate"),
+        Permission.objects.get(codename="view_application"),
     )
     return user
 
