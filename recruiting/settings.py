@@ -83,6 +83,16 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the outbox's emails say [Closer] already
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset for an unknown address sends nothing
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Sign-in throttling: after this many failed sign-ins for one username or email within the
+# window, that login is refused (the right password too) until the oldest failure leaves the
+# window; an administrator can release it earlier (Users → Release sign-in lockout). Ten a
+# minute from one address, whatever the login. The counts live in the cache: Redis in
+# production, so every web worker shares them.
+SIGN_IN_LOCKOUT_FAILURES = env.int("SIGN_IN_LOCKOUT_FAILURES", default=5)
+SIGN_IN_LOCKOUT_MINUTES = env.int("SIGN_IN_LOCKOUT_MINUTES", default=15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{SIGN_IN_LOCKOUT_FAILURES}/{SIGN_IN_LOCKOUT_MINUTES * 60}s/key"
+}
 # An invitation's or a reset's link works once, for this long.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 
@@ -233,6 +243,19 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache holds what every web worker must share (sign-in failures): Redis when there is one;
+# the embedded setup's single server process keeps it in memory.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "closer",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"

@@ -1,8 +1,10 @@
 """People in the admin: inviting a colleague (a one-time link to set a password, through the
-outbox) into a group, and deactivating people. Django's user admin, with these added."""
+outbox) into a group, deactivating people, and seeing and releasing sign-in lockouts. Django's
+user admin, with these added; an administrator's alone."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
@@ -14,10 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 
 from recruiting.lib.forms import add_service_error
 from recruiting.lib.types import admin_user
 
+from .lockout import locked_until, release
 from .services import PeopleError, deactivate, invite_colleague
 
 
@@ -38,6 +42,10 @@ class InviteForm(forms.Form):
     )
 
 
+# The request the user list is made for: a lockout is counted per site (its host).
+_listing: ContextVar[HttpRequest | None] = ContextVar("people_listing", default=None)
+
+
 class PeopleAdmin(UserAdmin[User]):
     list_display = (
         "username",
@@ -47,9 +55,10 @@ class PeopleAdmin(UserAdmin[User]):
         "group_names",
         "is_active",
         "last_login",
+        "sign_in_lockout",
     )
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
-    actions = ["deactivate_action"]
+    actions = ["deactivate_action", "release_lockout_action"]
 
     # People are an administrator's to manage: a recruiter who may view users (a group's
     # permission) still neither lists, opens nor changes them. The workspace shows colleagues
@@ -127,11 +136,37 @@ class PeopleAdmin(UserAdmin[User]):
         for message in refused:
             messages.error(request, message)
 
+    @admin.action(description="Release their sign-in lockout", permissions=["change"])
+    def release_lockout_action(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        locked = [user for user in queryset if locked_until(request, user) is not None]
+        for user in queryset:
+            release(request, user)
+        if locked:
+            names = ", ".join(user.get_username() for user in locked)
+            messages.success(request, f"Released: {names} may sign in again now.")
+        else:
+            messages.info(request, "None of them was locked out.")
+
+    @admin.display(description="sign-in")
+    def sign_in_lockout(self, user: User) -> str:
+        request = _listing.get()
+        until = locked_until(request, user) if request is not None else None
+        if until is None:
+            return "—"
+        return f"locked out until {timezone.localtime(until):%-d %b %H:%M}"
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         extra_context = {**(extra_context or {}), "invite_url": reverse("admin:people_invite")}
-        return super().changelist_view(request, extra_context)
+        token = _listing.set(request)
+        try:
+            response = super().changelist_view(request, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.render()  # the lockout column reads the request
+            return response
+        finally:
+            _listing.reset(token)
 
 
 admin.site.unregister(User)
