@@ -160,6 +160,11 @@ def revise_offer(offer: Offer, *, by: User, terms: OfferTerms | None = None) -> 
         offer._history_user = by
         offer.save(update_fields=["status"])
         _withdraw_waiting_approvals(offer)
+    return _next_version(offer, terms, by=by)
+
+
+def _next_version(offer: Offer, terms: OfferTerms, *, by: User) -> Offer:
+    """The draft that follows `offer`, on `terms`."""
     new = Offer(
         application=offer.application,
         kind=offer.kind,
@@ -167,6 +172,7 @@ def revise_offer(offer: Offer, *, by: User, terms: OfferTerms | None = None) -> 
         revises=offer,
         drafted_by=by,
         drafted_at=timezone.now(),
+        keep_open_on_decline=offer.keep_open_on_decline,
     )
     try:
         with transaction.atomic():
@@ -676,18 +682,7 @@ def reopen_offer(offer: Offer, *, by: User) -> Offer:
     expires_at = timezone.now() + max(opened_for, timedelta(days=1))
     terms = replace(OfferTerms.of(offer), expires_at=expires_at.replace(second=0, microsecond=0))
     check_terms(terms, new=False)
-    new = Offer(
-        application=offer.application,
-        kind=offer.kind,
-        version=offer.version + 1,
-        revises=offer,
-        drafted_by=by,
-        drafted_at=timezone.now(),
-        keep_open_on_decline=offer.keep_open_on_decline,
-    )
-    _write_terms(new, terms, by=by)
-    _competition_changed(new)
-    return new
+    return _next_version(offer, terms, by=by)
 
 
 @transaction.atomic

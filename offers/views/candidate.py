@@ -192,6 +192,27 @@ def _form_errors(form: Any, refused: AnswerRefused) -> bool:
     return True
 
 
+def _not_recorded(
+    request: HttpRequest,
+    link: OfferLink,
+    error: AnswerRefused,
+    *,
+    sign_form: CandidateSignForm | None = None,
+    decline_form: CandidateDeclineForm | None = None,
+) -> HttpResponse:
+    """An answer refused: the offer's page if the offer moved on meanwhile (a rescind, another
+    tab's signature), else the form again with the refusal on its fields."""
+    link.refresh_from_db()
+    link.offer.refresh_from_db()
+    now_refused = refusal(link)
+    if now_refused is not None:
+        return _refused(request, link, now_refused)
+    form = sign_form or decline_form
+    if form is not None and not _form_errors(form, error):
+        form.add_error(None, " ".join(error.messages))
+    return _page(request, link, sign_form=sign_form, decline_form=decline_form, status=400)
+
+
 @require_POST
 @candidate_headers
 def sign(request: HttpRequest, token: str) -> HttpResponse:
@@ -210,14 +231,7 @@ def sign(request: HttpRequest, token: str) -> HttpResponse:
             visitor=_visitor(request),
         )
     except AnswerRefused as error:
-        link.refresh_from_db()
-        link.offer.refresh_from_db()
-        now_refused = refusal(link)
-        if now_refused is not None:
-            return _refused(request, link, now_refused)
-        if not _form_errors(form, error):
-            form.add_error(None, " ".join(error.messages))
-        return _page(request, link, sign_form=form, status=400)
+        return _not_recorded(request, link, error, sign_form=form)
     return redirect("offers:for_candidate", token)
 
 
@@ -240,12 +254,5 @@ def decline_offer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         decline(link.offer, answer, link=link, visitor=_visitor(request))
     except AnswerRefused as error:
-        link.refresh_from_db()
-        link.offer.refresh_from_db()
-        now_refused = refusal(link)
-        if now_refused is not None:
-            return _refused(request, link, now_refused)
-        if not _form_errors(form, error):
-            form.add_error(None, " ".join(error.messages))
-        return _page(request, link, decline_form=form, status=400)
+        return _not_recorded(request, link, error, decline_form=form)
     return redirect("offers:for_candidate", token)
