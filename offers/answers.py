@@ -13,6 +13,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -289,6 +290,16 @@ class DeclineAnswer:
     competitor: Company | None = None
     rival_offer: str = ""
     note: str = ""
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> DeclineAnswer:
+        """From a decline form's cleaned data (the candidate's or the recruiter's)."""
+        return cls(
+            reason=data["reason"],
+            competitor=data.get("competitor"),
+            rival_offer=data.get("rival_offer", ""),
+            note=data.get("note", ""),
+        )
 
 
 def check_decline(answer: DeclineAnswer) -> None:

@@ -119,9 +119,20 @@ def _refused(request: HttpRequest, link: OfferLink | None, why: Refusal) -> Http
     )
 
 
-def _open(token: str) -> tuple[OfferLink | None, Refusal | None]:
-    link = link_from_token(token)
-    return link, refusal(link)
+def opened_link(
+    view: Callable[[HttpRequest, OfferLink, str], HttpResponse],
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """The view runs with the link when it opens its offer; otherwise the page says why."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        link = link_from_token(token)
+        refused = refusal(link)
+        if refused is not None or link is None:
+            return _refused(request, link, refused or Refusal.TAMPERED)
+        return view(request, link, token)
+
+    return wrapped
 
 
 def _page(
@@ -157,20 +168,16 @@ def _page(
 
 @require_GET
 @candidate_headers
-def page(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = _open(token)
-    if refused is not None or link is None:
-        return _refused(request, link, refused or Refusal.TAMPERED)
+@opened_link
+def page(request: HttpRequest, link: OfferLink, token: str) -> HttpResponse:
     record_view(link, _visitor(request))
     return _page(request, link)
 
 
 @require_GET
 @candidate_headers
-def letter(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = _open(token)
-    if refused is not None or link is None:
-        return _refused(request, link, refused or Refusal.TAMPERED)
+@opened_link
+def letter(request: HttpRequest, link: OfferLink, token: str) -> HttpResponse:
     frozen = current_letter(link.offer)
     response = HttpResponse(bytes(frozen.pdf), content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -215,10 +222,8 @@ def _not_recorded(
 
 @require_POST
 @candidate_headers
-def sign(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = _open(token)
-    if refused is not None or link is None:
-        return _refused(request, link, refused or Refusal.TAMPERED)
+@opened_link
+def sign(request: HttpRequest, link: OfferLink, token: str) -> HttpResponse:
     form = CandidateSignForm(request.POST)
     if not form.is_valid():
         return _page(request, link, sign_form=form, status=400)
@@ -237,22 +242,15 @@ def sign(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @candidate_headers
-def decline_offer(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = _open(token)
-    if refused is not None or link is None:
-        return _refused(request, link, refused or Refusal.TAMPERED)
+@opened_link
+def decline_offer(request: HttpRequest, link: OfferLink, token: str) -> HttpResponse:
     form = CandidateDeclineForm(request.POST)
     if not form.is_valid():
         return _page(request, link, decline_form=form, status=400)
-    data = form.cleaned_data
-    answer = DeclineAnswer(
-        reason=data["reason"],
-        competitor=data.get("competitor"),
-        rival_offer=data.get("rival_offer", ""),
-        note=data.get("note", ""),
-    )
     try:
-        decline(link.offer, answer, link=link, visitor=_visitor(request))
+        decline(
+            link.offer, DeclineAnswer.of(form.cleaned_data), link=link, visitor=_visitor(request)
+        )
     except AnswerRefused as error:
         return _not_recorded(request, link, error, decline_form=form)
     return redirect("offers:for_candidate", token)

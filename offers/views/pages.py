@@ -202,14 +202,8 @@ def may_take(
 
 
 def _record_decline(offer: Offer, user: User, data: dict[str, Any]) -> Offer:
-    answer = DeclineAnswer(
-        reason=data["reason"],
-        competitor=data.get("competitor"),
-        rival_offer=data.get("rival_offer", ""),
-        note=data.get("note", ""),
-    )
     try:
-        decline(offer, answer, by=user)
+        decline(offer, DeclineAnswer.of(data), by=user)
     except AnswerRefused as refused:
         raise OfferError(refused.messages) from None
     return Offer.objects.get(pk=offer.pk)

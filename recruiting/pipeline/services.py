@@ -257,6 +257,24 @@ def mark_hired(application: Application, *, by: User | None) -> Application:
     return application
 
 
+# What losing an application, or opening it again, changes.
+_OUTCOME_FIELDS = [
+    "stage",
+    "stage_entered_at",
+    "status",
+    "lost_reason",
+    "lost_to",
+    "lost_note",
+    "closed_at",
+]
+
+
+def _save_outcome(application: Application) -> Application:
+    application.save(update_fields=_OUTCOME_FIELDS)
+    application_moved.send(sender=Application, application=application)
+    return application
+
+
 @transaction.atomic
 def mark_lost(
     application: Application,
@@ -290,19 +308,7 @@ def mark_lost(
     application.lost_to = lost_to
     application.lost_note = note
     application.closed_at = application.stage_entered_at
-    application.save(
-        update_fields=[
-            "stage",
-            "stage_entered_at",
-            "status",
-            "lost_reason",
-            "lost_to",
-            "lost_note",
-            "closed_at",
-        ]
-    )
-    application_moved.send(sender=Application, application=application)
-    return application
+    return _save_outcome(application)
 
 
 @transaction.atomic
@@ -320,19 +326,7 @@ def reopen_application(application: Application, *, by: User | None) -> Applicat
     application.lost_to = None
     application.lost_note = ""
     application.closed_at = None
-    application.save(
-        update_fields=[
-            "stage",
-            "stage_entered_at",
-            "status",
-            "lost_reason",
-            "lost_to",
-            "lost_note",
-            "closed_at",
-        ]
-    )
-    application_moved.send(sender=Application, application=application)
-    return application
+    return _save_outcome(application)
 
 
 # --- Activities ----------------------------------------------------------------------------
