@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "simple_history",
     "allauth",  # sign-in, password reset; throttling, a second factor and SSO build on it
     "allauth.account",
+    "allauth.mfa",  # a second factor: authenticator apps (TOTP) and recovery codes
+    "allauth.socialaccount",  # single sign-on through the team's OpenID Connect provider
+    "allauth.socialaccount.providers.openid_connect",
     "recruiting",
     "candidates",
     "recruiting.alerts",
@@ -93,6 +96,40 @@ SIGN_IN_LOCKOUT_MINUTES = env.int("SIGN_IN_LOCKOUT_MINUTES", default=15)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"10/m/ip,{SIGN_IN_LOCKOUT_FAILURES}/{SIGN_IN_LOCKOUT_MINUTES * 60}s/key"
 }
+# A second factor (allauth.mfa): any colleague can add an authenticator app (Account →
+# Two-factor); with MFA_REQUIRED_FOR_PAY, everyone who may see pay must, before any page opens.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Closer"
+MFA_REQUIRED_FOR_PAY = env.bool("MFA_REQUIRED_FOR_PAY", default=False)
+# Single sign-on (OpenID Connect), on when OIDC_SERVER_URL is set: the provider's issuer URL
+# (its discovery document is at OIDC_SERVER_URL/.well-known/openid-configuration). A colleague
+# is matched by the verified email the provider gives; OIDC_GROUP_MAP names, per group of the
+# provider (the OIDC_GROUPS_CLAIM claim), the Closer group it puts them in, kept at every
+# sign-in. Someone unknown is given an account only if the map gives them a group.
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_MAP: dict[str, str] = env.dict("OIDC_GROUP_MAP", default={})
+SOCIALACCOUNT_ADAPTER = "recruiting.people.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # a verified email from the provider finds the user
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False  # Closer calls no API of the provider
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "SCOPE": ["openid", "profile", "email", *env.list("OIDC_EXTRA_SCOPES", default=[])],
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": env.str("OIDC_NAME", default="your company's single sign-on"),
+                "client_id": env.str("OIDC_CLIENT_ID", default=""),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
 # An invitation's or a reset's link works once, for this long.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 
@@ -110,6 +147,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "recruiting.people.middleware.SecondFactorForPay",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]

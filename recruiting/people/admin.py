@@ -1,5 +1,6 @@
 """People in the admin: inviting a colleague (a one-time link to set a password, through the
-outbox) into a group, deactivating people, and seeing and releasing sign-in lockouts. Django's
+outbox) into a group, deactivating people, seeing and releasing sign-in lockouts, and who has a
+second factor (removing it for someone who lost their phone). Django's
 user admin, with these added; an administrator's alone."""
 
 from __future__ import annotations
@@ -7,11 +8,12 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,7 +24,7 @@ from recruiting.lib.forms import add_service_error
 from recruiting.lib.types import admin_user
 
 from .lockout import locked_until, release
-from .services import PeopleError, deactivate, invite_colleague
+from .services import PeopleError, deactivate, invite_colleague, remove_second_factor
 
 
 class InviteForm(forms.Form):
@@ -56,9 +58,10 @@ class PeopleAdmin(UserAdmin[User]):
         "is_active",
         "last_login",
         "sign_in_lockout",
+        "second_factor",
     )
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
-    actions = ["deactivate_action", "release_lockout_action"]
+    actions = ["deactivate_action", "release_lockout_action", "remove_second_factor_action"]
 
     # People are an administrator's to manage: a recruiter who may view users (a group's
     # permission) still neither lists, opens nor changes them. The workspace shows colleagues
@@ -84,7 +87,17 @@ class PeopleAdmin(UserAdmin[User]):
         return request.user.is_superuser
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).prefetch_related("groups")
+        totp = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups")
+            .annotate(has_second_factor=Exists(totp))
+        )
+
+    @admin.display(description="two-factor", boolean=True, ordering="has_second_factor")
+    def second_factor(self, user: User) -> bool:
+        return bool(getattr(user, "has_second_factor", False))
 
     @admin.display(description="groups")
     def group_names(self, user: User) -> str:
@@ -146,6 +159,19 @@ class PeopleAdmin(UserAdmin[User]):
             messages.success(request, f"Released: {names} may sign in again now.")
         else:
             messages.info(request, "None of them was locked out.")
+
+    @admin.action(description="Remove their second factor (a lost phone)", permissions=["change"])
+    def remove_second_factor_action(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        removed = [user for user in queryset if remove_second_factor(user, by=admin_user(request))]
+        if removed:
+            names = ", ".join(user.get_username() for user in removed)
+            messages.success(
+                request,
+                f"Removed the second factor of {names}: they sign in with their password and "
+                "add an authenticator app again.",
+            )
+        else:
+            messages.info(request, "None of them had a second factor.")
 
     @admin.display(description="sign-in")
     def sign_in_lockout(self, user: User) -> str:

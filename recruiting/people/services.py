@@ -9,6 +9,7 @@ import uuid
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
@@ -132,3 +133,23 @@ def deactivate(user: User, *, by: User) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
     return user
+
+
+@transaction.atomic
+def remove_second_factor(user: User, *, by: User) -> bool:
+    """Removes the person's authenticator app and recovery codes (a lost phone): they sign in
+    with their password alone, and add an app again (at once, if MFA_REQUIRED_FOR_PAY asks it
+    of them). They are told by email. False if they had none."""
+    removed, _ = Authenticator.objects.filter(user=user).delete()
+    if removed:
+        remover = by.get_full_name() or by.get_username()
+        send_account_email(
+            user,
+            subject="Your second factor for Closer was removed",
+            message=(
+                f"{remover} removed the authenticator app from your Closer account. You now "
+                "sign in with your password alone; add an authenticator app again under "
+                "Two-factor. If you did not ask for this, tell an administrator at once."
+            ),
+        )
+    return bool(removed)
