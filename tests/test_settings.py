@@ -107,3 +107,24 @@ def test_mistyped_equity_scenarios_or_discounts_are_an_error_at_start() -> None:
     output = result.stdout + result.stderr
     assert "EQUITY_SCENARIOS has 'flat'" in output and "closer.E006" in output
     assert "LIQUIDITY_DISCOUNTS has preferred=150" in output
+
+
+def test_half_configured_single_sign_on_is_an_error_at_start() -> None:
+    result = check_deploy(OIDC_SERVER_URL="http://sso.example.com", OIDC_CLIENT_ID="closer")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "OIDC_SERVER_URL must use https in production." in output
+    assert "OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is not" in output and "closer.E008" in output
+
+
+def test_single_sign_on_configured_passes_check_deploy() -> None:
+    result = check_deploy(
+        OIDC_SERVER_URL="https://sso.example.com/realms/lab",
+        OIDC_CLIENT_ID="closer",
+        OIDC_CLIENT_SECRET="from-the-provider",
+        OIDC_GROUP_MAP="eng-recruiting=Recruiters",
+        MFA_REQUIRED_FOR_PAY="true",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -70,6 +70,21 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return bool(mapped_groups(sociallogin))
 
+    def authenticate_by_email(self, sociallogin: SocialLogin) -> tuple[Any, str] | None:
+        """allauth compares addresses as written in lower case; Closer keeps a colleague's
+        address as the administrator typed it ("Ada@Lab.example"), so a verified address the
+        provider gives finds the one active account with it, in any case."""
+        found = super().authenticate_by_email(sociallogin)
+        if found:
+            return found
+        for address in sociallogin.email_addresses:
+            if address.verified and self.can_authenticate_by_email(sociallogin, address.email):
+                users = get_user_model().objects.filter(email__iexact=address.email)
+                matches = list(users.filter(is_active=True)[:2])
+                if len(matches) == 1:
+                    return matches[0], address.email
+        return None
+
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         user = sociallogin.user
         if user is not None and user.pk is not None and user.is_active:
