@@ -7,11 +7,13 @@ are added here:
 - Every response's policy carries a fresh nonce, used or not (django-csp adds it only when a
   template read it), so a page's policy does not depend on what the page happened to render.
 - The admin's pages also allow, each by its exact hash, the few inline bits that Django's and
-  its packages' admin templates ship and Closer does not render itself: the `<style>` of a
-  change list without actions, the "Select all" toggle of django-import-export's export page,
-  the style attributes of that page and of django-simple-history's history list. A hash
-  allows that text and nothing else (`'unsafe-hashes'` is what CSP calls allowing an
-  attribute by its hash); the workspace's pages need none of them.
+  its packages' admin templates ship and Closer does not render itself: the "Select all"
+  toggle of django-import-export's export page, the style attributes of that page and of
+  django-simple-history's history list. A hash allows that text and nothing else
+  (`'unsafe-hashes'` is what CSP calls allowing an attribute by its hash, and only the
+  `-attr` directives carry it); the workspace's pages need none of them. (Django's change list
+  also writes a `<style>` when a ModelAdmin turns off both its action bars, which none of
+  Closer's does: such an admin would add that block's hash to `style-src`.)
 
 A response that already says its own policy keeps it (the candidate's offer page: see
 `offers/views/candidate.py`); django-csp never replaces a header that is there.
@@ -28,11 +30,6 @@ from django.http import HttpRequest, HttpResponseBase
 
 # Exactly as the installed templates write them (a change of a single space changes the hash,
 # and the browser test of the admin then reports the violation).
-ADMIN_STYLE_ELEMENTS = (
-    # django/contrib/admin/templates/admin/change_list.html, when the list has no actions
-    # (a user who may view but not delete): the checkbox column is gone.
-    "\n      #changelist table thead th:first-child {width: inherit}\n    ",
-)
 ADMIN_STYLE_ATTRIBUTES = (
     "border-top: 0",  # simple_history/object_history_list.html, the paginator
     "padding: 0;",  # import_export/export.html
@@ -54,7 +51,6 @@ def source_hash(text: str) -> str:
 def admin_additions() -> dict[str, list[str]]:
     """What the admin's pages add to the site's `DIRECTIVES` (appended to a directive there)."""
     return {
-        "style-src": [source_hash(text) for text in ADMIN_STYLE_ELEMENTS],
         "style-src-attr": [UNSAFE_HASHES, *(source_hash(text) for text in ADMIN_STYLE_ATTRIBUTES)],
         "script-src-attr": [
             UNSAFE_HASHES,

@@ -9,9 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.template.loader import get_template
 from django.urls import reverse
 
-from recruiting.lib.csp import source_hash
+from recruiting.lib.csp import (
+    ADMIN_SCRIPT_ATTRIBUTES,
+    ADMIN_STYLE_ATTRIBUTES,
+    source_hash,
+)
 from tests.factories import ApplicationFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,9 +91,7 @@ def test_the_sign_in_page_has_the_policy_too(client):
     assert_strict(directives(response), "sign-in")
 
 
-def test_the_admin_adds_only_the_hashes_of_its_packages_inline_bits(
-    recruiter_client, recruiter
-):
+def test_the_admin_adds_only_the_hashes_of_its_packages_inline_bits(recruiter_client, recruiter):
     offer = OfferFactory.create(drafted_by=recruiter)
     candidate = offer.application.candidate
     for url in (
@@ -120,3 +123,21 @@ def test_a_refusal_and_a_missing_page_carry_the_policy(recruiter_client, outside
     assert missing.status_code == 404
     assert_strict(directives(refused), "refused")
     assert_strict(directives(missing), "missing")
+
+
+@pytest.mark.parametrize(
+    ("template", "texts"),
+    [
+        ("simple_history/object_history_list.html", [f'style="{ADMIN_STYLE_ATTRIBUTES[0]}"']),
+        (
+            "admin/import_export/export.html",
+            [f'style="{text}"' for text in ADMIN_STYLE_ATTRIBUTES[1:]]
+            + [f'onchange="{text}"' for text in ADMIN_SCRIPT_ATTRIBUTES],
+        ),
+    ],
+)
+def test_the_admins_hashed_bits_are_those_the_installed_templates_write(template, texts):
+    # The hash is of the exact text: an upgrade that changes one by a space must say which.
+    source = get_template(template).template.source
+    for text in texts:
+        assert text in source, (template, text)
