@@ -357,7 +357,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # A sign-in through an identity provider posts to Closer, which redirects to the
+        # provider: browsers check that redirect against form-action too.
+        "form-action": [SELF, *env.list("CSP_FORM_ACTION_ORIGINS", default=[])],
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
