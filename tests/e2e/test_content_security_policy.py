@@ -1,10 +1,10 @@
-"""The Content-Security-Policy in a real browser: a recruiter walks the workspace (home, a
-drag on the board, the application page, the offer form with its live preview and an added
-row, the offer page and a confirmation, the candidate list, the alerts) and the admin (a
-candidate's and an application's change pages, the list, the export's "Select all", an offer's
-history, a message template's preview) and the browser reports no violation of the policy
-while every interaction works; a script or a style put into a page without the nonce, or a
-script slipped into an htmx answer, does not run."""
+"""The Content-Security-Policy in a real browser: a recruiter walks the workspace (home, a drag on
+the board, the application page, the offer form with its live preview and an added row, the
+offer page and a confirmation, the candidate list, the alerts) and the admin (a candidate's and
+an application's change pages, the list, the import, the export's "Select all", an offer's
+history, a message template's preview) and the browser reports no violation of the policy while
+every interaction works; a script or a style put into a page without the nonce, or a script
+slipped into an htmx answer, does not run."""
 
 from __future__ import annotations
 
@@ -150,6 +150,8 @@ def test_the_workspace_and_the_admin_work_under_the_policy(
     expect(fields.first).to_be_checked()
     toggle.uncheck()
     expect(fields.first).not_to_be_checked()
+    go(page, live_server, "admin:candidates_candidate_import")
+    expect(page.locator("input[type=file]")).to_be_visible()
     go(page, live_server, "admin:offers_offer_history", offer.pk)
     expect(page.locator("#content")).to_contain_text("Components")
 
