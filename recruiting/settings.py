@@ -12,6 +12,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 # Lets the admin and form classes be written with their model types (ModelAdmin[Candidate]),
 # which the type checker reads and Django's own classes do not accept at run time.
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.mfa",  # a second factor: authenticator apps (TOTP) and recovery codes
     "allauth.socialaccount",  # single sign-on through the team's OpenID Connect provider
     "allauth.socialaccount.providers.openid_connect",
+    "csp",  # django-csp: the Content-Security-Policy header (recruiting/lib/csp.py)
     "recruiting",
     "candidates",
     "recruiting.alerts",
@@ -138,6 +140,8 @@ MIDDLEWARE = [
     # In production WhiteNoise serves the collected static files; in the embedded setup
     # (DEBUG) runserver serves them straight from the installed packages.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    # Every page's Content-Security-Policy (below); static files are served before it.
+    "recruiting.lib.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,6 +169,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "recruiting.lib.csp.nonce",
             ],
         },
     },
@@ -372,6 +377,32 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+# Scripts and style sheets come from Closer's own origin (static files, htmx and Bootstrap
+# among them) or carry the response's nonce; nothing inline runs or applies without one: no
+# <script> or <style> without it, no onclick, no style="" attribute, no eval (htmx's is off:
+# templates/base.html). Images from Closer or data: URLs (Bootstrap's icons are data: SVGs);
+# requests (htmx, the board's drag) to Closer only; forms post to Closer only; no plugins, no
+# <base>, no framing by any site. The admin's pages add a few hashes of what Django's and its
+# packages' admin templates write inline (recruiting/lib/csp.py). The candidate's offer page
+# sends a stricter policy of its own, which this one never replaces.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        # Forms post to Closer; the single sign-on provider's origin is added by the
+        # middleware (recruiting/lib/csp.py), others a deployment needs by this setting.
+        "form-action": [SELF, *env.list("CSP_FORM_ACTION_ORIGINS", default=[])],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Production hardening -----------------------------------------------------------------
 if not DEBUG:

@@ -75,6 +75,10 @@ class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
     inlines = [PitchParagraphInline]
     readonly_fields = ("preview",)
 
+    class Media:
+        css = {"all": ["outreach/template_admin.css"]}
+        js = ["outreach/template_admin.js"]
+
     def formfield_for_dbfield(
         self, db_field: ModelField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
@@ -82,8 +86,7 @@ class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
         if db_field.name == "subject":
             assert field is not None  # the subject is an editable CharField: it has a form field
             # A subject with its variables is longer than the admin's 20em text box.
-            field.widget.attrs["class"] = "vLargeTextField"
-            field.widget.attrs["style"] = "width: 100%; max-width: 48em"
+            field.widget.attrs["class"] = "vLargeTextField"  # widened by template_admin.css
         return field
 
     def get_fieldsets(

@@ -207,7 +207,7 @@ def pipeline(candidate: Candidate) -> str:
         "<span{}>{} ({}): <b>{}</b></span>",
         (
             (
-                mark_safe(' style="color:var(--body-quiet-color)"') if a.is_closed else "",
+                mark_safe(' class="quiet"') if a.is_closed else "",
                 a.role.title,
                 a.role.city,
                 a.stage.name,

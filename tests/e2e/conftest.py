@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
 # between browser steps are synchronous all the same.
@@ -72,3 +72,34 @@ def sign_in(page: Page, live_server, user) -> None:
 
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
+
+
+# Every violation the page reports, as the page sees it: the event fires for what the policy
+# blocks or would block, whatever the console says.
+LISTEN = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} at ` +
+    `${event.sourceFile || document.location.pathname}:${event.lineNumber} ${event.sample}`
+  );
+});
+"""
+
+
+@pytest.fixture
+def violations(page: Page) -> Iterator[list[str]]:
+    """What the browser refused: securitypolicyviolation events and the console's CSP lines."""
+    seen: list[str] = []
+
+    def violation(text: str) -> None:
+        seen.append(text)
+
+    page.expose_function("cspViolation", violation)
+    page.add_init_script(LISTEN)
+
+    def console(message: ConsoleMessage) -> None:
+        if "content security policy" in message.text.lower():
+            seen.append(f"console: {message.text}")
+
+    page.on("console", console)
+    yield seen

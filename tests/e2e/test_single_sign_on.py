@@ -138,7 +138,7 @@ def sign_in_through_the_provider(page: Page, live_server, username: str) -> None
 
 
 def test_a_colleague_is_found_by_verified_email_and_placed_in_their_groups(
-    page, live_server, provider
+    page, live_server, provider, violations
 ):
     ada = User.objects.create_user("ada.l", "Ada@closer.example", first_name="Ada")
     ada.groups.add(
@@ -158,6 +158,7 @@ def test_a_colleague_is_found_by_verified_email_and_placed_in_their_groups(
         "Recruiters",
     ]
     assert SocialAccount.objects.get(user=ada).provider == "sso"
+    assert violations == []  # form-action lets the redirect to the provider through
 
 
 def test_someone_new_whose_group_is_mapped_gets_an_account_in_that_group(

@@ -35,7 +35,7 @@ def test_the_preview_renders_the_template_for_the_chosen_candidate(recruiter_cli
     assert '<span class="preview-subject">Ada, in ?</span>' in chosen.content.decode()
     assert '<span class="preview-subject">Grace, Interpretability Lead in Paris?</span>' in page
     assert (
-        '<pre style="white-space:pre-wrap">Hi Grace,\n\nYou publish what you find.\n\n'
+        '<pre class="template-preview-text">Hi Grace,\n\nYou publish what you find.\n\n'
         "Rita Recruiter</pre>"
     ) in page
     # The HTML is shown in a sandboxed frame, escaped into its srcdoc.

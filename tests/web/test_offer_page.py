@@ -155,7 +155,9 @@ def test_the_page_shows_the_years_the_chart_the_competition_and_the_band(
     assert 'id="reporting-row"' not in years  # a USD offer: its total row is the USD row
     # The chart: one line for our offer and one for Helix's, from 0 to what each paid.
     chart = section(html, "chart")
-    assert chart.count("<svg") == 1 and chart.count("<polyline") == 2
+    # (The legend's swatches are small SVGs too: a colour in a style="" would break the CSP.)
+    assert chart.count('<svg id="cumulative-chart"') == 1 and chart.count("<polyline") == 2
+    assert chart.count('<svg class="swatch"') == 2
     assert 'data-label="Our offer (v1)"' in chart and 'data-label="Helix Intelligence"' in chart
     assert "Our offer (v1): 3,200,000.00 USD after 4 years" in chart
     assert "Helix Intelligence: 4,800,000.00 USD after 4 years" in chart
