@@ -16,7 +16,7 @@ RETENTION_LOCK = "closer:privacy-retention"
 RETENTION_LOCK_TIMEOUT = 60 * 60  # seconds: a run over a long backlog is done well before
 
 
-@shared_task(name="privacy.apply_retention", ignore_result=True)
+@shared_task(name="privacy.apply_retention")
 def apply_retention() -> dict[str, object]:
     """Every day: the prospects the retention rule picks are anonymised, and the run recorded."""
     with one_at_a_time(RETENTION_LOCK, timeout=RETENTION_LOCK_TIMEOUT) as mine:

@@ -64,13 +64,13 @@ def market(db):
 
 @pytest.fixture
 def zelda(recruiter, approver, superuser, smtp) -> Person:
-    role = RoleFactory(
+    role = RoleFactory.create(
         title="Senior Research Scientist, Pre-training",
         family=Role.Family.RESEARCH_SCIENTIST,
         level="senior",
         zone=Role.Zone.SILICON_VALLEY,
     )
-    candidate = CandidateFactory(
+    candidate = CandidateFactory.create(
         name=NAME,
         email=EMAIL,
         owner=recruiter,
@@ -81,7 +81,7 @@ def zelda(recruiter, approver, superuser, smtp) -> Person:
         consent_date=timezone.localdate() - timedelta(days=10),
     )
     CandidateEmail.objects.create(candidate=candidate, email=OTHER_EMAIL)
-    application = ApplicationFactory(candidate=candidate, role=role)
+    application = ApplicationFactory.create(candidate=candidate, role=role)
 
     first_touch = MessageTemplate.objects.create(
         name="First touch",
@@ -105,16 +105,16 @@ def zelda(recruiter, approver, superuser, smtp) -> Person:
     )
     competing = record(
         candidate,
-        CompanyFactory(name="Helix Intelligence"),
+        CompanyFactory.create(name="Helix Intelligence"),
         recruiter,
         application,
         base_salary=Decimal(450_000),
         notes=f"{NAME} forwarded Helix's letter from {EMAIL}.",
     )
 
-    ApprovalRuleFactory(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
+    ApprovalRuleFactory.create(condition=ApprovalRule.Condition.CURRENCY_IS, currency_id="USD")
     offer = submit_for_approval(
-        OfferFactory(application=application, drafted_by=recruiter), by=recruiter
+        OfferFactory.create(application=application, drafted_by=recruiter), by=recruiter
     )
     # An approver's words about her: kept on the offer, its approval and the offer's history.
     offer = approve_offer(offer, by=approver, comment=f"Fine for {NAME}; she earns it.")
