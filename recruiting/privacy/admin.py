@@ -174,6 +174,7 @@ class RetentionRunAdmin(RecordAdmin):
             "opts": self.model._meta,
             "title": "Who the next retention run anonymises",
             "rows": rows,
+            "total": due_for_retention().count(),
             "cutoff": retention_cutoff(),
             "window_days": settings.PRIVACY_PROSPECT_RETENTION_DAYS,
             "batch": settings.PRIVACY_RETENTION_BATCH,

@@ -197,7 +197,7 @@ def _scrub_rows(model: type[models.Model], holdings: Holdings, pattern: re.Patte
             model._base_manager.filter(pk=row["pk"]).update(**changes)
 
 
-def _erase_alerts(holdings: Holdings, pattern: re.Pattern[str]) -> int:
+def _erase_alerts(holdings: Holdings) -> int:
     alerts = holdings.alerts()
     ids = list(alerts.values_list("pk", flat=True))
     Alert.objects.filter(
@@ -250,7 +250,7 @@ def erase_person(
             continue
         _apply_rule(model, holdings)
         _scrub_rows(model, holdings, pattern)
-    counts["alerts.alert"] = _erase_alerts(holdings, pattern)
+    counts["alerts.alert"] = _erase_alerts(holdings)
     counts["admin.logentry"] = _erase_log(holdings, pattern)
     erasure = Erasure.objects.create(
         candidate_id=candidate.pk,

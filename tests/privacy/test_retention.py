@@ -100,7 +100,7 @@ def test_the_dry_run_lists_who_the_next_run_anonymises_and_why(people):
     call_command("apply_retention", "--dry-run", stdout=out)
 
     report = out.getvalue()
-    assert "The next run would anonymise 4 candidate(s)" in report
+    assert "The next run would anonymise 4 candidate(s) (of 4 due)" in report
     listed = sorted(int(line.split()[1].rstrip(":")) for line in report.splitlines()[1:])
     assert listed == ids(people, DUE)
     assert f"candidate {people['Forgotten Prospect'].pk}: A prospect; no consent recorded" in (

@@ -25,8 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dry_run"]:
             due = list(due_for_retention()[: settings.PRIVACY_RETENTION_BATCH])
+            total = due_for_retention().count()
             self.stdout.write(
-                f"The next run would anonymise {len(due)} candidate(s) untouched since before "
+                f"The next run would anonymise {len(due)} candidate(s) (of {total} due) "
+                "untouched since before "
                 f"{retention_cutoff():%Y-%m-%d} "
                 f"({settings.PRIVACY_PROSPECT_RETENTION_DAYS} days):"
             )
