@@ -188,11 +188,8 @@ def _scrub_rows(model: type[models.Model], holdings: Holdings, pattern: re.Patte
     if not fields:
         return
     for row in holdings.queryset(model).values("pk", *fields):
-        changes = {
-            name: _scrub(row[name], pattern)
-            for name in fields
-            if _scrub(row[name], pattern) != row[name]
-        }
+        scrubbed = {name: _scrub(row[name], pattern) for name in fields}
+        changes = {name: value for name, value in scrubbed.items() if value != row[name]}
         if changes:
             model._base_manager.filter(pk=row["pk"]).update(**changes)
 
@@ -291,8 +288,8 @@ class Export:
 def export_personal_data(candidate: Candidate, *, by: User) -> Export:
     """A ZIP of JSON files, one per table holding a row of theirs (history tables included),
     and the alerts about or to them, with a manifest; the export is recorded (who, when,
-    whose id). It holds their pay and offers: only who may erase it, with the permission to
-    export and to see pay, may take it."""
+    whose id). It holds their pay and offers: it needs the permission to export and the
+    permission to see pay."""
     if not by.has_perm(EXPORT_PERMISSION):
         raise PrivacyError("Exporting a person's data needs the permission to export it.")
     if not can_see_compensation(by):
