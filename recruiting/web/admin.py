@@ -21,6 +21,7 @@ from offers.admin import competing as competing_admin
 from recruiting.outreach import admin as outreach_admin
 from recruiting.pipeline import admin as pipeline_admin
 from recruiting.pipeline.models import Application
+from recruiting.privacy import admin as privacy_admin
 
 Inlines = list[type[InlineModelAdmin[Any, Any]]] | tuple[type[InlineModelAdmin[Any, Any]], ...]
 
@@ -53,7 +54,16 @@ class CandidateAdmin(candidates_admin.CandidateAdmin):
         pipeline_admin.move_stage_action,
         pipeline_admin.merge_action,
         outreach_admin.enroll_action,
+        privacy_admin.export_action,
+        privacy_admin.erase_action,
     ]
+
+    # The people's data actions are an administrator's (recruiting/privacy/admin.py).
+    def has_export_personal_data_permission(self, request: HttpRequest) -> bool:
+        return privacy_admin.may_export(request)
+
+    def has_erase_personal_data_permission(self, request: HttpRequest) -> bool:
+        return privacy_admin.may_erase(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Candidate]:
         return pipeline_admin.with_pipeline(super().get_queryset(request))
