@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 from urllib.parse import urlsplit
 
 from csp.constants import UNSAFE_HASHES
@@ -70,7 +71,8 @@ ADMIN_ADDITIONS = admin_additions()
 
 def sign_on_origins() -> list[str]:
     """The origins of the single sign-on providers configured (none without OIDC_SERVER_URL)."""
-    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    provider: dict[str, Any] = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {})
+    apps: list[dict[str, Any]] = provider.get("APPS", [])
     origins = []
     for app in apps:
         parts = urlsplit(app.get("settings", {}).get("server_url", ""))
