@@ -71,15 +71,24 @@ def record_pay_access(
     return True
 
 
+def _allow_purge(on: bool) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config(%s, %s, true)", [PURGE_SETTING, "on" if on else "off"]
+            )
+
+
 def purge_pay_access(*, days: int | None = None) -> int:
     """Delete the rows older than PAY_ACCESS_LOG_DAYS; returns how many. The only delete the
     database allows: the trigger lets a DELETE through when this transaction says it purges."""
     keep = settings.PAY_ACCESS_LOG_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=keep)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'on', true)", [PURGE_SETTING])
+        _allow_purge(True)
         deleted, _ = PayAccess.objects.filter(at__lt=cutoff).delete()
+        # Transaction-local ends at commit or rollback; called inside a caller's
+        # transaction, this is a savepoint, whose release keeps the setting: off at once.
+        _allow_purge(False)
     log.info("pay access log: %d rows older than %d days purged", deleted, keep)
     return deleted
