@@ -27,7 +27,7 @@ def row(user, *, days_ago: float, label: str = "Offer 1 v1") -> PayAccess:
     )
 
 
-def refused(sql: str, params: list[object] | None = None) -> str:
+def refused(sql: str, params: list[str | int] | None = None) -> str:
     with pytest.raises(ProgrammingError) as error, transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
