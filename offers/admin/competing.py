@@ -356,6 +356,7 @@ class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     component_parent = "competing_offer"
     history_version_flag = "_competing_history_version"
     pay_access_kind = PayAccess.Kind.ADMIN_COMPETING_OFFER
+    pay_access_list_kind = PayAccess.Kind.ADMIN_COMPETING_OFFER_LIST
     hidden_amounts_helper = HiddenAmountsAndNotesContextHelper
     form = CompetingOfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"

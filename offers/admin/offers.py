@@ -135,6 +135,7 @@ class ApprovalInline(OfferPartInline):
 class OfferAdmin(ServiceSavedPackageAdmin):
     history_version_flag = "_offer_history_version"
     pay_access_kind = PayAccess.Kind.ADMIN_OFFER
+    pay_access_list_kind = PayAccess.Kind.ADMIN_OFFER_LIST
     form = OfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
     view_on_site = False

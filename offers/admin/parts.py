@@ -182,8 +182,10 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     hidden_amounts_helper: ClassVar[type[HistoricalRecordContextHelper]] = (
         HiddenAmountsContextHelper
     )
-    # How the pay access log names a page of this admin that showed amounts.
+    # How the pay access log names a page of this admin that showed amounts: one object's,
+    # and the list's.
     pay_access_kind: ClassVar[PayAccess.Kind]
+    pay_access_list_kind: ClassVar[PayAccess.Kind]
 
     def pay_access_label(self, package: Package) -> str:
         """Ids only: what the page has not loaded yet costs no query here."""
@@ -193,6 +195,20 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
         package = self.model(pk=int(object_id))  # the id is all the log keeps
         label = f"{self.pay_access_label(package)}, {what}"
         record_pay_access(request, kind=self.pay_access_kind, obj=package, label=label)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None and changelist.result_list:
+            # The page's rows, with their amounts; many at once, so no one object.
+            shown = ", ".join(str(row.pk) for row in changelist.result_list)
+            plural = str(self.model._meta.verbose_name_plural).capitalize()
+            record_pay_access(
+                request, kind=self.pay_access_list_kind, label=f"{plural} listed: {shown}"
+            )
+        return response
 
     def render_change_form(
         self,

@@ -7,7 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from offers.links import live_link, token_for
@@ -292,3 +294,64 @@ def test_an_export_without_the_pay_columns_writes_nothing(client, recruiter, app
     assert "310000" not in export_csv(client, "candidateresource", pay=False)
 
     assert not PayAccess.objects.exists()
+
+
+def test_the_offer_list_in_the_admin_names_the_offers_shown(client, recruiter, viewer, offer):
+    url = reverse("admin:offers_offer_changelist")
+    client.force_login(viewer)
+    opens(client, url)
+    assert not PayAccess.objects.exists()
+
+    client.force_login(recruiter)
+    opens(client, url)
+
+    row = the_row(user=recruiter, kind=Kind.ADMIN_OFFER_LIST, obj=None, path=url)
+    assert row.label == f"Offers listed: {offer.pk}"
+
+
+def test_the_competing_offer_list_in_the_admin(client, recruiter, viewer, competing):
+    url = reverse("admin:offers_competingoffer_changelist")
+    client.force_login(viewer)
+    opens(client, url)
+    assert not PayAccess.objects.exists()
+
+    client.force_login(recruiter)
+    opens(client, url)
+
+    row = the_row(user=recruiter, kind=Kind.ADMIN_COMPETING_OFFER_LIST, obj=None, path=url)
+    assert row.label == f"Competing offers listed: {competing.pk}"
+
+
+def test_an_old_version_of_an_offer_in_the_admin(client, recruiter, offer):
+    version = offer.history.earliest()
+    url = reverse("admin:offers_offer_simple_history", args=[offer.pk, version.history_id])
+    client.force_login(recruiter)
+
+    opens(client, url)
+
+    row = the_row(user=recruiter, kind=Kind.ADMIN_OFFER, obj=offer, path=url)
+    assert row.label == f"Offer {offer.pk}, past version {version.history_id}"
+
+
+# --- What it costs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        lambda offer: reverse("offers:detail", args=[offer.pk]),
+        lambda offer: reverse("web:application", args=[offer.application_id]),
+        lambda offer: reverse("admin:offers_offer_change", args=[offer.pk]),
+    ],
+    ids=["offer page", "application page", "offer in the admin"],
+)
+def test_a_page_logs_in_one_insert_and_no_other_query(client, recruiter, offer, page):
+    client.force_login(recruiter)
+
+    with CaptureQueriesContext(connection) as queries:
+        opens(client, page(offer))
+
+    touching = [q["sql"] for q in queries if "audit_payaccess" in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith('INSERT INTO "audit_payaccess"')
+    # The content type is read inside the INSERT: no query of its own, cache warm or cold.
+    assert 'FROM "django_content_type"' in touching[0]
