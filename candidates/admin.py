@@ -17,6 +17,8 @@ from django_countries.fields import Country
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.admin_filters import IdListFilter
@@ -41,7 +43,7 @@ from .models import (
     Currency,
     Tag,
 )
-from .resources import CandidateResource, CandidateResourceWithoutPay
+from .resources import PAY_FIELDS, CandidateResource, CandidateResourceWithoutPay
 from .selectors import matching_candidates, search_candidates
 from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
 
@@ -258,6 +260,31 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
         return [
             CandidateResource if can_see_compensation(request.user) else CandidateResourceWithoutPay
         ]
+
+    def get_data_for_export(
+        self, request: HttpRequest, queryset: QuerySet[Candidate], **kwargs: Any
+    ) -> Any:
+        """The export's rows; one whose columns hold pay is logged (recruiting/audit)."""
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        if set(data.headers or ()) & set(PAY_FIELDS[:3]):  # the amounts, not only a currency
+            record_pay_access(
+                request, kind=PayAccess.Kind.EXPORT, label=f"Candidates export, {len(data)} rows"
+            )
+        return data
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Candidate | None = None,
+    ) -> HttpResponse:
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if change and obj is not None:  # the estimated current pay, to whoever may see pay
+            record_pay_access(request, kind=PayAccess.Kind.ADMIN_CANDIDATE, obj=obj)
+        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Candidate], search_term: str

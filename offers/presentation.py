@@ -14,7 +14,15 @@ from django.contrib.auth.models import User
 from recruiting.lib.formats import money_in_table, percent, price_per_share
 
 from . import compensation as engine
-from .models import BandPosition, EquityGrant, OfferPayment, OtherAmount, VestingYear
+from .models import (
+    BandPosition,
+    CompetingOffer,
+    EquityGrant,
+    Offer,
+    OfferPayment,
+    OtherAmount,
+    VestingYear,
+)
 from .models.offer import Package
 
 # What an amount shows to a user who may not see compensation.
@@ -136,3 +144,14 @@ def rate_age(as_of: date | None, *, fixed: bool, today: date, stale_after: int) 
     stale = days > stale_after
     age = f" — {days} days old, older than {stale_after} days" if stale else ""
     return RateAge(f"the latest rate, of {of}{age}", stale=stale)
+
+
+def offer_access_label(offer: Offer) -> str:
+    """How the pay access log names an offer: ids and the role, never the candidate's name
+    (the log outlives an erased candidate). The offer's application and role are loaded."""
+    return f"Offer {offer.pk} v{offer.version}, {offer.application.role.title}"
+
+
+def competing_access_label(competing: CompetingOffer) -> str:
+    """How the pay access log names a competing offer (the competitor is a company)."""
+    return f"Competing offer {competing.pk} from {competing.competitor.name}"

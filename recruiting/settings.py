@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "recruiting",
     "candidates",
     "recruiting.alerts",
+    "recruiting.audit",  # who was shown pay, and when
     "recruiting.pipeline",
     "recruiting.outreach",
     "recruiting.people",
@@ -279,6 +280,10 @@ OUTREACH_WINDOW = {
 # Outreach emails a sender (the candidate's owner) sends at most per day, counted in UTC.
 OUTREACH_DAILY_CAP_PER_SENDER = env.int("OUTREACH_DAILY_CAP_PER_SENDER", default=50)
 
+# Every page, letter and export that shows someone amounts is logged (recruiting/audit); the
+# log keeps a row this many days, then the daily purge deletes it.
+PAY_ACCESS_LOG_DAYS = env.int("PAY_ACCESS_LOG_DAYS", default=730)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the right to add, exporting the right to view: a staff user without rights
 # on candidates must not be able to download them.
@@ -359,6 +364,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outreach-send-due": {"task": "outreach.send_due", "schedule": 60.0},
     "offers-expire-due": {"task": "offers.expire_due", "schedule": 60.0},
     "privacy-retention": {"task": "privacy.apply_retention", "schedule": 24 * 60 * 60.0},
+    # The pay access log's rows older than PAY_ACCESS_LOG_DAYS, once a day.
+    "audit-purge-pay-access": {"task": "audit.purge_pay_access", "schedule": 24 * 60 * 60.0},
 }
 # The European Central Bank's reference rates (its eurofxref-hist.zip, or eurofxref.zip for the
 # day), fetched every six hours when set: the ECB publishes once a working day, around 16:00

@@ -31,6 +31,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from candidates.models import OFFERING_LABELS, Candidate, Company
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.formats import money_in_table, signed_money, signed_percent
 from recruiting.lib.types import AuthenticatedRequest, admin_user
@@ -353,6 +355,8 @@ class HiddenAmountsAndNotesContextHelper(HiddenAmountsContextHelper):
 class CompetingOfferAdmin(ServiceSavedPackageAdmin):
     component_parent = "competing_offer"
     history_version_flag = "_competing_history_version"
+    pay_access_kind = PayAccess.Kind.ADMIN_COMPETING_OFFER
+    pay_access_list_kind = PayAccess.Kind.ADMIN_COMPETING_OFFER_LIST
     hidden_amounts_helper = HiddenAmountsAndNotesContextHelper
     form = CompetingOfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
@@ -795,7 +799,26 @@ class CompetingOfferSummaryInline(admin.TabularInline[CompetingOffer, Candidate 
 
 
 class ApplicationCompetingOfferInline(CompetingOfferSummaryInline):
+    """On an application's page: its competing offers' amounts are the page's only ones, so
+    the first shown is logged (recruiting/audit), once a page; none, nothing logged."""
+
     fk_name = "application"
+    _shown_on: tuple[HttpRequest, Application] | None = None
+
+    def get_formset(
+        self, request: HttpRequest, obj: Candidate | Application | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[CompetingOffer, Candidate | Application, Any]]:
+        if isinstance(obj, Application):
+            self._shown_on = (request, obj)  # the inline is made anew for each request
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description="where it stands")
+    def standing(self, competing: CompetingOffer) -> str:
+        if self._shown_on is not None:
+            request, application = self._shown_on
+            self._shown_on = None
+            record_pay_access(request, kind=PayAccess.Kind.ADMIN_APPLICATION, obj=application)
+        return super().standing(competing)
 
     def add_url(self, request: HttpRequest, parent: Candidate | Application) -> str:
         application = cast(Application, parent)  # an application's page

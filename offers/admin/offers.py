@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from recruiting.audit.models import PayAccess
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.formats import exchange_rate, money_in_table
@@ -133,6 +134,8 @@ class ApprovalInline(OfferPartInline):
 @admin.register(Offer)
 class OfferAdmin(ServiceSavedPackageAdmin):
     history_version_flag = "_offer_history_version"
+    pay_access_kind = PayAccess.Kind.ADMIN_OFFER
+    pay_access_list_kind = PayAccess.Kind.ADMIN_OFFER_LIST
     form = OfferAdminForm
     object_history_template = "admin/offers/offer/object_history.html"
     view_on_site = False

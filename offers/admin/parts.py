@@ -17,6 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.access import can_see_compensation
 
 from .. import compensation as engine
@@ -180,6 +182,49 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     hidden_amounts_helper: ClassVar[type[HistoricalRecordContextHelper]] = (
         HiddenAmountsContextHelper
     )
+    # How the pay access log names a page of this admin that showed amounts: one object's,
+    # and the list's.
+    pay_access_kind: ClassVar[PayAccess.Kind]
+    pay_access_list_kind: ClassVar[PayAccess.Kind]
+
+    def pay_access_label(self, package: Package) -> str:
+        """Ids only: what the page has not loaded yet costs no query here."""
+        return f"{package._meta.verbose_name} {package.pk}".capitalize()
+
+    def _record_pay_access(self, request: HttpRequest, object_id: str, what: str) -> None:
+        package = self.model(pk=int(object_id))  # the id is all the log keeps
+        label = f"{self.pay_access_label(package)}, {what}"
+        record_pay_access(request, kind=self.pay_access_kind, obj=package, label=label)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None and changelist.result_list:
+            # The page's rows, with their amounts; many at once, so no one object.
+            shown = ", ".join(str(row.pk) for row in changelist.result_list)
+            plural = str(self.model._meta.verbose_name_plural).capitalize()
+            record_pay_access(
+                request, kind=self.pay_access_list_kind, label=f"{plural} listed: {shown}"
+            )
+        return response
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if change and obj is not None and obj.pk:
+            record_pay_access(
+                request, kind=self.pay_access_kind, obj=obj, label=self.pay_access_label(obj)
+            )
+        return response
 
     @admin.display(description="equity valued at")
     def equity_price(self, package: Package) -> str:
@@ -204,7 +249,10 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
             ),
             **(extra_context or {}),
         }
-        return super().history_view(request, object_id, extra_context=context)
+        response = super().history_view(request, object_id, extra_context=context)
+        if response.status_code == 200:
+            self._record_pay_access(request, object_id, "history")
+        return response
 
     def history_form_view(
         self,
@@ -216,7 +264,10 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
         if request.method != "GET":
             raise PermissionDenied
         setattr(request, self.history_version_flag, True)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            self._record_pay_access(request, object_id, f"past version {version_id}")
+        return response
 
     def get_historical_record_context_helper(
         self, request: HttpRequest, historical_record: HistoricalChanges

@@ -18,6 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
@@ -185,14 +187,21 @@ def _inbox(
         .select_related("delegator", "delegate")
         .order_by("starts_on", "id")
     )
+    rows = _rows(request, bound or {})
     context = {
-        "rows": _rows(request, bound or {}),
+        "rows": rows,
         "recent": recent,
         "delegations": delegations,
         "delegation_form": delegation_form or DelegationForm(user=user),
         "amounts": can_see_compensation(user),
     }
-    return render(request, "offers/approvals.html", context)
+    response = render(request, "offers/approvals.html", context)
+    if rows:  # the offers waiting, with their amounts; many at once, so no one object
+        waiting = ", ".join(str(row.offer.pk) for row in rows)
+        record_pay_access(
+            request, kind=PayAccess.Kind.APPROVALS, label=f"Offers waiting: {waiting}"
+        )
+    return response
 
 
 @login_required

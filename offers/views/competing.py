@@ -22,6 +22,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import get_application_or_404
 from recruiting.pipeline.models import Application
@@ -38,6 +40,7 @@ from ..counter import LEVER_LABELS, Suggestion, draft_from_suggestion, suggest_c
 from ..letters import repayment_rows
 from ..models import CompetingOffer, Offer
 from ..page_forms import CompetingForm, CounterForm, PackageForms, package_initial, to_minute
+from ..presentation import competing_access_label, offer_access_label
 from ..selectors import RateMissing
 from ..services import revision_in_progress
 from ..terms import OfferError, PackageTerms
@@ -155,7 +158,7 @@ def render_form(
     competing: CompetingOffer | None = None,
 ) -> HttpResponse:
     # Without an application, the page is an outside offer's: `competing` is given.
-    return render(
+    response = render(
         request,
         "offers/competing_form.html",
         {
@@ -168,6 +171,14 @@ def render_form(
             "competing": competing,
         },
     )
+    if competing is not None:  # a new one's form shows only what the user types
+        record_pay_access(
+            request,
+            kind=PayAccess.Kind.COMPETING_OFFER_FORM,
+            obj=competing,
+            label=competing_access_label(competing),
+        )
+    return response
 
 
 # --- Counter-offers --------------------------------------------------------------------------
@@ -209,7 +220,7 @@ def counter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 done = f"Drafted version {draft.version} from the suggestion."
             messages.success(request, done)
             return redirect("offers:detail", draft.pk)
-    return render(
+    response = render(
         request,
         "offers/counter.html",
         {
@@ -224,6 +235,10 @@ def counter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "reporting": settings.REPORTING_CURRENCY,
         },
     )
+    record_pay_access(
+        request, kind=PayAccess.Kind.COUNTER_OFFER, obj=offer, label=offer_access_label(offer)
+    )
+    return response
 
 
 def changes_of(suggestion: Suggestion | None) -> list[tuple[str, Any, str]]:

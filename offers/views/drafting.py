@@ -24,6 +24,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.formats import money_in_sentence
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import get_application_or_404
@@ -42,7 +44,7 @@ from ..page_forms import (
     package_initial,
     to_minute,
 )
-from ..presentation import COMPONENT_NOUNS
+from ..presentation import COMPONENT_NOUNS, offer_access_label
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
     approvals_for,
@@ -203,7 +205,7 @@ def render_form(
     application: Application,
     offer: Offer | None = None,
 ) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "offers/offer_form.html",
         {
@@ -213,6 +215,11 @@ def render_form(
             "offer": offer,
         },
     )
+    if offer is not None:  # a new offer's form shows only what the user types
+        record_pay_access(
+            request, kind=PayAccess.Kind.OFFER_FORM, obj=offer, label=offer_access_label(offer)
+        )
+    return response
 
 
 def new_row(request: HttpRequest) -> HttpResponse:

@@ -29,6 +29,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from candidates.models import OFFERING_LABELS
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.formats import exchange_rate, money_in_table, percent, signed_money
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import sees_every_application
@@ -65,7 +67,13 @@ from ..models import (
     OfferSignature,
 )
 from ..page_forms import ExtendDeadlineForm, KeepOpenForm, RecordDeclineForm, to_minute
-from ..presentation import HIDDEN, component_history, equity_price_text, rate_age
+from ..presentation import (
+    HIDDEN,
+    component_history,
+    equity_price_text,
+    offer_access_label,
+    rate_age,
+)
 from ..scenarios import ScenarioGap, scenario_comparison, scenario_table
 from ..selectors import Market, OfferValuation, RateMissing, package_prefetches
 from ..services import (
@@ -809,7 +817,11 @@ def _render_detail(
         "versions": versions,
         "sees_application": sees_every_application(user) or role.hiring_manager_id == user.pk,
     }
-    return render(request, "offers/offer_detail.html", context)
+    response = render(request, "offers/offer_detail.html", context)
+    record_pay_access(
+        request, kind=PayAccess.Kind.OFFER_PAGE, obj=offer, label=offer_access_label(offer)
+    )
+    return response
 
 
 @login_required
@@ -981,7 +993,14 @@ def compare(request: AuthenticatedRequest, pk: int, other_pk: int) -> HttpRespon
         "same_currency": left.currency_id == right.currency_id,
         "differences": sum(row.differs for _, rows in sections for row in rows),
     }
-    return render(request, "offers/offer_compare.html", context)
+    response = render(request, "offers/offer_compare.html", context)
+    record_pay_access(
+        request,
+        kind=PayAccess.Kind.OFFER_COMPARE,
+        obj=right,
+        label=f"{offer_access_label(right)}, compared with v{left.version}",
+    )
+    return response
 
 
 # --- The letter --------------------------------------------------------------------------------
@@ -1003,6 +1022,9 @@ def letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=letter_filename(offer)
     )
+    record_pay_access(
+        request, kind=PayAccess.Kind.OFFER_LETTER, obj=offer, label=offer_access_label(offer)
+    )
     return response
 
 
@@ -1019,5 +1041,8 @@ def signed_letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(signature.signed_pdf), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=letter_filename(offer).replace(".pdf", "-signed.pdf")
+    )
+    record_pay_access(
+        request, kind=PayAccess.Kind.SIGNED_LETTER, obj=offer, label=offer_access_label(offer)
     )
     return response

@@ -25,6 +25,8 @@ from offers.access import can_see_compensation, may_draft_offers
 from offers.competition import standing
 from offers.models import CompetingOffer, Offer
 from offers.selectors import Market, RateMissing, package_prefetches
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.formats import exchange_rate, money_in_table
 from recruiting.lib.forms import add_service_error, error_text
 from recruiting.lib.types import AuthenticatedRequest
@@ -183,7 +185,15 @@ def render_page(
         or (LogActivityForm(application=application) if may_log else None),
         "outreach": application_section(user, application, enroll_form=enroll_form),
     }
-    return render(request, "web/application.html", context)
+    response = render(request, "web/application.html", context)
+    if offers_list or competing_list:  # amounts are in their rows
+        record_pay_access(
+            request,
+            kind=PayAccess.Kind.APPLICATION_PAGE,
+            obj=application,
+            label=f"Application {application.pk}, {application.role.title}",
+        )
+    return response
 
 
 @login_required

@@ -25,7 +25,7 @@ CANDIDATES = reverse("admin:candidates_candidate_changelist")
 # candidates, competitors, roles and our offers joined), the components of the competing offers
 # and of our offers they are compared with (payments, grants, vesting years, other amounts:
 # 4 each), the rates. A query per row would break it.
-CHANGELIST_QUERIES = 16
+CHANGELIST_QUERIES = 17  # 16, and the pay access log's row
 
 
 # --- The list ------------------------------------------------------------------------------
