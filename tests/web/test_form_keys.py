@@ -134,9 +134,7 @@ def test_another_user_s_key_is_not_theirs_to_spend(client, recruiter, applicatio
 # --- Recording a competing offer -------------------------------------------------------------
 
 
-def test_a_competing_offer_sent_twice_with_its_key_is_recorded_once(
-    client, recruiter, application
-):
+def test_a_competing_offer_sent_twice_with_its_key_is_recorded_once(client, recruiter, application):
     build_market()
     helix = CompanyFactory(name="Helix Intelligence", kind=Company.Kind.COMPETITOR)
     client.force_login(recruiter)
