@@ -30,6 +30,7 @@ from django.shortcuts import resolve_url
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
+from redis.exceptions import RedisError
 
 FIELD = "form_key"
 # What a key looks like: anything else in the field is ignored (the request goes on as one
@@ -89,8 +90,8 @@ class FormSentOnce:
                     redirect = 300 <= response.status_code < 400
                     location = response.get("Location") if redirect else None
                     cache.set(claimed, location or self.DONE, settings.FORM_KEY_SECONDS)
-            except Exception:
-                logger.warning("form key not recorded: the cache is out of reach", exc_info=True)
+            except (RedisError, OSError) as error:
+                logger.warning("form key not recorded: the cache is out of reach (%r)", error)
         return response
 
     def process_view(
@@ -108,8 +109,8 @@ class FormSentOnce:
         claim = f"form-key:{_scope(request)}:{key}"
         try:
             outcome = self._claim(claim)
-        except Exception:
-            logger.warning("form key not checked: the cache is out of reach", exc_info=True)
+        except (RedisError, OSError) as error:  # one line: an outage would flood the log
+            logger.warning("form key not checked: the cache is out of reach (%r)", error)
             return None
         if outcome is None:
             request._form_key_claimed = claim  # type: ignore[attr-defined]

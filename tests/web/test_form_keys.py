@@ -7,6 +7,7 @@ Redis (the cache of the test settings)."""
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from django.utils import timezone
 from candidates.models import Candidate, Company
 from offers.demo import build_market
 from offers.models import CompetingOffer
-from recruiting.lib.form_keys import FormSentOnce
+from recruiting.lib.form_keys import FormSentOnce, new_form_key
 from recruiting.pipeline.models import Activity
 from tests.factories import ApplicationFactory, CandidateFactory, CompanyFactory, RoleFactory
 from tests.form_keys import key_of
@@ -218,7 +219,7 @@ def test_a_first_submission_that_failed_lets_the_same_form_be_sent_again(client,
     tries.clear()
     client.force_login(recruiter)
     client.raise_request_exception = False
-    key = "k" * 24
+    key = new_form_key()
 
     failed = client.post("/fails-once/", {"form_key": key})
     retried = client.post("/fails-once/", {"form_key": key})
@@ -235,7 +236,31 @@ def test_a_refused_submission_spends_no_key(client, recruiter):
     tries.clear()
     client.force_login(recruiter)
 
-    answers = [client.post("/refuses/", {"form_key": "r" * 24}) for _ in range(2)]
+    key = new_form_key()
+
+    answers = [client.post("/refuses/", {"form_key": key}) for _ in range(2)]
 
     assert [answer.status_code for answer in answers] == [403, 403]
     assert len(tries) == 2
+
+
+def test_while_the_cache_is_out_of_reach_a_form_is_still_done(
+    client, recruiter, application, settings, caplog
+):
+    with socket.socket() as probe:  # a port nothing listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client.force_login(recruiter)
+    key = key_of(client.get(application_page(application)).content.decode(), "activity-form")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+
+    logged = client.post(reverse("web:log_activity", args=[application.pk]), activity(key))
+
+    assert logged.status_code == 302
+    assert Activity.objects.filter(summary="Called about the team lead").count() == 1
+    assert "form key not checked: the cache is out of reach" in caplog.text
