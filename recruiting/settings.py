@@ -153,6 +153,8 @@ MIDDLEWARE = [
     "recruiting.lib.middleware.NoStoreWhenSignedIn",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form is sent once: a repeat of its one-time key changes nothing (recruiting/lib).
+    "recruiting.lib.form_keys.FormSentOnce",
     "allauth.account.middleware.AccountMiddleware",
     "recruiting.people.middleware.SecondFactorForPay",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -174,6 +176,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "recruiting.lib.csp.nonce",
             ],
+            # {% form_key %} beside every {% csrf_token %}, with no {% load %}.
+            "builtins": ["recruiting.lib.form_keys"],
         },
     },
 ]
@@ -314,6 +318,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# A form's one-time key is remembered this long (back and resend the next morning is still
+# caught); a repeat that arrives while the first submission runs waits this long for it to
+# finish, to lead where it led.
+FORM_KEY_SECONDS = env.int("FORM_KEY_SECONDS", default=24 * 3600)
+FORM_KEY_WAIT_SECONDS = env.float("FORM_KEY_WAIT_SECONDS", default=10.0)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"

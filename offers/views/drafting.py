@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from recruiting.audit.models import PayAccess
 from recruiting.audit.services import record_pay_access
+from recruiting.lib.form_keys import form_key_exempt
 from recruiting.lib.formats import money_in_sentence
 from recruiting.lib.types import AuthenticatedRequest
 from recruiting.pipeline.access import get_application_or_404
@@ -326,6 +327,7 @@ class Rival:
         return lines
 
 
+@form_key_exempt  # posted on every keystroke, the key included: the real submission spends it
 @login_required
 @require_POST
 def preview(request: AuthenticatedRequest) -> HttpResponse:

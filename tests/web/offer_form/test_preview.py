@@ -16,6 +16,7 @@ from offers.competition import CompetingTerms, record_competing_offer
 from offers.models import CompetingOffer, Offer, OfferPayment
 from offers.terms import EquityTerms
 from tests.factories import UNRATED, CompanyFactory, OfferFactory, UserFactory, unrated_currency
+from tests.form_keys import key_of
 from tests.web.offer_form.helpers import grant, offer_data, payment
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,24 @@ def test_the_preview_compares_with_many_competing_offers_in_a_bounded_number_of_
 
 def test_the_preview_is_post_only(recruiter_client):
     assert recruiter_client.get(reverse("offers:preview")).status_code == 405
+
+
+def test_the_preview_spends_no_form_key_and_the_offer_sent_after_it_is_saved_once(
+    recruiter_client, application
+):
+    url = reverse("offers:draft", args=[application.pk])
+    key = key_of(recruiter_client.get(url).content.decode(), "offer-form")
+    data = offer_data(application=application.pk, form_key=key)
+
+    # htmx posts the whole form, its one-time key included, as the recruiter types.
+    previews = [
+        recruiter_client.post(reverse("offers:preview"), data, headers={"HX-Request": "true"})
+        for _ in range(2)
+    ]
+    saved = recruiter_client.post(url, data)
+    repeat = recruiter_client.post(url, data)
+
+    assert [preview.status_code for preview in previews] == [200, 200]
+    assert saved.status_code == 302
+    assert repeat.status_code == 303 and repeat["Location"] == saved["Location"]
+    assert Offer.objects.filter(application=application).count() == 1
