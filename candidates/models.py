@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -468,10 +469,22 @@ class CandidateEmail(CleanReportsConstraintsMixin, models.Model):
                 )
 
 
-def import_storage() -> Storage:
+class ImportStorage(FileSystemStorage):
     """Where uploaded files wait for their import: a folder of Closer's own (never /tmp, never
-    MEDIA, which a web server may publish), emptied by the import itself and by the sweep."""
-    return FileSystemStorage(location=settings.CANDIDATE_IMPORT_DIR)
+    MEDIA, which a web server may publish), emptied by the import itself and by the sweep.
+    CANDIDATE_IMPORT_DIR is read at each use, not once, so a test may point it elsewhere."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.CANDIDATE_IMPORT_DIR)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def import_storage() -> Storage:
+    return ImportStorage()
 
 
 def import_file_path(job: CandidateImport, filename: str) -> str:
