@@ -459,14 +459,20 @@ class CandidateFile:
             )
 
     def _create_missing(self, rows: list[_Row]) -> None:
-        companies = {r.company_name.lower(): r.company_name for r in rows if r.company_name}
-        companies = {k: v for k, v in companies.items() if k not in self.companies}
+        # Spelt as the first row that names them, as when each row was saved in turn.
+        companies: dict[str, str] = {}
+        tags: dict[str, str] = {}
+        for row in rows:
+            if row.company_name and row.company_name.lower() not in self.companies:
+                companies.setdefault(row.company_name.lower(), row.company_name)
+            for name in row.tag_names:
+                if name.lower() not in self.tags:
+                    tags.setdefault(name.lower(), name)
         if companies:
             Company.objects.bulk_create(
                 [Company(name=n) for n in companies.values()], ignore_conflicts=True
             )
             self._load_companies(set(companies))
-        tags = {n.lower(): n for r in rows for n in r.tag_names if n.lower() not in self.tags}
         if tags:
             Tag.objects.bulk_create([Tag(name=n) for n in tags.values()], ignore_conflicts=True)
             self._load_tags(set(tags))
