@@ -121,7 +121,10 @@ def reset(existing: int) -> User:
         [Candidate(name=person(i)) for i in range(existing)], batch_size=5000
     )
     CandidateEmail.objects.bulk_create(
-        [CandidateEmail(candidate=c, email=email(i), is_primary=True) for i, c in enumerate(people)],
+        [
+            CandidateEmail(candidate=c, email=email(i), is_primary=True)
+            for i, c in enumerate(people)
+        ],
         batch_size=5000,
     )
     with connection.cursor() as cursor:

@@ -145,6 +145,13 @@ def deepmind():
 # --- The upload ---------------------------------------------------------------------------
 
 
+def test_the_import_page_says_a_worker_checks_the_file(recruiter_client):
+    page = recruiter_client.get(IMPORT).content.decode()
+
+    assert "A worker checks the file once it is uploaded" in page
+    assert 'name="import_file"' in page
+
+
 def test_the_upload_is_kept_and_queued_and_the_request_returns_before_any_check(
     recruiter_client, recruiter, settings, django_capture_on_commit_callbacks
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -98,9 +99,8 @@ def test_a_large_file_is_checked_then_imported_by_the_worker_with_its_progress_s
     assert response.status_code == 302
     seen, page = follow(recruiter_client, job, {"done", "failed"})
 
-    assert any(s == "importing" and 0 < n < total for s, n, total, _ in seen), [
-        s[:3] for s in seen
-    ]
+    shown = [s[:3] for s in seen]
+    assert any(s == "importing" and 0 < n < total for s, n, total in shown), shown
     assert f"Imported: {count} new, 0 updated" in page
     assert Candidate.objects.count() == count
     assert CandidateEmail.objects.count() == count
@@ -166,11 +166,15 @@ def test_the_sweep_removes_the_files_of_imports_never_confirmed(
     day_ago = timezone.now() - timedelta(hours=settings.CANDIDATE_IMPORT_KEEP_HOURS, minutes=1)
     CandidateImport.objects.filter(pk=job.pk).update(created_at=day_ago)
     assert stored.exists()
+    # A file no job holds (its upload's row never saved), as old.
+    orphan = Path(settings.CANDIDATE_IMPORT_DIR) / "orphan-of-a-test.csv"
+    orphan.write_text("name\nAda\n")
+    os.utime(orphan, (day_ago.timestamp(), day_ago.timestamp()))
 
     sweep_imports.delay()
     drain()
 
-    assert not stored.exists()
+    assert not stored.exists() and not orphan.exists()
     assert Path(fresh.file.path).exists()  # a file of today waits for its confirm
     page = recruiter_client.get(job.get_absolute_url()).content.decode()
     assert "Not confirmed within 24 hours: the file was removed." in page
