@@ -621,7 +621,6 @@ class _Progress:
     def __init__(self, job_id: int, *, own_connection: bool) -> None:
         self.job_id = job_id
         self.connection = None
-        self.last = 0.0
         if own_connection and connections[DEFAULT_DB_ALIAS].vendor != "sqlite":
             self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
 
