@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django_countries.fields import Country
 from import_export.admin import ImportExportModelAdmin
-from import_export.results import Result
 
 from recruiting.audit.models import PayAccess
 from recruiting.audit.services import record_pay_access
@@ -33,11 +35,13 @@ from .forms import (
     CandidateEmailFormSet,
     CompanyPauseFormSet,
 )
+from .imports import format_key, import_formats
 from .models import (
     MOTIVATORS,
     OFFERINGS,
     Candidate,
     CandidateEmail,
+    CandidateImport,
     Company,
     CompanyPause,
     Currency,
@@ -45,7 +49,15 @@ from .models import (
 )
 from .resources import PAY_FIELDS, CandidateResource, CandidateResourceWithoutPay
 from .selectors import matching_candidates, search_candidates
-from .services import assign_owner, find_or_create_tags, mark_do_not_contact, tag_candidates
+from .services import (
+    CandidateError,
+    assign_owner,
+    confirm_import,
+    find_or_create_tags,
+    mark_do_not_contact,
+    start_import,
+    tag_candidates,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import FieldsetSpec
@@ -251,7 +263,7 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
 
     # CSV and TSV with what a spreadsheet would run escaped (recruiting/lib/exports.py).
     def get_import_formats(self) -> list[type[Any]]:
-        return [f for f in SPREADSHEET_FORMATS if f().can_import()]
+        return import_formats()
 
     def get_export_formats(self) -> list[type[Any]]:
         return [f for f in SPREADSHEET_FORMATS if f().can_export()]
@@ -371,20 +383,102 @@ class CandidateAdmin(ImportExportModelAdmin, admin.ModelAdmin[Candidate]):
         count = mark_do_not_contact(queryset, by=admin_user(request))
         self.message_user(request, f"{count} candidate(s) marked do-not-contact.", messages.SUCCESS)
 
-    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        # All or nothing: a row that turns invalid between preview and confirm rolls back all.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+    # --- Imports: checked and imported by a worker (imports.py), followed on the job's page
 
-    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
-        if result.has_errors() or result.has_validation_errors():
-            self.message_user(
-                request,
-                "Nothing was imported: some rows became invalid after the preview. "
-                "Import the file again to see which.",
-                messages.ERROR,
-            )
-            return redirect("admin:candidates_candidate_changelist")
-        return super().process_result(result, request)
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "import/<int:job_id>/",
+                view(self.import_job_view),
+                name="candidates_candidate_import_job",
+            ),
+            path(
+                "import/<int:job_id>/progress/",
+                view(self.import_job_progress),
+                name="candidates_candidate_import_progress",
+            ),
+            path(
+                "import/<int:job_id>/confirm/",
+                view(self.import_job_confirm),
+                name="candidates_candidate_import_confirm",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The upload is kept and queued for its check; the answer is the job's page."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = self.create_import_form(request)
+            if form.is_valid():
+                chosen = self.get_import_formats()[int(form.cleaned_data["format"])]
+                job = start_import(
+                    upload=form.cleaned_data["import_file"],
+                    file_format=format_key(chosen),
+                    with_pay=can_see_compensation(request.user),
+                    by=admin_user(request),
+                )
+                return redirect(job.get_absolute_url())
+        response: HttpResponse = super().import_action(request, **kwargs)
+        return response
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # The library's confirm step, which imported in the request: a job's page confirms.
+        raise Http404("An import is confirmed on its page.")
+
+    def _import_job(self, request: HttpRequest, job_id: int) -> CandidateImport:
+        """Who uploaded a file follows its job (and an administrator); to anyone else the
+        job does not exist."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        jobs = CandidateImport.objects.all()
+        if not request.user.is_superuser:
+            jobs = jobs.filter(created_by_id=request.user.pk)
+        return get_object_or_404(jobs, pk=job_id)
+
+    def _job_context(self, request: HttpRequest, job: CandidateImport) -> dict[str, Any]:
+        return {
+            "job": job,
+            "may_confirm": job.status == CandidateImport.Status.CHECKED
+            and job.created_by_id == request.user.pk,
+            "more_errors": job.error_count - len(job.row_errors),
+            "more_rows": job.new_count + job.updated_count - len(job.preview),
+        }
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._import_job(request, job_id)
+        return TemplateResponse(
+            request,
+            "admin/candidates/candidate/import_job.html",
+            {
+                **self.admin_site.each_context(request),
+                **self._job_context(request, job),
+                "title": f"Import of {job.file_name}",
+                "opts": self.opts,
+            },
+        )
+
+    def import_job_progress(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """The part of the job's page that changes, which the page asks for again (htmx)
+        while the job runs."""
+        job = self._import_job(request, job_id)
+        return TemplateResponse(
+            request,
+            "admin/candidates/candidate/_import_job.html",
+            self._job_context(request, job),
+        )
+
+    def import_job_confirm(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        job = self._import_job(request, job_id)
+        try:
+            confirm_import(job, by=admin_user(request))
+        except CandidateError as refused:
+            self.message_user(request, " ".join(refused.messages), messages.ERROR)
+        return redirect(job.get_absolute_url())
 
 
 # --- Companies and reference data ----------------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import uuid
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -351,11 +354,6 @@ class Candidate(CleanReportsConstraintsMixin, models.Model):
         }
     )
 
-    # Not columns: set by CandidateResource (resources.py) on the candidates a file imports.
-    _matched_email: str  # the file's email that found this candidate
-    _name_before_import: str
-    _import_emails: list[str]  # the row's emails, saved after the candidate
-
     class Meta:
         ordering = ["name", "id"]
         indexes = [
@@ -469,3 +467,97 @@ class CandidateEmail(CleanReportsConstraintsMixin, models.Model):
                 raise ValidationError(
                     {"email": f"{self.email} already belongs to {owner.candidate.name}."}
                 )
+
+
+class ImportStorage(FileSystemStorage):
+    """Where uploaded files wait for their import: a folder of Closer's own (never /tmp, never
+    MEDIA, which a web server may publish), emptied by the import itself and by the sweep.
+    CANDIDATE_IMPORT_DIR is read at each use, not once, so a test may point it elsewhere."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.CANDIDATE_IMPORT_DIR)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def import_storage() -> Storage:
+    return ImportStorage()
+
+
+def import_file_path(job: CandidateImport, filename: str) -> str:
+    # A random name: the uploader's file name is kept on the row, never in a path.
+    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:8] if c.isalnum()) or "data"
+    return f"{uuid.uuid4().hex}.{suffix.lower()}"
+
+
+class CandidateImport(models.Model):
+    """A file of candidates uploaded in the admin, checked and then imported by a worker
+    (candidates/imports.py). The row is the job's state; its page reads it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        CHECKING = "checking", "Checking"
+        CHECKED = "checked", "Checked: waiting for confirmation"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(
+        upload_to=import_file_path, storage=import_storage, max_length=200, blank=True
+    )
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=20)
+    # Whether the uploader may see pay: without it, the pay columns are neither read nor shown.
+    with_pay = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_processed = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0, help_text="Rows with errors.")
+    # The file's columns as read; the rows in error (the first ones, with their messages by
+    # field) and the first rows of the preview, as lists of dicts.
+    columns = models.JSONField(default=list, blank=True)
+    row_errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True, help_text="What stopped the whole file, if anything.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep's: jobs that still hold a file.
+            models.Index(
+                fields=["created_at"], condition=~Q(file=""), name="candidate_import_with_file"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_processed__lte=models.F("rows_total")),
+                name="candidate_import_processed_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:candidates_candidate_import_job", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.rows_processed / self.rows_total) if self.rows_total else 0

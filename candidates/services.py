@@ -6,11 +6,14 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from .models import Candidate, Company, Tag
+from .models import Candidate, CandidateImport, Company, Tag
 from .signals import do_not_contact_marked
+from .tasks import check_import, run_import
 
 
 class CandidateError(ValidationError):
@@ -70,3 +73,42 @@ def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
             if tag not in tags:
                 tags.append(tag)
     return tags
+
+
+# --- Imports (the work is the worker's: imports.py) ----------------------------------------
+
+
+@transaction.atomic
+def start_import(
+    *, upload: UploadedFile[bytes], file_format: str, with_pay: bool, by: User
+) -> CandidateImport:
+    """Keeps the uploaded file and queues its check; returns at once."""
+    job = CandidateImport(
+        created_by=by,
+        file_name=(upload.name or "upload")[:255],
+        file_format=file_format,
+        with_pay=with_pay,
+    )
+    job.file.save(upload.name or "upload", upload, save=False)
+    job.save()
+    # Robust: with the broker down the job stays queued and says so (its page); the upload
+    # itself is not lost.
+    transaction.on_commit(lambda: check_import.delay(job.pk), robust=True)
+    return job
+
+
+@transaction.atomic
+def confirm_import(job: CandidateImport, *, by: User) -> CandidateImport:
+    """Queues the import of a checked file; only who uploaded it confirms it, once."""
+    if job.created_by_id != by.pk:
+        raise CandidateError({"import": "Only who uploaded a file confirms its import."})
+    claimed = CandidateImport.objects.filter(
+        pk=job.pk, status=CandidateImport.Status.CHECKED
+    ).update(status=CandidateImport.Status.IMPORTING, confirmed_at=timezone.now(), rows_processed=0)
+    if not claimed:
+        job.refresh_from_db(fields=["status"])
+        status = job.get_status_display().lower()
+        raise CandidateError({"import": f"This import is {status}: it cannot be confirmed."})
+    transaction.on_commit(lambda: run_import.delay(job.pk), robust=True)
+    job.refresh_from_db()
+    return job

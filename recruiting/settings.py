@@ -294,6 +294,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Files of candidates uploaded in the admin wait here for their check and import by a worker
+# (web and worker must both reach it: one machine, or a shared volume). A file is removed when
+# its import ends; one never confirmed is removed by the sweep after this many hours.
+CANDIDATE_IMPORT_DIR = Path(env.str("CANDIDATE_IMPORT_DIR", default=str(VAR_DIR / "imports")))
+CANDIDATE_IMPORT_KEEP_HOURS = env.int("CANDIDATE_IMPORT_KEEP_HOURS", default=24)
 
 # People's data: a prospect (no open application past Contacted, no offer in progress) with no
 # consent recorded in this many days and untouched for as long (no activity, application,
@@ -375,6 +380,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "privacy-retention": {"task": "privacy.apply_retention", "schedule": 24 * 60 * 60.0},
     # The pay access log's rows older than PAY_ACCESS_LOG_DAYS, once a day.
     "audit-purge-pay-access": {"task": "audit.purge_pay_access", "schedule": 24 * 60 * 60.0},
+    "candidates-sweep-imports": {"task": "candidates.sweep_imports", "schedule": 10 * 60.0},
 }
 # The European Central Bank's reference rates (its eurofxref-hist.zip, or eurofxref.zip for the
 # day), fetched every six hours when set: the ECB publishes once a working day, around 16:00

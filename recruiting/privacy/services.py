@@ -40,7 +40,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from candidates.models import Candidate, CandidateEmail
+from candidates.models import Candidate, CandidateEmail, CandidateImport
 from offers.models import CompetingOffer, Offer, OfferDecline, OfferLetter, OfferSignature
 from recruiting.alerts.models import Alert
 from recruiting.lib.access import can_see_compensation
@@ -216,6 +216,23 @@ def _erase_log(holdings: Holdings, pattern: re.Pattern[str]) -> int:
     return len(entries)
 
 
+def _erase_imports(pattern: re.Pattern[str]) -> int:
+    """Imports quote the rows of their files (the preview, the row errors) without a key to
+    the people in them: every import whose quotes name the person loses those words."""
+    changed = 0
+    jobs = CandidateImport.objects.exclude(preview=[], row_errors=[], message="")
+    for job in jobs.only("pk", "preview", "row_errors", "message").iterator():
+        kept = (job.preview, job.row_errors, job.message)
+        scrubbed = tuple(_scrub(value, pattern) for value in kept)
+        if scrubbed != kept:
+            preview, row_errors, message = scrubbed
+            CandidateImport.objects.filter(pk=job.pk).update(
+                preview=preview, row_errors=row_errors, message=message
+            )
+            changed += 1
+    return changed
+
+
 @transaction.atomic
 def erase_person(
     candidate: Candidate,
@@ -249,6 +266,7 @@ def erase_person(
         _scrub_rows(model, holdings, pattern)
     counts["alerts.alert"] = _erase_alerts(holdings)
     counts["admin.logentry"] = _erase_log(holdings, pattern)
+    counts["candidates.candidateimport"] = _erase_imports(pattern)
     erasure = Erasure.objects.create(
         candidate_id=candidate.pk,
         reason=reason,

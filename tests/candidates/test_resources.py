@@ -1,26 +1,28 @@
-"""CSV import and export of candidates: through the admin's preview-then-confirm flow, and
-through CandidateResource directly. An import saves every row or none."""
+"""CSV import and export of candidates: through the admin's upload, check, preview and confirm
+(the worker's check and import run here, in process: tests/integration/test_candidate_import.py
+runs them in a real worker), and through the worker's steps directly. An import saves every row
+or none."""
 
 from __future__ import annotations
 
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-import tablib
-from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from candidates.models import Candidate, CandidateEmail, Company, Tag
+from candidates.imports import check_job, import_job
+from candidates.models import Candidate, CandidateEmail, CandidateImport, Company, Tag
 from candidates.resources import CandidateResource
 from tests.factories import CandidateFactory, CompanyFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = reverse("admin:candidates_candidate_import")
-PROCESS_IMPORT = reverse("admin:candidates_candidate_process_import")
 EXPORT = reverse("admin:candidates_candidate_export")
 CSV_FORMAT = "0"  # import-export's default format list starts with CSV
 
@@ -78,23 +80,51 @@ def to_csv(*rows: dict[str, str], columns: list[str] = COLUMNS) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def import_dir(settings, tmp_path):
+    """Uploaded files wait in a folder of the test's own."""
+    settings.CANDIDATE_IMPORT_DIR = tmp_path / "imports"
+
+
 def preview(client, text: str):
-    """The first step of the admin import: upload, which shows a preview or the row errors."""
+    """The first step of the admin import: the upload (which only queues the check), the
+    worker's check, then the job's page, which shows the preview or the row errors."""
     upload = SimpleUploadedFile("candidates.csv", text.encode(), content_type="text/csv")
     response = client.post(IMPORT, {"import_file": upload, "format": CSV_FORMAT, "resource": "0"})
-    assert response.status_code == 200
-    return response
+    assert response.status_code == 302
+    check_job(CandidateImport.objects.latest("pk").pk)
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page
 
 
 def confirm(client, previewed):
-    """The second step: submit the preview's confirm form as it was rendered."""
-    form = previewed.context["confirm_form"]
-    assert form is not None, "the preview offered no confirm"
-    return client.post(PROCESS_IMPORT, {name: form[name].value() for name in form.fields})
+    """The second step: the page's "Confirm import", then the worker's import."""
+    assert previewed.context["may_confirm"], "the preview offered no confirm"
+    job = previewed.context["job"]
+    response = client.post(reverse("admin:candidates_candidate_import_confirm", args=[job.pk]))
+    import_job(job.pk)
+    return response
 
 
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
+def run_file(text: str, *, check_only: bool = False) -> CandidateImport:
+    """A file through the worker's steps: checked only, or imported as a confirmed job (which
+    checks every row again and saves all or none)."""
+    job = CandidateImport(
+        file_name="candidates.csv",
+        file_format="csv",
+        with_pay=True,
+        status=CandidateImport.Status.QUEUED if check_only else CandidateImport.Status.IMPORTING,
+    )
+    job.file.save("candidates.csv", ContentFile(text.encode()), save=False)
+    job.save()
+    (check_job if check_only else import_job)(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def errors_of(job: CandidateImport) -> dict[int, dict[str, list[str]]]:
+    return {entry["row"]: entry["errors"] for entry in job.row_errors}
 
 
 def snapshot() -> dict[str, object]:
@@ -112,6 +142,86 @@ def deepmind():
     return CompanyFactory(name="Google DeepMind")
 
 
+# --- The upload ---------------------------------------------------------------------------
+
+
+def test_the_import_page_says_a_worker_checks_the_file(recruiter_client):
+    page = recruiter_client.get(IMPORT).content.decode()
+
+    assert "A worker checks the file once it is uploaded" in page
+    assert 'name="import_file"' in page
+
+
+def test_the_upload_is_kept_and_queued_and_the_request_returns_before_any_check(
+    recruiter_client, recruiter, settings, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("candidates.csv", to_csv(ada()).encode(), content_type="text/csv")
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = recruiter_client.post(
+            IMPORT, {"import_file": upload, "format": CSV_FORMAT, "resource": "0"}
+        )
+
+    job = CandidateImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
+    # Nothing read yet: the check is a task, queued once the job is saved.
+    assert (job.status, job.rows_total, job.created_by) == ("queued", 0, recruiter)
+    assert len(queued) == 1
+    assert not Candidate.objects.exists()
+    # The file waits in Closer's own folder, under a name of its own.
+    stored = Path(job.file.path)
+    assert stored.parent == settings.CANDIDATE_IMPORT_DIR and stored.name != "candidates.csv"
+    assert stored.read_text() == to_csv(ada())
+    page = recruiter_client.get(job.get_absolute_url()).content.decode()
+    assert "Queued" in page and 'hx-trigger="every 1s"' in page
+    assert '<meta http-equiv="refresh" content="3">' in page  # without JavaScript
+
+
+def test_the_library_confirm_step_is_gone(recruiter_client):
+    response = recruiter_client.post(reverse("admin:candidates_candidate_process_import"), {})
+
+    assert response.status_code == 404
+
+
+def test_only_the_uploader_follows_and_confirms_an_import(recruiter_client, client, recruiter):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    job = preview(recruiter_client, to_csv(ada())).context["job"]
+    colleague = UserFactory(username="rex")
+    colleague.groups.add(Group.objects.get(name="Recruiters"))
+    client.force_login(colleague)
+
+    assert client.get(job.get_absolute_url()).status_code == 404
+    confirm_url = reverse("admin:candidates_candidate_import_confirm", args=[job.pk])
+    assert client.post(confirm_url).status_code == 404
+    job.refresh_from_db()
+    assert job.status == "checked"
+
+
+def test_a_job_is_confirmed_once(recruiter_client, recruiter):
+    previewed = preview(recruiter_client, to_csv(ada()))
+    confirm(recruiter_client, previewed)
+
+    again = recruiter_client.post(
+        reverse("admin:candidates_candidate_import_confirm", args=[previewed.context["job"].pk]),
+        follow=True,
+    )
+
+    assert "This import is imported: it cannot be confirmed." in again.content.decode()
+    assert Candidate.objects.count() == 1
+
+
+def test_a_file_without_rows_fails_with_its_reason_and_is_removed(recruiter_client, recruiter):
+    response = preview(recruiter_client, "name,emails\n")
+
+    assert response.context["job"].status == "failed"
+    assert "No rows to import" in response.content.decode()
+    assert not any(Path(response.context["job"].file.storage.location).iterdir())
+
+
 # --- A valid file --------------------------------------------------------------------------
 
 
@@ -120,10 +230,9 @@ def test_a_valid_file_is_previewed_without_saving_anything(recruiter_client, rec
 
     response = preview(recruiter_client, to_csv(ada(), grace(), alan()))
 
-    result = response.context["result"]
-    assert not result.has_errors()
-    assert not result.has_validation_errors()
-    assert response.context["confirm_form"] is not None
+    job = response.context["job"]
+    assert (job.status, job.error_count, job.new_count) == ("checked", 0, 3)
+    assert response.context["may_confirm"]
     assert "Ada Lovelace" in response.content.decode()
     assert snapshot() == before
 
@@ -137,16 +246,14 @@ def test_the_preview_shows_the_emails_each_row_will_have(recruiter_client, recru
         to_csv(ada(), alan(emails="turing@manchester.example", id=str(existing.pk))),
     )
 
-    new, update = response.context["result"].rows
-    assert new.import_type == "new" and update.import_type == "update"
-    assert (
-        new.diff[2]
-        == '<ins style="background:#e6ffe6;">ada@example.org; countess@example.org</ins>'
-    )
-    # An update: the address it has, kept, and the one the file adds, inserted.
-    assert update.diff[2] == (
-        "<span>alan@bletchley.example</span>"
-        '<ins style="background:#e6ffe6;">; turing@manchester.example</ins>'
+    new, update = response.context["job"].preview
+    assert new["candidate"] is None and update["candidate"] == existing.pk
+    emails = COLUMNS.index("emails")
+    assert new["values"][emails] == "ada@example.org; countess@example.org"
+    # An update: the address it has, kept, and the one the file adds.
+    assert update["values"][emails] == "alan@bletchley.example; turing@manchester.example"
+    assert "<td>alan@bletchley.example; turing@manchester.example</td>" in (
+        response.content.decode()
     )
 
 
@@ -189,7 +296,7 @@ def test_importing_the_same_file_again_updates_instead_of_duplicating(
     again = preview(
         recruiter_client, to_csv(ada(current_title="Distinguished Scientist"), grace(), alan())
     )
-    assert not again.context["result"].has_validation_errors()
+    assert again.context["job"].error_count == 0
     response = confirm(recruiter_client, again)
 
     assert response.status_code == 302
@@ -220,9 +327,8 @@ def test_a_file_without_an_id_column_imports(recruiter_client, recruiter, deepmi
 
     response = preview(recruiter_client, to_csv(ada(), grace(), columns=columns))
 
-    result = response.context["result"]
-    assert [str(e.error) for e in result.base_errors] == []
-    assert response.context["confirm_form"] is not None
+    assert response.context["job"].message == ""
+    assert response.context["may_confirm"]
     confirm(recruiter_client, response)
     assert Candidate.objects.count() == 2
 
@@ -283,15 +389,16 @@ def test_a_bad_row_is_shown_with_its_number_and_field_and_nothing_is_offered(
 
     response = preview(recruiter_client, to_csv(ada(), bad_row, alan()))
 
-    result = response.context["result"]
-    assert result.has_validation_errors()
-    assert [row.number for row in result.invalid_rows] == [2]
-    errors = result.invalid_rows[0].field_specific_errors
-    assert field in errors
-    assert any(message in text for text in errors[field])
-    assert response.context.get("confirm_form") is None
+    job = response.context["job"]
+    assert job.status == "failed"
+    errors = errors_of(job)
+    assert list(errors) == [2]
+    assert field in errors[2]
+    assert any(message in text for text in errors[2][field])
+    assert not response.context["may_confirm"]
     page = response.content.decode()
-    assert "<td>2 </td>" in page
+    assert "Nothing was imported: 1 row failed to validate." in page
+    assert "<td>2</td>" in page
     assert f'<span class="validation-error-field-label">{field}</span>' in page
     assert snapshot() == before
 
@@ -299,14 +406,12 @@ def test_a_bad_row_is_shown_with_its_number_and_field_and_nothing_is_offered(
 @pytest.mark.parametrize(("bad_row", "field", "message"), BAD_ROWS)
 def test_importing_a_file_with_a_bad_row_saves_nothing(recruiter, others, bad_row, field, message):
     before = snapshot()
-    dataset = tablib.Dataset().load(to_csv(ada(), bad_row, alan()), format="csv")
 
-    result = CandidateResource().import_data(
-        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
-    )
+    job = run_file(to_csv(ada(), bad_row, alan()))
 
-    assert [row.number for row in result.invalid_rows] == [2]
-    assert field in result.invalid_rows[0].field_specific_errors
+    assert job.status == "failed"
+    assert list(errors_of(job)) == [2]
+    assert field in errors_of(job)[2]
     # Ada and Alan were valid, yet neither they nor Ada's new company and tags were kept.
     assert snapshot() == before
 
@@ -321,18 +426,16 @@ def test_a_file_that_turned_invalid_after_its_preview_imports_nothing(recruiter_
     response = confirm(recruiter_client, previewed)
 
     assert response.status_code == 302
-    assert any("Nothing was imported" in m for m in messages_of(response))
+    page = recruiter_client.get(response["Location"]).content.decode()
+    assert "Nothing was imported: some rows became invalid after the check." in page
     assert snapshot() == before
 
 
-def test_a_resource_dry_run_reports_without_saving(recruiter):
-    dataset = tablib.Dataset().load(to_csv(ada(), alan()), format="csv")
+def test_a_check_reports_without_saving(recruiter):
+    job = run_file(to_csv(ada(), alan()), check_only=True)
 
-    result = CandidateResource().import_data(dataset, dry_run=True, use_transactions=True)
-
-    assert not result.has_errors()
-    assert not result.has_validation_errors()
-    assert result.totals["new"] == 2
+    assert (job.status, job.message, job.error_count) == ("checked", "", 0)
+    assert job.new_count == 2
     assert not Candidate.objects.exists()
     assert not Company.objects.exists()
     assert not Tag.objects.exists()
@@ -407,7 +510,7 @@ def test_an_exported_file_imports_back_without_changes(recruiter_client, recruit
     rows = export(recruiter_client)
 
     previewed = preview(recruiter_client, to_csv(*rows, columns=list(rows[0])))
-    assert not previewed.context["result"].has_validation_errors()
+    assert previewed.context["job"].error_count == 0
     confirm(recruiter_client, previewed)
 
     assert snapshot() == before
@@ -474,29 +577,19 @@ def test_staff_without_candidate_permissions_cannot_import_candidates(client, ou
 
 def test_a_row_claiming_someone_elses_email_changes_nothing_about_them(recruiter, others):
     barbara = Candidate.objects.get(name="Barbara Liskov")
-    dataset = tablib.Dataset().load(
-        to_csv(grace(name="Dup Mail", emails="BARBARA@mit.example", current_title="X")),
-        format="csv",
-    )
 
-    result = CandidateResource().import_data(
-        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
-    )
+    job = run_file(to_csv(grace(name="Dup Mail", emails="BARBARA@mit.example", current_title="X")))
 
-    message = " ".join(result.invalid_rows[0].field_specific_errors["emails"])
+    message = " ".join(errors_of(job)[1]["emails"])
     assert f"put {barbara.pk} in the id column" in message
     barbara.refresh_from_db()
     assert (barbara.name, barbara.current_title) == ("Barbara Liskov", "Research Scientist")
 
 
 def test_the_same_person_written_differently_is_updated(recruiter, others):
-    dataset = tablib.Dataset().load(
-        to_csv(grace(name="  grace HOPPER ", current_title="Rear Admiral")), format="csv"
-    )
+    job = run_file(to_csv(grace(name="  grace HOPPER ", current_title="Rear Admiral")))
 
-    result = CandidateResource().import_data(dataset, dry_run=False, use_transactions=True)
-
-    assert not result.has_validation_errors()
+    assert (job.status, job.error_count, job.updated_count) == ("done", 0, 1)
     assert Candidate.objects.get(emails__email="grace@navy.example").current_title == "Rear Admiral"
 
 
@@ -511,11 +604,9 @@ def test_choices_and_countries_are_read_by_the_labels_the_admin_shows(recruiter)
         "source": "Referral",
         "referrer": "Rita",
     }
-    dataset = tablib.Dataset().load(to_csv(row, columns=columns), format="csv")
+    job = run_file(to_csv(row, columns=columns))
 
-    result = CandidateResource().import_data(dataset, dry_run=False, use_transactions=True)
-
-    assert not result.has_validation_errors(), result.invalid_rows
+    assert job.status == "done", job.row_errors
     yann = Candidate.objects.get(name="Yann Example")
     assert (yann.country.code, yann.specialty, yann.level, yann.source) == (
         "FR",
@@ -526,21 +617,15 @@ def test_choices_and_countries_are_read_by_the_labels_the_admin_shows(recruiter)
 
 
 def test_an_unknown_choice_names_the_ones_allowed(recruiter):
-    dataset = tablib.Dataset().load(
-        to_csv({"name": "X", "level": "Wizard"}, columns=["name", "level"]), format="csv"
+    job = run_file(
+        to_csv({"name": "X", "level": "Wizard"}, columns=["name", "level"]), check_only=True
     )
 
-    result = CandidateResource().import_data(dataset, dry_run=True, use_transactions=True)
-
-    message = " ".join(result.invalid_rows[0].field_specific_errors["level"])
+    message = " ".join(errors_of(job)[1]["level"])
     assert "Wizard" in message and "Senior" in message
 
 
 def test_an_unknown_currency_is_reported_once(recruiter):
-    dataset = tablib.Dataset().load(
-        to_csv(grace(current_base="100", current_pay_currency="XYZ")), format="csv"
-    )
+    job = run_file(to_csv(grace(current_base="100", current_pay_currency="XYZ")), check_only=True)
 
-    result = CandidateResource().import_data(dataset, dry_run=True, use_transactions=True)
-
-    assert len(result.invalid_rows[0].field_specific_errors["current_pay_currency"]) == 1
+    assert len(errors_of(job)[1]["current_pay_currency"]) == 1

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils import timezone
 
-from candidates.models import Candidate, CandidateEmail
+from candidates.models import Candidate, CandidateEmail, CandidateImport
 from offers.answers import Visitor, sign_offer
 from offers.demo import build_market
 from offers.links import current_letter, live_link
@@ -147,6 +147,15 @@ def zelda(recruiter, approver, superuser, smtp) -> Person:
         CHANGE,
         change_message=f"Changed email: {EMAIL}; name {NAME}.",
         single_object=True,
+    )
+    # An import of a file that named them: its preview and its row errors quote the rows.
+    CandidateImport.objects.create(
+        created_by=recruiter,
+        file_name="alumni.csv",
+        file_format="csv",
+        status=CandidateImport.Status.DONE,
+        preview=[{"row": 2, "name": NAME, "email": EMAIL}],
+        row_errors=[{"row": 3, "errors": [f"{EMAIL} is already {NAME}'s address."]}],
     )
     offer.refresh_from_db()
     return Person(candidate, application, offer, competing, active)

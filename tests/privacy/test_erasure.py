@@ -52,6 +52,8 @@ def test_after_erasing_no_column_of_any_table_holds_their_name_or_addresses(
         "alerts_alert.subject",
         "alerts_alert.context",
         "django_admin_log.object_repr",
+        "candidates_candidateimport.preview",
+        "candidates_candidateimport.row_errors",
     } <= before[NAME]
     assert {
         "candidates_candidateemail.email",
