@@ -21,6 +21,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from candidates.models import Candidate
+from recruiting.audit.models import PayAccess
+from recruiting.audit.services import record_pay_access
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.types import admin_user
@@ -58,10 +60,18 @@ def export_action(
         )
         return None
     try:
-        export = export_personal_data(queryset.get(), by=admin_user(request))
+        person = queryset.get()
+        export = export_personal_data(person, by=admin_user(request))
     except PrivacyError as error:
         modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
         return None
+    # The export holds their offers' amounts: the pay access log says who took it.
+    record_pay_access(
+        request,
+        kind=PayAccess.Kind.EXPORT,
+        obj=person,
+        label=f"Personal data of candidate {person.pk}",
+    )
     response = HttpResponse(export.content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from recruiting.audit.models import PayAccess
 from recruiting.privacy.models import DataExport
 from tests.factories import UserFactory
 from tests.privacy.conftest import EMAIL, NAME, OTHER_EMAIL, VISITOR
@@ -89,6 +90,10 @@ def test_the_export_is_recorded_without_their_data(zelda, client, superuser):
     export = DataExport.objects.get()
     assert export.candidate_id == zelda.candidate.pk and export.exported_by == superuser
     assert export.files >= 15 and export.rows >= 30
+    # It holds their offers' amounts: the pay access log says who took it.
+    access = PayAccess.objects.get()
+    assert (access.user, access.kind) == (superuser, PayAccess.Kind.EXPORT)
+    assert access.label == f"Personal data of candidate {zelda.candidate.pk}"
 
 
 def actions_for(client, user) -> list[str]:
