@@ -697,9 +697,7 @@ class ApprovalRuleAdmin(admin.ModelAdmin[ApprovalRule]):
         if can_see_compensation(request.user):
             return self.list_display
         return tuple(
-            "name_without_amounts" if f == "name" else f
-            for f in self.list_display
-            if f != "amount"
+            "name_without_amounts" if f == "name" else f for f in self.list_display if f != "amount"
         )
 
     def get_list_display_links(
