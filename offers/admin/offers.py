@@ -9,7 +9,7 @@ offers, bands, approval rules and reasons are shown only to users with the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -705,7 +705,7 @@ class ApprovalRuleAdmin(admin.ModelAdmin[ApprovalRule]):
     ) -> _ListDisplayT[ApprovalRule]:
         return ("name",) if "name" in list_display else ("name_without_amounts",)
 
-    def get_search_fields(self, request: HttpRequest) -> Sequence[str]:
+    def get_search_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
         return self.search_fields if can_see_compensation(request.user) else ()
 
     def get_object(

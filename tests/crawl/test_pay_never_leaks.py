@@ -124,7 +124,7 @@ def _every(model: type[Model]) -> Callable[[], list[int]]:
 
 
 # For each workspace URL pattern with arguments, the values to fill it with.
-ARGUMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
+ARGUMENTS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "web:board": lambda: [{"role_pk": pk} for pk in _every(Role)()],
     "web:candidate": lambda: [{"pk": pk} for pk in _candidates()],
     **{
