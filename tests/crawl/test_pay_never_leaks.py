@@ -72,6 +72,19 @@ def _few(model: type[Model], count: int = 3) -> list[int]:
     return pks if len(pks) <= 2 * count else pks[:count] + pks[-count:]
 
 
+def _sample(model: type[Model]) -> list[int]:
+    """The objects whose admin pages the crawl opens: every offer and competing offer, the
+    candidates and applications that have them (their pages and delete pages list them)
+    first, a few of every other model."""
+    if model in (Offer, CompetingOffer):
+        return _every(model)()
+    if model is Application:
+        return _applications()
+    if model is Candidate:
+        return _candidates()
+    return _few(model, count=2)
+
+
 def admin_seeds() -> list[str]:
     urls = [reverse("admin:index")]
     for model, model_admin in admin.site._registry.items():
@@ -79,8 +92,7 @@ def admin_seeds() -> list[str]:
         urls.append(reverse("admin:app_list", args=[model._meta.app_label]))
         urls.append(reverse(f"admin:{info}_changelist"))
         urls.append(reverse(f"admin:{info}_add"))
-        everything = model in (Offer, CompetingOffer)
-        pks = _few(model, count=100 if everything else 2)
+        pks = _sample(model)
         if pks:  # a delete page lists what goes with the object: one per model
             urls.append(reverse(f"admin:{info}_delete", args=[pks[0]]))
         for pk in pks:
@@ -103,20 +115,22 @@ def admin_seeds() -> list[str]:
 
 
 def _applications() -> list[int]:
+    """Those with offers or competing offers, first, then a few others."""
     with_offers = Application.objects.filter(offers__isnull=False) | Application.objects.filter(
         competing_offers__isnull=False
     )
-    return sorted(set(with_offers.values_list("pk", flat=True)) | set(_few(Application)))
+    first = sorted(set(with_offers.values_list("pk", flat=True)))
+    return first + [pk for pk in _few(Application) if pk not in first]
 
 
 def _candidates() -> list[int]:
-    return sorted(
-        set(Candidate.objects.filter(competing_offers__isnull=False).values_list("pk", flat=True))
-        | set(
-            Application.objects.filter(pk__in=_applications()).values_list("candidate", flat=True)
-        )
-        | set(_few(Candidate))
-    )
+    """Those with offers or competing offers (an employee's outside offer among them), first,
+    then a few others."""
+    with_offers = Candidate.objects.filter(
+        competing_offers__isnull=False
+    ) | Candidate.objects.filter(applications__offers__isnull=False)
+    first = sorted(set(with_offers.values_list("pk", flat=True)))
+    return first + [pk for pk in _few(Candidate) if pk not in first]
 
 
 def _every(model: type[Model]) -> Callable[[], list[int]]:
