@@ -47,6 +47,7 @@ SEE_NO_PAY = (
     "marc",  # a hiring manager given the admin
     "sam_sourcer",  # works on candidates and pipelines in the admin, no offers
     "audrey",  # may view everything in the admin, but pay
+    "corinne",  # an approver once, a hiring manager now: her alerts were written for the first
 )
 
 # What looks like an amount and is not pay, with why.
