@@ -1,6 +1,6 @@
 """Every page, the admin's included, opened by each kind of user over the demo data: nobody
-without view_compensation reads an amount, nobody reaches in the admin an offer or a competing
-offer the workspace hides from them, and no page answers 500.
+without view_compensation reads an amount, nobody reaches in the admin an offer, competing
+offer, application, activity or alert the workspace hides from them, and no page answers 500.
 
 Each user's walk starts from the home page, the admin's index, every admin list, add form,
 and the change, history and delete pages of a few objects of every model (all the offers and
@@ -40,7 +40,8 @@ pytestmark = pytest.mark.django_db
 # Every seed is opened, then at most this many pages found by following links.
 PAGE_LIMIT = 300
 
-# The kinds of user, by their demo username (tests/crawl/conftest.py adds the last four).
+# The kinds of user, by username: the demo's players, and those tests/crawl/conftest.py adds
+# (admin, sam_sourcer, audrey, corinne; marc given the admin).
 SEE_PAY = ("rita", "cora", "fiona", "admin")  # recruiter, approver, CFO, administrator
 SEE_NO_PAY = (
     "hana",  # a hiring manager, in the workspace only
