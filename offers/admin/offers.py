@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from recruiting.audit.models import PayAccess
 from recruiting.lib.access import can_see_compensation
 from recruiting.lib.admin_actions import run_action_form
-from recruiting.lib.formats import exchange_rate, money_in_table
+from recruiting.lib.formats import exchange_rate, hide_amounts, money_in_table
 from recruiting.lib.forms import add_service_error
 from recruiting.lib.types import AuthenticatedRequest, admin_user
 from recruiting.pipeline.access import sees_every_application
@@ -693,15 +693,40 @@ class ApprovalRuleAdmin(admin.ModelAdmin[ApprovalRule]):
     def has_change_permission(self, request: HttpRequest, obj: ApprovalRule | None = None) -> bool:
         return can_see_compensation(request.user) and super().has_change_permission(request, obj)
 
+    # A rule's name is written by people and says its threshold ("Signing bonus of $10M or
+    # more"): without view_compensation it is shown with its amounts hidden, and not searched
+    # (a search for "10M" would tell what the name hides).
     def get_list_display(self, request: HttpRequest) -> _ListDisplayT[ApprovalRule]:
         if can_see_compensation(request.user):
             return self.list_display
-        return tuple(f for f in self.list_display if f != "amount")
+        return tuple(
+            "name_without_amounts" if f == "name" else f for f in self.list_display if f != "amount"
+        )
+
+    def get_list_display_links(
+        self, request: HttpRequest, list_display: _ListDisplayT[ApprovalRule]
+    ) -> _ListDisplayT[ApprovalRule]:
+        return ("name",) if "name" in list_display else ("name_without_amounts",)
+
+    def get_search_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
+        return self.search_fields if can_see_compensation(request.user) else ()
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> ApprovalRule | None:
+        rule = super().get_object(request, object_id, from_field)
+        if rule is not None and not can_see_compensation(request.user):
+            rule.name = hide_amounts(rule.name)  # their page is read-only: never saved
+        return rule
 
     def get_fields(self, request: HttpRequest, obj: ApprovalRule | None = None) -> _FieldGroups:
         if can_see_compensation(request.user):
             return self.fields
         return tuple(f for f in self.fields if f != "amount")
+
+    @admin.display(description="name", ordering="name")
+    def name_without_amounts(self, rule: ApprovalRule) -> str:
+        return hide_amounts(rule.name)
 
 
 @admin.register(Approval)

@@ -236,11 +236,16 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True  # a change is made by the services, never by restoring an old row
 
+    def _reachable_or_404(self, request: HttpRequest, object_id: str) -> None:
+        """simple_history opens the history of any row that has one, whatever get_queryset
+        leaves out: a package the user may not see is a 404 here as in the workspace."""
+        if not str(object_id).isdigit() or self.get_object(request, object_id) is None:
+            raise Http404
+
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        if not str(object_id).isdigit():
-            raise Http404
+        self._reachable_or_404(request, object_id)
         context = {
             "component_history": component_history(
                 int(object_id),
@@ -263,6 +268,7 @@ class ServiceSavedPackageAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method != "GET":
             raise PermissionDenied
+        self._reachable_or_404(request, object_id)
         setattr(request, self.history_version_flag, True)
         response = super().history_form_view(request, object_id, version_id, extra_context)
         if response.status_code == 200 and str(object_id).isdigit():

@@ -68,8 +68,10 @@ class Alert(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    # Not a column: set by the my_alerts view on the alerts it lists, for the page to show.
+    # Not columns: set by the my_alerts view on the alerts it lists, for the page to show.
     kind_label: str
+    subject_shown: str
+    message_shown: str
 
     class Meta:
         ordering = ["-created_at", "-id"]

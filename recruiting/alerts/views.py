@@ -7,6 +7,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from recruiting.lib.access import can_see_compensation
+from recruiting.lib.formats import hide_amounts
 from recruiting.lib.types import AuthenticatedRequest
 
 from . import registry
@@ -20,8 +22,13 @@ def my_alerts(request: AuthenticatedRequest) -> HttpResponse:
     alerts = Alert.objects.filter(recipient=request.user).order_by("-created_at", "-id")
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     labels = {k.name: k.label for k in registry.kinds()}
+    # An alert reads as it was written for its recipient; one who may no longer see pay (moved
+    # out of the approvers, say) reads their old alerts without the amounts, as in the admin.
+    shown = (lambda text: text) if can_see_compensation(request.user) else hide_amounts
     for alert in page.object_list:
         alert.kind_label = labels.get(alert.kind, alert.kind)
+        alert.subject_shown = shown(alert.subject)
+        alert.message_shown = shown((alert.context or {}).get("message", ""))
     profile = AlertProfile.objects.filter(user=request.user).first()
     # Times on the page in the user's own timezone, the one their quiet hours follow.
     with timezone.override(profile.timezone if profile else "UTC"):

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Application
+from .models import Activity, Application
 
 
 def sees_every_application(user: User) -> bool:
@@ -34,3 +34,14 @@ def get_application_or_404(user: User, pk: int) -> Application:
     return get_object_or_404(
         visible_applications(user).select_related("candidate", "role", "stage"), pk=pk
     )
+
+
+def visible_activities(user: User) -> QuerySet[Activity]:
+    """The activities the pages show: a candidate's page shows all of theirs, and opens for
+    whoever sees one of the candidate's applications (or every application)."""
+    activities = Activity.objects.all()
+    if not user.is_active:
+        return activities.none()
+    if sees_every_application(user):
+        return activities
+    return activities.filter(candidate__in=visible_applications(user).values("candidate_id"))

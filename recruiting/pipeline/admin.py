@@ -26,6 +26,7 @@ from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.admin_filters import IdListFilter
 from recruiting.lib.types import admin_user
 
+from .access import sees_every_application, visible_activities
 from .forms import (
     ActivityInlineFormSet,
     AddToPipelineForm,
@@ -597,6 +598,15 @@ class ActivityAdmin(admin.ModelAdmin[Activity]):
     search_fields = ("candidate__name", "summary")
     autocomplete_fields = ("candidate", "application")
     date_hierarchy = "occurred_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Activity]:
+        # The activities the user reads in the workspace, and no others: a hiring manager
+        # given the admin sees those on their roles' candidates, as on the candidates' pages.
+        queryset = super().get_queryset(request)
+        user = admin_user(request)
+        if sees_every_application(user):
+            return queryset
+        return queryset.filter(pk__in=visible_activities(user).values("pk"))
 
     def save_model(
         self, request: HttpRequest, obj: Activity, form: forms.ModelForm[Activity], change: bool

@@ -165,3 +165,25 @@ def test_the_admin_links_to_my_alerts_and_my_preferences(client, recruiter):
 
     assert f'href="{reverse("alerts:mine")}">My alerts</a>' in page
     assert f'href="{reverse("alerts:preferences")}">Alert preferences</a>' in page
+
+
+def test_my_alerts_hide_the_amounts_from_whoever_may_no_longer_see_pay(client, approver):
+    alert(approver, 1, context={"message": "Needed for: signing bonus 14,167,650.54 USD."})
+    Alert.objects.filter(recipient=approver).update(subject="Ahead of us by $1.2M")
+    approver.groups.clear()  # moved out of the approvers since
+    client.force_login(approver)
+
+    page = client.get(reverse("alerts:mine")).content.decode()
+
+    assert "Ahead of us by [amount hidden]" in page
+    assert "Needed for: signing bonus [amount hidden]." in page
+    assert "14,167,650.54" not in page and "$1.2M" not in page
+
+
+def test_my_alerts_show_the_amounts_to_whoever_may_see_pay(client, approver):
+    alert(approver, 1, context={"message": "Needed for: signing bonus 14,167,650.54 USD."})
+    client.force_login(approver)
+
+    page = client.get(reverse("alerts:mine")).content.decode()
+
+    assert "Needed for: signing bonus 14,167,650.54 USD." in page

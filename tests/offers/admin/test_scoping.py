@@ -91,6 +91,48 @@ def test_an_approver_reaches_only_the_competing_offers_of_those_applications(
     assert hidden.status_code == 302
 
 
+def test_an_approver_opens_the_history_only_of_the_offers_asked_of_them(
+    client, staff_approver, two_offers
+):
+    asked, other = two_offers
+    client.force_login(staff_approver)
+
+    def history(offer, *version):
+        name = "simple_history" if version else "history"
+        return client.get(reverse(f"admin:offers_offer_{name}", args=[offer.pk, *version]))
+
+    assert history(asked).status_code == 200
+    assert history(asked, asked.history.first().history_id).status_code == 200
+    assert history(other).status_code == 404
+    assert history(other, other.history.first().history_id).status_code == 404
+
+
+def test_an_approver_opens_the_history_only_of_the_competing_offers_they_see(
+    client, staff_approver, two_offers, recruiter
+):
+    asked, other = two_offers
+    terms = CompetingTerms(
+        competitor=CompanyFactory(kind=Company.Kind.COMPETITOR),
+        application=other.application,
+        deadline=timezone.now() + timedelta(days=5),
+        currency="USD",
+        base_salary=Decimal(500_000),
+    )
+    unseen = record_competing_offer(other.application.candidate, terms, by=recruiter)
+    client.force_login(staff_approver)
+
+    page = client.get(reverse("admin:offers_competingoffer_history", args=[unseen.pk]))
+    version = client.get(
+        reverse(
+            "admin:offers_competingoffer_simple_history",
+            args=[unseen.pk, unseen.history.first().history_id],
+        )
+    )
+
+    assert page.status_code == 404
+    assert version.status_code == 404
+
+
 def test_a_recruiter_who_sees_every_application_reaches_every_offer(recruiter_client, two_offers):
     listed = recruiter_client.get(reverse("admin:offers_offer_changelist"))
 

@@ -145,3 +145,39 @@ def test_without_view_compensation_offers_and_bands_are_read_only(client, two_mi
     assert client.get(ADD).status_code == 403
     assert client.get(reverse("admin:offers_compensationband_add")).status_code == 403
     assert client.get(OFFERS).context["action_form"] is None
+
+
+def test_a_rule_named_for_its_threshold_hides_it_from_whoever_may_not_see_pay(client):
+    rule = ApprovalRuleFactory.create(
+        name="Signing bonus of $10M or more",
+        condition=ApprovalRule.Condition.SIGNING_AT_OR_ABOVE,
+        amount=10 * M,
+    )
+    other = ApprovalRuleFactory.create(name="Equity of $20M or more", amount=20 * M)
+    client.force_login(staff_who_may_view(compensation=False))
+
+    listed = client.get(reverse("admin:offers_approvalrule_changelist")).content.decode()
+    searched = client.get(reverse("admin:offers_approvalrule_changelist"), {"q": "10M"})
+    page = client.get(reverse("admin:offers_approvalrule_change", args=[rule.pk]))
+    history = client.get(reverse("admin:offers_approvalrule_history", args=[rule.pk]))
+
+    for shown in (listed, page.content.decode(), history.content.decode()):
+        assert "Signing bonus of [amount hidden] or more" in shown
+        assert "$10M" not in shown
+    assert page.status_code == 200
+    # No search box, and a search tells nothing: "10M" finds every rule.
+    assert 'id="searchbar"' not in listed
+    assert {r.pk for r in searched.context["cl"].result_list} == {rule.pk, other.pk}
+    rule.refresh_from_db()
+    assert rule.name == "Signing bonus of $10M or more"  # hidden on the page, not changed
+
+
+def test_a_rule_named_for_its_threshold_reads_in_full_to_whoever_may_see_pay(client):
+    rule = ApprovalRuleFactory.create(name="Signing bonus of $10M or more", amount=10 * M)
+    client.force_login(staff_who_may_view(compensation=True))
+
+    listed = client.get(reverse("admin:offers_approvalrule_changelist"), {"q": "10M"})
+    page = client.get(reverse("admin:offers_approvalrule_change", args=[rule.pk]))
+
+    assert [r.pk for r in listed.context["cl"].result_list] == [rule.pk]
+    assert "Signing bonus of $10M or more" in page.content.decode()
