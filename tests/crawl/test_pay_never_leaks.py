@@ -184,21 +184,25 @@ NOT_OPENED = {
     "account_logout": "signs the user out",
     "account_confirm_email": "a key sent by email; no pay",
     "account_reset_password_from_key": "a key sent by email; no pay",
+    "openid_connect_login": "single sign-on, not configured in the demo; leads to the provider",
+    "openid_connect_callback": "the provider's answer to a sign-in; no pay",
 }
 
 
 def _patterns(
-    resolvers: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
-) -> list[tuple[str, URLPattern]]:
+    resolvers: list[URLPattern | URLResolver], namespace: str = "", outer_args: bool = False
+) -> list[tuple[str, URLPattern, bool]]:
+    """Each named pattern, with whether it or an include around it takes arguments."""
     found = []
     for entry in resolvers:
+        takes_args = outer_args or bool(entry.pattern.regex.groups)
         if isinstance(entry, URLResolver):
             if entry.app_name == "admin":
                 continue  # admin_seeds
             inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
-            found += _patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
+            found += _patterns(entry.url_patterns, inner, takes_args)
         elif entry.name:
-            found.append((namespace + entry.name, entry))
+            found.append((namespace + entry.name, entry, takes_args))
     return found
 
 
@@ -207,10 +211,10 @@ def workspace_seeds() -> list[str]:
     they are, the others through ARGUMENTS. A pattern added without its arguments here fails
     the crawl, so that no page is left out of it."""
     urls, missing = [], []
-    for name, pattern in _patterns(get_resolver().url_patterns):
+    for name, _pattern, takes_args in _patterns(get_resolver().url_patterns):
         if name in NOT_OPENED:
             continue
-        if not pattern.pattern.regex.groups:
+        if not takes_args:
             urls.append(reverse(name))
         elif name in ARGUMENTS:
             urls += [reverse(name, kwargs=kwargs) for kwargs in ARGUMENTS[name]()]
