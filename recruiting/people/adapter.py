@@ -67,6 +67,17 @@ def keep_groups(user: Any, sociallogin: SocialLogin) -> None:
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(
+        self, request: HttpRequest | None, provider: Any = None, client_id: Any = None
+    ) -> list[Any]:
+        """Closer's provider comes from the environment alone (OIDC_*): no query for apps
+        kept in the database, on every sign-in page, as allauth would make (its private
+        helper builds them from the settings, as its own method does)."""
+        from allauth.socialaccount.adapter import _build_apps_from_settings
+
+        apps = _build_apps_from_settings(provider=provider, client_id=client_id)
+        return [app for provider_apps in apps.values() for app in provider_apps]
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return bool(mapped_groups(sociallogin))
 

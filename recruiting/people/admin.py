@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -197,3 +198,6 @@ class PeopleAdmin(UserAdmin[User]):
 
 admin.site.unregister(User)
 admin.site.register(User, PeopleAdmin)
+# Single sign-on is configured by the environment (OIDC_*), not by apps kept in the database:
+# allauth's page for those would be a second place that changes nothing.
+admin.site.unregister(SocialApp)

@@ -7,6 +7,7 @@ under it and that a script without the nonce does not run.)"""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.template.loader import get_template
@@ -141,3 +142,20 @@ def test_the_admins_hashed_bits_are_those_the_installed_templates_write(template
     source = get_template(template).template.source
     for text in texts:
         assert text in source, (template, text)
+
+
+def test_every_page_that_loads_htmx_loads_its_configuration_first():
+    # htmx injects a <style> of its own unless told not to (a violation on any page that
+    # loads it without the configuration: the admin's import page did).
+    root = Path(__file__).resolve().parents[2]
+    loading = [
+        str(path.relative_to(root))
+        for folder in [root / "templates", *root.glob("*/**/templates")]
+        if ".venv" not in folder.parts
+        for path in folder.rglob("*.html")
+        if "{% htmx_script %}" in path.read_text(encoding="utf-8")
+    ]
+
+    assert loading == ["templates/htmx_script.html"]
+    config = (root / "templates" / "htmx_script.html").read_text(encoding="utf-8")
+    assert '"includeIndicatorStyles": false' in config and '"allowEval": false' in config
