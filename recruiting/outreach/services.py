@@ -20,6 +20,7 @@ from email.utils import formataddr, make_msgid
 from enum import StrEnum
 from time import monotonic
 from typing import cast
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -67,10 +68,14 @@ def add_business_days(
 ) -> datetime:
     """`moment` moved `days` business days (Monday to Friday) on, at the same time of day, the
     days counted in `zone` (the candidate's; UTC if none): Monday in Auckland is Sunday in UTC.
-    A moment on a weekend counts from the next Monday; 0 days from a weekend is that Monday."""
+    A moment on a weekend counts from the start of the next Monday (0 days from a weekend is
+    Monday at midnight, so that a first step enrolled on Sunday evening goes at Monday's
+    opening, not at Monday evening's, which is past the window: Tuesday)."""
     if days < 0:
         raise ValueError("days must be 0 or more")
     moment = moment.astimezone(zone or zoneinfo.ZoneInfo("UTC"))
+    if moment.weekday() >= 5:
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     while moment.weekday() >= 5:
         moment += timedelta(days=1)
     while days:
@@ -503,6 +508,31 @@ def opt_out_url(enrollment: Enrollment) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+UNSUBSCRIBE_SUBJECT = "unsubscribe"
+
+
+def unsubscribe_headers(enrollment: Enrollment, sender_email: str) -> dict[str, str]:
+    """The headers mail clients turn into an "Unsubscribe" button (RFC 2369, RFC 8058): the
+    signed link, which takes a one-click POST without a form, and a mailto to the sender whose
+    subject carries the same token (the mailbox reader opts them out on it)."""
+    token = opt_out_token(enrollment)
+    mailto = f"mailto:{sender_email}?subject={quote(f'{UNSUBSCRIBE_SUBJECT} {token}')}"
+    return {
+        "List-Unsubscribe": f"<{opt_out_url(enrollment)}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def enrollment_for_unsubscribe_subject(subject: str) -> Enrollment | None:
+    """The enrollment an emailed unsubscribe names ("unsubscribe <token>", any case, as a
+    reply may prefix "Re:"), or None."""
+    words = subject.split()
+    for i, word in enumerate(words[:-1]):
+        if word.lower() == UNSUBSCRIBE_SUBJECT:
+            return enrollment_for_token(words[i + 1])
+    return None
+
+
 @transaction.atomic
 def opt_out(enrollment: Enrollment, *, now: datetime | None = None) -> int:
     """The candidate asked for no more email: every active enrollment of theirs stops as opted
@@ -781,7 +811,7 @@ def _email(
         reply_to=[address],
         headers={
             "Message-ID": make_msgid(domain=domain),
-            "List-Unsubscribe": f"<{link}>",
+            **unsubscribe_headers(enrollment, sender.email),
         },
     )
     message.attach_alternative(html, "text/html")

@@ -327,7 +327,8 @@ def test_the_opt_out_link_in_an_email_stops_every_sequence_and_marks_do_not_cont
     days_pass(researchers, leads)
     [link] = re.findall(r"https?://\S+/outreach/opt-out/\S+/", text_of(message))
     # The header is folded (the link is long); unfolded, it is the same link.
-    assert message["List-Unsubscribe"].strip() == f"<{link}>"
+    assert message["List-Unsubscribe"].split(",")[0].strip() == f"<{link}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = urlsplit(link).path
     browser = Client(enforce_csrf_checks=True)  # a real browser's visit: the form's token
     page = browser.get(path)

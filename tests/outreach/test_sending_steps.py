@@ -6,6 +6,7 @@ with a fixed `now`, never waited for."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -135,7 +136,12 @@ def test_the_email_carries_a_signed_opt_out_link_in_text_and_html(
     [(html, _)] = email.alternatives
     link = OPT_OUT.search(email.body).group(0)
     assert link in html
-    assert email.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    token = link.rstrip("/").rpartition("/")[2]
+    # The mail client's button: the link (one click, RFC 8058) and a mailto to the sender.
+    assert email.extra_headers["List-Unsubscribe"] == (
+        f"<{link}>, <mailto:{recruiter.email}?subject=unsubscribe%20{quote(token)}>"
+    )
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_an_application_moved_on_while_the_email_went_is_not_moved_back(

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import signing
+from django.test import Client
 from django.urls import reverse
 
 from recruiting.outreach.models import Enrollment, SentMessage, Sequence, SequenceStep
@@ -14,6 +16,7 @@ from recruiting.outreach.services import (
     OutreachError,
     add_business_days,
     enroll,
+    enrollment_for_unsubscribe_subject,
     mark_replied,
     opt_out,
     send_due_steps,
@@ -290,3 +293,61 @@ def test_a_deleted_application_stops_a_sequence_that_names_the_role(
     assert enrollment.stopped_reason == (
         "The step names the role, and there is no application to name."
     )
+
+
+def test_a_mail_clients_one_click_unsubscribe_needs_no_cookie_nor_token(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    link = OPT_OUT.search(mailoutbox[0].body).group(0)
+    path = "/" + link.split("://", 1)[1].partition("/")[2]
+    mail_client = Client(enforce_csrf_checks=True)  # no cookie, no form: RFC 8058's POST
+
+    done = mail_client.post(
+        path,
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert done.status_code == 200
+    assert "no more emails" in done.content.decode()
+    ada.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert ada.do_not_contact and enrollment.status == Enrollment.Status.OPTED_OUT
+
+
+def test_a_tampered_or_foreign_one_click_unsubscribe_does_nothing_and_says_so(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    token = OPT_OUT.search(mailoutbox[0].body).group(0).rstrip("/").rpartition("/")[2]
+    value, _, signature = token.partition(":")
+    foreign = signing.TimestampSigner(salt="another.purpose").sign(value)
+    mail_client = Client(enforce_csrf_checks=True)
+
+    for bad in (f"{value}:{signature[:-2]}xx", foreign):
+        refused = mail_client.post(
+            reverse("outreach:opt_out", args=[bad]),
+            "List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert refused.status_code == 404
+        assert "No such opt-out link" in refused.content.decode()
+
+    ada.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert not ada.do_not_contact and enrollment.is_active
+
+
+def test_an_emailed_unsubscribe_names_its_enrollment_by_the_subject(
+    ada, sequence, recruiter, mailoutbox
+):
+    enrollment = enrolled(ada, sequence, recruiter)
+    send_due_steps(WEDNESDAY_10_LA)
+    token = OPT_OUT.search(mailoutbox[0].body).group(0).rstrip("/").rpartition("/")[2]
+
+    assert enrollment_for_unsubscribe_subject(f"Re: Unsubscribe {token}") == enrollment
+    assert enrollment_for_unsubscribe_subject(f"unsubscribe {token}x") is None
+    assert enrollment_for_unsubscribe_subject("Re: your email") is None

@@ -146,8 +146,8 @@ def test_business_days_are_counted_in_the_candidates_timezone(sequence, recruite
     monday_9 = datetime(2026, 11, 30, 9, 0, tzinfo=auckland)  # Sunday 20:00 UTC
     assert add_business_days(monday_9, 0, auckland) == monday_9
     assert add_business_days(monday_9, 1, auckland) == datetime(2026, 12, 1, 9, 0, tzinfo=auckland)
-    # In UTC it would have been Monday 20:00 UTC, Tuesday 09:00 in Auckland: a day late.
-    assert add_business_days(monday_9, 0) == datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    # In UTC it would have been Sunday there: Monday 00:00 UTC, Monday 13:00 in Auckland.
+    assert add_business_days(monday_9, 0) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
     kiri = prospect(role=role, name="Kiri", owner=recruiter, timezone="Pacific/Auckland")
     first = Sequence.objects.create(name="Now")
@@ -156,3 +156,31 @@ def test_business_days_are_counted_in_the_candidates_timezone(sequence, recruite
     )
     enrollment = enroll(kiri, first, by=recruiter, now=monday_9)
     assert enrollment.next_send_at == monday_9  # due at once, on her Monday
+
+
+def test_enrolled_on_sunday_evening_the_first_step_goes_at_mondays_opening(
+    sequence, recruiter, role
+):
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    sunday_evening = datetime(2026, 12, 6, 20, 0, tzinfo=berlin)
+    lena = prospect(role=role, name="Lena", owner=recruiter, timezone="Europe/Berlin")
+    first = Sequence.objects.create(name="Now")
+    SequenceStep.objects.create(
+        sequence=first, position=1, template=sequence.steps.first().template
+    )
+    later = Sequence.objects.create(name="In two days")
+    SequenceStep.objects.create(
+        sequence=later,
+        position=1,
+        template=sequence.steps.first().template,
+        delay_business_days=2,
+    )
+
+    now = enroll(lena, first, by=recruiter, now=sunday_evening)
+    two_days = enroll(lena, later, by=recruiter, now=sunday_evening)
+
+    # Not Monday 20:00 (past the window: Tuesday), but Monday at the window's opening.
+    assert now.next_send_at == datetime(2026, 12, 7, 9, 0, tzinfo=berlin)
+    assert two_days.next_send_at == datetime(2026, 12, 9, 9, 0, tzinfo=berlin)

@@ -39,10 +39,10 @@ def test_business_days_skip_the_weekend():
     assert add_business_days(FRIDAY, 6) == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 
 
-def test_from_a_weekend_business_days_count_from_monday():
+def test_from_a_weekend_business_days_count_from_the_start_of_monday():
     saturday = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-    assert add_business_days(saturday, 0) == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-    assert add_business_days(saturday, 1) == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    assert add_business_days(saturday, 0) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    assert add_business_days(saturday, 1) == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
 
 # --- Steps -----------------------------------------------------------------------------------
