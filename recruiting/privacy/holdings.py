@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import ForeignObjectRel, Q, QuerySet
 from django.db.models.functions import Lower
 
 from candidates.models import Candidate
@@ -54,13 +54,14 @@ def _pointing_relations(model: Model) -> Iterator[tuple[Model, str]]:
     """(model, field name) for every foreign key and one-to-one that points at `model`."""
     for relation in model._meta.get_fields(include_hidden=True):
         if (
-            relation.auto_created
+            isinstance(relation, ForeignObjectRel)
+            and relation.auto_created
             and not relation.concrete
             and (relation.one_to_many or relation.one_to_one)
         ):
             related = relation.related_model
             assert isinstance(related, type)
-            yield related, relation.field.name  # type: ignore[union-attr]
+            yield related, relation.field.name
 
 
 @dataclass
