@@ -107,7 +107,8 @@ service anvil {{
                 pytest.fail(f"Dovecot did not start:\n{self.log()}")
             time.sleep(0.05)
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """The server goes down (its mail stays); start() brings it back on the same port."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -115,6 +116,10 @@ service anvil {{
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def log(self) -> str:
@@ -127,10 +132,13 @@ service anvil {{
         lines = "".join(f"{name}:{{PLAIN}}{secret}\n" for name, secret in self.passwords.items())
         path = self.directory / "passwd"
         path.write_text(lines)
-        # Dovecot reads the file again when its time changes: a second apart, not the same second.
+        # Dovecot reads the file again when its time (in seconds) changes, and looks at most
+        # once a second: a new time, and a second for it to look again.
         self.writes = getattr(self, "writes", 0) + 1
         stamp = time.time() + self.writes
         os.utime(path, (stamp, stamp))
+        if self.process is not None:
+            time.sleep(1.1)
 
     def url(self, user: str, folder: str = "INBOX", **query: str) -> str:
         from urllib.parse import quote, urlencode
