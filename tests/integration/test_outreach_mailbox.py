@@ -26,7 +26,7 @@ from recruiting.outreach.models import (
     SequenceStep,
 )
 from recruiting.outreach.services import enroll
-from recruiting.outreach.tasks import read_mailbox, send_due
+from recruiting.outreach.tasks import read_mailbox, read_mailboxes, send_due
 from recruiting.pipeline.models import Activity, Stage
 from tests.factories import ApplicationFactory, CandidateFactory, UserFactory
 from tests.imap import Dovecot
@@ -205,11 +205,13 @@ def test_a_dsn_for_a_hard_bounce_stops_the_enrollment(
     assert first_step_sent.candidate.emails.get().bounce.is_hard
 
 
-def test_a_message_read_by_two_runs_acts_once(first_step_sent, dovecot, mailbox_name):
+def test_a_message_read_by_two_runs_acts_once(first_step_sent, dovecot, mailbox_name, drain):
     dovecot.deliver(RITA, reply(in_reply_to=our_id(first_step_sent)))
 
     assert read(mailbox_name) == {"reply": 1}
     assert read(mailbox_name) == {}  # nothing new since
+    read_mailboxes.delay()  # the scheduler's job: a read of each mailbox
+    drain()
     # Even a run that reads it again (the mark lost) finds it claimed.
     MailboxState.objects.update(last_uid=0, uidvalidity=None)
     assert read(mailbox_name) == {"read_before": 1}
@@ -265,3 +267,20 @@ def test_an_unreachable_mailbox_alerts_its_owner_once_an_outage(
     dovecot.halt()
     assert read(mailbox_name) == {"unreachable": 1}
     assert Alert.objects.filter(kind="outreach_mailbox_unreachable").count() == 2
+
+
+def test_only_the_messages_acted_on_are_marked_read_and_only_when_the_setting_says(
+    first_step_sent, dovecot, mailbox_name, settings
+):
+    from recruiting.outreach.inbound import read_mailbox as read_here
+
+    dovecot.deliver(
+        RITA,
+        reply(sender="bob@example.com", subject="Lunch on Friday?"),
+        reply(in_reply_to=our_id(first_step_sent)),
+    )
+    settings.OUTREACH_MAILBOX_MARK_SEEN = True
+
+    assert read_here(parse(dovecot.url(RITA))) == {"other": 1, "reply": 1}
+
+    assert dovecot.flags(RITA) == {1: (), 2: (b"\\Seen",)}
