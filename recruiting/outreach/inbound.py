@@ -37,7 +37,7 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from flufl.bounce import all_failures
@@ -217,6 +217,7 @@ class Outcome(StrEnum):
     OTHER = "other"
     DUPLICATE = "duplicate"  # another copy of a message handled before
     READ_BEFORE = "read_before"  # this very message was handled by an earlier run
+    FAILED = "failed"  # could not be handled: recorded, and passed
 
 
 ACTED = {Outcome.REPLY, Outcome.AUTO_REPLY, Outcome.BOUNCE}
@@ -364,9 +365,7 @@ def read_mailbox(
             for start in range(0, len(uids), FETCH_CHUNK):
                 chunk = uids[start : start + FETCH_CHUNK]
                 for uid, raw in sorted(folder.fetch(chunk).items()):
-                    outcome = handle(
-                        mailbox.name, uidvalidity=folder.uidvalidity, uid=uid, raw=raw, now=now
-                    )
+                    outcome = _handle_or_record(mailbox.name, folder.uidvalidity, uid, raw, now)
                     outcomes[outcome] += 1
                     if outcome in ACTED and mark_seen:
                         folder.mark_seen(uid)
@@ -383,6 +382,33 @@ def read_mailbox(
         failing_since=None, last_error="", last_read_at=now
     )
     return dict(outcomes)
+
+
+def _handle_or_record(
+    mailbox: str, uidvalidity: int, uid: int, raw: bytes, now: datetime
+) -> Outcome:
+    """A message that cannot be handled (a bug, a message no parser expected) is recorded as
+    such and passed: it must not stop every run after it at the same place. A database error
+    (a deadlock with the send job, an outage) is not the message's fault: it ends the run, and
+    the next one reads the message again."""
+    try:
+        return handle(mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw, now=now)
+    except DatabaseError:
+        raise
+    except Exception:
+        log.exception("outreach: message %s of %s could not be handled", uid, mailbox)
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.create(
+                mailbox=mailbox,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                kind=InboundMessage.Kind.FAILED,
+                handled_at=now,
+            )
+    except IntegrityError:
+        return Outcome.READ_BEFORE
+    return Outcome.FAILED
 
 
 def _advance(state: MailboxState, uidvalidity: int, uid: int) -> None:

@@ -286,6 +286,7 @@ class InboundMessage(models.Model):
         BOUNCE = "bounce", "Bounce"
         OTHER = "other", "Not about outreach"
         DUPLICATE = "duplicate", "Read before (another copy)"
+        FAILED = "failed", "Could not be handled"
 
     mailbox = models.CharField(max_length=300)
     uidvalidity = models.BigIntegerField()

@@ -240,8 +240,10 @@ def test_a_worker_killed_mid_run_leaves_each_message_acted_on_once(
     # Its lock would expire; the next run need not wait for it.
     with redis.Redis.from_url(own_broker.url) as client:
         client.delete(f"closer:outreach-mailbox:{mailbox_name}")
-    read(mailbox_name)
+    result = read(mailbox_name)
 
+    # It read again what the killed run had acted on since its last mark, and acted on none.
+    assert result.get("read_before", 0) >= 1
     assert InboundMessage.objects.count() == replies
     assert Activity.objects.filter(summary__startswith="Replied to the outreach").count() == replies
     assert Alert.objects.filter(kind="outreach_reply").count() == replies

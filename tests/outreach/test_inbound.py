@@ -221,3 +221,18 @@ def test_a_bad_mailbox_url_is_refused_with_its_rule(url, rule):
     with pytest.raises(ImproperlyConfigured, match="OUTREACH_MAILBOXES") as refused:
         parse(url)
     assert rule in str(refused.value)
+
+
+def test_a_message_that_cannot_be_handled_is_recorded_and_passed(first_step_sent, monkeypatch):
+    from recruiting.outreach import inbound
+
+    def broken(raw: bytes) -> inbound.Reading:
+        raise UnicodeError("a message no parser expected")
+
+    monkeypatch.setattr(inbound, "read", broken)
+    outcome = inbound._handle_or_record(BOX, 7, 1, reply(), LATER)
+
+    assert outcome == Outcome.FAILED
+    assert InboundMessage.objects.get().kind == InboundMessage.Kind.FAILED
+    first_step_sent.refresh_from_db()
+    assert first_step_sent.is_active
