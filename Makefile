@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/closer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test bench lint setup migrate demo clean browser
+.PHONY: run test bench lint setup migrate demo clean browser mailserver
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,12 @@ run: demo
 browser:
 	bin/ensure-chromium
 
-test: setup browser
+# Debian's Dovecot, the IMAP server the mailbox tests start as their own process: installed if
+# missing (its system service is never started).
+mailserver:
+	bin/ensure-dovecot
+
+test: setup browser mailserver
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

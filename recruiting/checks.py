@@ -166,3 +166,33 @@ def single_sign_on_settings(app_configs: Sequence[AppConfig] | None, **kwargs: A
         Error(problem, hint="Fix the single sign-on setting named.", id="closer.E008")
         for problem in problems
     ]
+
+
+@register()
+def outreach_mailbox_settings(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[Error]:
+    """A mistyped mailbox URL fails at start, not in the worker's log every two minutes."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from recruiting.outreach.mailbox import parse
+
+    problems = []
+    for url in settings.OUTREACH_MAILBOXES:
+        try:
+            parse(url)
+        except ImproperlyConfigured as error:
+            problems.append(str(error))
+    if settings.OUTREACH_SOFT_BOUNCE_LIMIT < 1:
+        problems.append(
+            f"OUTREACH_SOFT_BOUNCE_LIMIT is {settings.OUTREACH_SOFT_BOUNCE_LIMIT}: it is 1 or more."
+        )
+    if settings.OUTREACH_AUTO_REPLY_POSTPONE_DAYS < 0:
+        problems.append(
+            f"OUTREACH_AUTO_REPLY_POSTPONE_DAYS is {settings.OUTREACH_AUTO_REPLY_POSTPONE_DAYS}: "
+            "it is 0 (postpone nothing) or more."
+        )
+    return [
+        Error(problem, hint="Fix the outreach mailbox setting named.", id="closer.E020")
+        for problem in problems
+    ]

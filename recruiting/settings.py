@@ -284,6 +284,24 @@ OUTREACH_WINDOW = {
 # Outreach emails a sender (the candidate's owner) sends at most per day, counted in UTC.
 OUTREACH_DAILY_CAP_PER_SENDER = env.int("OUTREACH_DAILY_CAP_PER_SENDER", default=50)
 
+# Replies and bounces read from the mailboxes outreach is answered to (recruiting/outreach/
+# mailbox.py reads these URLs): `imaps://user:password@host:993/INBOX` (TLS),
+# `imap+starttls://...:143/INBOX` or `imap://` (plain, local servers only), a comma between
+# two; `?owner=email` names the colleague told when one cannot be reached (else the one whose
+# email is the login). Secrets stay in the environment: the database keeps none of them.
+OUTREACH_MAILBOXES: list[str] = env.list("OUTREACH_MAILBOXES", default=[])
+OUTREACH_MAILBOX_SECONDS = env.int("OUTREACH_MAILBOX_SECONDS", default=120)
+# Closer reads with BODY.PEEK and deletes nothing; with this on, it marks the messages it acted
+# on (replies, auto-replies, bounces) as read.
+OUTREACH_MAILBOX_MARK_SEEN = env.bool("OUTREACH_MAILBOX_MARK_SEEN", default=False)
+# A mailbox read for the first time is read back this many days (then by UID).
+OUTREACH_MAILBOX_LOOKBACK_DAYS = env.int("OUTREACH_MAILBOX_LOOKBACK_DAYS", default=14)
+# An auto-reply (out of office) stops nothing; with N > 0 it moves the next step N business
+# days after the auto-reply.
+OUTREACH_AUTO_REPLY_POSTPONE_DAYS = env.int("OUTREACH_AUTO_REPLY_POSTPONE_DAYS", default=0)
+# Temporary delivery failures (soft bounces) an address may have before it counts as bouncing.
+OUTREACH_SOFT_BOUNCE_LIMIT = env.int("OUTREACH_SOFT_BOUNCE_LIMIT", default=3)
+
 # Every page, letter and export that shows someone amounts is logged (recruiting/audit); the
 # log keeps a row this many days, then the daily purge deletes it.
 PAY_ACCESS_LOG_DAYS = env.int("PAY_ACCESS_LOG_DAYS", default=730)
@@ -382,6 +400,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-purge-pay-access": {"task": "audit.purge_pay_access", "schedule": 24 * 60 * 60.0},
     "candidates-sweep-imports": {"task": "candidates.sweep_imports", "schedule": 10 * 60.0},
 }
+if OUTREACH_MAILBOXES:
+    CELERY_BEAT_SCHEDULE["outreach-read-mailboxes"] = {
+        "task": "outreach.read_mailboxes",
+        "schedule": float(OUTREACH_MAILBOX_SECONDS),
+    }
 # The European Central Bank's reference rates (its eurofxref-hist.zip, or eurofxref.zip for the
 # day), fetched every six hours when set: the ECB publishes once a working day, around 16:00
 # CET. Empty, as in the embedded setup: rates come only from the admin and `load_rates`.

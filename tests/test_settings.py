@@ -128,3 +128,16 @@ def test_single_sign_on_configured_passes_check_deploy() -> None:
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_mistyped_mailbox_setting_is_an_error_at_start() -> None:
+    result = check_deploy(
+        OUTREACH_MAILBOXES="pop3://rita:secret@mail.example.com/INBOX",
+        OUTREACH_SOFT_BOUNCE_LIMIT="0",
+    )
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "a mailbox URL begins with imaps://, imap+starttls:// or imap://" in output
+    assert "OUTREACH_SOFT_BOUNCE_LIMIT is 0" in output and "closer.E020" in output
+    assert "secret" not in output

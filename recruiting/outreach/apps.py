@@ -36,5 +36,9 @@ class OutreachConfig(AppConfig):
         do_not_contact_marked.connect(
             stop_for_do_not_contact, dispatch_uid="outreach.stop_for_do_not_contact"
         )
+        # The alerts app knows no domain: outreach hands it its alert kinds.
+        from . import reminders
+
+        reminders.register()
         # A candidate saved do-not-contact one by one: the admin's form, an import, a merge.
         post_save.connect(_saved_candidate, sender=Candidate, dispatch_uid="outreach.saved")

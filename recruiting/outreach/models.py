@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from candidates.models import MOTIVATORS, Candidate
+from candidates.models import MOTIVATORS, Candidate, CandidateEmail
 from recruiting.lib.db import CleanReportsConstraintsMixin
 from recruiting.pipeline.models import Application
 
@@ -243,7 +243,104 @@ class SentMessage(models.Model):
         indexes = [
             # The daily cap: what a sender has sent (or is sending) since midnight UTC.
             models.Index(fields=["sender", "claimed_at"], name="sent_message_sender_day"),
+            # A reply read from the mailbox names the email it answers by its Message-ID.
+            models.Index(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="sent_message_message_id",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.enrollment}, step {self.step.position if self.step else '?'}"
+
+
+class MailboxState(models.Model):
+    """Where the reading of one mailbox (a setting, OUTREACH_MAILBOXES) stands: the last UID
+    read under its UIDVALIDITY, and whether it could be reached. No secret is kept here."""
+
+    name = models.CharField(max_length=300, unique=True)  # user@host:port/folder
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    # Set by the first failed run of an outage and cleared by the next good one: its owner is
+    # alerted once an outage, not once a run.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundMessage(models.Model):
+    """One message read from a mailbox. The row is the claim: it is inserted in the transaction
+    that acts on the message, and the unique (mailbox, UIDVALIDITY, UID) lets one run act on
+    it, whatever the retries. It keeps no text of the message."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        AUTO_REPLY = "auto_reply", "Auto-reply"
+        BOUNCE = "bounce", "Bounce"
+        OTHER = "other", "Not about outreach"
+        DUPLICATE = "duplicate", "Read before (another copy)"
+        FAILED = "failed", "Could not be handled"
+
+    mailbox = models.CharField(max_length=300)
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    message_id = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
+    handled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-handled_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "uidvalidity", "uid"], name="inbound_message_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="inbound_message_message_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} #{self.uid}: {self.get_kind_display()}"
+
+
+class AddressBounce(models.Model):
+    """A candidate's address that bounced: hard at once for a permanent failure, or after
+    OUTREACH_SOFT_BOUNCE_LIMIT temporary ones. Goes with the address."""
+
+    class Status(models.TextChoices):
+        SOFT = "soft", "Soft (retried)"
+        HARD = "hard", "Hard (bouncing)"
+
+    address = models.OneToOneField(CandidateEmail, on_delete=models.CASCADE, related_name="bounce")
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.SOFT)
+    soft_bounces = models.PositiveSmallIntegerField(default=0)
+    first_bounced_at = models.DateTimeField()
+    last_bounced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_bounced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.get_status_display()}"
+
+    @property
+    def is_hard(self) -> bool:
+        return self.status == self.Status.HARD

@@ -1009,3 +1009,65 @@ def send_due_steps(
         if shared is not None:
             close_quietly(shared)
     return dict(outcomes)
+
+
+# --- What the mailbox says (outreach/inbound.py reads it) ---------------------------------------
+
+
+@transaction.atomic
+def record_reply(
+    enrollment: Enrollment, *, subject: str, text: str, now: datetime | None = None
+) -> int:
+    """A reply to the enrollment's emails, read from the mailbox: the same stop as
+    mark_replied (every active enrollment of the candidate, in one UPDATE that a claim's row
+    lock orders), the application moved to Replied, and the reply's text an activity. A second
+    reply is recorded too and stops nothing more. Returns how many enrollments stopped."""
+    now = now or timezone.now()
+    enrollment = Enrollment.objects.select_related("candidate", "sequence").get(pk=enrollment.pk)
+    reason = "Replied (read from the mailbox)."
+    stopped = _stop_all(
+        enrollment.candidate, status=Enrollment.Status.REPLIED, reason=reason, now=now
+    )
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        stopped += Enrollment.objects.filter(
+            pk=enrollment.pk, status=Enrollment.Status.COMPLETED
+        ).update(status=Enrollment.Status.REPLIED, stopped_reason=reason, stopped_at=now)
+    log_activity(
+        enrollment.candidate,
+        kind=Activity.Kind.EMAIL,
+        summary=f"Replied to the outreach sequence {enrollment.sequence}: {subject}"[:200],
+        body=text,
+        by=None,
+        application=enrollment.application,
+        occurred_at=now,
+    )
+    try:
+        with transaction.atomic():
+            _move_to_replied(enrollment.application, by=None)
+    except PipelineError as error:  # a concurrent close: the reply is recorded all the same
+        log.info("outreach could not move application %s: %s", enrollment.application_id, error)
+    return stopped
+
+
+def postpone_for_auto_reply(enrollment: Enrollment, *, days: int, now: datetime) -> int:
+    """An auto-reply (out of office): the candidate's active enrollments wait until `days`
+    business days after it, if their next step was due sooner. Compare-and-set: a claim that
+    locked the row first sends, one that comes after finds the step no longer due."""
+    zone = _zone(enrollment.candidate)
+    until = add_business_days(now, days, zone)
+    return Enrollment.objects.filter(
+        candidate_id=enrollment.candidate_id,
+        status=Enrollment.Status.ACTIVE,
+        next_send_at__lt=until,
+    ).update(next_send_at=until)
+
+
+def stop_for_bounce(candidate: Candidate, *, address: str, now: datetime) -> int:
+    """The candidate's address bounces (a hard bounce read from the mailbox): their active
+    enrollments stop as bounced, as when the SMTP server refuses it. Returns how many."""
+    return _stop_all(
+        candidate,
+        status=Enrollment.Status.BOUNCED,
+        reason=f"Bounced: {address} was reported undeliverable.",
+        now=now,
+    )

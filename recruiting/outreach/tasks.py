@@ -10,7 +10,7 @@ from celery import shared_task
 
 from recruiting.lib.locks import one_at_a_time
 
-from . import services
+from . import inbound, mailbox, services
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +31,29 @@ def send_due() -> dict[str, object]:
             log.info("another outreach.send_due is running; this one does nothing")
             return {"skipped": "another run is in progress"}
         return dict(services.send_due_steps(limit=SEND_LIMIT, budget=SEND_BUDGET))
+
+
+MAILBOX_LOCK_TIMEOUT = 300  # seconds: freed for the next run if its holder died
+# No message is fetched after this, so that a run ends well before its lock expires.
+MAILBOX_BUDGET = timedelta(seconds=120)
+
+
+@shared_task(name="outreach.read_mailboxes", ignore_result=True)
+def read_mailboxes() -> None:
+    """On schedule (OUTREACH_MAILBOX_SECONDS): one task for each mailbox, so that a slow or
+    unreachable one holds up no other. Names cross the broker, never passwords."""
+    for box in mailbox.configured():
+        read_mailbox.delay(box.name)
+
+
+@shared_task(name="outreach.read_mailbox")
+def read_mailbox(name: str) -> dict[str, object]:
+    """Reads one mailbox's new messages: replies, auto-replies, bounces."""
+    box = mailbox.by_name(name)
+    if box is None:
+        return {"skipped": "OUTREACH_MAILBOXES no longer lists this mailbox"}
+    # Each message's row keeps two runs from acting twice; the lock saves the wasted work.
+    with one_at_a_time(f"closer:outreach-mailbox:{name}", timeout=MAILBOX_LOCK_TIMEOUT) as mine:
+        if not mine:
+            return {"skipped": "another run is reading this mailbox"}
+        return dict(inbound.read_mailbox(box, budget=MAILBOX_BUDGET))
