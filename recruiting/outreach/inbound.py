@@ -214,13 +214,14 @@ class Outcome(StrEnum):
     REPLY = "reply"
     AUTO_REPLY = "auto_reply"
     BOUNCE = "bounce"
+    UNSUBSCRIBE = "unsubscribe"  # the List-Unsubscribe mailto: "unsubscribe <token>"
     OTHER = "other"
     DUPLICATE = "duplicate"  # another copy of a message handled before
     READ_BEFORE = "read_before"  # this very message was handled by an earlier run
     FAILED = "failed"  # could not be handled: recorded, and passed
 
 
-ACTED = {Outcome.REPLY, Outcome.AUTO_REPLY, Outcome.BOUNCE}
+ACTED = {Outcome.REPLY, Outcome.AUTO_REPLY, Outcome.BOUNCE, Outcome.UNSUBSCRIBE}
 
 
 def handle(
@@ -272,6 +273,12 @@ def _act(reading: Reading, row: InboundMessage, now: datetime) -> tuple[Outcome,
                 [original.to_email], hard=bool(reading.permanent_failures), now=now
             )
         return Outcome.BOUNCE, original.enrollment if original else None
+    unsubscribing = services.enrollment_for_unsubscribe_subject(reading.subject)
+    if unsubscribing is not None and not reading.automatic:
+        # A mail client's "Unsubscribe" through the mailto of List-Unsubscribe: the signed
+        # token in the subject, not the sender, says whose (as the link's does).
+        services.opt_out(unsubscribing, now=now)
+        return Outcome.UNSUBSCRIBE, unsubscribing
     enrollment = _enrollment_for(reading)
     if enrollment is None:
         return Outcome.OTHER, None

@@ -284,6 +284,7 @@ class InboundMessage(models.Model):
         REPLY = "reply", "Reply"
         AUTO_REPLY = "auto_reply", "Auto-reply"
         BOUNCE = "bounce", "Bounce"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribe by email"
         OTHER = "other", "Not about outreach"
         DUPLICATE = "duplicate", "Read before (another copy)"
         FAILED = "failed", "Could not be handled"

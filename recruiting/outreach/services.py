@@ -40,7 +40,7 @@ from recruiting.lib.mail import close_quietly, shared_smtp_connection
 from recruiting.pipeline.models import Activity, Application, Role, Stage
 from recruiting.pipeline.services import PipelineError, log_activity, move_stage
 
-from .models import Enrollment, SentMessage, Sequence, SequenceStep
+from .models import AddressBounce, Enrollment, SentMessage, Sequence, SequenceStep
 from .rendering import render_message, uses_role
 
 
@@ -85,6 +85,11 @@ def add_business_days(
     return moment
 
 
+def _deliverable(emails: QuerySet[CandidateEmail]) -> QuerySet[CandidateEmail]:
+    """The addresses that do not bounce hard (a bounce read from the mailbox)."""
+    return emails.exclude(bounce__status=AddressBounce.Status.HARD)
+
+
 def _refusal(
     candidate: Candidate,
     sequence: Sequence,
@@ -98,7 +103,14 @@ def _refusal(
     and `enrolled`, when given, were read for many candidates at once (enroll_many)."""
     if candidate.do_not_contact:
         return f"{candidate.name} is marked do-not-contact."
-    if not (candidate.emails.exists() if has_email is None else has_email):
+    if has_email is None:
+        has_email = _deliverable(CandidateEmail.objects.filter(candidate=candidate)).exists()
+    if not has_email:
+        if candidate.emails.exists():
+            return (
+                f"Every email address of {candidate.name} bounces (read from the mailbox): "
+                "correct it on their record first."
+            )
         return f"{candidate.name} has no email address."
     if application is not None and application.candidate_id != candidate.pk:
         return f"The application {application} is not {candidate.name}'s."
@@ -275,7 +287,9 @@ def enroll_many(
     # admin's action may carry thousands).
     ids = [c.pk for c in candidates]
     with_email = set(
-        CandidateEmail.objects.filter(candidate_id__in=ids).values_list("candidate_id", flat=True)
+        _deliverable(CandidateEmail.objects.filter(candidate_id__in=ids)).values_list(
+            "candidate_id", flat=True
+        )
     )
     enrolled = set(
         Enrollment.objects.filter(

@@ -6,6 +6,7 @@ through a real server and worker: tests/integration/test_outreach_mailbox.py."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -68,6 +69,28 @@ def test_a_reply_in_the_thread_stops_the_sequence_and_tells_the_owner(
     assert alert.subject == "Ada Lovelace replied to Researchers"
     assert send_due_steps(STEP_TWO_DUE) == {}
     assert len(mailoutbox) == 1
+
+
+def test_the_unsubscribe_mailto_opts_them_out(first_step_sent, mailoutbox):
+    # What a mail client sends for the mailto of List-Unsubscribe: to the sender, with the
+    # subject the header names.
+    [email] = mailoutbox
+    mailto = email.extra_headers["List-Unsubscribe"].split(", ")[1].strip("<>")
+    subject = unquote(mailto.partition("?subject=")[2])
+
+    assert arrives(reply(subject=subject, body="")) == Outcome.UNSUBSCRIBE
+
+    first_step_sent.refresh_from_db()
+    assert first_step_sent.status == Enrollment.Status.OPTED_OUT
+    assert first_step_sent.candidate.do_not_contact
+    assert InboundMessage.objects.get().kind == InboundMessage.Kind.UNSUBSCRIBE
+    assert send_due_steps(STEP_TWO_DUE) == {}
+
+
+def test_an_unsubscribe_subject_with_a_forged_token_is_just_a_reply(first_step_sent):
+    assert arrives(reply(subject="unsubscribe 12:forged")) == Outcome.REPLY
+    first_step_sent.refresh_from_db()
+    assert not first_step_sent.candidate.do_not_contact
 
 
 def test_a_reply_without_thread_headers_is_known_by_its_sender(first_step_sent):

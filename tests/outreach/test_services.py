@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from candidates.models import CandidateEmail
-from recruiting.outreach.models import Enrollment, MessageTemplate, Sequence, SequenceStep
+from recruiting.outreach.models import (
+    AddressBounce,
+    Enrollment,
+    MessageTemplate,
+    Sequence,
+    SequenceStep,
+)
 from recruiting.outreach.services import (
     OutreachError,
     add_business_days,
@@ -101,6 +108,31 @@ def test_a_candidate_without_an_email_is_refused(sequence, recruiter):
     with pytest.raises(OutreachError, match="Ada Lovelace has no email address"):
         enroll(candidate, sequence, by=recruiter)
     assert not Enrollment.objects.exists()
+
+
+def test_a_candidate_whose_every_address_bounces_is_refused_alone_or_among_many(
+    sequence, recruiter
+):
+    ada = prospect(name="Ada Lovelace")
+    grace = prospect(name="Grace Hopper")
+    moment = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    AddressBounce.objects.create(
+        address=CandidateEmail.objects.get(candidate=ada),
+        status=AddressBounce.Status.HARD,
+        first_bounced_at=moment,
+        last_bounced_at=moment,
+    )
+    refusal = "Every email address of Ada Lovelace bounces (read from the mailbox)"
+
+    with pytest.raises(OutreachError, match=re.escape(refusal)):
+        enroll(ada, sequence, by=recruiter)
+    with pytest.raises(OutreachError) as raised:
+        enroll_many([ada, grace], sequence, by=recruiter)
+    assert refusal in raised.value.message
+    assert not Enrollment.objects.exists()
+
+    CandidateEmail.objects.create(candidate=ada, email="ada@new.example")  # corrected
+    assert enroll(ada, sequence, by=recruiter).is_active
 
 
 def test_a_candidate_already_enrolled_is_refused_until_stopped(sequence, recruiter):
