@@ -998,21 +998,38 @@ def _reserve(sender: User, dues: list[_Due], now: datetime) -> tuple[dict[int, i
 
 
 def _go(
-    sent_id: int, enrollment: Enrollment, now: datetime, message: EmailMultiAlternatives
+    sent_id: int,
+    enrollment: Enrollment,
+    now: datetime,
+    message: EmailMultiAlternatives,
+    unmarked: list[int],
 ) -> bool:
     """Lets a claimed step's email go: records its address, subject and Message-ID on the row,
     only while the enrollment is still active at this step and due, and the candidate not
     do-not-contact. One statement, which locks the enrollment's row: a stop committed since the
-    batch was read wins (nothing is sent), and one under way is waited for."""
+    batch was read wins (nothing is sent), and one under way is waited for. The same statement
+    marks sent the rows of the emails that went before it (`unmarked`, emptied): one round
+    trip a step."""
+    table = SentMessage._meta.db_table
+    went = ""
+    values: list[Any] = []
+    if unmarked:
+        # A data-modifying WITH runs whatever becomes of the statement's own row.
+        went = (
+            f"WITH went AS (UPDATE {table} SET status = %s, sent_at = %s, last_error = '' "
+            "WHERE id = ANY(%s) AND status = %s) "
+        )
+        values = [SentMessage.Status.SENT, now, list(unmarked), SentMessage.Status.CLAIMED]
     with database.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {SentMessage._meta.db_table} SET to_email = %s, subject = %s, message_id = %s "
+            f"{went}UPDATE {table} SET to_email = %s, subject = %s, message_id = %s "
             "WHERE id = %s AND status = %s AND message_id = '' AND EXISTS ("
             f"SELECT 1 FROM {Enrollment._meta.db_table} e "
             f"JOIN {Candidate._meta.db_table} c ON c.id = e.candidate_id "
             "WHERE e.id = %s AND e.status = %s AND e.next_position = %s AND e.next_send_at <= %s "
             "AND NOT c.do_not_contact FOR UPDATE OF e)",
             [
+                *values,
                 message.to[0],
                 str(message.subject)[:300],
                 message.extra_headers["Message-ID"],
@@ -1024,6 +1041,7 @@ def _go(
                 now,
             ],
         )
+        unmarked.clear()
         return cursor.rowcount == 1
 
 
@@ -1056,13 +1074,21 @@ class _Sent:
     body: str
 
 
+@dataclass
+class _Progress:
+    """What a batch sent: the steps to record, and the rows not yet marked sent."""
+
+    sent: list[_Sent]
+    unmarked: list[int]
+
+
 def _send_claimed(
     due: _Due,
     sent_id: int,
     attempts: int,
     now: datetime,
     connection: BaseEmailBackend | None,
-    sent: list[_Sent],
+    progress: _Progress,
 ) -> StepOutcome:
     enrollment, to_email = due.enrollment, due.to_email
     try:
@@ -1070,7 +1096,7 @@ def _send_claimed(
     except Exception as error:  # noqa: BLE001 - a template that cannot render is retried
         _fail(sent_id, error)
         return _after_failure(enrollment, attempts, now)
-    if not _go(sent_id, enrollment, now, message):
+    if not _go(sent_id, enrollment, now, message, progress.unmarked):
         return _not_let_go(due, sent_id, now)
     try:
         if connection is not None:
@@ -1088,13 +1114,13 @@ def _send_claimed(
             close_quietly(connection)
         _fail(sent_id, error)
         return _after_failure(enrollment, attempts, now)
-    # At once, on its own: whatever happens to the batch after, this email is known to have
-    # gone, and is never sent again (_claim finds the row and has it recorded).
-    SentMessage.objects.filter(pk=sent_id).update(
-        status=SentMessage.Status.SENT, sent_at=now, last_error=""
-    )
+    # Marked sent by the batch's next statement (the next step's _go, or _record_sent): a
+    # worker that dies before it leaves this one row claimed, as one that dies mid-send does
+    # (its email may have gone: never sent again). Once marked, the email is known to have
+    # gone whatever happens to the batch after: _claim finds the row and has it recorded.
+    progress.unmarked.append(sent_id)
     # The message's subject and body are the str that _email rendered (never a lazy string).
-    sent.append(_Sent(due, cast(str, message.subject), cast(str, message.body)))
+    progress.sent.append(_Sent(due, cast(str, message.subject), cast(str, message.body)))
     return StepOutcome.SENT
 
 
@@ -1115,11 +1141,18 @@ def _fail(sent_id: int, error: Exception) -> None:
 
 
 @transaction.atomic
-def _record_sent(sent: list[_Sent], sender: User, now: datetime) -> None:
-    """What the batch's sent emails do, in one transaction: an activity each, the move of an
-    application still in Sourced to Contacted, the enrollment on to its next step (or
-    completed). A stop or a move since the email went wins: only an enrollment still active
-    at that step moves on, and only an application still in Sourced moves."""
+def _record_sent(progress: _Progress, sender: User, now: datetime) -> None:
+    """What the batch's sent emails do, in one transaction: their rows marked sent (those the
+    last _go left), an activity each, the move of an application still in Sourced to
+    Contacted, the enrollment on to its next step (or completed). A stop or a move since the
+    email went wins: only an enrollment still active at that step moves on, and only an
+    application still in Sourced moves."""
+    sent = progress.sent
+    if progress.unmarked:
+        SentMessage.objects.filter(
+            pk__in=progress.unmarked, status=SentMessage.Status.CLAIMED
+        ).update(status=SentMessage.Status.SENT, sent_at=now, last_error="")
+        progress.unmarked.clear()
     if not sent:
         return
     log_activities(
@@ -1191,7 +1224,7 @@ def _send_for_sender(
     )
     claims: list[tuple[_Due, int, int]] = []
     fresh = []
-    sent: list[_Sent] = []
+    progress = _Progress(sent=[], unmarked=[])
     for due in dues:
         if (due.enrollment.pk, due.step.pk) not in steps_with_rows:
             fresh.append(due)
@@ -1203,7 +1236,7 @@ def _send_for_sender(
         elif row.status == SentMessage.Status.SENT:
             # Its batch died between the email and its record: recorded now, not sent again.
             message = _email(due.enrollment, due.step, sender, due.to_email)
-            sent.append(_Sent(due, row.subject, cast(str, message.body)))
+            progress.sent.append(_Sent(due, row.subject, cast(str, message.body)))
             outcomes[StepOutcome.SKIPPED] += 1
         else:
             claims.append((due, row.pk, row.attempts))
@@ -1227,10 +1260,10 @@ def _send_for_sender(
                     message_id="",
                 ).delete()
                 return
-            outcomes[_send_claimed(due, sent_id, attempts, now, connection, sent)] += 1
+            outcomes[_send_claimed(due, sent_id, attempts, now, connection, progress)] += 1
     finally:
         # Even when the batch breaks off (a database error), what went is recorded.
-        _record_sent(sent, sender, now)
+        _record_sent(progress, sender, now)
 
 
 def send_batch(
