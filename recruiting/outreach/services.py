@@ -741,7 +741,12 @@ def _claim(
     if current.candidate.do_not_contact:
         _stop(enrollment, "The candidate is marked do-not-contact.", now)
         return StepOutcome.STOPPED
-    list(get_user_model().objects.select_for_update().filter(pk=sender.pk).values_list("pk"))
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk=sender.pk)
+        .values_list("pk")
+    )
     if sent_today(sender, now) >= settings.OUTREACH_DAILY_CAP_PER_SENDER:
         tomorrow = _start_of_utc_day(now) + timedelta(days=1)
         _defer(enrollment, next_sending_moment(enrollment, tomorrow))
@@ -975,7 +980,12 @@ def _reserve(sender: User, dues: list[_Due], now: datetime) -> tuple[dict[int, i
     if not dues:
         return {}, []
     with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=sender.pk).values_list("pk"))
+        list(
+            get_user_model()
+            .objects.select_for_update(no_key=True)
+            .filter(pk=sender.pk)
+            .values_list("pk")
+        )
         room = max(settings.OUTREACH_DAILY_CAP_PER_SENDER - sent_today(sender, now), 0)
         taking, over = dues[:room], dues[room:]
         if not taking:
