@@ -12,9 +12,10 @@ paragraphs; one sequence of three steps, the first with no delay. Then:
 2. starts a real SMTP server (aiosmtpd, in this process) and ONE Celery worker process as the
    Procfile runs it (prefork, --concurrency=2) on Redis (REDIS_URL: the Makefile gives it a
    database number of its own, which this script empties), with the window open every day of
-   the week; sends `outreach.send_due` (every minute in production; here the next as soon as
-   the last has finished, since each run sends at most SEND_LIMIT steps) and times from the
-   first task to the Nth message received.
+   the week; sends `outreach.send_due` (every minute in production), which hands the due
+   steps (at most SEND_LIMIT) to the worker's pool in batches of one sender's, and times from
+   that first task to the Nth message received (a next run, if any, once the last run's
+   batches have arrived).
 
 Checks that none was lost or duplicated (N messages, N distinct recipients, one SentMessage
 `sent` per enrollment), that every enrollment moved on to step 2 and every application to
