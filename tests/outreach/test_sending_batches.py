@@ -1,7 +1,8 @@
 """Sending in batches (services.send_batch, due_batches): a batch is one sender's due steps,
-read together; a stop that comes between the batch's read and a step's email wins; two batches
-of one sender never spend the same room under the daily cap, one after the other or at once;
-what a batch that died left behind is sent or recorded once."""
+read together; a stop that comes between the batch's read and a step's email wins, and one
+under way as the email is let go is waited for; two batches of one sender never spend the same
+room under the daily cap, one during the other or at once; what a batch that died left behind
+is sent or recorded once."""
 
 from __future__ import annotations
 
@@ -267,3 +268,35 @@ def test_an_email_sent_by_a_batch_that_died_before_its_record_is_recorded_once(
     assert application.stage.kind == Stage.Kind.CONTACTED
     enrollment.refresh_from_db()
     assert enrollment.next_position == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_under_way_as_the_email_is_let_go_is_waited_for_and_wins(
+    sequence, recruiter, mailoutbox
+):
+    """A reply being marked (its transaction not yet committed) when the batch lets the email
+    go: the batch waits for it, then sends nothing."""
+    from django.db import transaction
+
+    enrollment = enrolled(prospect(owner=recruiter), sequence, recruiter)
+    outcomes = []
+
+    def batch():
+        try:
+            outcomes.append(send_batch([enrollment.pk], WEDNESDAY_10_LA))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        mark_replied(enrollment, by=recruiter)  # holds the enrollment's row lock until commit
+        sending = threading.Thread(target=batch)
+        sending.start()
+        sending.join(2)
+        assert sending.is_alive()  # the let-go waits for the reply's transaction
+    sending.join(30)
+
+    assert outcomes == [{"skipped": 1}]
+    assert mail.outbox == []
+    assert not SentMessage.objects.exists()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.REPLIED
