@@ -468,15 +468,18 @@ def stop_for_application(application: Application, **kwargs: object) -> int:
     """After a stage change: the enrollments about an application that closed or moved past
     Contacted stop at once (the sending job would stop them too, but the page should not show
     a step due that will never go). Connected to application_moved. Returns how many."""
+    active = Enrollment.objects.filter(application=application, status=Enrollment.Status.ACTIVE)
+    # Most moves concern no enrollment: one query says so, before the stage rule's own (unless
+    # the application carries its Contacted stage's position, as the sending job's do).
+    if not hasattr(application, "contacted_position") and not active.exists():
+        return 0
     if application.is_closed:
         reason = f"The application is {application.get_status_display().lower()}."
     elif past_contacted(application):
         reason = f"The application moved to {application.stage.name}, past contacted."
     else:
         return 0
-    return Enrollment.objects.filter(
-        application=application, status=Enrollment.Status.ACTIVE
-    ).update(
+    return active.update(
         status=Enrollment.Status.STOPPED,
         stopped_reason=reason,
         stopped_at=timezone.now(),
@@ -1055,13 +1058,23 @@ def _go(
         return cursor.rowcount == 1
 
 
+def _release(sent_ids: list[int]) -> None:
+    """Takes back claims never let go, so that they spend none of the cap: a first attempt's
+    row is deleted; a retried one is failed again, as it was before this run took it."""
+    never_let_go = SentMessage.objects.filter(
+        pk__in=sent_ids, status=SentMessage.Status.CLAIMED, message_id=""
+    )
+    never_let_go.filter(attempts__gt=1).update(
+        status=SentMessage.Status.FAILED, attempts=F("attempts") - 1
+    )
+    never_let_go.filter(attempts=1).delete()
+
+
 def _not_let_go(due: _Due, sent_id: int, now: datetime) -> StepOutcome:
     """A claimed step whose enrollment stopped or moved on since the batch read it: its claim is
-    taken back (it spends none of the cap), and it is stopped if its candidate was marked
-    do-not-contact behind the services' back."""
-    SentMessage.objects.filter(
-        pk=sent_id, status=SentMessage.Status.CLAIMED, message_id=""
-    ).delete()
+    taken back, and it is stopped if its candidate was marked do-not-contact behind the
+    services' back."""
+    _release([sent_id])
     enrollment = due.enrollment
     current = Enrollment.objects.select_related("candidate").filter(pk=enrollment.pk).first()
     if (
@@ -1264,11 +1277,7 @@ def _send_for_sender(
         for index, (due, sent_id, attempts) in enumerate(claims):
             if deadline is not None and monotonic() >= deadline:
                 # The run's time is spent: the claims not begun are taken back for the next run.
-                SentMessage.objects.filter(
-                    pk__in=[sent_id for _, sent_id, _ in claims[index:]],
-                    status=SentMessage.Status.CLAIMED,
-                    message_id="",
-                ).delete()
+                _release([sent_id for _, sent_id, _ in claims[index:]])
                 return
             outcomes[_send_claimed(due, sent_id, attempts, now, connection, progress)] += 1
     finally:

@@ -300,3 +300,31 @@ def test_a_stop_under_way_as_the_email_is_let_go_is_waited_for_and_wins(
     assert not SentMessage.objects.exists()
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.REPLIED
+
+
+@pytest.mark.django_db
+def test_a_retried_step_stopped_during_the_batch_keeps_its_failed_attempt(
+    sequence, recruiter, mailoutbox
+):
+    _, grace, edsger = three_of_ritas(sequence, recruiter)
+    for enrollment in (grace, edsger):  # both failed once (an SMTP outage); retried first
+        SentMessage.objects.create(
+            enrollment=enrollment,
+            step=sequence.steps.get(position=1),
+            sender=recruiter,
+            status=SentMessage.Status.FAILED,
+            last_error="SMTPDataError: (451, b'Try again later')",
+            claimed_at=WEDNESDAY_10_LA - timedelta(minutes=15),
+        )
+
+    outcomes = send_batch(
+        due_batches(WEDNESDAY_10_LA)[0],
+        WEDNESDAY_10_LA,
+        connection=StopsMeanwhile(lambda: replied(edsger)),  # as Grace's email goes
+    )
+
+    assert outcomes == {"sent": 2, "skipped": 1}
+    [failed] = SentMessage.objects.filter(enrollment=edsger)
+    assert failed.status == SentMessage.Status.FAILED and failed.attempts == 1
+    assert "451" in failed.last_error
+    assert SentMessage.objects.get(enrollment=grace).attempts == 2
