@@ -656,8 +656,9 @@ def _contacted_stage(application: Application) -> Stage | None:
 # (_reserve): two batches of one sender, in two worker processes, cannot both spend the same
 # remaining cap. Each claimed step then goes on its own: rendered (each template compiled once
 # per process), let go by one conditional UPDATE that locks the enrollment and requires it still
-# active at this step (_go), so that a stop committed since the batch was read wins; sent over
-# the batch's SMTP connection outside any transaction; and recorded (_record_sent).
+# active at this step (_go), so that a stop committed since the batch was read wins; and sent
+# over the batch's SMTP connection outside any transaction. What went is recorded with the
+# batch's others at its end, in one transaction (_record_sent).
 
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=15)
@@ -680,24 +681,12 @@ def _stop(enrollment: Enrollment, reason: str, now: datetime, status: str = "sto
     )
 
 
-def _advance(
-    enrollment: Enrollment,
-    step: SequenceStep,
-    now: datetime,
-    steps: list[SequenceStep] | None = None,
-) -> None:
-    """Moves the enrollment on past `step`: to the following step (from `steps`, the sequence's
-    in order, when the batch read them), or completed."""
-    if steps is None:
-        following = (
-            SequenceStep.objects.filter(
-                sequence_id=enrollment.sequence_id, position__gt=step.position
-            )
-            .order_by("position")
-            .first()
-        )
-    else:
-        following = next((s for s in steps if s.position > step.position), None)
+def _advance(enrollment: Enrollment, step: SequenceStep, now: datetime) -> None:
+    following = (
+        SequenceStep.objects.filter(sequence_id=enrollment.sequence_id, position__gt=step.position)
+        .order_by("position")
+        .first()
+    )
     active = Enrollment.objects.filter(
         pk=enrollment.pk, status=Enrollment.Status.ACTIVE, next_position=enrollment.next_position
     )
@@ -719,9 +708,9 @@ def _claim(
     """A step that already has a row (a failed attempt, a claim of another run or of a worker
     that died): takes back a failed one, or a claim whose email was never handed to the SMTP
     server; returns a sent one whose batch died before recording it; else returns what happened
-    instead: stopped, deferred (the cap) or skipped (stopped
-    or moved on since it was read, or sent or being sent by another run). Inserts the row if
-    there is none (the batch's _reserve does that for most steps).
+    instead: stopped, deferred (the cap) or skipped (stopped or moved on since it was read, or
+    sent or being sent by another run). Inserts the row if there is none (the batch's _reserve
+    does that for most steps).
 
     One transaction: the enrollment's row is locked and read again, so that a stop (a reply, an
     opt-out, do-not-contact, a move) committed since it was read wins, and one that comes after
