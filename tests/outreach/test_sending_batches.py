@@ -270,6 +270,26 @@ def test_an_email_sent_by_a_batch_that_died_before_its_record_is_recorded_once(
     assert enrollment.next_position == 2
 
 
+def waits_for_a_lock(seconds: float = 20) -> bool:
+    """Whether another connection to this database comes to wait for a lock (the batch's
+    thread, once it has read and claimed), within `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the activity view is read once: read it afresh each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_stop_under_way_as_the_email_is_let_go_is_waited_for_and_wins(
     sequence, recruiter, mailoutbox
@@ -291,8 +311,7 @@ def test_a_stop_under_way_as_the_email_is_let_go_is_waited_for_and_wins(
         mark_replied(enrollment, by=recruiter)  # holds the enrollment's row lock until commit
         sending = threading.Thread(target=batch)
         sending.start()
-        sending.join(2)
-        assert sending.is_alive()  # the let-go waits for the reply's transaction
+        assert waits_for_a_lock(), "the let-go did not wait for the reply's transaction"
     sending.join(30)
 
     assert outcomes == [{"skipped": 1}]
