@@ -12,9 +12,10 @@ paragraphs; one sequence of three steps, the first with no delay. Then:
 2. starts a real SMTP server (aiosmtpd, in this process) and ONE Celery worker process as the
    Procfile runs it (prefork, --concurrency=2) on Redis (REDIS_URL: the Makefile gives it a
    database number of its own, which this script empties), with the window open every day of
-   the week; sends `outreach.send_due` (every minute in production; here the next as soon as
-   the last has finished, since each run sends at most SEND_LIMIT steps) and times from the
-   first task to the Nth message received.
+   the week; sends `outreach.send_due` (every minute in production), which hands the due
+   steps (at most SEND_LIMIT) to the worker's pool in batches of one sender's, and times from
+   that first task to the Nth message received (a next run, if any, once the last run's
+   batches have arrived).
 
 Checks that none was lost or duplicated (N messages, N distinct recipients, one SentMessage
 `sent` per enrollment), that every enrollment moved on to step 2 and every application to
@@ -258,14 +259,22 @@ def main() -> None:
         start = time.perf_counter()
         deadline = start + args.timeout
         while sink.count < n and time.perf_counter() < deadline:
-            # send_due ignores its result in production; here it is kept, to wait for the run.
+            # send_due ignores its result in production; here it is kept, to know what it
+            # handed to the pool. The next run comes once those have arrived (or stalled).
+            before = sink.count
             result = send_due.apply_async(ignore_result=False)
             runs.append(result.get(timeout=max(deadline - time.perf_counter(), 1)))
             result.forget()
-            if not runs[-1].get("sent"):
+            queued = cast(int, runs[-1].get("queued", 0))
+            if not queued:
                 break
-        while sink.count < n and time.perf_counter() < deadline:
-            time.sleep(0.01)
+            last, stalled = sink.count, time.perf_counter()
+            while sink.count < min(before + queued, n) and time.perf_counter() < deadline:
+                if sink.count != last:
+                    last, stalled = sink.count, time.perf_counter()
+                elif time.perf_counter() - stalled > 5:
+                    break
+                time.sleep(0.01)
         received_all = sink.count >= n
         send_seconds = (sink.last_at if received_all else time.perf_counter()) - start
         time.sleep(3)  # let anything late (a duplicate) arrive before counting
@@ -296,7 +305,8 @@ def main() -> None:
     print(f"sequence:      3 steps (delays 0, 3, 5 business days); {weekend:,} brought forward")
     print(
         f"worker:        1 process, prefork --concurrency={args.concurrency}; "
-        f"send_due runs of up to {SEND_LIMIT}: {[r.get('sent', 0) for r in runs]}"
+        f"send_due runs of up to {SEND_LIMIT}, steps handed to the pool: "
+        f"{[r.get('queued', 0) for r in runs]}"
     )
     print(f"broker:        {settings.CELERY_BROKER_URL}; database: {name}")
     print(

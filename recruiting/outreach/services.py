@@ -15,11 +15,12 @@ import smtplib
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from email.utils import formataddr, make_msgid
 from enum import StrEnum
 from time import monotonic
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote
 
 from django.conf import settings
@@ -30,7 +31,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
+from django.db import connection as database
 from django.db.models import F, Min, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -38,7 +41,13 @@ from django.utils.html import format_html
 from candidates.models import Candidate, CandidateEmail, CompanyPause
 from recruiting.lib.mail import close_quietly, shared_smtp_connection
 from recruiting.pipeline.models import Activity, Application, Role, Stage
-from recruiting.pipeline.services import PipelineError, log_activity, move_stage
+from recruiting.pipeline.services import (
+    PipelineError,
+    log_activities,
+    log_activity,
+    move_stage,
+    move_stages_from,
+)
 
 from .models import AddressBounce, Enrollment, SentMessage, Sequence, SequenceStep
 from .rendering import render_message, uses_role
@@ -480,14 +489,16 @@ def stop_for_application(application: Application, **kwargs: object) -> int:
     Contacted stop at once (the sending job would stop them too, but the page should not show
     a step due that will never go). Connected to application_moved. Returns how many."""
     active = Enrollment.objects.filter(application=application, status=Enrollment.Status.ACTIVE)
-    if not active.exists():
+    # Most moves concern no enrollment: one query says so, before the stage rule's own (unless
+    # the application carries its Contacted stage's position, as the sending job's do).
+    if not hasattr(application, "contacted_position") and not active.exists():
         return 0
     if application.is_closed:
         reason = f"The application is {application.get_status_display().lower()}."
-    else:
-        if not past_contacted(application):
-            return 0
+    elif past_contacted(application):
         reason = f"The application moved to {application.stage.name}, past contacted."
+    else:
+        return 0
     return active.update(
         status=Enrollment.Status.STOPPED,
         stopped_reason=reason,
@@ -601,10 +612,13 @@ def next_window_moment(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     raise ValueError("OUTREACH_WINDOW has no weekdays")
 
 
-def next_sending_moment(enrollment: Enrollment, now: datetime) -> datetime:
+def next_sending_moment(
+    enrollment: Enrollment, now: datetime, *, pauses: list[tuple[date, date]] | None = None
+) -> datetime:
     """The first moment from `now` at which the enrollment's next step may go out: inside the
     candidate's window, and outside a pause of their current company unless the sequence sends
-    during pauses."""
+    during pauses. `pauses`, when given, are the company's (first day, last day) that end on
+    or after yesterday, read for a whole batch at once; else they are read here."""
     candidate = enrollment.candidate
     zone = _zone(candidate)
     moment = next_window_moment(now, zone)
@@ -612,16 +626,20 @@ def next_sending_moment(enrollment: Enrollment, now: datetime) -> datetime:
         return moment
     for _ in range(50):  # back-to-back pauses are skipped one after another
         day = moment.astimezone(zone).date()
-        pause = (
-            CompanyPause.objects.filter(
-                company_id=candidate.current_company_id, starts_on__lte=day, ends_on__gte=day
+        if pauses is None:
+            pause = (
+                CompanyPause.objects.filter(
+                    company_id=candidate.current_company_id, starts_on__lte=day, ends_on__gte=day
+                )
+                .order_by("-ends_on")
+                .values_list("ends_on", flat=True)
+                .first()
             )
-            .order_by("-ends_on")
-            .first()
-        )
+        else:
+            pause = max((ends for starts, ends in pauses if starts <= day <= ends), default=None)
         if pause is None:
             return moment
-        after = datetime.combine(pause.ends_on + timedelta(days=1), time(0), tzinfo=zone)
+        after = datetime.combine(pause + timedelta(days=1), time(0), tzinfo=zone)
         moment = next_window_moment(after, zone)
     return moment
 
@@ -646,8 +664,9 @@ def sender_of(enrollment: Enrollment) -> User | None:
     return enrollment.candidate.owner or enrollment.enrolled_by
 
 
-def _stop_reason(enrollment: Enrollment) -> str:
-    """Why the enrollment must stop now rather than send, or ""."""
+def _stop_reason(enrollment: Enrollment, *, has_email: bool) -> str:
+    """Why the enrollment must stop now rather than send, or "". `has_email`: whether the
+    candidate has an address that does not bounce (read for the whole batch)."""
     candidate = enrollment.candidate
     if candidate.do_not_contact:
         return "The candidate is marked do-not-contact."
@@ -659,8 +678,8 @@ def _stop_reason(enrollment: Enrollment) -> str:
             return "The application moved past contacted."
         if application.role.status != Role.Status.OPEN:
             return f"The role is {application.role.get_status_display().lower()}."
-    if not candidate.emails.exists():
-        return "The candidate has no email address."
+    if not has_email:
+        return "The candidate has no email address (or every one of theirs bounces)."
     sender = sender_of(enrollment)
     if sender is None or not getattr(sender, "email", ""):
         return "There is no sender with an email address (the candidate has no owner)."
@@ -672,10 +691,24 @@ def _contacted_stage(application: Application) -> Stage | None:
 
 
 # --- Sending -----------------------------------------------------------------------------------
+#
+# A run sends in batches of one sender's due steps (send_due_steps in process; outreach.send_due
+# hands them to the worker pool, as the alert sweep does). A batch reads its enrollments with
+# their candidate, company, owner and application in one query, and their addresses, the
+# sequences' steps with their templates and pitch paragraphs, the roles' Contacted stages and the
+# companies' pauses in one query each (_load_batch). Then, for the sender, in one transaction
+# under a lock of the sender's row, it counts their day and inserts the claims it has room for
+# (_reserve): two batches of one sender, in two worker processes, cannot both spend the same
+# remaining cap. Each claimed step then goes on its own: rendered (each template compiled once
+# per process), let go by one conditional UPDATE that locks the enrollment and requires it still
+# active at this step (_go), so that a stop committed since the batch was read wins; and sent
+# over the batch's SMTP connection outside any transaction. What went is recorded with the
+# batch's others at its end, in one transaction (_record_sent).
 
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=15)
 STALE_CLAIM = timedelta(minutes=10)  # a claim older than this belonged to a worker that died
+SEND_BATCH = 50  # due steps a batch carries: one sender's, over one SMTP connection
 
 
 def _defer(enrollment: Enrollment, until: datetime) -> None:
@@ -717,9 +750,12 @@ def _advance(enrollment: Enrollment, step: SequenceStep, now: datetime) -> None:
 def _claim(
     enrollment: Enrollment, step: SequenceStep, sender: User, now: datetime
 ) -> SentMessage | StepOutcome:
-    """Inserts the step's row as claimed, or takes back a failed one. Returns the row, or what
-    happened instead: stopped, deferred (the cap) or skipped (stopped or moved on since it was
-    read, or sent or being sent by another run).
+    """A step that already has a row (a failed attempt, a claim of another run or of a worker
+    that died): takes back a failed one, or a claim whose email was never handed to the SMTP
+    server; returns a sent one whose batch died before recording it; else returns what happened
+    instead: stopped, deferred (the cap) or skipped (stopped or moved on since it was read, or
+    sent or being sent by another run). Inserts the row if there is none (the batch's _reserve
+    does that for most steps).
 
     One transaction: the enrollment's row is locked and read again, so that a stop (a reply, an
     opt-out, do-not-contact, a move) committed since it was read wins, and one that comes after
@@ -742,7 +778,12 @@ def _claim(
     if current.candidate.do_not_contact:
         _stop(enrollment, "The candidate is marked do-not-contact.", now)
         return StepOutcome.STOPPED
-    list(get_user_model().objects.select_for_update().filter(pk=sender.pk).values_list("pk"))
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk=sender.pk)
+        .values_list("pk")
+    )
     if sent_today(sender, now) >= settings.OUTREACH_DAILY_CAP_PER_SENDER:
         tomorrow = _start_of_utc_day(now) + timedelta(days=1)
         _defer(enrollment, next_sending_moment(enrollment, tomorrow))
@@ -758,27 +799,37 @@ def _claim(
             )
     except IntegrityError:
         pass
+    # The Message-ID is emptied: it is set again as the email is let go (_go), and a claim
+    # without one is known never to have reached the SMTP server.
     retaken = SentMessage.objects.filter(
         enrollment=enrollment, step=step, status=SentMessage.Status.FAILED
     ).update(
         status=SentMessage.Status.CLAIMED,
         claimed_at=now,
         sender=sender,
+        message_id="",
         attempts=F("attempts") + 1,
     )
     if retaken:
         return SentMessage.objects.get(enrollment=enrollment, step=step)
-    if SentMessage.objects.filter(
+    went = SentMessage.objects.filter(
         enrollment=enrollment, step=step, status=SentMessage.Status.SENT
-    ).exists():
-        _advance(enrollment, step, now)  # sent, but the run died before moving the enrollment on
-        return StepOutcome.SKIPPED
+    ).first()
+    if went is not None:
+        return went  # sent, but the run died before recording it: the caller records it
     stale = SentMessage.objects.filter(
         enrollment=enrollment,
         step=step,
         status=SentMessage.Status.CLAIMED,
         claimed_at__lt=now - STALE_CLAIM,
     ).first()
+    if stale is not None and not stale.message_id:
+        # Claimed by a batch whose worker died before letting this email go: it never went.
+        SentMessage.objects.filter(pk=stale.pk, status=SentMessage.Status.CLAIMED).update(
+            claimed_at=now, sender=sender
+        )
+        stale.refresh_from_db()
+        return stale
     if stale is not None:
         # Its worker died mid-send: the email may have gone, so it is not sent again. The row
         # says so, and the enrollment moves on to its next step.
@@ -832,78 +883,281 @@ def _email(
     return message
 
 
-def send_step(
-    enrollment_id: int,
-    now: datetime | None = None,
-    *,
-    connection: BaseEmailBackend | None = None,
-) -> StepOutcome:
-    """Sends the enrollment's next step if it is due and allowed. Returns what happened: sent,
-    deferred (outside the window, in a pause, over the cap), stopped, completed, skipped (not
-    due, or claimed by another run), retry or failed."""
-    now = now or timezone.now()
-    enrollment = (
+@dataclass
+class _Due:
+    """A due step that passed every check a batch makes before claiming, with what sending
+    and recording it need, read for the whole batch."""
+
+    enrollment: Enrollment
+    step: SequenceStep
+    steps: list[SequenceStep]  # the sequence's, in order
+    sender: User
+    to_email: str
+    contacted: Stage | None  # the Contacted stage of the application's role
+    pauses: list[tuple[date, date]]  # the candidate's company's, from yesterday on
+
+
+def _load_batch(ids: list[int], now: datetime, outcomes: Counter[str]) -> list[_Due]:
+    """The batch's enrollments that may send now, in the order given; those that stop, wait or
+    have ended are stopped, deferred or completed here, and counted in `outcomes`. Six queries
+    whatever the batch's size, and none per enrollment but for those it stops or defers."""
+    order = {pk: i for i, pk in enumerate(ids)}
+    enrollments = sorted(
         Enrollment.objects.select_related(
             "candidate__owner",
+            "candidate__current_company",
             "sequence",
             "enrolled_by",
             "application__stage",
             "application__role__hiring_manager",
-        )
-        .filter(pk=enrollment_id)
-        .first()
+        ).filter(
+            pk__in=ids,
+            status=Enrollment.Status.ACTIVE,
+            next_send_at__lte=now,
+        ),
+        key=lambda e: order[e.pk],
     )
-    if (
-        enrollment is None
-        or enrollment.status != Enrollment.Status.ACTIVE
-        or enrollment.next_send_at is None
-        or enrollment.next_send_at > now
+    if len(enrollments) < len(ids):
+        outcomes[StepOutcome.SKIPPED] += len(ids) - len(enrollments)  # not due, or ended since
+    if not enrollments:
+        return []
+    emails: dict[int, str] = {}
+    for candidate_id, email in (
+        _deliverable(
+            CandidateEmail.objects.filter(candidate_id__in={e.candidate_id for e in enrollments})
+        )
+        .order_by("candidate_id", "-is_primary", "id")
+        .values_list("candidate_id", "email")
     ):
-        return StepOutcome.SKIPPED
-    reason = _stop_reason(enrollment)
-    if reason:
-        _stop(enrollment, reason, now)
-        return StepOutcome.STOPPED
-    step = (
-        SequenceStep.objects.select_related("template")
-        .filter(sequence_id=enrollment.sequence_id, position__gte=enrollment.next_position)
+        emails.setdefault(candidate_id, email)
+    steps: dict[int, list[SequenceStep]] = {}
+    for row in (
+        SequenceStep.objects.filter(sequence_id__in={e.sequence_id for e in enrollments})
+        .select_related("template")
+        .prefetch_related("template__pitch_paragraphs")
         .order_by("position")
-        .first()
-    )
-    if step is None:
-        Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
-            status=Enrollment.Status.COMPLETED, next_send_at=None
-        )
-        return StepOutcome.COMPLETED
-    if enrollment.application_id is None and uses_role(step.template):
-        # Its application was deleted since (or it never had one, and the step names the role
-        # since an edit): the email would say "in ?".
-        _stop(enrollment, "The step names the role, and there is no application to name.", now)
-        return StepOutcome.STOPPED
-    allowed = next_sending_moment(enrollment, now)
-    if allowed > now:
-        _defer(enrollment, allowed)
-        return StepOutcome.DEFERRED
-    sender = sender_of(enrollment)
-    assert sender is not None  # _stop_reason stops an enrollment without one
-    # Read before the claim: an address removed since _stop_reason looked (an edit, a merge)
-    # stops the enrollment here rather than leave a claimed step that can never go.
-    first_email = enrollment.candidate.emails.order_by("-is_primary", "id").first()
-    if first_email is None:
-        _stop(enrollment, "The candidate has no email address.", now)
-        return StepOutcome.STOPPED
-    to_email = first_email.email
+    ):
+        steps.setdefault(row.sequence_id, []).append(row)
+    contacted: dict[int, Stage] = {}
+    roles = {e.application.role_id for e in enrollments if e.application is not None}
+    for kept in Stage.objects.filter(role_id__in=roles, kind=Stage.Kind.CONTACTED).order_by(
+        "position"
+    ):
+        contacted.setdefault(kept.role_id, kept)
+    pauses: dict[int, list[tuple[date, date]]] = {}
+    companies = {
+        e.candidate.current_company_id
+        for e in enrollments
+        if e.candidate.current_company_id is not None and not e.sequence.send_during_pause
+    }
+    if companies:
+        # From yesterday in UTC: a pause's days are the candidate's, up to 14 hours behind.
+        for company_id, starts, ends in CompanyPause.objects.filter(
+            company_id__in=companies, ends_on__gte=(now - timedelta(days=1)).date()
+        ).values_list("company_id", "starts_on", "ends_on"):
+            pauses.setdefault(company_id, []).append((starts, ends))
 
-    sent = _claim(enrollment, step, sender, now)
-    if isinstance(sent, StepOutcome):
-        return sent
-    try:
-        message = _email(enrollment, step, sender, to_email)
-        SentMessage.objects.filter(pk=sent.pk).update(
-            to_email=to_email,
-            subject=message.subject[:300],
-            message_id=message.extra_headers["Message-ID"],
+    ready = []
+    for enrollment in enrollments:
+        application = enrollment.application
+        stage = contacted.get(application.role_id) if application is not None else None
+        if application is not None:
+            application.contacted_position = stage.position if stage is not None else None
+        reason = _stop_reason(enrollment, has_email=enrollment.candidate_id in emails)
+        if reason:
+            _stop(enrollment, reason, now)
+            outcomes[StepOutcome.STOPPED] += 1
+            continue
+        step = next(
+            (
+                s
+                for s in steps.get(enrollment.sequence_id, [])
+                if s.position >= enrollment.next_position
+            ),
+            None,
         )
+        if step is None:
+            Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
+                status=Enrollment.Status.COMPLETED, next_send_at=None
+            )
+            outcomes[StepOutcome.COMPLETED] += 1
+            continue
+        if enrollment.application_id is None and uses_role(step.template):
+            # Its application was deleted since (or it never had one, and the step names the
+            # role since an edit): the email would say "in ?".
+            _stop(enrollment, "The step names the role, and there is no application to name.", now)
+            outcomes[StepOutcome.STOPPED] += 1
+            continue
+        company_pauses = pauses.get(enrollment.candidate.current_company_id or 0, [])
+        allowed = next_sending_moment(enrollment, now, pauses=company_pauses)
+        if allowed > now:
+            _defer(enrollment, allowed)
+            outcomes[StepOutcome.DEFERRED] += 1
+            continue
+        sender = sender_of(enrollment)
+        assert sender is not None  # _stop_reason stops an enrollment without one
+        ready.append(
+            _Due(
+                enrollment=enrollment,
+                step=step,
+                steps=steps[enrollment.sequence_id],
+                sender=sender,
+                to_email=emails[enrollment.candidate_id],
+                contacted=stage,
+                pauses=company_pauses,
+            )
+        )
+    return ready
+
+
+def _reserve(sender: User, dues: list[_Due], now: datetime) -> tuple[dict[int, int], list[_Due]]:
+    """Claims as many of the sender's steps as their day's cap has room for, in order: their
+    rows are inserted as claimed, with no Message-ID yet. Returns the claimed rows' ids by
+    enrollment (a step that another run claimed meanwhile has none), and the steps over the
+    cap. One transaction under a lock of the sender's row: a second batch of the same sender
+    waits for it, then counts these claims too."""
+    if not dues:
+        return {}, []
+    with transaction.atomic():
+        list(
+            get_user_model()
+            .objects.select_for_update(no_key=True)
+            .filter(pk=sender.pk)
+            .values_list("pk")
+        )
+        room = max(settings.OUTREACH_DAILY_CAP_PER_SENDER - sent_today(sender, now), 0)
+        taking, over = dues[:room], dues[room:]
+        if not taking:
+            return {}, over
+        table = SentMessage._meta.db_table
+        rows = ", ".join(["(%s, %s, %s, %s, 1, %s, '', '', '', '')"] * len(taking))
+        values: list[Any] = []
+        for due in taking:
+            values += [due.enrollment.pk, due.step.pk, sender.pk, SentMessage.Status.CLAIMED, now]
+        with database.cursor() as cursor:
+            # ON CONFLICT: a step another run claimed since the batch looked is left to it.
+            cursor.execute(
+                f"INSERT INTO {table} (enrollment_id, step_id, sender_id, status, attempts, "
+                "claimed_at, to_email, subject, message_id, last_error) "
+                f"VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, enrollment_id",
+                values,
+            )
+            claimed = {enrollment_id: pk for pk, enrollment_id in cursor.fetchall()}
+    return claimed, over
+
+
+def _go(
+    sent_id: int,
+    enrollment: Enrollment,
+    now: datetime,
+    message: EmailMultiAlternatives,
+    unmarked: list[int],
+) -> bool:
+    """Lets a claimed step's email go: records its address, subject and Message-ID on the row,
+    only while the enrollment is still active at this step and due, and the candidate not
+    do-not-contact. One statement, which locks the enrollment's row: a stop committed since the
+    batch was read wins (nothing is sent), and one under way is waited for. The same statement
+    marks sent the rows of the emails that went before it (`unmarked`, emptied): one round
+    trip a step."""
+    table = SentMessage._meta.db_table
+    went = ""
+    values: list[Any] = []
+    if unmarked:
+        # A data-modifying WITH runs whatever becomes of the statement's own row.
+        went = (
+            f"WITH went AS (UPDATE {table} SET status = %s, sent_at = %s, last_error = '' "
+            "WHERE id = ANY(%s) AND status = %s) "
+        )
+        values = [SentMessage.Status.SENT, now, list(unmarked), SentMessage.Status.CLAIMED]
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"{went}UPDATE {table} SET to_email = %s, subject = %s, message_id = %s "
+            "WHERE id = %s AND status = %s AND message_id = '' AND EXISTS ("
+            f"SELECT 1 FROM {Enrollment._meta.db_table} e "
+            f"JOIN {Candidate._meta.db_table} c ON c.id = e.candidate_id "
+            "WHERE e.id = %s AND e.status = %s AND e.next_position = %s AND e.next_send_at <= %s "
+            "AND NOT c.do_not_contact FOR UPDATE OF e)",
+            [
+                *values,
+                message.to[0],
+                str(message.subject)[:300],
+                message.extra_headers["Message-ID"],
+                sent_id,
+                SentMessage.Status.CLAIMED,
+                enrollment.pk,
+                Enrollment.Status.ACTIVE,
+                enrollment.next_position,
+                now,
+            ],
+        )
+        unmarked.clear()
+        return cursor.rowcount == 1
+
+
+def _release(sent_ids: list[int]) -> None:
+    """Takes back claims never let go, so that they spend none of the cap: a first attempt's
+    row is deleted; a retried one is failed again, as it was before this run took it."""
+    never_let_go = SentMessage.objects.filter(
+        pk__in=sent_ids, status=SentMessage.Status.CLAIMED, message_id=""
+    )
+    never_let_go.filter(attempts__gt=1).update(
+        status=SentMessage.Status.FAILED, attempts=F("attempts") - 1
+    )
+    never_let_go.filter(attempts=1).delete()
+
+
+def _not_let_go(due: _Due, sent_id: int, now: datetime) -> StepOutcome:
+    """A claimed step whose enrollment stopped or moved on since the batch read it: its claim is
+    taken back, and it is stopped if its candidate was marked do-not-contact behind the
+    services' back."""
+    _release([sent_id])
+    enrollment = due.enrollment
+    current = Enrollment.objects.select_related("candidate").filter(pk=enrollment.pk).first()
+    if (
+        current is not None
+        and current.status == Enrollment.Status.ACTIVE
+        and current.next_position == enrollment.next_position
+        and current.candidate.do_not_contact
+    ):
+        _stop(enrollment, "The candidate is marked do-not-contact.", now)
+        return StepOutcome.STOPPED
+    return StepOutcome.SKIPPED
+
+
+@dataclass
+class _Sent:
+    """A step whose email went, to be recorded with the batch's others (_record_sent)."""
+
+    due: _Due
+    subject: str
+    body: str
+
+
+@dataclass
+class _Progress:
+    """What a batch sent: the steps to record, and the rows not yet marked sent."""
+
+    sent: list[_Sent]
+    unmarked: list[int]
+
+
+def _send_claimed(
+    due: _Due,
+    sent_id: int,
+    attempts: int,
+    now: datetime,
+    connection: BaseEmailBackend | None,
+    progress: _Progress,
+) -> StepOutcome:
+    enrollment, to_email = due.enrollment, due.to_email
+    try:
+        message = _email(enrollment, due.step, due.sender, to_email)
+    except Exception as error:  # noqa: BLE001 - a template that cannot render is retried
+        _fail(sent_id, error)
+        return _after_failure(enrollment, attempts, now)
+    if not _go(sent_id, enrollment, now, message, progress.unmarked):
+        return _not_let_go(due, sent_id, now)
+    try:
         if connection is not None:
             connection.open()  # a no-op while open; reconnects after a failure
             message.connection = connection
@@ -911,118 +1165,264 @@ def send_step(
     except smtplib.SMTPRecipientsRefused as error:
         if connection is not None:
             close_quietly(connection)
-        _fail(sent, error)
+        _fail(sent_id, error)
         _stop(enrollment, f"Bounced: {to_email} was refused.", now, Enrollment.Status.BOUNCED)
         return StepOutcome.FAILED
     except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
         if connection is not None:
             close_quietly(connection)
-        _fail(sent, error)
-        if sent.attempts >= MAX_ATTEMPTS:
-            _stop(enrollment, f"Could not be sent after {sent.attempts} attempts.", now)
-            return StepOutcome.FAILED
-        _defer(enrollment, now + RETRY_AFTER)
-        return StepOutcome.RETRY
+        _fail(sent_id, error)
+        return _after_failure(enrollment, attempts, now)
+    # Marked sent by the batch's next statement (the next step's _go, or _record_sent): a
+    # worker that dies before it leaves this one row claimed, as one that dies mid-send does
+    # (its email may have gone: never sent again). Once marked, the email is known to have
+    # gone whatever happens to the batch after: _claim finds the row and has it recorded.
+    progress.unmarked.append(sent_id)
     # The message's subject and body are the str that _email rendered (never a lazy string).
-    subject, body = cast(str, message.subject), cast(str, message.body)
-    _record_sent(enrollment, step, sent, sender, subject, body, now)
+    progress.sent.append(_Sent(due, cast(str, message.subject), cast(str, message.body)))
     return StepOutcome.SENT
 
 
-def _fail(sent: SentMessage, error: Exception) -> None:
+def _after_failure(enrollment: Enrollment, attempts: int, now: datetime) -> StepOutcome:
+    if attempts >= MAX_ATTEMPTS:
+        _stop(enrollment, f"Could not be sent after {attempts} attempts.", now)
+        return StepOutcome.FAILED
+    _defer(enrollment, now + RETRY_AFTER)
+    return StepOutcome.RETRY
+
+
+def _fail(sent_id: int, error: Exception) -> None:
     text = f"{type(error).__name__}: {error}"[:2000]
-    log.warning("outreach message %s failed: %s", sent.pk, text)
-    SentMessage.objects.filter(pk=sent.pk, status=SentMessage.Status.CLAIMED).update(
+    log.warning("outreach message %s failed: %s", sent_id, text)
+    SentMessage.objects.filter(pk=sent_id, status=SentMessage.Status.CLAIMED).update(
         status=SentMessage.Status.FAILED, last_error=text
     )
 
 
 @transaction.atomic
-def _record_sent(
-    enrollment: Enrollment,
-    step: SequenceStep,
-    sent: SentMessage,
-    sender: User,
-    subject: str,
-    body: str,
-    now: datetime,
-) -> None:
-    SentMessage.objects.filter(pk=sent.pk).update(
-        status=SentMessage.Status.SENT, sent_at=now, last_error=""
+def _record_sent(progress: _Progress, sender: User, now: datetime) -> None:
+    """What the batch's sent emails do, in one transaction: their rows marked sent (those the
+    last _go left), an activity each, the move of an application still in Sourced to
+    Contacted, the enrollment on to its next step (or completed). A stop or a move since the
+    email went wins: only an enrollment still active at that step moves on, and only an
+    application still in Sourced moves."""
+    sent = progress.sent
+    if progress.unmarked:
+        SentMessage.objects.filter(
+            pk__in=progress.unmarked, status=SentMessage.Status.CLAIMED
+        ).update(status=SentMessage.Status.SENT, sent_at=now, last_error="")
+        progress.unmarked.clear()
+    if not sent:
+        return
+    log_activities(
+        [
+            Activity(
+                candidate=item.due.enrollment.candidate,
+                application=item.due.enrollment.application,
+                kind=Activity.Kind.EMAIL,
+                summary=(
+                    f"Step {item.due.step.position} of {item.due.enrollment.sequence}: "
+                    f"{item.subject}"
+                )[:200],
+                # The text without its opt-out link: the page shows it to colleagues, not the
+                # candidate.
+                body=item.body.partition(FOOTER)[0],
+                author=sender,
+                occurred_at=now,
+            )
+            for item in sent
+        ]
     )
-    application = enrollment.application
-    log_activity(
-        enrollment.candidate,
-        kind=Activity.Kind.EMAIL,
-        summary=f"Step {step.position} of {enrollment.sequence}: {subject}"[:200],
-        # The text without its opt-out link: the page shows it to colleagues, not the candidate.
-        body=body.partition(FOOTER)[0],
+    move_stages_from(
+        [
+            (item.due.enrollment.application, item.due.contacted)
+            for item in sent
+            if item.due.enrollment.application is not None and item.due.contacted is not None
+        ],
+        kind=Stage.Kind.SOURCED,
         by=sender,
-        application=application,
-        occurred_at=now,
     )
-    if application is not None:
-        # As it is now, locked: a recruiter may have moved it on while the email went.
-        application = (
-            Application.objects.select_for_update().select_related("stage").get(pk=application.pk)
+    # Grouped by where each enrollment goes: one update per group, not per enrollment.
+    groups: dict[tuple[int, int | None, datetime | None], list[int]] = {}
+    for item in sent:
+        enrollment, step = item.due.enrollment, item.due.step
+        following = next((s for s in item.due.steps if s.position > step.position), None)
+        key = (
+            (enrollment.next_position, None, None)
+            if following is None
+            else (
+                enrollment.next_position,
+                following.position,
+                add_business_days(now, following.delay_business_days, _zone(enrollment.candidate)),
+            )
         )
-    if (
-        application is not None
-        and not application.is_closed
-        and application.stage.kind == Stage.Kind.SOURCED
-    ):
-        contacted = _contacted_stage(application)
-        if contacted is not None:
-            # A savepoint: a move the pipeline refuses (a concurrent close) must not undo the
-            # record of an email that has gone.
-            try:
-                with transaction.atomic():
-                    move_stage(application, contacted, by=sender)
-            except PipelineError as error:
-                log.info("outreach could not move application %s: %s", application.pk, error)
-    _advance(enrollment, step, now)
+        groups.setdefault(key, []).append(enrollment.pk)
+    for (position, following_position, send_at), ids in groups.items():
+        active = Enrollment.objects.filter(
+            pk__in=ids, status=Enrollment.Status.ACTIVE, next_position=position
+        )
+        if following_position is None:
+            active.update(status=Enrollment.Status.COMPLETED, next_send_at=None)
+        else:
+            active.update(next_position=following_position, next_send_at=send_at)
+
+
+def _send_for_sender(
+    dues: list[_Due],
+    now: datetime,
+    connection: BaseEmailBackend | None,
+    outcomes: Counter[str],
+    deadline: float | None,
+) -> None:
+    """Claims and sends one sender's due steps of a batch, in order."""
+    sender = dues[0].sender
+    steps_with_rows = set(
+        SentMessage.objects.filter(
+            enrollment_id__in=[due.enrollment.pk for due in dues]
+        ).values_list("enrollment_id", "step_id")
+    )
+    claims: list[tuple[_Due, int, int]] = []
+    fresh = []
+    progress = _Progress(sent=[], unmarked=[])
+    for due in dues:
+        if (due.enrollment.pk, due.step.pk) not in steps_with_rows:
+            fresh.append(due)
+            continue
+        # Tried before (a failure, another run's claim): one at a time, as its row says.
+        row = _claim(due.enrollment, due.step, sender, now)
+        if isinstance(row, StepOutcome):
+            outcomes[row] += 1
+        elif row.status == SentMessage.Status.SENT:
+            # Its batch died between the email and its record: recorded now, not sent again.
+            message = _email(due.enrollment, due.step, sender, due.to_email)
+            progress.sent.append(_Sent(due, row.subject, cast(str, message.body)))
+            outcomes[StepOutcome.SKIPPED] += 1
+        else:
+            claims.append((due, row.pk, row.attempts))
+    claimed, over = _reserve(sender, fresh, now)
+    tomorrow = _start_of_utc_day(now) + timedelta(days=1)
+    for due in over:
+        _defer(due.enrollment, next_sending_moment(due.enrollment, tomorrow, pauses=due.pauses))
+        outcomes[StepOutcome.DEFERRED] += 1
+    for due in fresh[: len(fresh) - len(over)]:
+        if due.enrollment.pk in claimed:
+            claims.append((due, claimed[due.enrollment.pk], 1))
+        else:
+            outcomes[StepOutcome.SKIPPED] += 1  # claimed by another run since the batch looked
+    try:
+        for index, (due, sent_id, attempts) in enumerate(claims):
+            if deadline is not None and monotonic() >= deadline:
+                # The run's time is spent: the claims not begun are taken back for the next run.
+                _release([sent_id for _, sent_id, _ in claims[index:]])
+                return
+            outcomes[_send_claimed(due, sent_id, attempts, now, connection, progress)] += 1
+    finally:
+        # Even when the batch breaks off (a database error), what went is recorded.
+        _record_sent(progress, sender, now)
+
+
+def send_batch(
+    enrollment_ids: list[int],
+    now: datetime | None = None,
+    *,
+    connection: BaseEmailBackend | None = None,
+    deadline: float | None = None,
+) -> Counter[str]:
+    """Sends the due steps of these enrollments (best one sender's, as due_batches groups them),
+    each if it is still due and allowed. Returns how many of each outcome. With a `deadline`
+    (time.monotonic()), no step is begun after it."""
+    now = now or timezone.now()
+    outcomes: Counter[str] = Counter()
+    by_sender: dict[int, list[_Due]] = {}
+    for due in _load_batch(list(enrollment_ids), now, outcomes):
+        by_sender.setdefault(due.sender.pk, []).append(due)
+    for dues in by_sender.values():
+        _send_for_sender(dues, now, connection, outcomes, deadline)
+    return outcomes
+
+
+def send_step(
+    enrollment_id: int,
+    now: datetime | None = None,
+    *,
+    connection: BaseEmailBackend | None = None,
+) -> StepOutcome:
+    """Sends the enrollment's next step if it is due and allowed (a batch of one). Returns what
+    happened: sent, deferred (outside the window, in a pause, over the cap), stopped,
+    completed, skipped (not due, or claimed by another run), retry or failed."""
+    [(outcome, _)] = send_batch([enrollment_id], now, connection=connection).items()
+    return StepOutcome(outcome)
 
 
 def due_enrollment_ids(now: datetime | None = None, *, limit: int = 1000) -> list[int]:
+    return [pk for batch in due_batches(now, limit=limit) for pk in batch]
+
+
+def due_batches(
+    now: datetime | None = None, *, limit: int = 1000, size: int = SEND_BATCH
+) -> list[list[int]]:
+    """The due enrollments (up to `limit`, the longest due first), in batches of at most `size`
+    that each hold one sender's (the candidate's owner, else who enrolled them)."""
     now = now or timezone.now()
-    return list(
+    due = (
         Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_send_at__lte=now)
         .order_by("next_send_at", "id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", Coalesce("candidate__owner_id", "enrolled_by_id"))[:limit]
     )
+    by_sender: dict[int | None, list[int]] = {}
+    for pk, sender_id in due:
+        by_sender.setdefault(sender_id, []).append(pk)
+    return [
+        ids[start : start + size]
+        for ids in by_sender.values()
+        for start in range(0, len(ids), size)
+    ]
 
 
-def send_due_steps(
-    now: datetime | None = None, *, limit: int = 1000, budget: timedelta | None = None
+def send_batches(
+    batches: list[list[int]],
+    now: datetime | None = None,
+    *,
+    budget: timedelta | None = None,
 ) -> dict[str, int]:
-    """Sends every due step (up to `limit`) over one SMTP connection: each is still claimed,
-    sent and marked on its own. With a `budget`, no step is begun once it is spent: the rest
-    wait for the next run. Returns how many of each outcome."""
+    """Sends the batches' due steps in this process, batch after batch, over one SMTP
+    connection. With a `budget`, no step is begun once it is spent: the rest wait for the next
+    run. Returns how many of each outcome."""
     now = now or timezone.now()
     outcomes: Counter[str] = Counter()
+    deadline = None if budget is None else monotonic() + budget.total_seconds()
     shared = shared_smtp_connection()
-    started = monotonic()
-    due = due_enrollment_ids(now, limit=limit)
-    if shared is not None and due:
+    if shared is not None and batches:
         try:
             shared.open()
         except (OSError, smtplib.SMTPException) as error:
             # The server is down: nothing is claimed, so no step spends one of its attempts on
             # an outage; they stay due, and the next minute's run tries again.
+            waiting = sum(len(batch) for batch in batches)
             log.warning(
-                "outreach: the SMTP server cannot be reached (%s); %d step(s) wait", error, len(due)
+                "outreach: the SMTP server cannot be reached (%s); %d step(s) wait", error, waiting
             )
             close_quietly(shared)
-            return {"smtp_down": len(due)}
+            return {"smtp_down": waiting}
     try:
-        for enrollment_id in due:
-            if budget is not None and monotonic() - started >= budget.total_seconds():
+        for batch in batches:
+            if deadline is not None and monotonic() >= deadline:
                 break
-            outcomes[send_step(enrollment_id, now, connection=shared)] += 1
+            outcomes.update(send_batch(batch, now, connection=shared, deadline=deadline))
     finally:
         if shared is not None:
             close_quietly(shared)
-    return dict(outcomes)
+    return {str(outcome): n for outcome, n in outcomes.items() if n}
+
+
+def send_due_steps(
+    now: datetime | None = None, *, limit: int = 1000, budget: timedelta | None = None
+) -> dict[str, int]:
+    """Sends every due step (up to `limit`) in this process, in batches of one sender's (the
+    worker's job hands the same batches to the pool instead). Returns how many of each
+    outcome."""
+    now = now or timezone.now()
+    return send_batches(due_batches(now, limit=limit), now, budget=budget)
 
 
 # --- What the mailbox says (outreach/inbound.py reads it) ---------------------------------------

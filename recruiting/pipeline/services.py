@@ -8,7 +8,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import Case, Field, QuerySet, Value, When
 from django.utils import timezone
 
 from candidates.models import Candidate, CandidateEmail, Company
@@ -202,6 +202,60 @@ def move_stage(application: Application, stage: Stage, *, by: User | None) -> Ap
 
 
 @transaction.atomic
+def move_stages_from(
+    moves: list[tuple[Application, Stage]], *, kind: str, by: User | None
+) -> list[Application]:
+    """Moves each application to its stage if, read again under a lock, it is open and still in
+    a stage of `kind` (a move it is not: one that a recruiter made meanwhile, or a closing, is
+    left as it is). For a job that moves many at once (outreach's first emails move prospects
+    from Sourced to Contacted): one lock, one insert of the changes, one update, whatever
+    their number. The given applications are changed in place and announced (application_moved)
+    as they are, so what a receiver reads on them stays theirs. Returns those moved."""
+    if not moves:
+        return []
+    locked = dict(
+        Application.objects.select_for_update()
+        .filter(pk__in=[application.pk for application, _ in moves])
+        .order_by("pk")
+        .values_list("pk", "stage_id")
+    )
+    still = set(
+        Stage.objects.filter(pk__in=set(locked.values()), kind=kind).values_list("pk", flat=True)
+    )
+    moving = []
+    for application, stage in moves:
+        stage_id = locked.get(application.pk)
+        if stage_id is None or stage_id not in still or stage_id == stage.pk:
+            continue
+        if application.is_closed or stage.role_id != application.role_id or stage.is_closing:
+            continue
+        moving.append((application, stage, stage_id))
+    if not moving:
+        return []
+    now = timezone.now()
+    StageChange.objects.bulk_create(
+        StageChange(
+            application=application,
+            from_stage_id=from_id,
+            to_stage=stage,
+            changed_at=now,
+            changed_by=by,
+        )
+        for application, stage, from_id in moving
+    )
+    Application.objects.filter(pk__in=[application.pk for application, _, _ in moving]).update(
+        stage_id=Case(
+            *(When(pk=application.pk, then=Value(stage.pk)) for application, stage, _ in moving)
+        ),
+        stage_entered_at=now,
+    )
+    for application, stage, _ in moving:
+        application.stage, application.stage_entered_at = stage, now
+        application_moved.send(sender=Application, application=application)
+    return [application for application, _, _ in moving]
+
+
+@transaction.atomic
 def move_candidates_to_stage(
     candidates: QuerySet[Candidate], stage: Stage, *, by: User | None
 ) -> int:
@@ -361,6 +415,28 @@ def log_activity(
     activity.full_clean()
     activity.save()
     return activity
+
+
+SUMMARY_MAX = 200  # Activity.summary's max_length
+
+
+def log_activities(activities: list[Activity]) -> list[Activity]:
+    """Logs many activities (unsaved rows) in one insert, for a job that records many at once
+    (outreach's sent emails); the rules are log_activity's, checked on each, and one refused
+    refuses them all."""
+    for activity in activities:
+        if activity.kind not in Activity.Kind.values:
+            raise PipelineError({"kind": f"“{activity.kind}” is not a kind of activity."})
+        activity.summary = activity.summary.strip()
+        if not activity.summary:
+            raise PipelineError({"summary": "Say in a few words what happened."})
+        if len(activity.summary) > SUMMARY_MAX:
+            raise PipelineError({"summary": f"Say it in {SUMMARY_MAX} characters or fewer."})
+        if activity.application is not None and (
+            activity.application.candidate_id != activity.candidate_id
+        ):
+            raise PipelineError({"application": "That application belongs to another candidate."})
+    return Activity.objects.bulk_create(activities)
 
 
 # --- Merging duplicates --------------------------------------------------------------------

@@ -11,7 +11,14 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from recruiting.outreach.models import Enrollment, SentMessage, Sequence, SequenceStep
+from candidates.models import CandidateEmail
+from recruiting.outreach.models import (
+    AddressBounce,
+    Enrollment,
+    SentMessage,
+    Sequence,
+    SequenceStep,
+)
 from recruiting.outreach.services import (
     OutreachError,
     add_business_days,
@@ -351,3 +358,23 @@ def test_an_emailed_unsubscribe_names_its_enrollment_by_the_subject(
     assert enrollment_for_unsubscribe_subject(f"Re: Unsubscribe {token}") == enrollment
     assert enrollment_for_unsubscribe_subject(f"unsubscribe {token}x") is None
     assert enrollment_for_unsubscribe_subject("Re: your email") is None
+
+
+def test_a_step_never_goes_to_an_address_that_bounces(ada, sequence, recruiter, mailoutbox):
+    enrollment = enrolled(ada, sequence, recruiter)
+    # Marked bouncing without its enrollments stopped (an address added back by an import).
+    AddressBounce.objects.create(
+        address=CandidateEmail.objects.get(candidate=ada),
+        status=AddressBounce.Status.HARD,
+        first_bounced_at=WEDNESDAY_10_LA,
+        last_bounced_at=WEDNESDAY_10_LA,
+    )
+
+    send_due_steps(WEDNESDAY_10_LA)
+
+    assert mailoutbox == []
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.STOPPED
+    assert enrollment.stopped_reason == (
+        "The candidate has no email address (or every one of theirs bounces)."
+    )

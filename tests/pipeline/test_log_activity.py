@@ -1,5 +1,5 @@
-"""log_activity: each kind of activity with its author, on one of the candidate's own
-applications; unknown kinds and empty summaries are refused."""
+"""log_activity (and log_activities, many at once): each kind of activity with its author, on
+one of the candidate's own applications; unknown kinds and empty summaries are refused."""
 
 from __future__ import annotations
 
@@ -75,3 +75,36 @@ def test_an_activity_cannot_belong_to_another_candidates_application(recruiter):
 
     assert "another candidate" in caught.value.message_dict["application"][0]
     assert not Activity.objects.exists()
+
+
+# --- log_activities --------------------------------------------------------------------------
+
+
+def test_many_activities_are_logged_in_one_insert_or_none(recruiter, django_assert_num_queries):
+    from recruiting.pipeline.services import log_activities
+
+    ada, grace = CandidateFactory(), CandidateFactory()
+
+    with django_assert_num_queries(1):
+        log_activities(
+            [
+                Activity(
+                    candidate=c, kind=Activity.Kind.EMAIL, summary=" Step 1 ", author=recruiter
+                )
+                for c in (ada, grace)
+            ]
+        )
+    assert sorted(Activity.objects.values_list("candidate_id", "summary")) == [
+        (ada.pk, "Step 1"),
+        (grace.pk, "Step 1"),
+    ]
+
+    with pytest.raises(PipelineError) as caught:
+        log_activities(
+            [
+                Activity(candidate=ada, kind=Activity.Kind.EMAIL, summary="Step 2"),
+                Activity(candidate=grace, kind=Activity.Kind.EMAIL, summary="x" * 201),
+            ]
+        )
+    assert "200 characters" in caught.value.message_dict["summary"][0]
+    assert Activity.objects.count() == 2

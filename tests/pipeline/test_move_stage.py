@@ -1,5 +1,6 @@
-"""move_stage and move_candidates_to_stage: who moved an application and when, only to a
-stage of its own role, never closed by a move; many candidates move all or none."""
+"""move_stage, move_candidates_to_stage and move_stages_from: who moved an application and
+when, only to a stage of its own role, never closed by a move; many candidates move all or
+none; a job's many moves only of those still where it read them."""
 
 from __future__ import annotations
 
@@ -165,3 +166,42 @@ def test_moving_many_candidates_to_a_closing_stage_moves_none(recruiter):
         ("Sourced", Application.Status.OPEN)
     }
     assert StageChange.objects.count() == 3
+
+
+# --- move_stages_from ------------------------------------------------------------------------
+
+
+def test_moving_many_from_a_kind_moves_only_those_still_in_it(recruiter, hiring_manager):
+    from recruiting.pipeline.models import Stage
+    from recruiting.pipeline.services import move_stages_from
+    from recruiting.pipeline.signals import application_moved
+
+    role = RoleFactory()
+    sourced, moved_on, closed = (ApplicationFactory(role=role, by=recruiter) for _ in range(3))
+    # Read as a job read them, all in Sourced; then a recruiter moves one on and loses another.
+    stale = list(Application.objects.filter(role=role).select_related("stage").order_by("pk"))
+    move_stage(moved_on, stage(role, "Screen"), by=hiring_manager)
+    mark_lost(closed, reason=Application.LostReason.NOT_INTERESTED, by=hiring_manager)
+    announced = []
+
+    def listen(application, **kwargs):
+        announced.append(application.pk)
+
+    application_moved.connect(listen)
+    try:
+        moved = move_stages_from(
+            [(a, stage(role, "Contacted")) for a in stale],
+            kind=Stage.Kind.SOURCED,
+            by=recruiter,
+        )
+    finally:
+        application_moved.disconnect(listen)
+
+    assert [a.pk for a in moved] == announced == [sourced.pk]
+    assert history(Application.objects.get(pk=sourced.pk)) == [
+        (None, "Sourced"),
+        ("Sourced", "Contacted"),
+    ]
+    assert sourced.stage_changes.last().changed_by == recruiter
+    assert Application.objects.get(pk=moved_on.pk).stage.name == "Screen"
+    assert Application.objects.get(pk=closed.pk).status == Application.Status.LOST
