@@ -32,7 +32,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db import connection as database
-from django.db.models import F, Min, QuerySet
+from django.db.models import Exists, F, Min, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -1059,6 +1059,8 @@ def _go(
     batch was read wins (nothing is sent), and one under way is waited for. The same statement
     marks sent the rows of the emails that went before it (`unmarked`, emptied): one round
     trip a step."""
+    if database.vendor != "postgresql":
+        return _go_portably(sent_id, enrollment, now, message, unmarked)
     table = SentMessage._meta.db_table
     went = ""
     values: list[Any] = []
@@ -1092,6 +1094,40 @@ def _go(
         )
         unmarked.clear()
         return cursor.rowcount == 1
+
+
+def _go_portably(
+    sent_id: int,
+    enrollment: Enrollment,
+    now: datetime,
+    message: EmailMultiAlternatives,
+    unmarked: list[int],
+) -> bool:
+    """`_go` for the embedded SQLite (`make run`): the same checks in two statements of one
+    transaction. SQLite lets one writer at a time, so a stop cannot land between them."""
+    with transaction.atomic():
+        if unmarked:
+            SentMessage.objects.filter(id__in=unmarked, status=SentMessage.Status.CLAIMED).update(
+                status=SentMessage.Status.SENT, sent_at=now, last_error=""
+            )
+            unmarked.clear()
+        still_due = Enrollment.objects.filter(
+            pk=enrollment.pk,
+            status=Enrollment.Status.ACTIVE,
+            next_position=enrollment.next_position,
+            next_send_at__lte=now,
+            candidate__do_not_contact=False,
+        )
+        went = (
+            SentMessage.objects.filter(id=sent_id, status=SentMessage.Status.CLAIMED, message_id="")
+            .filter(Exists(still_due))
+            .update(
+                to_email=message.to[0],
+                subject=str(message.subject)[:300],
+                message_id=message.extra_headers["Message-ID"],
+            )
+        )
+    return went == 1
 
 
 def _release(sent_ids: list[int]) -> None:
