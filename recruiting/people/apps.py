@@ -15,3 +15,9 @@ class PeopleConfig(AppConfig):
         from .services import ACCOUNT_EMAIL
 
         registry.register_kind(ACCOUNT_EMAIL)
+
+        from allauth.account.signals import user_logged_in
+
+        from .middleware import remember_how_they_signed_in
+
+        user_logged_in.connect(remember_how_they_signed_in, dispatch_uid="people.signed_in_how")

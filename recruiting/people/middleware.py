@@ -1,5 +1,9 @@
 """A second factor for everyone who may see pay, when MFA_REQUIRED_FOR_PAY says so: until they
-have added an authenticator app, every page sends them to the page that adds one."""
+have added an authenticator app, every page sends them to the page that adds one.
+
+Someone signed in through single sign-on is not asked: their identity provider holds their
+second factor (Closer cannot ask one of an account without a password: adding an app asks the
+password again first)."""
 
 from __future__ import annotations
 
@@ -20,9 +24,23 @@ from recruiting.lib.types import AnyUser
 OPEN_PREFIXES = ("/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/offer/")
 
 
-def needs_second_factor(user: AnyUser) -> bool:
-    """A colleague who may see pay and has no authenticator app, when the setting asks one."""
+SIGNED_IN_THROUGH_SSO = "people.signed_in_through_sso"
+
+
+def remember_how_they_signed_in(
+    sender: object, request: HttpRequest, user: object, **kwargs: object
+) -> None:
+    """allauth's user_logged_in: whether this session began through single sign-on."""
+    request.session[SIGNED_IN_THROUGH_SSO] = kwargs.get("sociallogin") is not None
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    """A colleague who may see pay, signed in with a password, without an authenticator app,
+    when the setting asks one."""
+    user: AnyUser = request.user
     if not settings.MFA_REQUIRED_FOR_PAY or not user.is_authenticated:
+        return False
+    if request.session.get(SIGNED_IN_THROUGH_SSO):
         return False
     return (
         can_see_compensation(user)
@@ -40,7 +58,7 @@ class SecondFactorForPay:
             settings.MFA_REQUIRED_FOR_PAY
             and not path.startswith(OPEN_PREFIXES)
             and not path.startswith(settings.STATIC_URL)
-            and needs_second_factor(request.user)
+            and needs_second_factor(request)
         ):
             messages.warning(
                 request,

@@ -191,3 +191,16 @@ def test_an_unverified_email_does_not_open_the_account_that_has_it(page, live_se
     assert page.get_by_role("heading", name="What needs you this week").count() == 0
     boss.refresh_from_db()
     assert boss.check_password("boss's own password")
+
+
+def test_a_second_factor_required_for_pay_is_the_providers_under_single_sign_on(
+    page, live_server, provider, settings
+):
+    # Closer cannot add an app to an account without a password (it asks the password again
+    # first): under single sign-on the provider holds the second factor.
+    settings.MFA_REQUIRED_FOR_PAY = True
+
+    sign_in_through_the_provider(page, live_server, "grace")  # a recruiter: sees pay
+
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="What needs you this week").is_visible()
