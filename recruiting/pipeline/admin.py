@@ -334,6 +334,7 @@ class RoleAdmin(admin.ModelAdmin[Role]):
     )
     view_on_site = False
     list_select_related = ("hiring_manager",)
+    ordering = ("title", "id")  # a stable order for the pages of the list
     search_fields = ("title", "team", "city")
     autocomplete_fields = ("hiring_manager",)
     fieldsets = (
