@@ -435,14 +435,7 @@ def mark_replied(enrollment: Enrollment, *, by: User | None, now: datetime | Non
             f"This enrollment is already {enrollment.get_status_display().lower()}."
         )
     who = (by.get_full_name() or by.get_username()) if by is not None else "someone"
-    reason = f"Replied (marked by {who})."
-    stopped = _stop_all(
-        enrollment.candidate, status=Enrollment.Status.REPLIED, reason=reason, now=now
-    )
-    if enrollment.status == Enrollment.Status.COMPLETED:
-        stopped += Enrollment.objects.filter(
-            pk=enrollment.pk, status=Enrollment.Status.COMPLETED
-        ).update(status=Enrollment.Status.REPLIED, stopped_reason=reason, stopped_at=now)
+    stopped = _stop_for_reply(enrollment, reason=f"Replied (marked by {who}).", now=now)
     log_activity(
         enrollment.candidate,
         kind=Activity.Kind.EMAIL,
@@ -452,6 +445,20 @@ def mark_replied(enrollment: Enrollment, *, by: User | None, now: datetime | Non
         occurred_at=now,
     )
     _move_to_replied(enrollment.application, by=by)
+    return stopped
+
+
+def _stop_for_reply(enrollment: Enrollment, *, reason: str, now: datetime) -> int:
+    """A reply's stop, whoever noticed it: every active enrollment of the candidate, in one
+    UPDATE that a claim's row lock orders, and this one too if it had completed (most replies
+    answer the last email). Returns how many enrollments were marked."""
+    stopped = _stop_all(
+        enrollment.candidate, status=Enrollment.Status.REPLIED, reason=reason, now=now
+    )
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        stopped += Enrollment.objects.filter(
+            pk=enrollment.pk, status=Enrollment.Status.COMPLETED
+        ).update(status=Enrollment.Status.REPLIED, stopped_reason=reason, stopped_at=now)
     return stopped
 
 
@@ -1474,14 +1481,7 @@ def record_reply(
     reply is recorded too and stops nothing more. Returns how many enrollments stopped."""
     now = now or timezone.now()
     enrollment = Enrollment.objects.select_related("candidate", "sequence").get(pk=enrollment.pk)
-    reason = "Replied (read from the mailbox)."
-    stopped = _stop_all(
-        enrollment.candidate, status=Enrollment.Status.REPLIED, reason=reason, now=now
-    )
-    if enrollment.status == Enrollment.Status.COMPLETED:
-        stopped += Enrollment.objects.filter(
-            pk=enrollment.pk, status=Enrollment.Status.COMPLETED
-        ).update(status=Enrollment.Status.REPLIED, stopped_reason=reason, stopped_at=now)
+    stopped = _stop_for_reply(enrollment, reason="Replied (read from the mailbox).", now=now)
     log_activity(
         enrollment.candidate,
         kind=Activity.Kind.EMAIL,
