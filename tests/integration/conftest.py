@@ -14,7 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 
+from candidates.models import Currency
+from offers.demo import build_market
+from recruiting.pipeline.models import Role
+from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory
 from tests.workers import start_worker as _start_worker
 from tests.workers import stop_worker as _stop_worker
 
@@ -160,3 +165,30 @@ def drain():
             assert ping.delay().get(timeout=60) == "pong"
 
     return drain
+
+
+# --- Competing offers: their alerts (test_competing_alerts) and sent once (test_form_keys) ------
+
+
+@pytest.fixture
+def application(recruiter, hiring_manager):
+    """Ada Lovelace's application to a senior research scientist role in Silicon Valley, the
+    market built, its hiring manager allowed to see pay."""
+    # A transactional test's flush empties every table, the currencies a migration added too.
+    Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
+    Currency.objects.get_or_create(code="EUR", defaults={"name": "Euro"})
+    build_market()
+    # This hiring manager co-drafts offers: may see compensation (one who may not is told
+    # without figures: test_someone_who_may_not_see_compensation_is_told_without_a_figure).
+    hiring_manager.user_permissions.add(
+        Permission.objects.get(codename="view_compensation", content_type__app_label="offers")
+    )
+    role = RoleFactory(
+        title="Senior Research Scientist",
+        family=Role.Family.RESEARCH_SCIENTIST,
+        level="senior",
+        zone=Role.Zone.SILICON_VALLEY,
+        hiring_manager=hiring_manager,
+    )
+    ada = CandidateFactory(name="Ada Lovelace", owner=recruiter)
+    return ApplicationFactory(candidate=ada, role=role)

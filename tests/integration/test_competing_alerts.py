@@ -10,54 +10,24 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from candidates.models import Company, Currency
+from candidates.models import Company
 from offers.competition import CompetingTerms, record_competing_offer, update_competing_offer
-from offers.demo import build_market
 from offers.models import CompetingOffer
 from offers.terms import PackageTerms
 from recruiting.alerts.models import Alert
 from recruiting.alerts.tasks import sweep
-from recruiting.pipeline.models import Role
 from tests.factories import (
-    ApplicationFactory,
-    CandidateFactory,
     CompanyFactory,
     OfferFactory,
-    RoleFactory,
 )
+from tests.integration.helpers import AHEAD_SUBJECT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 M = Decimal(1_000_000)
-AHEAD_SUBJECT = (
-    "[Closer] Helix Intelligence beats our offer to Ada Lovelace by 200,000 USD (20.0%) in year one"
-)
-
-
-@pytest.fixture
-def application(recruiter, hiring_manager):
-    # A transactional test's flush empties every table, the currencies a migration added too.
-    Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
-    Currency.objects.get_or_create(code="EUR", defaults={"name": "Euro"})
-    build_market()
-    # This hiring manager co-drafts offers: may see compensation (one who may not is told
-    # without figures: test_someone_who_may_not_see_compensation_is_told_without_a_figure).
-    hiring_manager.user_permissions.add(
-        Permission.objects.get(codename="view_compensation", content_type__app_label="offers")
-    )
-    role = RoleFactory(
-        title="Senior Research Scientist",
-        family=Role.Family.RESEARCH_SCIENTIST,
-        level="senior",
-        zone=Role.Zone.SILICON_VALLEY,
-        hiring_manager=hiring_manager,
-    )
-    ada = CandidateFactory(name="Ada Lovelace", owner=recruiter)
-    return ApplicationFactory(candidate=ada, role=role)
 
 
 @pytest.fixture

@@ -8,60 +8,35 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import Company, Currency
-from offers.demo import build_market
+from candidates.models import Company
 from offers.models import CompetingOffer
 from recruiting.alerts.models import Alert
-from recruiting.pipeline.models import Role
 from tests.factories import (
-    ApplicationFactory,
-    CandidateFactory,
     CompanyFactory,
     OfferFactory,
-    RoleFactory,
 )
 from tests.form_keys import key_of
+from tests.integration.helpers import AHEAD_SUBJECT
 from tests.web.offer_form.helpers import BLANK, MINUTES, rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AHEAD_SUBJECT = (
-    "[Closer] Helix Intelligence beats our offer to Ada Lovelace by 200,000 USD (20.0%) in year one"
-)
-
 
 @pytest.fixture
-def application(recruiter, hiring_manager):
-    # A transactional test's flush empties every table, the currencies a migration added too.
-    Currency.objects.get_or_create(code="USD", defaults={"name": "US dollar"})
-    Currency.objects.get_or_create(code="EUR", defaults={"name": "Euro"})
-    build_market()
-    hiring_manager.user_permissions.add(
-        Permission.objects.get(codename="view_compensation", content_type__app_label="offers")
-    )
-    role = RoleFactory(
-        title="Senior Research Scientist",
-        family=Role.Family.RESEARCH_SCIENTIST,
-        level="senior",
-        zone=Role.Zone.SILICON_VALLEY,
-        hiring_manager=hiring_manager,
-    )
-    ada = CandidateFactory(name="Ada Lovelace", owner=recruiter)
-    application = ApplicationFactory(candidate=ada, role=role)
+def application_with_offer(application, recruiter):
     OfferFactory(application=application, drafted_by=recruiter, base_salary=Decimal(1_000_000))
     return application
 
 
 def test_a_competing_offer_sent_twice_is_recorded_once_and_its_alert_emailed_once(
-    celery_worker, drain, mail, client, application, recruiter
+    celery_worker, drain, mail, client, application_with_offer, recruiter
 ):
     helix = CompanyFactory(name="Helix Intelligence", kind=Company.Kind.COMPETITOR)
     client.force_login(recruiter)
-    url = reverse("offers:competing_new", args=[application.pk])
+    url = reverse("offers:competing_new", args=[application_with_offer.pk])
     data = {
         "competitor": str(helix.pk),
         "deadline": (timezone.now() + timedelta(days=5)).strftime(MINUTES),
