@@ -35,17 +35,22 @@ def opens(client, url: str) -> None:
     assert response.status_code == 200, response.status_code
 
 
+def opened_without_then_with_pay(client, url: str, *, without, with_pay) -> None:
+    """The page opened by a colleague who may not see pay (nothing is logged: no amount was
+    shown), then by one who may."""
+    client.force_login(without)
+    opens(client, url)
+    assert not PayAccess.objects.exists()
+    client.force_login(with_pay)
+    opens(client, url)
+
+
 # --- The workspace -----------------------------------------------------------------------------
 
 
 def test_the_offer_page(client, recruiter, viewer, offer):
     url = reverse("offers:detail", args=[offer.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.OFFER_PAGE, obj=offer, path=url)
     assert row.label == f"Offer {offer.pk} v1, Research Scientist, Pre-training"
@@ -55,12 +60,7 @@ def test_the_offer_page(client, recruiter, viewer, offer):
 def test_two_versions_compared(client, recruiter, viewer, offer):
     second = revise_offer(offer, by=recruiter, terms=offer_terms(base_salary=Decimal(420_000)))
     url = reverse("offers:compare", args=[offer.pk, second.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.OFFER_COMPARE, obj=second, path=url)
     assert row.label.endswith("compared with v1")
@@ -160,12 +160,7 @@ def test_an_empty_approvals_page_writes_nothing(client, approver):
 
 def test_the_application_page(client, recruiter, viewer, application, offer):
     url = reverse("web:application", args=[application.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     the_row(user=recruiter, kind=Kind.APPLICATION_PAGE, obj=application, path=url)
 
@@ -185,12 +180,7 @@ def test_an_application_with_no_offer_shows_no_amount_and_writes_nothing(
 
 def test_an_offer_in_the_admin(client, recruiter, viewer, offer):
     url = reverse("admin:offers_offer_change", args=[offer.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.ADMIN_OFFER, obj=offer, path=url)
     assert row.label == f"Offer {offer.pk}"
@@ -198,12 +188,7 @@ def test_an_offer_in_the_admin(client, recruiter, viewer, offer):
 
 def test_an_offers_history_in_the_admin(client, recruiter, viewer, offer):
     url = reverse("admin:offers_offer_history", args=[offer.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.ADMIN_OFFER, obj=offer, path=url)
     assert row.label == f"Offer {offer.pk}, history"
@@ -211,12 +196,7 @@ def test_an_offers_history_in_the_admin(client, recruiter, viewer, offer):
 
 def test_a_competing_offer_in_the_admin(client, recruiter, viewer, competing):
     url = reverse("admin:offers_competingoffer_change", args=[competing.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     the_row(user=recruiter, kind=Kind.ADMIN_COMPETING_OFFER, obj=competing, path=url)
 
@@ -224,12 +204,7 @@ def test_a_competing_offer_in_the_admin(client, recruiter, viewer, competing):
 def test_a_candidate_in_the_admin_with_their_estimated_pay(client, recruiter, viewer, application):
     candidate = application.candidate
     url = reverse("admin:candidates_candidate_change", args=[candidate.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.ADMIN_CANDIDATE, obj=candidate, path=url)
     assert row.label == f"Candidate {candidate.pk}"
@@ -239,12 +214,7 @@ def test_an_application_in_the_admin_with_its_competing_offers(
     client, recruiter, viewer, application, competing
 ):
     url = reverse("admin:pipeline_application_change", args=[application.pk])
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     the_row(user=recruiter, kind=Kind.ADMIN_APPLICATION, obj=application, path=url)
 
@@ -298,12 +268,7 @@ def test_an_export_without_the_pay_columns_writes_nothing(client, recruiter, app
 
 def test_the_offer_list_in_the_admin_names_the_offers_shown(client, recruiter, viewer, offer):
     url = reverse("admin:offers_offer_changelist")
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.ADMIN_OFFER_LIST, obj=None, path=url)
     assert row.label == f"Offers listed: {offer.pk}"
@@ -311,12 +276,7 @@ def test_the_offer_list_in_the_admin_names_the_offers_shown(client, recruiter, v
 
 def test_the_competing_offer_list_in_the_admin(client, recruiter, viewer, competing):
     url = reverse("admin:offers_competingoffer_changelist")
-    client.force_login(viewer)
-    opens(client, url)
-    assert not PayAccess.objects.exists()
-
-    client.force_login(recruiter)
-    opens(client, url)
+    opened_without_then_with_pay(client, url, without=viewer, with_pay=recruiter)
 
     row = the_row(user=recruiter, kind=Kind.ADMIN_COMPETING_OFFER_LIST, obj=None, path=url)
     assert row.label == f"Competing offers listed: {competing.pk}"
