@@ -147,20 +147,24 @@ def outreach_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
 
 @register()
 def single_sign_on_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
-    """Single sign-on half configured fails at start, not at a colleague's first sign-in."""
-    if not settings.OIDC_SERVER_URL:
-        return []
-    problems = []
+    """Single sign-on half configured, or its group map mistyped, fails at start, not at a
+    colleague's first sign-in."""
+    problems = [
+        f"OIDC_GROUP_MAP's entry {entry!r} is not their-group=Closer group."
+        for entry in settings.OIDC_GROUP_MAP_MALFORMED
+    ]
     parts = urlsplit(settings.OIDC_SERVER_URL)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    if not settings.OIDC_SERVER_URL:
+        pass  # no single sign-on
+    elif parts.scheme not in ("https", "http") or not parts.netloc:
         problems.append(
             f"OIDC_SERVER_URL is {settings.OIDC_SERVER_URL!r}: use the provider's issuer URL, "
             "https://..."
         )
     elif parts.scheme == "http" and not settings.DEBUG:
         problems.append("OIDC_SERVER_URL must use https in production.")
-    app = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]
-    if not app["client_id"] or not app["secret"]:
+    apps = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]
+    if apps and (not apps[0]["client_id"] or not apps[0]["secret"]):
         problems.append("OIDC_SERVER_URL is set but OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is not.")
     return [
         Error(problem, hint="Fix the single sign-on setting named.", id="closer.E008")

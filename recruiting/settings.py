@@ -113,7 +113,16 @@ MFA_REQUIRED_FOR_PAY = env.bool("MFA_REQUIRED_FOR_PAY", default=False)
 # sign-in. Someone unknown is given an account only if the map gives them a group.
 OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
 OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
-OIDC_GROUP_MAP: dict[str, str] = env.dict("OIDC_GROUP_MAP", default={})
+# "their-group=Closer group,other=Recruiters"; an entry without "=" is kept aside for the
+# start-up check to name (closer.E008) rather than fail here with a bare ValueError.
+OIDC_GROUP_MAP: dict[str, str] = {}
+OIDC_GROUP_MAP_MALFORMED: list[str] = []
+for _entry in env.list("OIDC_GROUP_MAP", default=[]):
+    _theirs, _equals, _ours = _entry.partition("=")
+    if _equals and _theirs.strip() and _ours.strip():
+        OIDC_GROUP_MAP[_theirs.strip()] = _ours.strip()
+    else:
+        OIDC_GROUP_MAP_MALFORMED.append(_entry)
 SOCIALACCOUNT_ADAPTER = "recruiting.people.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # a verified email from the provider finds the user
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

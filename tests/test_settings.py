@@ -118,6 +118,15 @@ def test_half_configured_single_sign_on_is_an_error_at_start() -> None:
     assert "OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is not" in output and "closer.E008" in output
 
 
+def test_a_mistyped_group_map_is_an_error_at_start() -> None:
+    result = check_deploy(OIDC_GROUP_MAP="eng-recruiting=Recruiters,comp")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "OIDC_GROUP_MAP's entry 'comp' is not their-group=Closer group." in output
+    assert "Traceback" not in output
+
+
 def test_single_sign_on_configured_passes_check_deploy() -> None:
     result = check_deploy(
         OIDC_SERVER_URL="https://sso.example.com/realms/lab",
