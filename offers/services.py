@@ -27,6 +27,7 @@ from recruiting.pipeline.services import (
 
 from . import compensation as engine
 from .competition import refresh_for_application
+from .figures import refresh_figures
 from .links import candidate_address, issue_link, tell_deadline_extended
 from .models import (
     Approval,
@@ -535,6 +536,7 @@ def send_offer(offer: Offer, *, by: User, confirm_stale_rate: bool = False) -> O
             "sent_at_stale_rate",
         ]
     )
+    refresh_figures(offer)  # at the rate it was sent at
     _competition_changed(offer)  # the candidate now holds this version
     issue_link(offer, by=by)
     _to_offer_stage(offer.application, by=by)

@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import rates
+from . import figures, rates
 from .services import expire_due_offers
 
 log = logging.getLogger(__name__)
@@ -41,3 +41,10 @@ def fetch_rates() -> dict[str, object]:
 def expire_due() -> int:
     """Offers whose deadline passed expire by themselves (every minute, by the scheduler)."""
     return len(expire_due_offers())
+
+
+@shared_task(name="offers.refresh_report_figures", ignore_result=True)
+def refresh_report_figures() -> dict[str, int]:
+    """Values, for the reports, the packages that could not be valued when they were written
+    (a currency had no rate then)."""
+    return {"valued": figures.refresh_missing()}

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from candidates.models import Company, Currency
 
 from . import compensation as engine
+from .figures import refresh_figures
 from .models import (
     CompetingOffer,
     EquityGrant,
@@ -373,6 +374,7 @@ def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: Us
     existed = parent.pk is not None
     parent.save()
     if existed and _rows_of(PackageTerms(**PackageTerms.components_of(parent))) == _rows_of(terms):
+        refresh_figures(parent)  # the base, the bonus or the price may have changed
         return  # the same instalments, grants and amounts: their history stays quiet
     owner = {"competing_offer" if isinstance(parent, CompetingOffer) else "offer": parent}
     parent.payments.all().delete()
@@ -421,3 +423,4 @@ def write_package(parent: Offer | CompetingOffer, terms: PackageTerms, *, by: Us
         OtherAmount,
         default_user=by,
     )
+    refresh_figures(parent)

@@ -9,3 +9,4 @@ class RecruitingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the checks)
+        from .lib import aggregates  # noqa: F401  (the percentile on SQLite connections)

@@ -408,6 +408,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The pay access log's rows older than PAY_ACCESS_LOG_DAYS, once a day.
     "audit-purge-pay-access": {"task": "audit.purge_pay_access", "schedule": 24 * 60 * 60.0},
     "candidates-sweep-imports": {"task": "candidates.sweep_imports", "schedule": 10 * 60.0},
+    # Packages written while a currency had no rate are valued for the reports once it has one.
+    "offers-refresh-report-figures": {
+        "task": "offers.refresh_report_figures",
+        "schedule": 60 * 60.0,
+    },
 }
 if OUTREACH_MAILBOXES:
     CELERY_BEAT_SCHEDULE["outreach-read-mailboxes"] = {

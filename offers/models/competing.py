@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from candidates.models import Candidate, Company
 from recruiting.pipeline.models import Application
 
-from .offer import Offer, Package, amount_constraints
+from .offer import REPORT_FIELDS, Offer, Package, amount_constraints
 
 
 class CompetingOffer(Package):
@@ -63,7 +63,9 @@ class CompetingOffer(Package):
     )
     lead_episode = models.PositiveIntegerField(default=0)
 
-    history = HistoricalRecords(excluded_fields=["ahead", "compared_with", "lead_episode"])
+    history = HistoricalRecords(
+        excluded_fields=["ahead", "compared_with", "lead_episode", *REPORT_FIELDS]
+    )
 
     class Meta:
         ordering = ["deadline", "id"]

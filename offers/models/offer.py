@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from candidates.models import Currency
+from candidates.models import MONEY_DIGITS, MONEY_PLACES, Currency
 from recruiting.pipeline.models import Application
 
 from .. import compensation as engine
@@ -36,6 +36,12 @@ SHARE_DIGITS, SHARE_PLACES = 13, 4  # prices per share, strikes, fair values, ca
 
 
 CLAWBACK_CHOICES = [(c.value, c.label) for c in engine.Clawback]
+
+
+def report_money(label: str) -> models.DecimalField[Any, Any]:
+    return models.DecimalField(
+        label, max_digits=MONEY_DIGITS + 2, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
 
 
 class Package(models.Model):
@@ -92,6 +98,28 @@ class Package(models.Model):
     share_price_as_of = models.DateField("price as of", null=True, blank=True)
     share_price_source = models.CharField("price source", max_length=200, blank=True)
 
+    # What the package is worth, kept for the reports (offers/figures.py writes them whenever
+    # the package or its components are written, and a nightly job fills those it could not
+    # value for want of a rate). In the reporting currency, at the rate of the day they were
+    # written (a sent offer: the rate it was sent at); empty while not valued. Year one is
+    # split by component so that a report can say which components make a gap.
+    report_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    report_year_one = report_money("year one")
+    report_annual_average = report_money("annual average")
+    report_base = report_money("base salary, year one")
+    report_bonus = report_money("target bonus, year one")
+    report_signing = report_money("signing bonus, year one")
+    report_equity = report_money("equity vesting, year one")
+    report_retention = report_money("retention bonus, year one")
+    report_other = report_money("relocation and other, year one")
+    report_signing_total = report_money("signing bonus, all instalments")
+    report_retention_total = report_money("retention bonus, all instalments")
+    report_equity_grant = report_money("equity at grant")
+    # Against the band of the role (in force when written), on the band basis: the band's
+    # total max in the reporting currency, and how far above it the package goes (0 within).
+    report_band_max = report_money("band max")
+    report_above_band = report_money("above band by")
+
     # The reverse relations of OfferPayment, EquityGrant and OtherAmount, which every concrete
     # package (Offer, CompetingOffer) has.
     payments: RelatedManager[OfferPayment]
@@ -130,6 +158,25 @@ class Package(models.Model):
                 engine.OtherAmount(o.name, o.amount, o.year) for o in self.other_amounts.all()
             ),
         )
+
+
+# The columns above, which no history keeps (they follow from the rest).
+REPORT_FIELDS = (
+    "report_rate",
+    "report_year_one",
+    "report_annual_average",
+    "report_base",
+    "report_bonus",
+    "report_signing",
+    "report_equity",
+    "report_retention",
+    "report_other",
+    "report_signing_total",
+    "report_retention_total",
+    "report_equity_grant",
+    "report_band_max",
+    "report_above_band",
+)
 
 
 def amount_constraints(prefix: str) -> list[models.CheckConstraint]:
@@ -235,7 +282,7 @@ class Offer(ConcurrentTransitionMixin, Package):
         "marking it lost.",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=list(REPORT_FIELDS))
 
     class Meta:
         ordering = ["application_id", "-version"]

@@ -30,6 +30,8 @@ class PayAccess(models.Model):
         ADMIN_CANDIDATE = "admin_candidate", "Candidate in the admin"
         ADMIN_APPLICATION = "admin_application", "Application in the admin"
         EXPORT = "export", "Export with pay"
+        REPORT = "report", "Report with pay"
+        REPORT_CSV = "report_csv", "Report CSV with pay"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # PROTECT: a colleague who was shown pay is deactivated, not deleted, while the log keeps

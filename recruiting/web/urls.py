@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import application, board, candidate
+from .reports import registry as reports
+from .reports import views as report_views
 
 app_name = "web"
 
@@ -17,5 +19,10 @@ urlpatterns = [
         "applications/<int:pk>/enrollments/<int:enrollment_pk>/replied/",
         application.mark_replied,
         name="mark_replied",
+    ),
+    path("reports/", report_views.index, name="reports"),
+    *(
+        path(f"reports/{spec.slug}/", report_views.report_page(spec), name=f"report_{spec.slug}")
+        for spec in reports.REPORTS
     ),
 ]
