@@ -35,13 +35,11 @@ class Percentile(Aggregate):
     def as_sqlite(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, tuple[Any, ...]]:
-        return super().as_sql(
-            compiler,
-            connection,
-            function="closer_percentile",
-            template="%(function)s(%(expressions)s, %(fraction)s)",
-            **extra_context,
-        )
+        # On a copy, not as keywords: with `filter=` Django's Aggregate passes its own template.
+        sqlite = self.copy()
+        sqlite.function = "closer_percentile"
+        sqlite.template = "%(function)s(%(expressions)s, %(fraction)s)"
+        return super(Percentile, sqlite).as_sql(compiler, connection, **extra_context)
 
 
 def Median(expression: Any, **extra: Any) -> Percentile:
