@@ -30,7 +30,7 @@ is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -96,8 +96,10 @@ def _dated(scope: Scope) -> QuerySet[CompetingOffer]:
 
 def candidates_offers(scope: Scope) -> QuerySet[CompetingOffer]:
     """Competing offers on the applications the filters name and the person sees."""
-    return _dated(scope).filter(application__isnull=False).filter(
-        application_filter(scope, "application__")
+    return (
+        _dated(scope)
+        .filter(application__isnull=False)
+        .filter(application_filter(scope, "application__"))
     )
 
 
@@ -144,7 +146,7 @@ def _money_figures(counted: Q) -> dict[str, Any]:
     }
 
 
-def _money_row(row: dict[str, Any]) -> dict[str, Any]:
+def _money_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """The amounts of an aggregated row, as Decimal cents."""
     return {
         "counted": row["counted"],
@@ -156,9 +158,7 @@ def _money_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def _per_competitor(offers: QuerySet[CompetingOffer], scope: Scope) -> list[dict[str, Any]]:
     """One row a competitor: its offers counted by certainty, and their amounts."""
-    certainty_counts = {
-        value: Count("pk", filter=Q(confidence=value)) for value, _ in CERTAINTIES
-    }
+    certainty_counts = {value: Count("pk", filter=Q(confidence=value)) for value, _ in CERTAINTIES}
     rows = (
         offers.values("competitor_id", "competitor__name")
         .annotate(offers=Count("pk"), **certainty_counts, **_money_figures(_counted(scope)))
@@ -167,21 +167,47 @@ def _per_competitor(offers: QuerySet[CompetingOffer], scope: Scope) -> list[dict
     return [
         {
             "competitor": row["competitor__name"],
-            "offers": row["offers"],
-            **{value: row[value] for value, _ in CERTAINTIES},
+            **_counts_row(row),
             **_money_row(row),
         }
         for row in rows
     ]
 
 
+def _counts_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The offers of an aggregated row, and how many of each certainty."""
+    return {"offers": row["offers"], **{value: row[value] for value, _ in CERTAINTIES}}
+
+
 def _rumour_note(scope: Scope) -> str:
+    if not scope.pay:
+        return "Each offer is counted under how sure we are of it."
     if scope.filters.with_rumoured:
         return "Amounts count rumoured offers too (as asked)."
     return (
         "Amounts leave rumoured offers out (they are counted in their own column); tick "
         "“Count rumoured offers” to count them."
     )
+
+
+def _rumours_in(scope: Scope) -> str:
+    """For the tables that count only the offers the amounts stand on."""
+    if scope.filters.with_rumoured:
+        return "Rumoured offers are counted (as asked)."
+    return "Rumoured offers are left out."
+
+
+# What the amounts are, for those who see them.
+AMOUNTS_NOTE = (
+    "“In the figures” counts the offers the amounts stand on (an offer not yet valued, for want "
+    "of an exchange rate, has none). Year one is everything paid in the first year, equity "
+    "vesting included; the signing bonus is every instalment (zero for an offer without one); "
+    "the equity grant is the grants' value when granted."
+)
+
+
+def _amounts_note(scope: Scope) -> str:
+    return f" {AMOUNTS_NOTE}" if scope.pay else ""
 
 
 def _year_one_chart(rows: Sequence[dict[str, Any]], title: str) -> BarChart:
@@ -210,11 +236,7 @@ def competitors_table(scope: Scope) -> Table:
         rows,
         note=(
             "Competing offers to our candidates, dated by when we recorded them. "
-            f"{_rumour_note(scope)} “In the figures” counts the offers the amounts stand on "
-            "(an offer not yet valued, for want of an exchange rate, has none). Year one is "
-            "everything paid in the first year, equity vesting included; the signing bonus is "
-            "every instalment (zero for an offer without one); the equity grant is the "
-            "grants' value when granted."
+            f"{_rumour_note(scope)}{_amounts_note(scope)}"
         ),
         chart=_year_one_chart(rows, "Median year one, lowest to highest"),
     )
@@ -276,14 +298,7 @@ def levels_table(scope: Scope) -> Table:
             }
             for row in ordered
         ],
-        note=(
-            "The level and zone of the role the candidate applied for. "
-            + (
-                "Rumoured offers are counted (as asked)."
-                if scope.filters.with_rumoured
-                else "Rumoured offers are left out."
-            )
-        ),
+        note=(f"The level and zone of the role the candidate applied for. {_rumours_in(scope)}"),
     )
 
 
@@ -320,12 +335,7 @@ def trend_table(scope: Scope) -> Table:
             }
             for row in rows
         ],
-        note="By the quarter each offer was recorded in. "
-        + (
-            "Rumoured offers are counted (as asked)."
-            if scope.filters.with_rumoured
-            else "Rumoured offers are left out."
-        ),
+        note=f"By the quarter each offer was recorded in. {_rumours_in(scope)}",
     )
 
 
@@ -338,9 +348,10 @@ def retention_table(scope: Scope) -> Table:
         rows,
         note=(
             "Offers competitors made to people who work for us (competing offers on no "
-            f"application). {_rumour_note(scope)} The level filter reads their level on their "
-            "record; the role and zone filters, the role they were hired into (someone not "
-            "hired through Closer has none, and is left out when a role or zone is asked for)."
+            f"application). {_rumour_note(scope)}{_amounts_note(scope)} The level filter reads "
+            "their level on their record; the role and zone filters, the role they were hired "
+            "into (someone not hired through Closer has none, and is left out when a role or "
+            "zone is asked for)."
         ),
         chart=_year_one_chart(rows, "Median year one offered to our employees"),
     )
