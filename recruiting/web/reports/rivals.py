@@ -78,6 +78,12 @@ BY_COMPETITOR = [
 ]
 
 
+def _shown(columns: Sequence[Column], scope: Scope) -> list[Column]:
+    """`columns`, without "In the figures" for someone who sees no figure (the amounts
+    themselves are dropped by Table.for_viewer)."""
+    return [c for c in columns if scope.pay or c is not COUNTED]
+
+
 def _money(value: Any) -> Decimal | None:
     """An amount from SQL (a percentile is a float) as Decimal cents."""
     if value is None:
@@ -232,7 +238,7 @@ def competitors_table(scope: Scope) -> Table:
     return Table(
         "competitors",
         "Per competitor",
-        BY_COMPETITOR,
+        _shown(BY_COMPETITOR, scope),
         rows,
         note=(
             "Competing offers to our candidates, dated by when we recorded them. "
@@ -278,16 +284,19 @@ def levels_table(scope: Scope) -> Table:
     return Table(
         "levels",
         "Per competitor, level and zone",
-        [
-            COMPETITOR,
-            Column("level", "Level"),
-            Column("zone", "Zone"),
-            Column("offers", "Offers", COUNT),
-            COUNTED,
-            *YEAR_ONE,
-            SIGNING,
-            EQUITY,
-        ],
+        _shown(
+            [
+                COMPETITOR,
+                Column("level", "Level"),
+                Column("zone", "Zone"),
+                Column("offers", "Offers", COUNT),
+                COUNTED,
+                *YEAR_ONE,
+                SIGNING,
+                EQUITY,
+            ],
+            scope,
+        ),
         [
             {
                 "competitor": row["competitor__name"],
@@ -344,7 +353,7 @@ def retention_table(scope: Scope) -> Table:
     return Table(
         "retention",
         "Outside offers to our employees",
-        BY_COMPETITOR,
+        _shown(BY_COMPETITOR, scope),
         rows,
         note=(
             "Offers competitors made to people who work for us (competing offers on no "
