@@ -131,15 +131,45 @@ def offers(recruiter, helix, quanta, senior_sv, staff_london, eve):
     def for_(app, competitor, **kwargs):
         return record(app.candidate, competitor, recruiter, application=app, **kwargs)
 
-    for_(ada, helix, when="2026-02-10", confidence=C.VERIFIED, base_salary=200 * K,
-         equity=grant(400 * K))  # fmt: skip
-    for_(bob, helix, when="2026-02-20", confidence=C.VERBAL, base_salary=300 * K,
-         signing_payments=[(0, 100 * K), (12, 100 * K)])  # fmt: skip
-    for_(cy, helix, when="2026-05-05", confidence=C.WRITTEN, base_salary=300 * K,
-         signing_payments=[(0, 200 * K)], retention_payments=[(12, 100 * K)])  # fmt: skip
+    # O1
+    for_(
+        ada,
+        helix,
+        when="2026-02-10",
+        confidence=C.VERIFIED,
+        base_salary=200 * K,
+        equity=grant(400 * K),
+    )
+    # O2
+    for_(
+        bob,
+        helix,
+        when="2026-02-20",
+        confidence=C.VERBAL,
+        base_salary=300 * K,
+        signing_payments=[(0, 100 * K), (12, 100 * K)],
+    )
+    # O3
+    for_(
+        cy,
+        helix,
+        when="2026-05-05",
+        confidence=C.WRITTEN,
+        base_salary=300 * K,
+        signing_payments=[(0, 200 * K)],
+        retention_payments=[(12, 100 * K)],
+    )
+    # R
     for_(ada, helix, when="2026-05-15", confidence=C.RUMOURED, base_salary=2_000 * K)
-    for_(dan, helix, when="2026-05-20", confidence=C.WRITTEN, base_salary=600 * K,
-         equity=grant(1_600 * K))  # fmt: skip
+    # O4
+    for_(
+        dan,
+        helix,
+        when="2026-05-20",
+        confidence=C.WRITTEN,
+        base_salary=600 * K,
+        equity=grant(1_600 * K),
+    )
     for_(dan, helix, when="2025-06-01", confidence=C.WRITTEN, base_salary=5_000 * K)
     for_(dan, quanta, when="2026-03-03", confidence=C.WRITTEN, base_salary=350 * K)
     record(eve, helix, recruiter, when="2026-04-01", confidence=C.WRITTEN, base_salary=700 * K)
@@ -417,7 +447,14 @@ def test_queries_do_not_grow_with_the_offers(
         assert client.get(URL, DATES).status_code == 200
     for i in range(6):
         app = ApplicationFactory(candidate=CandidateFactory(name=f"More {i}"), role=staff_london)
-        record(app.candidate, CompanyFactory(), recruiter, application=app,
-               when=f"2026-0{i + 1}-09", confidence=C.WRITTEN, base_salary=100 * K)  # fmt: skip
+        record(
+            app.candidate,
+            CompanyFactory(),
+            recruiter,
+            application=app,
+            when=f"2026-0{i + 1}-09",
+            confidence=C.WRITTEN,
+            base_salary=100 * K,
+        )
     with django_assert_max_num_queries(15):
         assert client.get(URL, DATES).status_code == 200
