@@ -17,7 +17,9 @@ it was made). Their amounts are the figures kept on each row in the reporting cu
 A rumoured offer is counted with the others (one column per certainty) but left out of every
 amount unless the filters say to count it (`with_rumoured`): hearsay should not move a median
 without anyone asking. An offer that could not be valued (a currency without a rate yet) is
-counted but has no amount; "In the figures" says how many amounts each figure stands on.
+counted but has no amount; "In the figures" says how many amounts each figure stands on. The
+tables by level and zone and by quarter count only the offers whose amounts count (rumoured
+ones left out unless asked). Someone without view_compensation sees the counts alone.
 
 Offers on an application are a candidate's (the first three tables; the role, level, zone and
 owner filters apply through the application). An offer on no application is an employee's
