@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, When
 from django.db.models.functions import TruncQuarter
 
 from candidates.models import Level
@@ -140,17 +140,23 @@ def _counted(scope: Scope) -> Q:
     return ~Q(confidence=Confidence.RUMOURED)
 
 
+def _only(counted: Q, field: str) -> Any:
+    """`field` where `counted` holds, NULL elsewhere (which every aggregate skips). A CASE
+    rather than an aggregate's `filter=`: the embedded demo's SQLite percentile takes none."""
+    return Case(When(counted, then=F(field))) if counted else F(field)
+
+
 def _money_figures(counted: Q) -> dict[str, Any]:
     """The aggregates of a group's amounts, over the offers `counted` names."""
-    only: dict[str, Any] = {"filter": counted} if counted else {}
+    year_one = _only(counted, "report_year_one")
     return {
-        "counted": Count("report_year_one", **only),
-        "year_one": Median("report_year_one", **only),
-        "year_one_min": Min("report_year_one", **only),
-        "year_one_max": Max("report_year_one", **only),
-        "annual": Median("report_annual_average", **only),
-        "signing": Median("report_signing_total", **only),
-        "equity": Median("report_equity_grant", **only),
+        "counted": Count(year_one),
+        "year_one": Median(year_one),
+        "year_one_min": Min(year_one),
+        "year_one_max": Max(year_one),
+        "annual": Median(_only(counted, "report_annual_average")),
+        "signing": Median(_only(counted, "report_signing_total")),
+        "equity": Median(_only(counted, "report_equity_grant")),
     }
 
 
