@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from . import rivals
 from .base import ReportSpec
 
-REPORTS: list[ReportSpec] = []
+REPORTS: list[ReportSpec] = [rivals.REPORT]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
