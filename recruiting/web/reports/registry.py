@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .base import ReportSpec
+from .outcomes import OUTCOMES
 
-REPORTS: list[ReportSpec] = []
+REPORTS: list[ReportSpec] = [OUTCOMES]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
