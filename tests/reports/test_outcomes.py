@@ -64,7 +64,7 @@ URL = "web:report_outcomes"
 
 
 def sent(application, by, **terms) -> Offer:
-    offer = OfferFactory(application=application, drafted_by=by, **terms)
+    offer = OfferFactory.create(application=application, drafted_by=by, **terms)
     return send_offer(submit_for_approval(offer, by=by), by=by)
 
 

@@ -15,8 +15,9 @@ the same application (the most certain one, then the latest recorded, when there
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
@@ -42,8 +43,11 @@ from candidates.models import Company, Level
 from offers.models import CompetingOffer, Offer
 from recruiting.lib.aggregates import Median
 
-from .base import COUNT, MONEY, RATE, TEXT, Bar, BarChart, Column, ReportSpec, Scope, Table, share
+from .base import COUNT, MONEY, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table, share
 from .scoping import application_filter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ACCEPTED, DECLINED = Offer.Status.ACCEPTED, Offer.Status.DECLINED
 AMOUNT = DecimalField(max_digits=20, decimal_places=2)
@@ -68,6 +72,28 @@ CERTAINTY = Case(
 )
 
 
+class _Answer(TypedDict):
+    """What `answers` annotates each offer with."""
+
+    went_to: int | None
+    went_to_name: str | None
+
+
+class _Loss(_Answer):
+    """What `losses` adds: the competitor's figures and the gaps (`their_*`, `gap_*`)."""
+
+    their_confidence: str | None
+    their_year_one: Decimal | None
+    gap: Decimal | None
+    mostly: str | None
+
+
+class _Counter(_Answer):
+    first_version: int | None
+    first_year_one: Decimal | None
+    raise_: Decimal | None
+
+
 # --- The answers -------------------------------------------------------------------------------
 
 
@@ -83,7 +109,7 @@ def _went_to(field: str) -> Case:
     )
 
 
-def answers(scope: Scope) -> QuerySet[Offer]:
+def answers(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Answer]]:
     """The last offer sent to each application the scope sees, accepted or declined within the
     dates; with `went_to` (a competitor's id, or None) and `went_to_name`. With a competitor
     filter: the answers where that competitor had made an offer, or took the candidate."""
@@ -113,7 +139,7 @@ def answers(scope: Scope) -> QuerySet[Offer]:
     return rows
 
 
-def _tally(rows: QuerySet[Offer], *group: str) -> QuerySet[Any]:
+def _tally(rows: QuerySet[WithAnnotations[Offer, _Answer]], *group: str) -> QuerySet[Any]:
     return rows.values(*group).annotate(
         decided=Count("pk"),
         accepted=Count("pk", filter=Q(status=ACCEPTED)),
@@ -241,11 +267,11 @@ def by_competitor(scope: Scope) -> Table:
 # --- Losses to a competitor --------------------------------------------------------------------
 
 
-def _money(expression: Any) -> ExpressionWrapper:
+def _money(expression: Any) -> ExpressionWrapper[Any]:
     return ExpressionWrapper(expression, output_field=AMOUNT)
 
 
-def losses(scope: Scope) -> QuerySet[Offer]:
+def losses(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Loss]]:
     """The offers declined for a competitor, each with the competitor's offer on the same
     application (`their_*`, empty when none was recorded) and the gaps: theirs minus ours, in
     all (`gap`) and by component (`gap_base`, ...), and the component with the largest gap
@@ -398,7 +424,7 @@ def _cents(value: float | Decimal | None) -> Decimal | None:
 # --- Counter-offers ----------------------------------------------------------------------------
 
 
-def counters(scope: Scope) -> QuerySet[Offer]:
+def counters(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Counter]]:
     """The answers to a counter-offer: the last version sent was not the first, and a competing
     offer had been recorded on the application before it was sent. `raise_` is its year one
     above the first version sent's."""
@@ -429,7 +455,7 @@ def _counter_figures() -> dict[str, Any]:
     }
 
 
-def _counter_row(label: str, figures: dict[str, Any]) -> dict[str, Any]:
+def _counter_row(label: str, figures: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "label": label,
         "n": figures["n"],
