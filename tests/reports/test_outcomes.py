@@ -1,5 +1,6 @@
 """The wins and losses report against a small world whose every figure is worked out by hand
-below: seven answered offers in three roles, two competitors, two counter-offers.
+below: nine answered offers in three roles (one out of the default dates), two competitors,
+two counter-offers.
 
 All amounts are USD, the reporting currency (1 USD = 1 USD), year one:
 
@@ -16,6 +17,8 @@ All amounts are USD, the reporting currency (1 USD = 1 USD), year one:
     Engineer   staff   Di         500k base                declined (compensation, no rival)
     Engineer   staff   Fay        v1 500k, v2 560k         declined → Orbit 600k (written)
     Designer   senior  Hal        300k base                accepted
+    Designer   senior  Jo         300k base                declined → Orbit, whose offer was
+                                                           never recorded
     Designer   senior  Gus        300k base                accepted 400 days ago (outside
                                                            the default year)
 """
@@ -164,6 +167,7 @@ def world(recruiter, hiring_manager):
     declined(revised(first, by, base_salary=560 * K), by, orbit)
 
     accept_offer(sent(applicant(designer, "Hal Accepts"), by, base_salary=300 * K), by=by)
+    declined(sent(applicant(designer, "Jo Leaves"), by, base_salary=300 * K), by, orbit)
     gus = accept_offer(sent(applicant(designer, "Gus Early"), by, base_salary=300 * K), by=by)
     Offer.objects.filter(pk=gus.pk).update(closed_at=timezone.now() - timedelta(days=400))
 
@@ -227,15 +231,16 @@ def test_accepted_and_declined_by_role_and_level(client, recruiter, world):
     # Engineer: Cy (Helix), Di (no rival) and Fay (Orbit) declined: 0 of 3.
     assert roles["Engineer, Seattle"]["Acceptance rate"] == "0.0"
     assert roles["Engineer, Seattle"]["Declined for a competitor"] == "2"
-    # Designer: Hal only; Gus answered 400 days ago, outside the last year: 1 of 1.
+    # Designer: Hal accepted, Jo declined for Orbit; Gus answered 400 days ago, outside the
+    # last year: 1 of 2.
     assert roles["Designer, New York"]["Accepted"] == "1"
-    assert roles["Designer, New York"]["Acceptance rate"] == "100.0"
+    assert roles["Designer, New York"]["Acceptance rate"] == "50.0"
 
     levels = by_label(tables[LEVEL], "Level")
-    # Senior: Scientist's 2 of 3 and Designer's 1 of 1 = 3 of 4 = 75%. Staff: 0 of 3.
+    # Senior: Scientist's 2 of 3 and Designer's 1 of 2 = 3 of 5 = 60%. Staff: 0 of 3.
     assert [row["Level"] for row in tables[LEVEL]] == ["Senior", "Staff"]
-    assert (levels["Senior"]["Accepted"], levels["Senior"]["Declined"]) == ("3", "1")
-    assert levels["Senior"]["Acceptance rate"] == "75.0"
+    assert (levels["Senior"]["Accepted"], levels["Senior"]["Declined"]) == ("3", "2")
+    assert levels["Senior"]["Acceptance rate"] == "60.0"
     assert levels["Staff"]["Acceptance rate"] == "0.0"
 
 
@@ -252,21 +257,23 @@ def test_by_competitor_counts_where_they_were_in_the_race(client, recruiter, wor
         "Acceptance rate": "33.3",
         "Lost to them": "66.7",
     }
-    # Orbit: Ed accepted our counter, Fay went to them: 1 of 2 = 50%.
-    assert rows["Orbit"]["Acceptance rate"] == "50.0"
-    assert rows["Orbit"]["Went to them"] == "1"
+    # Orbit: Ed accepted our counter; Fay and Jo (whose Orbit offer we never heard of) went
+    # to them: 1 of 3 = 33.3%.
+    assert rows["Orbit"]["Acceptance rate"] == "33.3"
+    assert rows["Orbit"]["Went to them"] == "2"
     assert set(rows) == {"Helix", "Orbit"}
 
 
 def test_each_loss_with_its_gap_by_component(client, recruiter, world):
     rows = by_label(csv_of(client, recruiter)[LOSSES], "Candidate")
 
-    assert list(rows) == ["Bo Leaves", "Cy Leaves", "Fay Leaves"]  # by competitor, then date
+    # By competitor, then by the day they declined.
+    assert list(rows) == ["Bo Leaves", "Cy Leaves", "Fay Leaves", "Jo Leaves"]
     bo = rows["Bo Leaves"]
     # Ours: 400k + 10% bonus 40k + 50k signing = 490k. Helix: 420k + 42k + 78k = 540k.
     # Gap 50k: base 20k, bonus 2k, signing 28k; most of it the signing bonus.
     assert bo["Went to"] == "Helix"
-    assert bo["Their offer"] == "Written"
+    assert bo["How sure we are"] == "Written"
     assert (bo["Our last offer"], bo["Theirs"], bo["Gap"]) == ("490000.00", "540000.00", "50000.00")
     assert bo["Base salary gap"] == "20000.00"
     assert bo["Target bonus gap"] == "2000.00"
@@ -278,7 +285,7 @@ def test_each_loss_with_its_gap_by_component(client, recruiter, world):
     # The verified Helix offer, not the larger rumoured one: 550k + 400k RSUs vesting 25% a
     # year after a 12-month cliff (100k in year one) = 650k against our 500k: gap 150k, of
     # which base 50k and equity 100k.
-    assert cy["Their offer"] == "Verified (we saw the letter)"
+    assert cy["How sure we are"] == "Verified (we saw the letter)"
     assert (cy["Theirs"], cy["Gap"]) == ("650000.00", "150000.00")
     assert (cy["Base salary gap"], cy["Equity gap"]) == ("50000.00", "100000.00")
     assert cy["Mostly in"] == "Equity"
@@ -290,6 +297,15 @@ def test_each_loss_with_its_gap_by_component(client, recruiter, world):
         "40000.00",
         "Base salary",
     )
+    jo = rows["Jo Leaves"]
+    # Orbit's offer to Jo was never recorded: no gap to tell.
+    assert (jo["How sure we are"], jo["Our last offer"], jo["Theirs"], jo["Gap"]) == (
+        "not recorded",
+        "300000.00",
+        "",
+        "",
+    )
+    assert (jo["Base salary gap"], jo["Mostly in"]) == ("", "")
 
 
 def test_the_median_gap_per_competitor(client, recruiter, world):
@@ -306,7 +322,8 @@ def test_the_median_gap_per_competitor(client, recruiter, world):
         "Median base salary gap": "35000.00",
         "Median equity gap": "50000.00",
     }
-    # Orbit: Fay alone, 40k.
+    # Orbit: Fay's 40k; Jo is lost to them too, with no offer of theirs to compare.
+    assert (rows["Orbit"]["Lost to them"], rows["Orbit"]["With their offer recorded"]) == ("2", "1")
     assert rows["Orbit"]["Median gap"] == "40000.00"
 
 
@@ -437,4 +454,4 @@ def test_the_queries_do_not_grow_with_the_rows(recruiter, world, django_assert_m
     # One query per table, and one more for the counter-offers' total.
     with django_assert_max_num_queries(7):
         tables = OUTCOMES.build(scope)
-    assert [len(t.rows) for t in tables] == [3, 2, 2, 3, 2, 3]
+    assert [len(t.rows) for t in tables] == [3, 2, 2, 4, 2, 3]

@@ -349,7 +349,7 @@ def loss_list(scope: Scope) -> Table:
         Column("candidate", "Candidate"),
         Column("role", "Role"),
         Column("competitor", "Went to"),
-        Column("confidence", "Their offer"),
+        Column("confidence", "How sure we are"),
         Column("report_year_one", "Our last offer", MONEY),
         Column("their_year_one", "Theirs", MONEY),
         Column("gap", "Gap", MONEY),
@@ -366,7 +366,8 @@ def loss_list(scope: Scope) -> Table:
         note="Year one, in the reporting currency. The gap is theirs minus ours (negative: ours "
         "was higher); the component gaps add up to it. Theirs is the competitor's offer recorded "
         "on the application, the most certain one and then the latest. “Mostly in” is the "
-        "component with the largest gap in their favour.",
+        "component with the largest gap in their favour (the first of them, in this order, on a "
+        "tie).",
     )
 
 
