@@ -116,6 +116,7 @@ def answers(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Answer]]:
     f = scope.filters
     sent_later = Offer.objects.filter(
         application=OuterRef("application"),
+        kind=Offer.Kind.NEW_HIRE,
         version__gt=OuterRef("version"),
         sent_at__isnull=False,
     )
@@ -397,7 +398,7 @@ def gap_by_competitor(scope: Scope) -> Table:
     ]
     return Table(
         "gap_by_competitor",
-        "Losses to a competitor: the median gap",
+        "Losses to each competitor",
         [
             Column("competitor", "Competitor"),
             Column("lost", "Lost to them", COUNT),
@@ -407,7 +408,10 @@ def gap_by_competitor(scope: Scope) -> Table:
             Column("median_equity", "Median equity gap", MONEY),
         ],
         rows,
-        note="Medians over the losses whose competing offer was recorded and valued.",
+        note="The medians are over the losses whose competing offer was recorded and valued: "
+        "year one, theirs minus ours."
+        if scope.pay
+        else "",
         chart=BarChart(
             "Median gap, year one",
             [Bar(r["competitor"], float(r["median_gap"])) for r in rows if r["median_gap"]],
@@ -495,9 +499,14 @@ def counter_offers(scope: Scope) -> Table:
         ],
         rows,
         note="A counter-offer: the last version we sent was a revision, sent after a competing "
-        "offer was recorded on the application. The raise is its year one minus that of the "
-        "first version sent; the median is over every counter-offer answered, the total over "
-        "those accepted (what winning cost).",
+        "offer was recorded on the application."
+        + (
+            " The raise is its year one minus that of the first version sent; the median is "
+            "over every counter-offer answered, the total over those accepted (what winning "
+            "cost)."
+            if scope.pay
+            else ""
+        ),
     )
 
 
