@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from . import rivals
 from .base import ReportSpec
+from .outcomes import OUTCOMES
 
-REPORTS: list[ReportSpec] = [rivals.REPORT]
+REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES]
 
 
 def by_slug(slug: str) -> ReportSpec | None:

@@ -1,0 +1,531 @@
+"""Wins and losses: how candidates answered our offers, what we lost to competitors by, and
+what counter-offers won and cost.
+
+The unit is an application's answer to the last offer we sent it: its highest sent new-hire
+version, accepted or declined (expired and rescinded offers are no answer; an earlier version
+declined while the application stayed open for a revision is not the last answer). Its date is
+the day it was accepted or declined (`closed_at`), which the dates filter. A decline went to a
+competitor when the application was lost to one (`lost_to`) or, while the application stays
+open, when the candidate's decline named one.
+
+Figures are year one in the reporting currency, as offers/figures.py keeps them on each
+package: ours are the answered offer's, theirs are those of the competitor's offer recorded on
+the same application (the most certain one, then the latest recorded, when there are several).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from candidates.models import Company, Level
+from offers.models import CompetingOffer, Offer
+from recruiting.lib.aggregates import Median
+
+from .base import COUNT, MONEY, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table, share
+from .scoping import application_filter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+ACCEPTED, DECLINED = Offer.Status.ACCEPTED, Offer.Status.DECLINED
+AMOUNT = DecimalField(max_digits=20, decimal_places=2)
+
+# The year-one parts of a package (offers/figures.py), which add up to its year one.
+COMPONENTS = (
+    ("base", "Base salary"),
+    ("bonus", "Target bonus"),
+    ("signing", "Signing bonus"),
+    ("equity", "Equity"),
+    ("retention", "Retention bonus"),
+    ("other", "Relocation and other"),
+)
+
+# The competing offer we believe most: the more certain, then the latest recorded.
+CERTAINTY = Case(
+    *(
+        When(confidence=value, then=Value(rank))
+        for rank, value in enumerate(CompetingOffer.Confidence.values)
+    ),
+    output_field=IntegerField(),
+)
+
+
+class _Answer(TypedDict):
+    """What `answers` annotates each offer with."""
+
+    went_to: int | None
+    went_to_name: str | None
+
+
+class _Loss(_Answer):
+    """What `losses` adds: the competitor's figures and the gaps (`their_*`, `gap_*`)."""
+
+    their_confidence: str | None
+    their_year_one: Decimal | None
+    gap: Decimal | None
+    mostly: str | None
+
+
+class _Counter(_Answer):
+    first_version: int | None
+    first_year_one: Decimal | None
+    raise_: Decimal | None
+
+
+# --- The answers -------------------------------------------------------------------------------
+
+
+def _went_to(field: str) -> Case:
+    """The competitor a declined offer went to (its `field`, "pk" or "name"): the one the
+    application was lost to, else the one the candidate's decline named."""
+    return Case(
+        When(
+            status=DECLINED,
+            then=Coalesce(f"application__lost_to__{field}", f"decline_answer__competitor__{field}"),
+        ),
+        default=None,
+    )
+
+
+def answers(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Answer]]:
+    """The last offer sent to each application the scope sees, accepted or declined within the
+    dates; with `went_to` (a competitor's id, or None) and `went_to_name`. With a competitor
+    filter: the answers where that competitor had made an offer, or took the candidate."""
+    f = scope.filters
+    sent_later = Offer.objects.filter(
+        application=OuterRef("application"),
+        kind=Offer.Kind.NEW_HIRE,
+        version__gt=OuterRef("version"),
+        sent_at__isnull=False,
+    )
+    rows = (
+        Offer.objects.filter(
+            application_filter(scope, "application__"),
+            kind=Offer.Kind.NEW_HIRE,
+            status__in=(ACCEPTED, DECLINED),
+            sent_at__isnull=False,
+            closed_at__gte=f.starts,
+            closed_at__lt=f.ends,
+        )
+        .exclude(Exists(sent_later))
+        .annotate(went_to=_went_to("pk"), went_to_name=_went_to("name"))
+    )
+    if f.competitor:
+        rival = CompetingOffer.objects.filter(
+            application=OuterRef("application"), competitor_id=f.competitor
+        )
+        rows = rows.filter(Q(went_to=f.competitor) | Exists(rival))
+    return rows
+
+
+def _tally(rows: QuerySet[WithAnnotations[Offer, _Answer]], *group: str) -> QuerySet[Any]:
+    return rows.values(*group).annotate(
+        decided=Count("pk"),
+        accepted=Count("pk", filter=Q(status=ACCEPTED)),
+        declined=Count("pk", filter=Q(status=DECLINED)),
+        lost_to_rival=Count("pk", filter=Q(went_to__isnull=False)),
+    )
+
+
+def _answer_row(label: str, tally: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "label": label,
+        "decided": tally["decided"],
+        "accepted": tally["accepted"],
+        "declined": tally["declined"],
+        "lost_to_rival": tally["lost_to_rival"],
+        "acceptance": share(tally["accepted"], tally["decided"]),
+    }
+
+
+def _answer_columns(label: str) -> list[Column]:
+    return [
+        Column("label", label),
+        Column("accepted", "Accepted", COUNT),
+        Column("declined", "Declined", COUNT),
+        Column("lost_to_rival", "Declined for a competitor", COUNT),
+        Column("acceptance", "Acceptance rate", RATE, of="decided"),
+    ]
+
+
+def by_role(scope: Scope) -> Table:
+    tallies = _tally(
+        answers(scope),
+        "application__role_id",
+        "application__role__title",
+        "application__role__city",
+    ).order_by("application__role__title", "application__role__city", "application__role_id")
+    rows = [
+        _answer_row(f"{t['application__role__title']}, {t['application__role__city']}", t)
+        for t in tallies
+    ]
+    return Table(
+        "by_role",
+        "Offers accepted and declined, by role",
+        _answer_columns("Role"),
+        rows,
+        note="Each application counts once, by its answer to the last offer we sent it, on the "
+        "day it answered. The rate is of the offers answered.",
+        chart=BarChart(
+            "Acceptance rate by role",
+            [Bar(r["label"], float(r["acceptance"] or 0)) for r in rows],
+            RATE,
+        ),
+    )
+
+
+def by_level(scope: Scope) -> Table:
+    order = {value: i for i, value in enumerate(Level.values)}
+    labels = dict(Level.choices)
+    tallies = sorted(
+        _tally(answers(scope), "application__role__level").order_by(),
+        key=lambda t: order.get(t["application__role__level"], len(order)),
+    )
+    rows = [_answer_row(labels.get(t["application__role__level"], "—"), t) for t in tallies]
+    return Table(
+        "by_level", "Offers accepted and declined, by level", _answer_columns("Level"), rows
+    )
+
+
+def _count(rows: QuerySet[Any]) -> Subquery:
+    """How many `rows` there are, as a subquery of the outer query's row."""
+    return Subquery(
+        rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def by_competitor(scope: Scope) -> Table:
+    """Per competitor, the answers where they were in the race: they had made the candidate an
+    offer on that application, or the candidate declined ours to join them."""
+    in_race = answers(scope).filter(
+        Q(went_to=OuterRef("pk"))
+        | Exists(
+            CompetingOffer.objects.filter(
+                application=OuterRef("application"), competitor=OuterRef(OuterRef("pk"))
+            )
+        )
+    )
+    competitors = (
+        Company.objects.annotate(
+            decided=_count(in_race),
+            accepted=_count(in_race.filter(status=ACCEPTED)),
+            declined=_count(in_race.filter(status=DECLINED)),
+            went_there=_count(in_race.filter(went_to=OuterRef("pk"))),
+        )
+        .filter(decided__gt=0)
+        .order_by("name", "pk")
+        .values("name", "decided", "accepted", "declined", "went_there")
+    )
+    rows = [
+        {
+            **c,
+            "acceptance": share(c["accepted"], c["decided"]),
+            "lost": share(c["went_there"], c["decided"]),
+        }
+        for c in competitors
+    ]
+    return Table(
+        "by_competitor",
+        "Offers accepted and declined, by competitor",
+        [
+            Column("name", "Competitor"),
+            Column("accepted", "Accepted ours", COUNT),
+            Column("declined", "Declined ours", COUNT),
+            Column("went_there", "Went to them", COUNT),
+            Column("acceptance", "Acceptance rate", RATE, of="decided"),
+            Column("lost", "Lost to them", RATE, of="decided"),
+        ],
+        rows,
+        note="A competitor is counted where they had made the candidate an offer for that "
+        "application, or where the candidate declined ours to join them; an answer can count "
+        "under several competitors.",
+    )
+
+
+# --- Losses to a competitor --------------------------------------------------------------------
+
+
+def _money(expression: Any) -> ExpressionWrapper[Any]:
+    return ExpressionWrapper(expression, output_field=AMOUNT)
+
+
+def losses(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Loss]]:
+    """The offers declined for a competitor, each with the competitor's offer on the same
+    application (`their_*`, empty when none was recorded) and the gaps: theirs minus ours, in
+    all (`gap`) and by component (`gap_base`, ...), and the component with the largest gap
+    (`mostly`, empty when none was in their favour)."""
+    theirs = (
+        CompetingOffer.objects.filter(
+            application=OuterRef("application"), competitor=OuterRef("went_to")
+        )
+        .annotate(certainty=CERTAINTY)
+        .order_by("-certainty", "-recorded_at", "-pk")
+    )
+
+    def their(field: str) -> Subquery:
+        return Subquery(theirs.values(field)[:1])
+
+    rows = (
+        answers(scope)
+        .filter(status=DECLINED, went_to__isnull=False)
+        .annotate(
+            their_confidence=their("confidence"),
+            their_year_one=their("report_year_one"),
+            gap=_money(F("their_year_one") - F("report_year_one")),
+            **{f"their_{key}": their(f"report_{key}") for key, _ in COMPONENTS},
+        )
+        .annotate(
+            **{
+                f"gap_{key}": _money(F(f"their_{key}") - F(f"report_{key}"))
+                for key, _ in COMPONENTS
+            }
+        )
+        .annotate(widest=Greatest(*(F(f"gap_{key}") for key, _ in COMPONENTS)))
+        .annotate(
+            mostly=Case(
+                *(
+                    When(widest__gt=0, widest=F(f"gap_{key}"), then=Value(label))
+                    for key, label in COMPONENTS
+                ),
+                default=None,
+                output_field=CharField(),
+            )
+        )
+    )
+    return rows
+
+
+def loss_list(scope: Scope) -> Table:
+    rows = (
+        losses(scope)
+        .order_by("went_to_name", "closed_at", "pk")
+        .values(
+            "application__candidate__name",
+            "application__role__title",
+            "application__role__city",
+            "went_to_name",
+            "their_confidence",
+            "report_year_one",
+            "their_year_one",
+            "gap",
+            "mostly",
+            *(f"gap_{key}" for key, _ in COMPONENTS),
+        )
+    )
+    confidence = dict(CompetingOffer.Confidence.choices)
+    laid_out = [
+        {
+            **r,
+            "candidate": r["application__candidate__name"],
+            "role": f"{r['application__role__title']}, {r['application__role__city']}",
+            "competitor": r["went_to_name"],
+            "confidence": confidence.get(r["their_confidence"], "not recorded"),
+        }
+        for r in rows
+    ]
+    columns = [
+        Column("candidate", "Candidate"),
+        Column("role", "Role"),
+        Column("competitor", "Went to"),
+        Column("confidence", "How sure we are"),
+        Column("report_year_one", "Our last offer", MONEY),
+        Column("their_year_one", "Theirs", MONEY),
+        Column("gap", "Gap", MONEY),
+        *(Column(f"gap_{key}", f"{label} gap", MONEY) for key, label in COMPONENTS),
+    ]
+    if scope.pay:
+        # Read from the amounts, though it is words: shown only to those who see pay.
+        columns.append(Column("mostly", "Mostly in"))
+    return Table(
+        "losses",
+        "Losses to a competitor: their offer against our last one",
+        columns,
+        laid_out,
+        note="Year one, in the reporting currency. The gap is theirs minus ours (negative: ours "
+        "was higher); the component gaps add up to it. Theirs is the competitor's offer recorded "
+        "on the application, the most certain one and then the latest. “Mostly in” is the "
+        "component with the largest gap in their favour (the first of them, in this order, on a "
+        "tie).",
+    )
+
+
+def gap_by_competitor(scope: Scope) -> Table:
+    groups = (
+        losses(scope)
+        .values("went_to", "went_to_name")
+        .annotate(
+            lost=Count("pk"),
+            compared=Count("pk", filter=Q(gap__isnull=False)),
+            median_gap=Median("gap"),
+            median_base=Median("gap_base"),
+            median_equity=Median("gap_equity"),
+        )
+        .order_by("went_to_name", "went_to")
+    )
+    rows = [
+        {
+            "competitor": g["went_to_name"],
+            "lost": g["lost"],
+            "compared": g["compared"],
+            "median_gap": _cents(g["median_gap"]),
+            "median_base": _cents(g["median_base"]),
+            "median_equity": _cents(g["median_equity"]),
+        }
+        for g in groups
+    ]
+    return Table(
+        "gap_by_competitor",
+        "Losses to each competitor",
+        [
+            Column("competitor", "Competitor"),
+            Column("lost", "Lost to them", COUNT),
+            Column("compared", "With their offer recorded", COUNT),
+            Column("median_gap", "Median gap", MONEY),
+            Column("median_base", "Median base salary gap", MONEY),
+            Column("median_equity", "Median equity gap", MONEY),
+        ],
+        rows,
+        note="The medians are over the losses whose competing offer was recorded and valued: "
+        "year one, theirs minus ours."
+        if scope.pay
+        else "",
+        chart=BarChart(
+            "Median gap, year one",
+            [Bar(r["competitor"], float(r["median_gap"])) for r in rows if r["median_gap"]],
+            MONEY,
+        ),
+    )
+
+
+def _cents(value: float | Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# --- Counter-offers ----------------------------------------------------------------------------
+
+
+def counters(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Counter]]:
+    """The answers to a counter-offer: the last version sent was not the first, and a competing
+    offer had been recorded on the application before it was sent. `raise_` is its year one
+    above the first version sent's."""
+    first_sent = Offer.objects.filter(
+        application=OuterRef("application"), kind=Offer.Kind.NEW_HIRE, sent_at__isnull=False
+    ).order_by("version")
+    rival_before = CompetingOffer.objects.filter(
+        application=OuterRef("application"), recorded_at__lt=OuterRef("sent_at")
+    )
+    return (
+        answers(scope)
+        .annotate(
+            first_version=Subquery(first_sent.values("version")[:1]),
+            first_year_one=Subquery(first_sent.values("report_year_one")[:1]),
+        )
+        .filter(version__gt=F("first_version"))
+        .filter(Exists(rival_before))
+        .annotate(raise_=_money(F("report_year_one") - F("first_year_one")))
+    )
+
+
+def _counter_figures() -> dict[str, Any]:
+    return {
+        "n": Count("pk"),
+        "won": Count("pk", filter=Q(status=ACCEPTED)),
+        "median_raise": Median("raise_"),
+        "cost_won": Sum("raise_", filter=Q(status=ACCEPTED)),
+    }
+
+
+def _counter_row(label: str, figures: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "label": label,
+        "n": figures["n"],
+        "won": figures["won"],
+        "won_rate": share(figures["won"], figures["n"]),
+        "median_raise": _cents(figures["median_raise"]),
+        "cost_won": figures["cost_won"] if figures["won"] else None,
+    }
+
+
+def counter_offers(scope: Scope) -> Table:
+    rows_of = counters(scope)
+    groups = (
+        rows_of.values(
+            "application__role_id", "application__role__title", "application__role__city"
+        )
+        .annotate(**_counter_figures())
+        .order_by("application__role__title", "application__role__city", "application__role_id")
+    )
+    rows = [
+        _counter_row(f"{g['application__role__title']}, {g['application__role__city']}", g)
+        for g in groups
+    ]
+    if rows:
+        rows.append(_counter_row("All roles", rows_of.aggregate(**_counter_figures())))
+    return Table(
+        "counter_offers",
+        "Counter-offers: how often they won, and at what cost",
+        [
+            Column("label", "Role"),
+            Column("n", "Counter-offers answered", COUNT),
+            Column("won", "Accepted", COUNT),
+            Column("won_rate", "Won", RATE, of="n"),
+            Column("median_raise", "Median raise over the first offer", MONEY),
+            Column("cost_won", "Raises of those accepted, in all", MONEY),
+        ],
+        rows,
+        note="A counter-offer: the last version we sent was a revision, sent after a competing "
+        "offer was recorded on the application."
+        + (
+            " The raise is its year one minus that of the first version sent; the median is "
+            "over every counter-offer answered, the total over those accepted (what winning "
+            "cost)."
+            if scope.pay
+            else ""
+        ),
+    )
+
+
+def build(scope: Scope) -> list[Table]:
+    return [
+        by_role(scope),
+        by_level(scope),
+        by_competitor(scope),
+        loss_list(scope),
+        gap_by_competitor(scope),
+        counter_offers(scope),
+    ]
+
+
+OUTCOMES = ReportSpec(
+    slug="outcomes",
+    title="Wins and losses",
+    summary="Offers accepted and declined by role, level and competitor; what each loss to a "
+    "competitor was lost by, and in which components; how often a counter-offer won, and what "
+    "it cost above the first offer.",
+    build=build,
+)
