@@ -90,6 +90,7 @@ def test_without_view_compensation_the_page_and_csv_hold_no_amount(client, coord
         assert figure not in html
     # The chart of counts stays; the chart of amounts goes with its table.
     assert html.count("<svg") == 1
+    assert rows[0][2] == "counts and rates"
     assert ["Role", "Applications", "Lost"] in rows
     assert not any("1234567" in cell or "3703701" in cell for row in rows for cell in row)
     assert not PayAccess.objects.exists()

@@ -49,17 +49,18 @@ def chart_value(value: float, kind: str) -> str:
 
 
 def exported(value: Any, kind: str) -> Any:
-    """The figure as the CSV holds it: a plain number, or empty."""
+    """The figure as the CSV holds it: a plain number (a number, not text, so that a negative
+    gap is not taken for a formula and escaped), or empty."""
     if value is None:
         return ""
     if kind == COUNT:
         return int(value)
     if kind in (RATE, DAYS):
-        return f"{_number(value).quantize(Decimal('0.1'), ROUND_HALF_UP)}"
+        return _number(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
     if kind == MONEY:
-        return f"{_number(value).quantize(Decimal('0.01'), ROUND_HALF_UP)}"
+        return _number(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
     if kind == DERIVED:
-        return f"{_number(value).quantize(Decimal('0.0001'), ROUND_HALF_UP)}"
+        return _number(value).quantize(Decimal("0.0001"), ROUND_HALF_UP)
     return value
 
 

@@ -58,7 +58,8 @@ def _csv(spec: ReportSpec, scope: Scope, tables: list[Table]) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     f = scope.filters
-    writer.writerow([spec.title, f"{f.date_from} to {f.date_to}", f"amounts in {scope.currency}"])
+    said = f"amounts in {scope.currency}" if scope.pay else "counts and rates"
+    writer.writerow([spec.title, f"{f.date_from} to {f.date_to}", said])
     for table in tables:
         writer.writerow([])
         writer.writerow([escape_cell(table.title)])
