@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .base import ReportSpec
+from .outreach import OUTREACH
 
-REPORTS: list[ReportSpec] = []
+REPORTS: list[ReportSpec] = [OUTREACH]
 
 
 def by_slug(slug: str) -> ReportSpec | None:

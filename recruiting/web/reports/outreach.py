@@ -1,0 +1,286 @@
+"""The outreach report: which sequences, steps, templates and pitches get replies, and which
+get opt-outs and bounces, with the counts behind every rate.
+
+The figures are the sequence pages' (outreach/figures.py), so the two agree:
+- what counts as sent is an email whose SentMessage is marked sent (an email the mail server
+  refused at once is not sent: it stops its enrollment as bounced, against the email before);
+- a reply, an opt-out or a bounce is how the enrollment ended, and it counts against the last
+  email sent before it: the enrollment's sent email of the highest step position (one whose
+  step was deleted since comes after the others, as the sequence page leaves it out);
+- a sequence's (and a motivator's) rates are per enrollment: of the enrollments emailed, the
+  share whose last email was answered by a reply; a step's and a template's are per email: of
+  the emails sent, the share that were the last before a reply.
+
+The dates are those of the emails sent: an enrollment is counted among those emailed in the
+period if it was sent an email then, and its reply, opt-out or bounce in the period its last
+email was sent. The role, level and zone are those of the enrollment's application (an
+enrollment without one is counted only when none of them is asked for, and never for a hiring
+manager, who sees their roles' enrollments only); the owner is the candidate's owner.
+
+A candidate's top motivator is the motivator they weigh most (0 to 5), ties going to the one
+listed first in candidates.models.MOTIVATORS, as outreach.rendering.pitch_for chooses the
+pitch: someone whose motivators all weigh the same is counted under Pay, whose pitch they got.
+There are no amounts in this report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest
+
+from candidates.models import MOTIVATORS
+from recruiting.outreach.figures import rate
+from recruiting.outreach.models import Enrollment, SentMessage
+
+from .base import COUNT, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table
+from .scoping import application_filter
+
+# A motivator field's key ("pay") and its label ("Pay"), in the order that breaks ties.
+MOTIVATOR_LABELS = {field.removeprefix("motivator_"): label for field, label in MOTIVATORS}
+MOTIVATOR_ORDER = {key: i for i, key in enumerate(MOTIVATOR_LABELS)}
+
+ATTRIBUTION = (
+    "A reply, an opt-out or a bounce counts against the last email sent before it, as on the "
+    "sequence's page, and in the period that email was sent."
+)
+
+
+def _enrollment_filter(scope: Scope) -> Q:
+    """The enrollments the filters name and the person sees: role, level and zone through the
+    enrollment's application, the owner through its candidate."""
+    without_owner = replace(scope, filters=replace(scope.filters, owner=None))
+    where = application_filter(without_owner, "enrollment__application__")
+    if scope.filters.owner:
+        where &= Q(enrollment__candidate__owner_id=scope.filters.owner)
+    return where
+
+
+def _top_motivator() -> Case:
+    """The key of the candidate's heaviest motivator, the first listed on a tie."""
+    fields = [f"enrollment__candidate__{field}" for field, _ in MOTIVATORS]
+    heaviest = Greatest(*(F(field) for field in fields))
+    return Case(
+        *(
+            When(**{field: heaviest}, then=Value(key))
+            for field, key in zip(fields, MOTIVATOR_LABELS, strict=True)
+        ),
+        output_field=CharField(),
+    )
+
+
+def sent_emails(scope: Scope) -> QuerySet[SentMessage]:
+    """The emails sent in the period to the enrollments in scope, each with `ended`: how its
+    enrollment ended if it was the last email sent before (replied, opted out, bounced), else
+    empty."""
+    f = scope.filters
+    last = (
+        SentMessage.objects.filter(
+            enrollment_id=OuterRef("enrollment_id"), status=SentMessage.Status.SENT
+        )
+        .order_by(F("step__position").desc(nulls_last=True), "-sent_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        SentMessage.objects.filter(
+            _enrollment_filter(scope),
+            status=SentMessage.Status.SENT,
+            sent_at__gte=f.starts,
+            sent_at__lt=f.ends,
+        )
+        .annotate(
+            ended=Case(
+                When(pk=Subquery(last), then=F("enrollment__status")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .order_by()
+    )
+
+
+def _counts() -> dict[str, Count]:
+    return {
+        "n_sent": Count("pk"),
+        "n_emailed": Count("enrollment_id", distinct=True),
+        "replied": Count("pk", filter=Q(ended=Enrollment.Status.REPLIED)),
+        "opted_out": Count("pk", filter=Q(ended=Enrollment.Status.OPTED_OUT)),
+        "bounced": Count("pk", filter=Q(ended=Enrollment.Status.BOUNCED)),
+    }
+
+
+def _with_rates(row: dict[str, Any], whole: str) -> dict[str, Any]:
+    """The row with its reply, opt-out and bounce rates, out of the count named `whole`."""
+    n = row[whole]
+    return {
+        **row,
+        "reply_rate": rate(row["replied"], n),
+        "opt_out_rate": rate(row["opted_out"], n),
+        "bounce_rate": rate(row["bounced"], n),
+    }
+
+
+def _outcome_columns(whole: str) -> list[Column]:
+    return [
+        Column("replied", "Replied", COUNT),
+        Column("reply_rate", "Reply rate", RATE, of=whole),
+        Column("opted_out", "Opted out", COUNT),
+        Column("opt_out_rate", "Opt-out rate", RATE, of=whole),
+        Column("bounced", "Bounced", COUNT),
+        Column("bounce_rate", "Bounce rate", RATE, of=whole),
+    ]
+
+
+PER_ENROLLMENT = [
+    Column("n_sent", "Emails sent", COUNT),
+    Column("n_emailed", "Enrollments emailed", COUNT),
+    *_outcome_columns("n_emailed"),
+]
+PER_EMAIL = [Column("n_sent", "Emails sent", COUNT), *_outcome_columns("n_sent")]
+
+
+def _by_sequence(emails: QuerySet[SentMessage]) -> Table:
+    rows = [
+        _with_rates(row, "n_emailed")
+        for row in emails.values(sequence=F("enrollment__sequence__name"))
+        .annotate(**_counts())
+        .order_by("sequence")
+    ]
+    chart = BarChart(
+        "Reply rate by sequence",
+        [Bar(row["sequence"], float(row["reply_rate"] or 0)) for row in rows],
+        kind=RATE,
+    )
+    return Table(
+        "sequences",
+        "By sequence",
+        [Column("sequence", "Sequence"), *PER_ENROLLMENT],
+        rows,
+        note="Rates are of the enrollments sent an email in the period (someone enrolled twice "
+        "counts twice). " + ATTRIBUTION,
+        chart=chart,
+    )
+
+
+def _by_step(emails: QuerySet[SentMessage]) -> Table:
+    rows = [
+        _with_rates(row, "n_sent")
+        for row in emails.filter(step__isnull=False)
+        .values(
+            sequence=F("step__sequence__name"),
+            position=F("step__position"),
+            template=F("step__template__name"),
+        )
+        .annotate(**_counts())
+        .order_by("sequence", "position")
+    ]
+    return Table(
+        "steps",
+        "By step",
+        [
+            Column("sequence", "Sequence"),
+            Column("position", "Step"),
+            Column("template", "Template"),
+            *PER_EMAIL,
+        ],
+        rows,
+        note="Rates are of the emails the step sent. " + ATTRIBUTION + " An email of a step "
+        "deleted since is in no step.",
+    )
+
+
+def _by_template(emails: QuerySet[SentMessage]) -> Table:
+    rows = [
+        _with_rates(row, "n_sent")
+        for row in emails.filter(step__isnull=False)
+        .values(template=F("step__template__name"))
+        .annotate(**_counts())
+        .order_by("template")
+    ]
+    return Table(
+        "templates",
+        "By template",
+        [Column("template", "Template"), *PER_EMAIL],
+        rows,
+        note="Rates are of the emails sent with the template, in whichever sequence and step. "
+        + ATTRIBUTION,
+    )
+
+
+def _motivator_rows(emails: QuerySet[SentMessage], *by: str) -> list[dict[str, Any]]:
+    rows = [
+        _with_rates(row, "n_emailed")
+        for row in emails.annotate(top=_top_motivator())
+        .values(*by, "top")
+        .annotate(**_counts())
+        .order_by()
+    ]
+    rows.sort(key=lambda row: ([row[key] for key in by], MOTIVATOR_ORDER[row["top"]]))
+    for row in rows:
+        row["motivator"] = MOTIVATOR_LABELS[row.pop("top")]
+    return rows
+
+
+MOTIVATOR_NOTE = (
+    "A candidate's top motivator is the one they weigh most; on a tie, the one listed first "
+    "(Pay, team lead, quality of work, research freedom, publishing, ethics and impact, "
+    "location), as the pitch paragraph is chosen: someone who weighs all the same is under Pay. "
+    "Rates are of the enrollments sent an email in the period. "
+)
+
+
+def _by_motivator(emails: QuerySet[SentMessage]) -> Table:
+    rows = _motivator_rows(emails)
+    return Table(
+        "motivators",
+        "By the candidate's top motivator",
+        [Column("motivator", "Top motivator"), *PER_ENROLLMENT],
+        rows,
+        note=MOTIVATOR_NOTE + ATTRIBUTION,
+    )
+
+
+def _by_sequence_and_motivator(emails: QuerySet[SentMessage]) -> Table:
+    rows = _motivator_rows(emails.annotate(sequence=F("enrollment__sequence__name")), "sequence")
+    return Table(
+        "sequence_motivators",
+        "Which pitch works for whom: sequence by top motivator",
+        [Column("sequence", "Sequence"), Column("motivator", "Top motivator"), *PER_ENROLLMENT],
+        rows,
+        note=MOTIVATOR_NOTE + ATTRIBUTION,
+    )
+
+
+def build(scope: Scope) -> list[Table]:
+    """Five tables, one query each."""
+    emails = sent_emails(scope)
+    return [
+        _by_sequence(emails),
+        _by_step(emails),
+        _by_template(emails),
+        _by_motivator(emails),
+        _by_sequence_and_motivator(emails),
+    ]
+
+
+OUTREACH = ReportSpec(
+    slug="outreach",
+    title="Outreach",
+    summary="Reply, opt-out and bounce rates by sequence, step, template and the candidate's "
+    "top motivator: which pitch works for whom.",
+    build=build,
+    filters=("dates", "role", "level", "zone", "owner"),
+)
