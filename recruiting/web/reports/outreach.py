@@ -2,8 +2,10 @@
 get opt-outs and bounces, with the counts behind every rate.
 
 The figures are the sequence pages' (outreach/figures.py), so the two agree:
-- what counts as sent is an email whose SentMessage is marked sent (an email the mail server
-  refused at once is not sent: it stops its enrollment as bounced, against the email before);
+- what counts as sent is an email whose SentMessage is marked sent. An email the mail server
+  refused at once is not sent: its enrollment's bounce counts against the email before it, and
+  a first email refused is in no count, as on the sequence page. A bounce read from the mailbox
+  after the last step stops nothing (the enrollment had completed) and is not counted either;
 - a reply, an opt-out or a bounce is how the enrollment ended, and it counts against the last
   email sent before it: the enrollment's sent email of the highest step position (one whose
   step was deleted since comes after the others, as the sequence page leaves it out);
@@ -25,6 +27,7 @@ There are no amounts in this report.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -122,7 +125,7 @@ def _counts() -> dict[str, Count]:
     }
 
 
-def _with_rates(row: dict[str, Any], whole: str) -> dict[str, Any]:
+def _with_rates(row: Mapping[str, Any], whole: str) -> dict[str, Any]:
     """The row with its reply, opt-out and bounce rates, out of the count named `whole`."""
     n = row[whole]
     return {
