@@ -35,18 +35,18 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 
 from candidates.models import MOTIVATORS
-from recruiting.outreach.figures import rate
+from recruiting.outreach.figures import ENDED, rate
 from recruiting.outreach.models import Enrollment, SentMessage
 
 from .base import COUNT, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table
@@ -86,43 +86,73 @@ def _top_motivator() -> Case:
 
 
 def sent_emails(scope: Scope) -> QuerySet[SentMessage]:
-    """The emails sent in the period to the enrollments in scope, each with `ended`: how its
-    enrollment ended if it was the last email sent before (replied, opted out, bounced), else
-    empty."""
+    """The emails sent in the period to the enrollments in scope."""
     f = scope.filters
-    last = (
+    return SentMessage.objects.filter(
+        _enrollment_filter(scope),
+        status=SentMessage.Status.SENT,
+        sent_at__gte=f.starts,
+        sent_at__lt=f.ends,
+    ).order_by()
+
+
+def _rank() -> Coalesce:
+    """Where an email stands among its enrollment's: by its step's position, an email of a
+    step deleted since before the others (as the sequence page leaves it out)."""
+    return Coalesce(F("step__position"), Value(0))
+
+
+def last_before_an_end(emails: QuerySet[SentMessage]) -> QuerySet[SentMessage]:
+    """Of `emails`, those after which the enrollment replied, opted out or bounced: the last
+    email sent to an enrollment that ended so. Written as "no email of the enrollment comes
+    after it" (an anti-join, read once) rather than a subquery a row."""
+    later = (
         SentMessage.objects.filter(
             enrollment_id=OuterRef("enrollment_id"), status=SentMessage.Status.SENT
         )
-        .order_by(F("step__position").desc(nulls_last=True), "-sent_at", "-pk")
-        .values("pk")[:1]
+        .annotate(rank=_rank())
+        .filter(
+            Q(rank__gt=OuterRef("rank"))
+            | Q(rank=OuterRef("rank"), sent_at__gt=OuterRef("sent_at"))
+            | Q(rank=OuterRef("rank"), sent_at=OuterRef("sent_at"), pk__gt=OuterRef("pk"))
+        )
     )
-    return (
-        SentMessage.objects.filter(
-            _enrollment_filter(scope),
-            status=SentMessage.Status.SENT,
-            sent_at__gte=f.starts,
-            sent_at__lt=f.ends,
+    return emails.filter(enrollment__status__in=ENDED).annotate(rank=_rank()).filter(~Exists(later))
+
+
+# How an enrollment ended, and the key of its count in a row.
+OUTCOMES = {
+    Enrollment.Status.REPLIED: "replied",
+    Enrollment.Status.OPTED_OUT: "opted_out",
+    Enrollment.Status.BOUNCED: "bounced",
+}
+
+
+def _counted(emails: QuerySet[SentMessage], **by: Any) -> list[dict[str, Any]]:
+    """A row for each value of `by` (names and expressions, as values() takes them): the emails
+    sent (n_sent), the enrollments they went to (n_emailed), and how many of those replied,
+    opted out or bounced after them. Two queries."""
+
+    def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[name] for name in by)
+
+    sent: list[dict[str, Any]] = [
+        {**row, **dict.fromkeys(OUTCOMES.values(), 0)}
+        for row in emails.values(**by).annotate(
+            n_sent=Count("pk"), n_emailed=Count("enrollment_id", distinct=True)
         )
-        .annotate(
-            ended=Case(
-                When(pk=Subquery(last), then=F("enrollment__status")),
-                default=Value(""),
-                output_field=CharField(),
-            )
-        )
+    ]
+    rows = {key(row): row for row in sent}
+    ends = (
+        last_before_an_end(emails)
+        .values(**by, ended=F("enrollment__status"))
+        .annotate(n=Count("pk"))
         .order_by()
     )
-
-
-def _counts() -> dict[str, Count]:
-    return {
-        "n_sent": Count("pk"),
-        "n_emailed": Count("enrollment_id", distinct=True),
-        "replied": Count("pk", filter=Q(ended=Enrollment.Status.REPLIED)),
-        "opted_out": Count("pk", filter=Q(ended=Enrollment.Status.OPTED_OUT)),
-        "bounced": Count("pk", filter=Q(ended=Enrollment.Status.BOUNCED)),
-    }
+    for end in ends:
+        # An email that ended its enrollment is one of the emails sent: its row is there.
+        rows[key(end)][OUTCOMES[end["ended"]]] = end["n"]
+    return sent
 
 
 def _with_rates(row: Mapping[str, Any], whole: str) -> dict[str, Any]:
@@ -156,12 +186,8 @@ PER_EMAIL = [Column("n_sent", "Emails sent", COUNT), *_outcome_columns("n_sent")
 
 
 def _by_sequence(emails: QuerySet[SentMessage]) -> Table:
-    rows = [
-        _with_rates(row, "n_emailed")
-        for row in emails.values(sequence=F("enrollment__sequence__name"))
-        .annotate(**_counts())
-        .order_by("sequence")
-    ]
+    counted = _counted(emails, sequence=F("enrollment__sequence__name"))
+    rows = [_with_rates(row, "n_emailed") for row in sorted(counted, key=lambda r: r["sequence"])]
     chart = BarChart(
         "Reply rate by sequence",
         [Bar(row["sequence"], float(row["reply_rate"] or 0)) for row in rows],
@@ -179,16 +205,15 @@ def _by_sequence(emails: QuerySet[SentMessage]) -> Table:
 
 
 def _by_step(emails: QuerySet[SentMessage]) -> Table:
+    counted = _counted(
+        emails.filter(step__isnull=False),
+        sequence=F("step__sequence__name"),
+        position=F("step__position"),
+        template=F("step__template__name"),
+    )
     rows = [
         _with_rates(row, "n_sent")
-        for row in emails.filter(step__isnull=False)
-        .values(
-            sequence=F("step__sequence__name"),
-            position=F("step__position"),
-            template=F("step__template__name"),
-        )
-        .annotate(**_counts())
-        .order_by("sequence", "position")
+        for row in sorted(counted, key=lambda r: (r["sequence"], r["position"]))
     ]
     return Table(
         "steps",
@@ -206,13 +231,8 @@ def _by_step(emails: QuerySet[SentMessage]) -> Table:
 
 
 def _by_template(emails: QuerySet[SentMessage]) -> Table:
-    rows = [
-        _with_rates(row, "n_sent")
-        for row in emails.filter(step__isnull=False)
-        .values(template=F("step__template__name"))
-        .annotate(**_counts())
-        .order_by("template")
-    ]
+    counted = _counted(emails.filter(step__isnull=False), template=F("step__template__name"))
+    rows = [_with_rates(row, "n_sent") for row in sorted(counted, key=lambda r: r["template"])]
     return Table(
         "templates",
         "By template",
@@ -223,15 +243,10 @@ def _by_template(emails: QuerySet[SentMessage]) -> Table:
     )
 
 
-def _motivator_rows(emails: QuerySet[SentMessage], *by: str) -> list[dict[str, Any]]:
-    rows = [
-        _with_rates(row, "n_emailed")
-        for row in emails.annotate(top=_top_motivator())
-        .values(*by, "top")
-        .annotate(**_counts())
-        .order_by()
-    ]
-    rows.sort(key=lambda row: ([row[key] for key in by], MOTIVATOR_ORDER[row["top"]]))
+def _motivator_rows(emails: QuerySet[SentMessage], **by: Any) -> list[dict[str, Any]]:
+    counted = _counted(emails, **by, top=_top_motivator())
+    counted.sort(key=lambda row: ([row[key] for key in by], MOTIVATOR_ORDER[row["top"]]))
+    rows = [_with_rates(row, "n_emailed") for row in counted]
     for row in rows:
         row["motivator"] = MOTIVATOR_LABELS[row.pop("top")]
     return rows
@@ -257,7 +272,7 @@ def _by_motivator(emails: QuerySet[SentMessage]) -> Table:
 
 
 def _by_sequence_and_motivator(emails: QuerySet[SentMessage]) -> Table:
-    rows = _motivator_rows(emails.annotate(sequence=F("enrollment__sequence__name")), "sequence")
+    rows = _motivator_rows(emails, sequence=F("enrollment__sequence__name"))
     return Table(
         "sequence_motivators",
         "Which pitch works for whom: sequence by top motivator",
@@ -268,7 +283,7 @@ def _by_sequence_and_motivator(emails: QuerySet[SentMessage]) -> Table:
 
 
 def build(scope: Scope) -> list[Table]:
-    """Five tables, one query each."""
+    """Five tables, two queries each."""
     emails = sent_emails(scope)
     return [
         _by_sequence(emails),
