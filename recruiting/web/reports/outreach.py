@@ -8,7 +8,7 @@ The figures are the sequence pages' (outreach/figures.py), so the two agree:
   after the last step stops nothing (the enrollment had completed) and is not counted either;
 - a reply, an opt-out or a bounce is how the enrollment ended, and it counts against the last
   email sent before it: the enrollment's sent email of the highest step position (one whose
-  step was deleted since comes after the others, as the sequence page leaves it out);
+  step was deleted since ranks below the others, as the sequence page leaves it out);
 - a sequence's (and a motivator's) rates are per enrollment: of the enrollments emailed, the
   share whose last email was answered by a reply; a step's and a template's are per email: of
   the emails sent, the share that were the last before a reply.
@@ -22,7 +22,9 @@ manager, who sees their roles' enrollments only); the owner is the candidate's o
 A candidate's top motivator is the motivator they weigh most (0 to 5), ties going to the one
 listed first in candidates.models.MOTIVATORS, as outreach.rendering.pitch_for chooses the
 pitch: someone whose motivators all weigh the same is counted under Pay, whose pitch they got.
-There are no amounts in this report.
+(The pitch itself is the heaviest motivator the template has a paragraph for: with a template
+that has a paragraph for each, the top motivator names the pitch sent.) There are no amounts
+in this report.
 """
 
 from __future__ import annotations
