@@ -272,6 +272,27 @@ def test_the_dates_are_those_of_the_emails_sent(recruiter):
     assert [(r["position"], r["n_sent"], r["replied"]) for r in steps] == [(1, 2, 1)]
 
 
+def test_an_email_of_a_deleted_step_counts_as_the_sequence_page_counts_it(
+    recruiter, recruiter_client
+):
+    """Steps one and two were sent, then the candidate replied, then step two was deleted: its
+    email stays on record (without a step), in the sequence's figures and in no step's, and the
+    sequence page then counts the reply against step one; so does the report."""
+    sequence = sequence_of("Researchers", "First touch", "Follow-up")
+    went_through(CandidateFactory(), sequence, [STEP_ONE_AT, STEP_TWO_AT], REPLIED)
+    sequence.steps.get(position=2).delete()
+
+    found = tables(recruiter)
+    (researchers,) = found["sequences"]
+    assert (researchers["n_sent"], researchers["n_emailed"], researchers["replied"]) == (2, 1, 1)
+    assert [(r["position"], r["n_sent"], r["replied"]) for r in found["steps"]] == [(1, 1, 1)]
+    admin_page = recruiter_client.get(
+        reverse("admin:outreach_sequence_change", args=[sequence.pk])
+    ).content.decode()
+    # step, template, sent, replied after it, reply rate
+    assert cells(admin_page, "<td>1</td>")[:5] == ["1", "First touch", "1", "1", "100.0%"]
+
+
 def test_nothing_sent_in_the_period_shows_no_rows(recruiter):
     sequence = sequence_of("Researchers", "First touch")
     went_through(CandidateFactory(), sequence, [datetime(2025, 6, 1, tzinfo=UTC)], REPLIED)
