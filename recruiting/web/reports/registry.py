@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from . import rivals
 from .base import ReportSpec
-from .outcomes import OUTCOMES
-
-REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES]
+REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, OUTREACH]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
