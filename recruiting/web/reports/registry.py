@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from . import rivals
 from .base import ReportSpec
+from .outcomes import OUTCOMES
+from .outreach import OUTREACH
+
 REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, OUTREACH]
 
 
