@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from . import offer_stats
 from .base import ReportSpec
 
-REPORTS: list[ReportSpec] = []
+REPORTS: list[ReportSpec] = [offer_stats.REPORT]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
