@@ -73,8 +73,7 @@ def _level_order(level: str) -> int:
 
 def only(condition: Q, expression: Any) -> Case:
     """`expression` on the rows that meet `condition`, NULL (which a percentile skips) on the
-    others: a percentile's `filter=`, which the embedded demo's SQLite does not compile
-    (Percentile.as_sqlite gives its template twice when filtered)."""
+    others: a percentile of some rows, the same on PostgreSQL and the embedded demo's SQLite."""
     return Case(When(condition, then=expression))
 
 
