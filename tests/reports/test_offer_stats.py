@@ -208,7 +208,7 @@ def offers(roles, recruiter):
 # --- The approvals ---------------------------------------------------------------------------
 #
 # Offers in euros need the compensation approvers (step 1), then finance leadership (step 2).
-# Four such offers for Pre-training, never sent, their dates moved:
+# Five such offers for Pre-training, never sent, their dates moved:
 #
 #     p1  step 1 asked 1 Mar 09h, approved 2 Mar 09h (1 d); step 2 asked 2 Mar, approved 5 Mar (3 d)
 #     p2  step 1 asked 10 Mar 09h, approved 13 Mar 09h (3 d); step 2 asked 13 Mar 09h, waiting
