@@ -58,6 +58,12 @@ ALLOWED = (
     Allowed(r"^/admin/outreach/", r"\d+(?:\.\d+)?%", "outreach's reply and opt-out rates"),
     Allowed(r"^/admin/offers/exchangerate/", r".*", "exchange rates are market data, not pay"),
     Allowed(
+        r"^/reports/offers/",
+        r"\d+(?:\.\d+)?%",
+        "the offers report's rates (acceptance, above the band: shares of counts, 'x% of n'); "
+        "its amounts and shares of amounts are dropped for whoever may not see pay",
+    ),
+    Allowed(
         r"^/admin/offers/shareprice/",
         r".*",
         "a company's share price is market or board data; pay is its number of shares",

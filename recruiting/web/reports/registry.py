@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from . import rivals
 from .base import ReportSpec
+from .offer_stats import OFFERS
 from .outcomes import OUTCOMES
 from .outreach import OUTREACH
 
-REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, OUTREACH]
+REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, OFFERS, OUTREACH]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
