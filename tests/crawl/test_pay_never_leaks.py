@@ -58,10 +58,10 @@ ALLOWED = (
     Allowed(r"^/admin/outreach/", r"\d+(?:\.\d+)?%", "outreach's reply and opt-out rates"),
     Allowed(r"^/admin/offers/exchangerate/", r".*", "exchange rates are market data, not pay"),
     Allowed(
-        r"^/reports/offers/",
+        r"^/reports/",
         r"\d+(?:\.\d+)?%",
-        "the offers report's rates (acceptance, above the band: shares of counts, 'x% of n'); "
-        "its amounts and shares of amounts are dropped for whoever may not see pay",
+        "the reports' rates (acceptance, conversion, replies: shares of counts, 'x% of n'); "
+        "their amounts and shares of amounts are dropped for whoever may not see pay",
     ),
     Allowed(
         r"^/admin/offers/shareprice/",
