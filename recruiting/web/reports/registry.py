@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from . import rivals
+from . import offer_stats, rivals
 from .base import ReportSpec
-from .offer_stats import OFFERS
 from .outcomes import OUTCOMES
 from .outreach import OUTREACH
 
-REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, OFFERS, OUTREACH]
+REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, offer_stats.REPORT, OUTREACH]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
