@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .base import ReportSpec
+from .funnel import FUNNEL
 
-REPORTS: list[ReportSpec] = []
+REPORTS: list[ReportSpec] = [FUNNEL]
 
 
 def by_slug(slug: str) -> ReportSpec | None:
