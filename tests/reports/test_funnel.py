@@ -63,7 +63,7 @@ def walk(role: Role, stages: list[str], days_ago: list[float], now, *, lost=Fals
     """An application to `role` through `stages` (its first stage first), the change into
     each `days_ago[i]` days before now; with `lost`, lost (not interested) one more change
     later, at the last of `days_ago`."""
-    application = ApplicationFactory(candidate=CandidateFactory(**candidate), role=role)
+    application = ApplicationFactory.create(candidate=CandidateFactory(**candidate), role=role)
     for name in stages[1:]:
         application = move_stage(application, role.stages.get(name=name), by=None)
     if lost:
@@ -225,7 +225,7 @@ def test_days_in_each_stage_for_the_stays_that_ended(recruiter_client, stays, da
 
 
 def _offer_to(application: Application, by) -> Offer:
-    draft = OfferFactory(application=application, drafted_by=by)
+    draft = OfferFactory.create(application=application, drafted_by=by)
     submit_for_approval(draft, by=by)  # no rule applies: approved at once
     return send_offer(draft, by=by)
 

@@ -12,6 +12,7 @@ database; this module only lays out the rows it is given. No figure here is an a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
@@ -20,6 +21,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -29,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, FirstValue, Lag, Lead, Least
+from django.db.models.lookups import GreaterThanOrEqual
 
 from candidates.models import Candidate
 from offers.models import Offer
@@ -84,24 +87,30 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _along_the_pipeline(expression: Func) -> Window:
+    """`expression` over a role's stages in their order."""
+    return Window(expression, partition_by=[F("role_id")], order_by=[F("position").asc()])
+
+
 def _by_role(scope: Scope) -> Table:
     """Each role's stages in its pipeline's order, with how many of the cohort reached each."""
     cohort = _cohort(scope)
     reached = (
-        cohort.filter(role_id=OuterRef("role_id"), furthest__gte=OuterRef("position"))
+        cohort.filter(
+            GreaterThanOrEqual(F("furthest"), OuterRef("position")), role_id=OuterRef("role_id")
+        )
         .order_by()
         .values("role_id")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    in_order = {"partition_by": [F("role_id")], "order_by": [F("position").asc()]}
     rows = (
         Stage.objects.filter(role__in=cohort.values("role_id"))
         .exclude(kind=Stage.Kind.LOST)
         .annotate(reached=Coalesce(Subquery(reached), 0))
         .annotate(
-            previous=Window(Lag("reached"), **in_order),
-            entered=Window(FirstValue("reached"), **in_order),
+            previous=_along_the_pipeline(Lag("reached")),
+            entered=_along_the_pipeline(FirstValue("reached")),
         )
         .order_by("role__title", "role__city", "role_id", "position")
         .values("role__title", "role__city", "name", "reached", "previous", "entered")
@@ -152,7 +161,7 @@ def _count_kinds() -> dict[str, Count]:
     return {kind: Count("pk", filter=Q(**{f"at_{kind}": True})) for kind in KINDS}
 
 
-def _kind_rows(counts: dict[str, Any]) -> list[dict[str, Any]]:
+def _kind_rows(counts: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A row a step, from the counts of one group (a source, or all)."""
     rows = []
     for i, kind in enumerate(KINDS):
@@ -389,7 +398,7 @@ def _offers(scope: Scope) -> Table:
 # --- Stale now -------------------------------------------------------------------------------
 
 
-def _stale(scope: Scope, *group: str) -> QuerySet[Application]:
+def _stale(scope: Scope, *group: str) -> QuerySet[Application, dict[str, Any]]:
     """The open applications the filters name, grouped by `group`: how many are open and how
     many of them stale, for the groups with any stale."""
     stale = stale_applications(scope.now).values("pk")
