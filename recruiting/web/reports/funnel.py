@@ -186,17 +186,17 @@ KIND_NOTE = (
 
 def _overall(scope: Scope) -> Table:
     counts = _kind_counts(scope).aggregate(**_count_kinds())
-    rows = _kind_rows(counts)
+    rows = _kind_rows(counts) if counts[KINDS[0]] else []
     return Table(
         key="overall",
         title="The funnel",
         columns=[Column("stage", "Stage"), REACHED, FROM_PREVIOUS, FROM_FIRST],
-        rows=rows if counts[KINDS[0]] else [],
+        rows=rows,
         note="Applications that entered the pipeline in these dates, by the furthest step each "
         "reached. " + KIND_NOTE,
         chart=BarChart(
             "Applications reaching each step",
-            [Bar(row["stage"], float(row["reached"])) for row in rows] if counts[KINDS[0]] else [],
+            [Bar(row["stage"], float(row["reached"])) for row in rows],
             COUNT,
         ),
     )
