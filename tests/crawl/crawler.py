@@ -3,6 +3,7 @@ every page a user reaches from the seeds it is given (GET only)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import traceback
@@ -78,6 +79,14 @@ def pdf_text(content: bytes) -> str:
     from pypdf import PdfReader
 
     return " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(content)).pages)
+
+
+def csv_text(content: bytes) -> str:
+    """A CSV as a spreadsheet shows it: each cell apart, so that the comma between a count and
+    a rate ("3,100.0") is not taken for a thousands separator, while a cell's own figure
+    ("1,960,000") still is."""
+    rows = csv.reader(io.StringIO(content.decode(errors="replace")))
+    return "\n".join(" | ".join(row) for row in rows)
 
 
 # --- Amounts -------------------------------------------------------------------------------
@@ -236,6 +245,8 @@ def crawl(
                     queue.append((target, False))
         elif kind.startswith("application/pdf"):
             visit.amounts = read(url, pdf_text(response.content))
+        elif kind.startswith("text/csv"):
+            visit.amounts = read(url, csv_text(response.content))
         else:
             visit.amounts = read(url, response.content.decode(errors="replace"))
     return result

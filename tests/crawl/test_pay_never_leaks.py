@@ -57,6 +57,7 @@ ALLOWED = (
     Allowed(r".", r"vests \d+(?:\.\d+)?%", "a grant's vesting schedule, a share of no amount"),
     Allowed(r"^/admin/outreach/", r"\d+(?:\.\d+)?%", "outreach's reply and opt-out rates"),
     Allowed(r"^/admin/offers/exchangerate/", r".*", "exchange rates are market data, not pay"),
+    Allowed(r"^/reports/funnel/", r"\d+(?:\.\d+)?%", "the funnel's conversion rates, of counts"),
     Allowed(
         r"^/admin/offers/shareprice/",
         r".*",
