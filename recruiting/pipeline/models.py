@@ -285,6 +285,11 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+        indexes = [
+            # An application's history in time order: the funnel report reads each stay in a
+            # stage up to the next change (a window over the application's changes).
+            models.Index(fields=["application", "changed_at"], name="stagechange_app_changed"),
+        ]
 
     def __str__(self) -> str:
         start = self.from_stage.name if self.from_stage else "—"

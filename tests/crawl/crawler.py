@@ -75,17 +75,18 @@ def read_html(html: str) -> Page:
     return page
 
 
-def csv_text(content: bytes) -> str:
-    """A CSV's cells, apart as a page's table cells are: two neighbouring figures ("1,100.0",
-    a count then a rate) are not one figure with grouped thousands."""
-    rows = csv.reader(io.StringIO(content.decode(errors="replace")))
-    return "\n".join(" | ".join(row) for row in rows)
-
-
 def pdf_text(content: bytes) -> str:
     from pypdf import PdfReader
 
     return " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(content)).pages)
+
+
+def csv_text(content: bytes) -> str:
+    """A CSV as a spreadsheet shows it: each cell apart, so that the comma between a count and
+    a rate ("3,100.0") is not taken for a thousands separator, while a cell's own figure
+    ("1,960,000") still is."""
+    rows = csv.reader(io.StringIO(content.decode(errors="replace")))
+    return "\n".join(" | ".join(row) for row in rows)
 
 
 # --- Amounts -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .crawler import Allowed, amount_pattern, amounts_in, read_html
+from .crawler import Allowed, amount_pattern, amounts_in, csv_text, read_html
 
 PATTERN = amount_pattern(["USD", "EUR", "GBP", "CHF", "CAD"])
 
@@ -49,6 +49,15 @@ def test_an_allowed_amount_is_allowed_only_on_its_pages_and_in_its_words():
     assert not amounts_in("reply rate 40.0%", PATTERN, "/admin/outreach/sequence/", allowed)
     assert amounts_in("reply rate 40.0%", PATTERN, "/offers/1/", allowed)
     assert amounts_in("ahead by 40.0%", PATTERN, "/admin/outreach/sequence/", allowed)
+
+
+def test_a_csv_is_read_cell_by_cell():
+    text = csv_text(b'Stage,Reached,Rate\r\nScreen,3,100.0\r\n"Ada, offer","1,960,000",\r\n')
+
+    assert text == "Stage | Reached | Rate\nScreen | 3 | 100.0\nAda, offer | 1,960,000 | "
+    assert [found.split(" in ")[0] for found in amounts_in(text, PATTERN, "/", ())] == [
+        "'1,960,000'"
+    ]
 
 
 def test_a_page_is_read_as_shown_with_its_values_and_links():

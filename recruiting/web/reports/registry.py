@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from . import offer_stats, rivals
 from .base import ReportSpec
+from .funnel import FUNNEL
 from .outcomes import OUTCOMES
 from .outreach import OUTREACH
 
-REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, offer_stats.REPORT, OUTREACH]
+REPORTS: list[ReportSpec] = [rivals.REPORT, OUTCOMES, FUNNEL, offer_stats.REPORT, OUTREACH]
 
 
 def by_slug(slug: str) -> ReportSpec | None:

@@ -1,0 +1,499 @@
+"""The funnel: how the applications that entered the pipeline in the dates moved through it (how
+many reached each stage, and what share of the stage before), how long an application stays in
+a stage, how long from first contact to an offer and from an offer to its answer, and which
+applications are stale now.
+
+An application reached a stage when it entered it or any later stage of its role's pipeline
+(the furthest stage it entered, its Lost stage aside): one moved from Sourced straight to
+Screen passed Contacted and Replied on its way, so each stage's count holds those of the stages
+after it and a rate from the stage before is never above 100%. Every figure is computed by the
+database; this module only lays out the rows it is given. No figure here is an amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+    Window,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, FirstValue, Lag, Lead, Least
+from django.db.models.lookups import GreaterThanOrEqual
+
+from candidates.models import Candidate
+from offers.models import Offer
+from recruiting.lib.aggregates import Days, Median, Percentile
+from recruiting.outreach.models import SentMessage
+from recruiting.pipeline.models import CLOSING_KINDS, Application, Stage, StageChange
+from recruiting.pipeline.selectors import stale_applications
+
+from .base import COUNT, DAYS, RATE, TEXT, Bar, BarChart, Column, ReportSpec, Scope, Table, share
+from .scoping import application_filter
+
+# The steps every pipeline shares, in their order: what lets roles with pipelines of their own
+# be counted together (by source, overall). Other steps are each role's own, and Lost is no step.
+KINDS = (
+    Stage.Kind.SOURCED,
+    Stage.Kind.CONTACTED,
+    Stage.Kind.REPLIED,
+    Stage.Kind.SCREEN,
+    Stage.Kind.INTERVIEWS,
+    Stage.Kind.OFFER,
+    Stage.Kind.HIRED,
+)
+
+REACHED = Column("reached", "Reached", COUNT)
+FROM_PREVIOUS = Column("from_previous", "From the stage before", RATE, of="previous")
+FROM_FIRST = Column("from_first", "Of those who entered", RATE, of="entered")
+MEDIAN = Column("median", "Median", DAYS)
+P90 = Column("p90", "90th percentile", DAYS)
+N = Column("n", "Stays", COUNT)
+
+
+# --- Conversion ----------------------------------------------------------------------------
+
+
+def _cohort(scope: Scope) -> QuerySet[Application]:
+    """The applications the filters name that entered the pipeline in the dates, each with the
+    position of the furthest stage it entered (`furthest`)."""
+    f = scope.filters
+    furthest = (
+        StageChange.objects.filter(application=OuterRef("pk"))
+        .exclude(to_stage__kind=Stage.Kind.LOST)
+        .order_by("-to_stage__position")
+        .values("to_stage__position")[:1]
+    )
+    return Application.objects.filter(
+        application_filter(scope), created_at__gte=f.starts, created_at__lt=f.ends
+    ).annotate(furthest=Subquery(furthest))
+
+
+def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    row["from_previous"] = share(row["reached"], row["previous"])
+    row["from_first"] = share(row["reached"], row["entered"])
+    return row
+
+
+def _along_the_pipeline(expression: Func) -> Window:
+    """`expression` over a role's stages in their order."""
+    return Window(expression, partition_by=[F("role_id")], order_by=[F("position").asc()])
+
+
+def _by_role(scope: Scope) -> Table:
+    """Each role's stages in its pipeline's order, with how many of the cohort reached each."""
+    cohort = _cohort(scope)
+    reached = (
+        cohort.filter(
+            GreaterThanOrEqual(F("furthest"), OuterRef("position")), role_id=OuterRef("role_id")
+        )
+        .order_by()
+        .values("role_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Stage.objects.filter(role__in=cohort.values("role_id"))
+        .exclude(kind=Stage.Kind.LOST)
+        .annotate(reached=Coalesce(Subquery(reached), 0))
+        .annotate(
+            previous=_along_the_pipeline(Lag("reached")),
+            entered=_along_the_pipeline(FirstValue("reached")),
+        )
+        .order_by("role__title", "role__city", "role_id", "position")
+        .values("role__title", "role__city", "name", "reached", "previous", "entered")
+    )
+    return Table(
+        key="by_role",
+        title="Conversion by role",
+        columns=[
+            Column("role", "Role"),
+            Column("stage", "Stage"),
+            REACHED,
+            FROM_PREVIOUS,
+            FROM_FIRST,
+        ],
+        rows=[
+            _with_rates(
+                {
+                    "role": f"{r['role__title']}, {r['role__city']}",
+                    "stage": r["name"],
+                    "reached": r["reached"],
+                    "previous": r["previous"],
+                    "entered": r["entered"],
+                }
+            )
+            for r in rows
+        ],
+        note="Applications that entered the pipeline in these dates. An application counts at "
+        "every stage up to the furthest it entered (one that skipped a stage counts at it "
+        "too); a lost application counts up to the stage it was lost from.",
+    )
+
+
+def _at_kind(kind: str) -> Exists:
+    """Whether the application reached its role's step of `kind` (read on an application
+    annotated with `furthest`)."""
+    return Exists(
+        Stage.objects.filter(
+            role_id=OuterRef("role_id"), kind=kind, position__lte=OuterRef("furthest")
+        )
+    )
+
+
+def _kind_counts(scope: Scope) -> QuerySet[Application]:
+    return _cohort(scope).annotate(**{f"at_{kind}": _at_kind(kind) for kind in KINDS})
+
+
+def _count_kinds() -> dict[str, Count]:
+    return {kind: Count("pk", filter=Q(**{f"at_{kind}": True})) for kind in KINDS}
+
+
+def _kind_rows(counts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A row a step, from the counts of one group (a source, or all)."""
+    rows = []
+    for i, kind in enumerate(KINDS):
+        rows.append(
+            _with_rates(
+                {
+                    "stage": Stage.Kind(kind).label,
+                    "reached": counts[kind],
+                    "previous": counts[KINDS[i - 1]] if i else None,
+                    "entered": counts[KINDS[0]],
+                }
+            )
+        )
+    return rows
+
+
+KIND_NOTE = (
+    "Counted by the steps every pipeline shares (a role's own steps are in the table by role). "
+    "A role whose pipeline lacks a step counts none at it, so the next step's rate may pass 100%."
+)
+
+
+def _overall(scope: Scope) -> Table:
+    counts = _kind_counts(scope).aggregate(**_count_kinds())
+    rows = _kind_rows(counts) if counts[KINDS[0]] else []
+    return Table(
+        key="overall",
+        title="The funnel",
+        columns=[Column("stage", "Stage"), REACHED, FROM_PREVIOUS, FROM_FIRST],
+        rows=rows,
+        note="Applications that entered the pipeline in these dates, by the furthest step each "
+        "reached. " + KIND_NOTE,
+        chart=BarChart(
+            "Applications reaching each step",
+            [Bar(row["stage"], float(row["reached"])) for row in rows],
+            COUNT,
+        ),
+    )
+
+
+def _by_source(scope: Scope) -> Table:
+    groups = (
+        _kind_counts(scope)
+        .order_by()
+        .values("candidate__source")
+        .annotate(**_count_kinds())
+        .order_by("candidate__source")
+    )
+    rows = []
+    for group in groups:
+        source = Candidate.Source(group["candidate__source"]).label
+        rows += [{"source": source, **row} for row in _kind_rows(group)]
+    return Table(
+        key="by_source",
+        title="Conversion by source",
+        columns=[
+            Column("source", "Source"),
+            Column("stage", "Stage"),
+            REACHED,
+            FROM_PREVIOUS,
+            FROM_FIRST,
+        ],
+        rows=rows,
+        note="The candidate's source. " + KIND_NOTE,
+    )
+
+
+# --- Time in each stage ----------------------------------------------------------------------
+
+
+def _percentile_sql(column: str, fraction: float) -> str:
+    """`Percentile` written by hand, for a query Django cannot build (an aggregate over a window
+    function's rows): PostgreSQL's percentile_cont, or the embedded demo's SQLite one."""
+    if connection.vendor == "sqlite":
+        return f"closer_percentile({column}, {fraction})"
+    return f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {column})"
+
+
+def _stays(scope: Scope) -> dict[int, tuple[float, float, int]]:
+    """For each stage, the median and 90th percentile of the days applications stayed in it
+    before they left it within the dates, and how many such stays.
+
+    A stay runs from the change into the stage to the application's next change (LEAD over
+    its changes in time order). PostgreSQL may not aggregate over a window function, so the
+    stays are a subquery, grouped by stage around it: the only SQL this module writes."""
+    f = scope.filters
+    stays = (
+        StageChange.objects.filter(application_filter(scope, "application__"))
+        .annotate(
+            left_at=Window(
+                Lead("changed_at"),
+                partition_by=[F("application_id")],
+                order_by=[F("changed_at").asc(), F("id").asc()],
+            )
+        )
+        # A filter on the window applies to its result: each history is read whole first.
+        .filter(left_at__gte=f.starts, left_at__lt=f.ends)
+        .annotate(days=Days(F("left_at"), F("changed_at")))
+        .order_by()
+        .values("to_stage_id", "days")
+    )
+    inner, params = stays.query.sql_with_params()
+    sql = (
+        f"SELECT to_stage_id, {_percentile_sql('days', 0.5)}, {_percentile_sql('days', 0.9)}, "
+        f"COUNT(*) FROM ({inner}) stays GROUP BY to_stage_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {stage: (median, p90, n) for stage, median, p90, n in cursor.fetchall()}
+
+
+def _time_in_stage(scope: Scope) -> Table:
+    figures = _stays(scope)
+    stages = (
+        Stage.objects.filter(pk__in=figures)
+        .exclude(kind__in=CLOSING_KINDS)
+        .select_related("role")
+        .order_by("role__title", "role__city", "role_id", "position")
+    )
+    return Table(
+        key="time_in_stage",
+        title="Time in each stage",
+        columns=[Column("role", "Role"), Column("stage", "Stage"), MEDIAN, P90, N],
+        rows=[
+            {
+                "role": f"{stage.role.title}, {stage.role.city}",
+                "stage": stage.name,
+                "median": figures[stage.pk][0],
+                "p90": figures[stage.pk][1],
+                "n": figures[stage.pk][2],
+            }
+            for stage in stages
+        ],
+        note="Days from entering a stage to leaving it, for the stays that ended in these dates "
+        "(whenever they began). Applications still in a stage are left out until they leave "
+        "it; Hired and Lost close an application and are not stays.",
+    )
+
+
+# --- First contact, offer, answer ------------------------------------------------------------
+
+
+def _first_contact() -> Combinable:
+    """When the candidate was first contacted about the application: the first outreach email
+    sent for it, or its first entry into a stage past Sourced (Contacted, or a later stage it was
+    added at or moved to), whichever came first."""
+    email = Subquery(
+        SentMessage.objects.filter(
+            enrollment__application=OuterRef("pk"),
+            status=SentMessage.Status.SENT,
+            sent_at__isnull=False,
+        )
+        .order_by("sent_at")
+        .values("sent_at")[:1]
+    )
+    moved = Subquery(
+        StageChange.objects.filter(application=OuterRef("pk"))
+        .exclude(to_stage__kind__in=[Stage.Kind.SOURCED, Stage.Kind.LOST])
+        .order_by("changed_at")
+        .values("changed_at")[:1]
+    )
+    # LEAST skips a NULL on PostgreSQL but not on SQLite: each side falls back on the other.
+    return Least(Coalesce(email, moved), Coalesce(moved, email))
+
+
+def _offer_times(scope: Scope) -> QuerySet[Application]:
+    """The applications the filters name with `contact`, `offered` (the first new-hire offer
+    sent) and `answered` (the first acceptance or decline)."""
+    offers = Offer.objects.filter(application=OuterRef("pk"), kind=Offer.Kind.NEW_HIRE)
+    offered = offers.filter(sent_at__isnull=False).order_by("sent_at").values("sent_at")[:1]
+    answered = (
+        offers.filter(status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED])
+        .order_by("closed_at")
+        .values("closed_at")[:1]
+    )
+    return Application.objects.filter(application_filter(scope)).annotate(
+        contact=_first_contact(), offered=Subquery(offered), answered=Subquery(answered)
+    )
+
+
+def _offer_figures(scope: Scope) -> dict[str, Any]:
+    """The aggregates of the offer table. Each measure reads only its own rows: the days are
+    NULL elsewhere (a percentile skips NULLs), which reads the same on PostgreSQL and SQLite."""
+    f = scope.filters
+    to_offer = Q(offered__gte=f.starts, offered__lt=f.ends, contact__lte=F("offered"))
+    to_answer = Q(answered__gte=f.starts, answered__lt=f.ends, offered__lte=F("answered"))
+    offer_days = Case(When(to_offer, then=Days(F("offered"), F("contact"))))
+    answer_days = Case(When(to_answer, then=Days(F("answered"), F("offered"))))
+    return {
+        "offer_median": Median(offer_days),
+        "offer_p90": Percentile(offer_days, 0.9),
+        "offer_n": Count("pk", filter=to_offer),
+        "answer_median": Median(answer_days),
+        "answer_p90": Percentile(answer_days, 0.9),
+        "answer_n": Count("pk", filter=to_answer),
+    }
+
+
+def _offers(scope: Scope) -> Table:
+    applications = _offer_times(scope)
+    figures = _offer_figures(scope)
+    total = applications.aggregate(**figures)
+    roles = (
+        applications.order_by()
+        .values("role__title", "role__city")
+        .annotate(**figures)
+        .filter(Q(offer_n__gt=0) | Q(answer_n__gt=0))
+        .order_by("role__title", "role__city")
+    )
+    rows = [{"role": f"{r['role__title']}, {r['role__city']}", **r} for r in roles]
+    if total["offer_n"] or total["answer_n"]:
+        rows.insert(0, {"role": "All roles", **total})
+    return Table(
+        key="offers",
+        title="From first contact to offer, and from offer to answer",
+        columns=[
+            Column("role", "Role"),
+            Column("offer_median", "Contact to offer, median", DAYS),
+            Column("offer_p90", "Contact to offer, 90th percentile", DAYS),
+            Column("offer_n", "Offers", COUNT),
+            Column("answer_median", "Offer to answer, median", DAYS),
+            Column("answer_p90", "Offer to answer, 90th percentile", DAYS),
+            Column("answer_n", "Answers", COUNT),
+        ],
+        rows=rows,
+        note="Days from the first contact (the first outreach email sent for the application, or "
+        "its first stage past Sourced, whichever came first) to the first new-hire offer sent, "
+        "for first offers sent in these dates; and from that first offer to the first "
+        "acceptance or decline, for answers recorded in these dates (a revised offer's answer "
+        "counts from the first version sent; an expired or rescinded offer is no answer).",
+    )
+
+
+# --- Stale now -------------------------------------------------------------------------------
+
+
+def _stale(scope: Scope, *group: str) -> QuerySet[Application, dict[str, Any]]:
+    """The open applications the filters name, grouped by `group`: how many are open and how
+    many of them stale, for the groups with any stale."""
+    stale = stale_applications(scope.now).values("pk")
+    return (
+        Application.objects.filter(application_filter(scope), status=Application.Status.OPEN)
+        .order_by()
+        .values(*group)
+        .annotate(open=Count("pk"), stale=Count("pk", filter=Q(pk__in=stale)))
+        .filter(stale__gt=0)
+        .order_by(*group)
+    )
+
+
+STALE_COLUMNS = [
+    Column("stale", "Stale now", COUNT),
+    Column("stale_share", "Of the open ones", RATE, of="open"),
+]
+STALE_NOTE = (
+    "Open applications that have stayed in their stage longer than its time limit, today "
+    "whatever the dates (the reminders' definition)."
+)
+
+
+def _stale_by_role(scope: Scope) -> Table:
+    groups = _stale(scope, "role__title", "role__city", "role_id")
+    return Table(
+        key="stale_by_role",
+        title="Stale now, by role",
+        columns=[Column("role", "Role"), *STALE_COLUMNS],
+        rows=[
+            {
+                "role": f"{g['role__title']}, {g['role__city']}",
+                "stale": g["stale"],
+                "open": g["open"],
+                "stale_share": share(g["stale"], g["open"]),
+            }
+            for g in groups
+        ],
+        note=STALE_NOTE,
+    )
+
+
+def _owner_name(first: str | None, last: str | None, username: str | None) -> str:
+    if username is None:
+        return "No owner"
+    return f"{first or ''} {last or ''}".strip() or username
+
+
+def _stale_by_owner(scope: Scope) -> Table:
+    groups = _stale(
+        scope,
+        "candidate__owner__first_name",
+        "candidate__owner__last_name",
+        "candidate__owner__username",
+        "candidate__owner_id",
+    )
+    return Table(
+        key="stale_by_owner",
+        title="Stale now, by owner",
+        columns=[Column("owner", "Owner", TEXT), *STALE_COLUMNS],
+        rows=[
+            {
+                "owner": _owner_name(
+                    g["candidate__owner__first_name"],
+                    g["candidate__owner__last_name"],
+                    g["candidate__owner__username"],
+                ),
+                "stale": g["stale"],
+                "open": g["open"],
+                "stale_share": share(g["stale"], g["open"]),
+            }
+            for g in groups
+        ],
+        note=STALE_NOTE + " The owner is the candidate's.",
+    )
+
+
+def build(scope: Scope) -> list[Table]:
+    return [
+        _overall(scope),
+        _by_role(scope),
+        _by_source(scope),
+        _time_in_stage(scope),
+        _offers(scope),
+        _stale_by_role(scope),
+        _stale_by_owner(scope),
+    ]
+
+
+FUNNEL = ReportSpec(
+    slug="funnel",
+    title="Funnel",
+    summary="How the applications that entered the pipeline in the dates moved from stage to "
+    "stage, by role and by source; the days spent in each stage, from first contact to offer "
+    "and from offer to answer; and the applications stale now.",
+    build=build,
+    filters=("dates", "role", "level", "zone", "owner"),
+)
