@@ -61,6 +61,8 @@ bench: setup
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
 		REDIS_URL=$${BENCH_IMPORT_REDIS_URL:-redis://127.0.0.1:6379/11} \
 		$(PY) bench/candidate_import.py $(BENCH_IMPORT_ARGS)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
+		$(PY) bench/reports.py $(BENCH_REPORTS_ARGS)
 
 # Lint, format, types and the layers (docs/architecture.md); .ci/run runs it before the tests.
 lint: setup
