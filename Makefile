@@ -26,6 +26,7 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_market
+	$(PY) manage.py seed_history
 	$(PY) manage.py seed_outreach
 	$(PY) manage.py ensure_demo_login
 	$(PY) manage.py offer_links
