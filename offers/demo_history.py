@@ -1,7 +1,7 @@
 """The demo's past year of offers, for the reports to show something true: offers accepted
 (some signed by the candidate) and declined (some for a rival, whose offer we had recorded),
 a counter-offer that won and one that lost, offers above the band, approvals decided hours
-after they were asked, competing offers of every certainty from five rivals over four
+after they were asked, competing offers of every certainty from all six rivals over four
 quarters, in five zones and three levels, and outside offers to two of our employees.
 
 Each story is played with the real services (drafting, approvals, sending, the rival's offer,
