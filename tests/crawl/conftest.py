@@ -46,10 +46,10 @@ def demo(django_db_setup, django_db_blocker):
 
 def _more_kinds_of_user() -> None:
     """Besides the demo's players (rita the recruiter, cora the approver, fiona the CFO, helen
-    the head of recruiting, hana, marc and lena the hiring managers), the people a team adds: an administrator; a hiring
-    manager invited with access to the admin; a sourcer working on candidates and pipelines
-    in the admin, without offers; an auditor who may view everything there but pay (and
-    corinne, the former approver, made with the demo)."""
+    the head of recruiting, hana, marc and lena the hiring managers), the people a team adds:
+    an administrator; a hiring manager invited with access to the admin; a sourcer working on
+    candidates and pipelines in the admin, without offers; an auditor who may view everything
+    there but pay (and corinne, the former approver, made with the demo)."""
     users = get_user_model().objects
     users.create_superuser("admin", email="admin@closer.example")
     marc = users.get(username="marc")
