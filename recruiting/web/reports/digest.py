@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -168,8 +168,10 @@ def rivals(week: Week) -> list[dict[str, Any]]:
             name=F("competitor__name"),
             week_count=Count("pk", filter=this_week),
             before_count=Count("pk", filter=before),
-            week_median=Median("report_year_one", filter=this_week),
-            before_median=Median("report_year_one", filter=before),
+            # Case rather than filter=: the median ignores the NULLs it gives, and SQLite's
+            # percentile (the embedded setup) takes no filter= yet.
+            week_median=Median(Case(When(this_week, then="report_year_one"))),
+            before_median=Median(Case(When(before, then="report_year_one"))),
         )
         .order_by("name")
     )
