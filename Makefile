@@ -26,6 +26,7 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_market
+	$(PY) manage.py seed_history
 	$(PY) manage.py seed_outreach
 	$(PY) manage.py ensure_demo_login
 	$(PY) manage.py offer_links
@@ -61,6 +62,8 @@ bench: setup
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
 		REDIS_URL=$${BENCH_IMPORT_REDIS_URL:-redis://127.0.0.1:6379/11} \
 		$(PY) bench/candidate_import.py $(BENCH_IMPORT_ARGS)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/closer_bench} \
+		$(PY) bench/reports.py $(BENCH_REPORTS_ARGS)
 
 # Lint, format, types and the layers (docs/architecture.md); .ci/run runs it before the tests.
 lint: setup

@@ -107,6 +107,15 @@ def competition_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
                 id="closer.E005",
             )
         )
+    moved = settings.REPORTS_DIGEST_MOVE_PERCENT
+    if not moved.is_finite() or moved < 0:
+        errors.append(
+            Error(
+                f"REPORTS_DIGEST_MOVE_PERCENT is {moved}.",
+                hint="Use a percentage of 0 or more, such as 5.",
+                id="closer.E010",
+            )
+        )
     return errors
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 # Lets the admin and form classes be written with their model types (ModelAdmin[Candidate]),
@@ -236,6 +237,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Offers are compared and approved in this currency.
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
+# The weekly reports digest (recruiting/web/reports/digest.py) goes every Monday to the members
+# of this group (the demo makes it); amounts only to those who may see pay, counts to the rest.
+REPORTS_DIGEST_GROUP = env.str("REPORTS_DIGEST_GROUP", default="Head of recruiting")
+# A rival's median year one "moved" when this week's differs from the twelve weeks' before by
+# more than this (percent).
+try:
+    REPORTS_DIGEST_MOVE_PERCENT = Decimal(env.str("REPORTS_DIGEST_MOVE_PERCENT", default="5"))
+except ArithmeticError:  # not a number: the check closer.E010 says so at start
+    REPORTS_DIGEST_MOVE_PERCENT = Decimal("NaN")
 # A rate older than this many days is flagged wherever money is converted with it.
 RATE_STALE_AFTER_DAYS = env.int("RATE_STALE_AFTER_DAYS", default=7)
 
@@ -412,6 +422,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "offers-refresh-report-figures": {
         "task": "offers.refresh_report_figures",
         "schedule": 60 * 60.0,
+    },
+    # The head of recruiting's weekly digest: Mondays at 07:00 UTC, about the week before.
+    "reports-weekly-digest": {
+        "task": "reports.send_weekly_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
 }
 if OUTREACH_MAILBOXES:

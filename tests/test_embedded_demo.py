@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ["migrate", "seed_demo", "seed_market", "seed_outreach", "ensure_demo_login", "offer_links"]
+DEMO = [
+    "migrate",
+    "seed_demo",
+    "seed_market",
+    "seed_history",
+    "seed_outreach",
+    "ensure_demo_login",
+    "offer_links",
+]
 
 
 def test_make_demo_succeeds_on_the_embedded_database(tmp_path):
@@ -31,5 +39,6 @@ def test_make_demo_succeeds_on_the_embedded_database(tmp_path):
 
     assert (tmp_path / "closer.sqlite3").exists()
     # The outreach demo sends its steps through the sending code itself.
-    assert "9 emails sent" in said["seed_outreach"]
+    assert "15 emails sent" in said["seed_outreach"]
+    assert "10 stories played" in said["seed_history"]
     assert "or as rita / " in said["ensure_demo_login"]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from candidates.models import Candidate
 from recruiting.pipeline.models import Application, Stage
 
+from .bounces import record_bounces
 from .models import Enrollment, MessageTemplate, PitchParagraph, SentMessage, Sequence, SequenceStep
 from .services import OutreachError, add_business_days, enroll, mark_replied, opt_out, send_step
 
@@ -72,6 +73,13 @@ HISTORY = (
 )
 
 
+# The second sequence, shorter, for people already contacted about another role: one bounced
+# (the address no longer works), one replied, one opted out, one never answered.
+SECOND_SEQUENCE = "Engineers: second look"
+SECOND_DELAYS = (0, 4)
+SECOND_HISTORY = ((1, "bounced"), (2, "replied"), (1, "opted_out"), (2, "completed"))
+
+
 def ensure_templates() -> list[MessageTemplate]:
     templates = []
     for name, subject, body in TEMPLATES:
@@ -88,10 +96,12 @@ def ensure_templates() -> list[MessageTemplate]:
     return templates
 
 
-def ensure_sequence(templates: list[MessageTemplate]) -> Sequence:
-    sequence, created = Sequence.objects.get_or_create(name=SEQUENCE)
+def ensure_sequence(
+    templates: list[MessageTemplate], name: str = SEQUENCE, delays: tuple[int, ...] = DELAYS
+) -> Sequence:
+    sequence, created = Sequence.objects.get_or_create(name=name)
     if created:
-        for position, (template, delay) in enumerate(zip(templates, DELAYS, strict=True), 1):
+        for position, (template, delay) in enumerate(zip(templates, delays, strict=False), 1):
             SequenceStep.objects.create(
                 sequence=sequence, position=position, template=template, delay_business_days=delay
             )
@@ -185,6 +195,64 @@ def build_demo_outreach(*, now: datetime | None = None) -> None:
             )
 
 
+def _contacted_without_outreach(limit: int) -> list[Application]:
+    """Open applications in Contacted of candidates no sequence has written to, one each."""
+    applications = (
+        Application.objects.filter(
+            stage__kind=Stage.Kind.CONTACTED,
+            status=Application.Status.OPEN,
+            candidate__do_not_contact=False,
+            candidate__emails__isnull=False,
+            candidate__owner__isnull=False,
+            candidate__enrollments__isnull=True,
+        )
+        .exclude(candidate__owner__email="")
+        .select_related("candidate__owner", "role")
+        .distinct()
+        .order_by("candidate__name", "id")
+    )
+    chosen: dict[int, Application] = {}
+    for application in applications:
+        chosen.setdefault(application.candidate_id, application)
+        if len(chosen) == limit:
+            break
+    return list(chosen.values())
+
+
+@transaction.atomic
+def build_second_sequence(*, now: datetime | None = None) -> None:
+    """The second sequence's history, three to four weeks ago, once."""
+    now = now or timezone.now()
+    templates = ensure_templates()
+    sequence = ensure_sequence([templates[1], templates[2]], SECOND_SEQUENCE, SECOND_DELAYS)
+    if sequence.enrollments.exists():
+        return
+    rita = get_user_model().objects.filter(username="rita").first()
+    nothing_sent = get_connection("django.core.mail.backends.dummy.EmailBackend")
+    applications = _contacted_without_outreach(len(SECOND_HISTORY))
+    for n, (application, (steps, outcome)) in enumerate(
+        zip(applications, SECOND_HISTORY, strict=False)
+    ):
+        candidate: Candidate = application.candidate
+        start = now - timedelta(days=21 + 3 * n)
+        try:
+            enrollment = enroll(candidate, sequence, by=rita, application=application, now=start)
+        except OutreachError:
+            continue
+        last = _play(enrollment, steps, until=now, connection=nothing_sent)
+        enrollment.refresh_from_db()
+        if outcome == "bounced" and enrollment.is_active:
+            record_bounces(
+                candidate.emails.values_list("email", flat=True),
+                hard=True,
+                now=last + timedelta(minutes=2),
+            )
+        elif outcome == "replied" and enrollment.status in ("active", "completed"):
+            mark_replied(enrollment, by=candidate.owner, now=last + timedelta(days=2))
+        elif outcome == "opted_out" and enrollment.is_active:
+            opt_out(enrollment, now=last + timedelta(hours=5))
+
+
 def summarize() -> str:
     by_status = {
         status: Enrollment.objects.filter(status=status).count()
@@ -194,6 +262,6 @@ def summarize() -> str:
         f"Closer outreach: {MessageTemplate.objects.count()} templates, "
         f"{Sequence.objects.count()} sequence(s), {sum(by_status.values())} enrollments "
         f"({by_status['active']} active, {by_status['replied']} replied, "
-        f"{by_status['opted_out']} opted out), "
+        f"{by_status['opted_out']} opted out, {by_status['bounced']} bounced), "
         f"{SentMessage.objects.filter(status=SentMessage.Status.SENT).count()} emails sent."
     )

@@ -8,3 +8,9 @@ class WebConfig(AppConfig):
     name = "recruiting.web"
     label = "web"
     verbose_name = "Workspace"
+
+    def ready(self) -> None:
+        # The weekly reports digest's alert kind (the alerts app knows no domain).
+        from .reports import digest
+
+        digest.register()

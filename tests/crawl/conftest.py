@@ -19,7 +19,7 @@ from recruiting.pipeline.permissions import HIRING_MANAGER_GROUP, RECRUITER_PERM
 # `make demo`'s commands that build data (ensure_demo_login gives the demo's users a password
 # and runs only with DEBUG on; offer_links prints the candidates' links; neither adds a row a
 # page shows, and the crawl signs its users in without a password).
-DEMO_COMMANDS = ("seed_demo", "seed_market", "seed_outreach")
+DEMO_COMMANDS = ("seed_demo", "seed_market", "seed_history", "seed_outreach")
 
 
 @pytest.fixture(scope="package")
@@ -45,11 +45,11 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _more_kinds_of_user() -> None:
-    """Besides the demo's players (rita the recruiter, cora the approver, fiona the CFO, hana,
-    marc and lena the hiring managers), the people a team adds: an administrator; a hiring
-    manager invited with access to the admin; a sourcer working on candidates and pipelines
-    in the admin, without offers; an auditor who may view everything there but pay (and
-    corinne, the former approver, made with the demo)."""
+    """Besides the demo's players (rita the recruiter, cora the approver, fiona the CFO, helen
+    the head of recruiting, hana, marc and lena the hiring managers), the people a team adds:
+    an administrator; a hiring manager invited with access to the admin; a sourcer working on
+    candidates and pipelines in the admin, without offers; an auditor who may view everything
+    there but pay (and corinne, the former approver, made with the demo)."""
     users = get_user_model().objects
     users.create_superuser("admin", email="admin@closer.example")
     marc = users.get(username="marc")

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from recruiting.outreach.demo import SEQUENCE
+from recruiting.outreach.demo import SECOND_SEQUENCE, SEQUENCE
 from recruiting.outreach.figures import figures
-from recruiting.outreach.models import Enrollment, SentMessage, Sequence
+from recruiting.outreach.models import AddressBounce, Enrollment, SentMessage, Sequence
 from recruiting.pipeline.models import Activity
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_the_demo_sequence_has_a_history_and_sends_nothing_while_seeding(mailout
     assert [step.position for step in shown.steps] == [1, 2, 3]
     assert shown.enrolled >= 6 and shown.replied >= 2 and shown.opted_out == 1
     assert shown.steps[0].sent > shown.steps[1].sent > 0
-    assert f"{shown.enrolled} enrollments" in printed
+    assert f"{Enrollment.objects.count()} enrollments" in printed  # both sequences'
     # The history was played through the services: an activity per email, none sent for real.
     sent = SentMessage.objects.filter(status=SentMessage.Status.SENT).count()
     assert Activity.objects.filter(summary__startswith="Step ").count() == sent
@@ -51,6 +51,19 @@ def test_the_demo_sequence_has_a_history_and_sends_nothing_while_seeding(mailout
     # A reply or an opt-out comes after the email it answers.
     for enrollment in Enrollment.objects.exclude(stopped_at=None):
         assert enrollment.stopped_at >= max(m.sent_at for m in enrollment.messages.all())
+
+
+def test_the_second_sequence_has_a_bounce_a_reply_an_opt_out_and_a_silence():
+    printed = seed()
+
+    second = Sequence.objects.get(name=SECOND_SEQUENCE)
+    statuses = sorted(second.enrollments.values_list("status", flat=True))
+    assert statuses == ["bounced", "completed", "opted_out", "replied"]
+    bounced = second.enrollments.get(status="bounced")
+    assert AddressBounce.objects.filter(
+        address__candidate=bounced.candidate, status=AddressBounce.Status.HARD
+    ).exists()
+    assert "1 bounced" in printed
 
 
 def test_seeding_the_outreach_demo_twice_changes_nothing():

@@ -26,6 +26,10 @@ PLAYERS = (
     ("cora", "the compensation approver: step 1 of the approval chain"),
     ("fiona", "the CFO: step 2, for packages of $25M or more over four years"),
     (
+        "helen",
+        "the head of recruiting: every report, with pay, and the weekly digest on Mondays",
+    ),
+    (
         "hana",
         "a hiring manager: sees her roles' pipelines (Pre-training, Inference, Safety), no pay",
     ),
