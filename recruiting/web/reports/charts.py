@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from .base import BarChart
 from .cells import chart_value
 
-WIDTH = 480
+# The chart's own units: a phone shows its 400 at about 360 pixels, so its text at about 12.5
+# pixels; a desk at most at 512 (reports.css), its text at about 18.
+WIDTH = 400
+FONT_SIZE = 14
 LABEL_HEIGHT = 20
 BAR_HEIGHT = 16
 ROW = LABEL_HEIGHT + BAR_HEIGHT + 10
-VALUE_ROOM = 120  # on the right of the longest bar, for its value
+VALUE_ROOM = 100  # on the right of the longest bar, for its value
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class DrawnChart:
     height: int
     bars: list[DrawnBar]
     bar_height: int = BAR_HEIGHT
+    font_size: int = FONT_SIZE
 
 
 def draw(chart: BarChart) -> DrawnChart:

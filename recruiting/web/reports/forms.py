@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from candidates.models import Company, Level
+from candidates.models import Candidate, Company, Level
 from offers.models import CompetingOffer
 from recruiting.pipeline.models import Role
 
@@ -62,8 +62,7 @@ class ReportFilterForm(forms.Form):
         assert isinstance(owner_field, forms.ModelChoiceField)
         owner_field.queryset = (
             get_user_model()
-            .objects.filter(owned_candidates__isnull=False)
-            .distinct()
+            .objects.filter(Exists(Candidate.objects.filter(owner=OuterRef("pk"))))
             .order_by("first_name", "last_name", "username")
         )
 

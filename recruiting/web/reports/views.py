@@ -58,7 +58,8 @@ def _csv(spec: ReportSpec, scope: Scope, tables: list[Table]) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     f = scope.filters
-    said = f"amounts in {scope.currency}" if scope.pay else "counts and rates"
+    shows_pay = scope.pay and any(c.is_pay for t in tables for c in t.columns)
+    said = f"amounts in {scope.currency}" if shows_pay else "counts and rates"
     writer.writerow([spec.title, f"{f.date_from} to {f.date_to}", said])
     for table in tables:
         writer.writerow([])
@@ -115,6 +116,7 @@ def report_page(spec: ReportSpec) -> Callable[..., HttpResponse]:
                 "spec": spec,
                 "form": form,
                 "scope": scope,
+                "shows_pay": shows_pay,
                 "tables": [
                     {
                         "table": t,
