@@ -27,7 +27,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -209,43 +208,62 @@ def by_level(scope: Scope) -> Table:
     )
 
 
-def _count(rows: QuerySet[Any]) -> Subquery:
-    """How many `rows` there are, as a subquery of the outer query's row."""
-    return Subquery(
-        rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
-        output_field=IntegerField(),
-    )
-
-
 def by_competitor(scope: Scope) -> Table:
     """Per competitor, the answers where they were in the race: they had made the candidate an
-    offer on that application, or the candidate declined ours to join them."""
-    in_race = answers(scope).filter(
-        Q(went_to=OuterRef("pk"))
-        | Exists(
-            CompetingOffer.objects.filter(
-                application=OuterRef("application"), competitor=OuterRef(OuterRef("pk"))
-            )
+    offer on that application, or the candidate declined ours to join them. Three grouped
+    queries, each one pass over the answers: those with the competitor's offer on file, those
+    that went to a competitor with no offer of theirs on file, and those that went to each."""
+    rows_of = answers(scope)
+    with_their_offer = (
+        rows_of.values(competitor=F("application__competing_offers__competitor_id"))
+        .filter(competitor__isnull=False)
+        .annotate(
+            decided=Count("pk", distinct=True),
+            accepted=Count("pk", filter=Q(status=ACCEPTED), distinct=True),
+            declined=Count("pk", filter=Q(status=DECLINED), distinct=True),
         )
+        .order_by()
     )
-    competitors = (
-        Company.objects.annotate(
-            decided=_count(in_race),
-            accepted=_count(in_race.filter(status=ACCEPTED)),
-            declined=_count(in_race.filter(status=DECLINED)),
-            went_there=_count(in_race.filter(went_to=OuterRef("pk"))),
+    on_file = CompetingOffer.objects.filter(
+        application=OuterRef("application"), competitor=OuterRef("went_to")
+    )
+    went_without_offer = (
+        rows_of.filter(went_to__isnull=False)
+        .exclude(Exists(on_file))
+        .values("went_to")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    went_there = rows_of.filter(went_to__isnull=False).values("went_to").annotate(n=Count("pk"))
+    tally: dict[int, dict[str, int]] = {}
+
+    def of(competitor: int) -> dict[str, int]:
+        return tally.setdefault(
+            competitor, {"decided": 0, "accepted": 0, "declined": 0, "went_there": 0}
         )
-        .filter(decided__gt=0)
-        .order_by("name", "pk")
-        .values("name", "decided", "accepted", "declined", "went_there")
-    )
-    rows = [
+
+    for race in with_their_offer:
+        figures = of(race["competitor"])
+        for key in ("decided", "accepted", "declined"):
+            figures[key] += race[key]
+    for went in went_without_offer:
+        # A decline for them with no offer of theirs on file: in their race, declined.
+        if went["went_to"] is not None:
+            figures = of(went["went_to"])
+            figures["decided"] += went["n"]
+            figures["declined"] += went["n"]
+    for went in went_there.order_by():
+        if went["went_to"] is not None:
+            of(went["went_to"])["went_there"] = went["n"]
+    names = dict(Company.objects.filter(pk__in=tally).values_list("pk", "name"))
+    rows: list[dict[str, Any]] = [
         {
-            **c,
-            "acceptance": share(c["accepted"], c["decided"]),
-            "lost": share(c["went_there"], c["decided"]),
+            "name": names[pk],
+            **figures,
+            "acceptance": share(figures["accepted"], figures["decided"]),
+            "lost": share(figures["went_there"], figures["decided"]),
         }
-        for c in competitors
+        for pk, figures in sorted(tally.items(), key=lambda item: (names[item[0]], item[0]))
     ]
     return Table(
         "by_competitor",
