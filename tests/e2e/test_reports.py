@@ -5,10 +5,13 @@ the styles Closer's own), and the filters change the address, the permalink."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from offers.demo import build_market
@@ -78,6 +81,12 @@ def test_the_filters_go_in_the_address_and_a_bad_one_is_named(page, live_server,
     spec = REPORTS[0]
     page.goto(live_server.url + reverse(f"web:report_{spec.slug}"))
 
+    # Without filters, the last year, and the date fields say so.
+    today = timezone.localdate()
+    expect(page.get_by_label("To", exact=True)).to_have_value(today.isoformat())
+    expect(page.get_by_label("From", exact=True)).to_have_value(
+        (today - timedelta(days=365)).isoformat()
+    )
     page.get_by_label("From", exact=True).fill("2026-01-01")
     page.get_by_label("To", exact=True).fill("2025-01-01")
     page.get_by_role("button", name="Show").click()

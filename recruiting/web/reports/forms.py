@@ -23,6 +23,15 @@ DEFAULT_DAYS = 365
 MAX_DAYS = 10 * 366
 
 
+def default_dates() -> dict[str, str]:
+    """What a report is asked without filters, shown in its date fields: the last year."""
+    today = timezone.localdate()
+    return {
+        "date_from": (today - timedelta(days=DEFAULT_DAYS)).isoformat(),
+        "date_to": today.isoformat(),
+    }
+
+
 class OwnerField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()

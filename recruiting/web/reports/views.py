@@ -26,7 +26,7 @@ from . import registry
 from .base import ReportSpec, Scope, Table
 from .cells import exported, has_small, rows_of
 from .charts import draw
-from .forms import ReportFilterForm
+from .forms import ReportFilterForm, default_dates
 
 
 def may_see_reports(user: User) -> bool:
@@ -94,7 +94,7 @@ def report_page(spec: ReportSpec) -> Callable[..., HttpResponse]:
                 status=400,
             )
         if not request.GET:
-            form = ReportFilterForm({}, roles=roles)
+            form = ReportFilterForm(default_dates(), roles=roles)
             form.is_valid()
         scope = Scope(
             user=user, filters=form.filters(), pay=can_see_compensation(user), role_ids=role_ids
