@@ -10,6 +10,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Each report's page as rita sees it, on the demo's SQLite database: its slug and status.
+REPORTS_ON_SQLITE = """
+from django.contrib.auth.models import User
+from django.test import Client
+from recruiting.web.reports.registry import REPORTS
+client = Client(HTTP_HOST="localhost")
+client.force_login(User.objects.get(username="rita"))
+for spec in REPORTS:
+    print(spec.slug, client.get(f"/reports/{spec.slug}/").status_code)
+"""
 DEMO = [
     "migrate",
     "seed_demo",
@@ -38,6 +48,19 @@ def test_make_demo_succeeds_on_the_embedded_database(tmp_path):
         said[command] = done.stdout
 
     assert (tmp_path / "closer.sqlite3").exists()
+    # Every report renders on SQLite (its percentile is a registered aggregate there).
+    reports = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", REPORTS_ON_SQLITE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert reports.returncode == 0, reports.stderr[-3000:]
+    shown = dict(line.split(" ", 1) for line in reports.stdout.split("\n") if line.count(" ") == 1)
+    assert set(shown) == {"rivals", "outcomes", "funnel", "offers", "outreach"}
+    assert all(status == "200" for status in shown.values()), shown
     # The outreach demo sends its steps through the sending code itself.
     assert "15 emails sent" in said["seed_outreach"]
     assert "10 stories played" in said["seed_history"]
