@@ -611,7 +611,8 @@ def test_the_report_takes_the_same_few_queries_whatever_the_rows(
     )
 
     # Outcomes 1 (by role; the levels and overall are its sums), signatures and band together 2
-    # (overall, by level), approvals 1, spend 1: still the same five whatever the rows.
+    # (overall, by level; 1 when a single level has offers), approvals 1, spend 1: at most five
+    # whatever the rows.
     with django_assert_num_queries(5):
         tables = build(scope)
 

@@ -269,12 +269,16 @@ def above_band(figures: LevelFigures) -> Table:
 def level_figures(scope: Scope) -> LevelFigures:
     """The signatures' and the band's figures of the offers sent, overall and by level: two
     queries for both tables, as each query by level joins the applications (the costly part
-    at scale) and their percentiles cannot be summed from smaller groups."""
+    at scale) and their percentiles cannot be summed from smaller groups. With a single level
+    (the level filter), that level's figures are the overall ones: one query."""
     sent = _sent(scope)
     figures = {**SIGNATURES, **BAND}
-    overall = sent.aggregate(**figures)
-    by_level = sent.values("application__role__level").annotate(**figures).order_by()
-    return overall, sorted(by_level, key=lambda r: _level_order(r["application__role__level"]))
+    by_level: list[Mapping[str, Any]] = sorted(
+        sent.values("application__role__level").annotate(**figures).order_by(),
+        key=lambda r: _level_order(r["application__role__level"]),
+    )
+    overall: dict[str, Any] = dict(by_level[0]) if len(by_level) == 1 else sent.aggregate(**figures)
+    return overall, by_level
 
 
 # --- 4. Approvals ---------------------------------------------------------------------------
