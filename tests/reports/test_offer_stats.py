@@ -610,8 +610,10 @@ def test_the_report_takes_the_same_few_queries_whatever_the_rows(
         pay=True,
     )
 
-    # Outcomes 3 (overall, levels, roles), signatures 2, band 2, approvals 1, spend 1.
-    with django_assert_num_queries(9):
+    # Outcomes 1 (by role; the levels and overall are its sums), signatures and band together 2
+    # (overall, by level; 1 when a single level has offers), approvals 1, spend 1: at most five
+    # whatever the rows.
+    with django_assert_num_queries(5):
         tables = build(scope)
 
     assert sum(len(t.rows) for t in tables) == 6 + 3 + 3 + 2 + 2

@@ -10,7 +10,7 @@ kept on each offer (offers/figures.py), in the reporting currency at the rate it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -84,6 +84,11 @@ def _money(value: float | Decimal | None) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+# The signatures' and the band's figures (level_figures): overall, then by level in the levels'
+# order.
+LevelFigures = tuple[dict[str, Any], list[Mapping[str, Any]]]
+
+
 # --- 1. Outcomes ----------------------------------------------------------------------------
 
 OUTCOMES = {
@@ -103,16 +108,17 @@ def _outcome_row(level: str, role: str, counts: Mapping[str, Any]) -> dict[str, 
     return row
 
 
+def _summed(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """The outcomes of several groups together: each is a count, so they add up."""
+    return {key: sum(row[key] for row in rows) for key in OUTCOMES}
+
+
 def outcomes(scope: Scope) -> Table:
-    """Overall, then each level followed by its roles."""
-    sent = _sent(scope)
-    overall = sent.aggregate(**OUTCOMES)
-    by_level = {
-        row["application__role__level"]: row
-        for row in sent.values("application__role__level").annotate(**OUTCOMES).order_by()
-    }
-    by_role = (
-        sent.values(
+    """Overall, then each level followed by its roles. One query, by role: a level's counts and
+    the overall ones are the sums of its roles' (each offer has one role, and one level)."""
+    by_role = list(
+        _sent(scope)
+        .values(
             "application__role__level",
             "application__role_id",
             "application__role__title",
@@ -121,17 +127,19 @@ def outcomes(scope: Scope) -> Table:
         .annotate(**OUTCOMES)
         .order_by("application__role__title", "application__role__city", "application__role_id")
     )
+    overall = _summed(by_role)
+    levels = {role["application__role__level"] for role in by_role}
     rows = [_outcome_row(ALL_LEVELS, ALL_ROLES, overall)] if overall["sent"] else []
-    for level in sorted(by_level, key=_level_order):
-        rows.append(_outcome_row(LEVELS.get(level, level), ALL_ROLES, by_level[level]))
+    for level in sorted(levels, key=_level_order):
+        of_level = [role for role in by_role if role["application__role__level"] == level]
+        rows.append(_outcome_row(LEVELS.get(level, level), ALL_ROLES, _summed(of_level)))
         rows += [
             _outcome_row(
                 LEVELS.get(level, level),
                 f"{role['application__role__title']}, {role['application__role__city']}",
                 role,
             )
-            for role in by_role
-            if role["application__role__level"] == level
+            for role in of_level
         ]
     return Table(
         key="outcomes",
@@ -167,16 +175,23 @@ def _signature_row(level: str, figures: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def signatures(scope: Scope) -> Table:
-    signed = _sent(scope).filter(signature__isnull=False)
-    days = Days(F("signature__signed_at"), F("sent_at"))
-    figures = {"signed": Count("pk"), "median": Median(days), "p90": Percentile(days, 0.9)}
-    overall = signed.aggregate(**figures)
-    by_level = signed.values("application__role__level").annotate(**figures).order_by()
+# Over the offers sent, joined (left) to their signature: an unsigned offer's days are NULL,
+# which the count and the percentiles skip.
+SIGNED_DAYS = Days(F("signature__signed_at"), F("sent_at"))
+SIGNATURES = {
+    "signed": Count("signature"),
+    "median": Median(SIGNED_DAYS),
+    "p90": Percentile(SIGNED_DAYS, 0.9),
+}
+
+
+def signatures(figures: LevelFigures) -> Table:
+    overall, by_level = figures
     rows = [_signature_row(ALL_LEVELS, overall)] if overall["signed"] else []
     rows += [
         _signature_row(LEVELS.get(row["application__role__level"], ""), row)
-        for row in sorted(by_level, key=lambda r: _level_order(r["application__role__level"]))
+        for row in by_level
+        if row["signed"]
     ]
     return Table(
         key="signatures",
@@ -223,15 +238,10 @@ def _band_row(level: str, figures: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def above_band(scope: Scope) -> Table:
-    sent = _sent(scope)
-    overall = sent.aggregate(**BAND)
-    by_level = sent.values("application__role__level").annotate(**BAND).order_by()
+def above_band(figures: LevelFigures) -> Table:
+    overall, by_level = figures
     rows = [_band_row(ALL_LEVELS, overall)] if overall["sent"] else []
-    rows += [
-        _band_row(LEVELS.get(row["application__role__level"], ""), row)
-        for row in sorted(by_level, key=lambda r: _level_order(r["application__role__level"]))
-    ]
+    rows += [_band_row(LEVELS.get(row["application__role__level"], ""), row) for row in by_level]
     return Table(
         key="band",
         title="Above the band",
@@ -251,6 +261,24 @@ def above_band(scope: Scope) -> Table:
         "when sent. The rate is of those whose role has a band; the medians, the most and "
         "the share of the band's max are of those above it.",
     )
+
+
+# --- 2 and 3 together ----------------------------------------------------------------------
+
+
+def level_figures(scope: Scope) -> LevelFigures:
+    """The signatures' and the band's figures of the offers sent, overall and by level: two
+    queries for both tables, as each query by level joins the applications (the costly part
+    at scale) and their percentiles cannot be summed from smaller groups. With a single level
+    (the level filter), that level's figures are the overall ones: one query."""
+    sent = _sent(scope)
+    figures = {**SIGNATURES, **BAND}
+    by_level: list[Mapping[str, Any]] = sorted(
+        sent.values("application__role__level").annotate(**figures).order_by(),
+        key=lambda r: _level_order(r["application__role__level"]),
+    )
+    overall: dict[str, Any] = dict(by_level[0]) if len(by_level) == 1 else sent.aggregate(**figures)
+    return overall, by_level
 
 
 # --- 4. Approvals ---------------------------------------------------------------------------
@@ -358,7 +386,14 @@ def spend(scope: Scope) -> Table:
 
 
 def build(scope: Scope) -> list[Table]:
-    return [outcomes(scope), signatures(scope), above_band(scope), approvals(scope), spend(scope)]
+    by_level = level_figures(scope)
+    return [
+        outcomes(scope),
+        signatures(by_level),
+        above_band(by_level),
+        approvals(scope),
+        spend(scope),
+    ]
 
 
 REPORT = ReportSpec(
