@@ -85,7 +85,6 @@ class _Loss(_Answer):
 
 
 class _Counter(_Answer):
-    first_version: int | None
     first_year_one: Decimal | None
     raise_: Decimal | None
 
@@ -493,23 +492,22 @@ def _cents(value: float | Decimal | None) -> Decimal | None:
 
 
 def counters(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Counter]]:
-    """The answers to a counter-offer: the last version sent was not the first, and a competing
-    offer had been recorded on the application before it was sent. `raise_` is its year one
-    above the first version sent's."""
-    first_sent = Offer.objects.filter(
+    """The answers to a counter-offer: the last version sent was not the first (an earlier
+    version was sent), and a competing offer had been recorded on the application before it was
+    sent. `raise_` is its year one above the first version sent's."""
+    sent = Offer.objects.filter(
         application=OuterRef("application"), kind=Offer.Kind.NEW_HIRE, sent_at__isnull=False
-    ).order_by("version")
+    )
     rival_before = CompetingOffer.objects.filter(
         application=OuterRef("application"), recorded_at__lt=OuterRef("sent_at")
     )
     return (
         answers(scope)
-        .annotate(
-            first_version=Subquery(first_sent.values("version")[:1]),
-            first_year_one=Subquery(first_sent.values("report_year_one")[:1]),
-        )
-        .filter(version__gt=F("first_version"))
+        .filter(Exists(sent.filter(version__lt=OuterRef("version"))))
         .filter(Exists(rival_before))
+        .annotate(
+            first_year_one=Subquery(sent.order_by("version").values("report_year_one")[:1]),
+        )
         .annotate(raise_=_money(F("report_year_one") - F("first_year_one")))
     )
 
