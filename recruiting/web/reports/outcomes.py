@@ -41,6 +41,7 @@ from django.db.models.functions import Coalesce
 from candidates.models import Company, Level
 from offers.models import CompetingOffer, Offer
 from recruiting.lib.aggregates import Median
+from recruiting.pipeline.models import Role
 
 from .base import COUNT, MONEY, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table, share
 from .scoping import application_filter
@@ -75,7 +76,6 @@ class _Answer(TypedDict):
     """What `answers` annotates each offer with."""
 
     went_to: int | None
-    went_to_name: str | None
 
 
 class _Loss(_Answer):
@@ -106,7 +106,7 @@ def _went_to(field: str) -> Case:
 
 def answers(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Answer]]:
     """The last offer sent to each application the scope sees, accepted or declined within the
-    dates; with `went_to` (a competitor's id, or None) and `went_to_name`. With a competitor
+    dates; with `went_to` (a competitor's id, or None). With a competitor
     filter: the answers where that competitor had made an offer, or took the candidate."""
     f = scope.filters
     sent_later = Offer.objects.filter(
@@ -125,7 +125,7 @@ def answers(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Answer]]:
             closed_at__lt=f.ends,
         )
         .exclude(Exists(sent_later))
-        .annotate(went_to=_went_to("pk"), went_to_name=_went_to("name"))
+        .annotate(went_to=_went_to("pk"))
     )
     if f.competitor:
         rival = CompetingOffer.objects.filter(
@@ -136,23 +136,55 @@ def answers(scope: Scope) -> QuerySet[WithAnnotations[Offer, _Answer]]:
 
 
 def tally(scope: Scope) -> list[dict[str, Any]]:
-    """The answers counted in one pass, by role (with its level), answer and the competitor it
-    went to: a few hundred rows, which the tables sum as each needs."""
+    """The answers counted in one pass, by role, answer and the competitor it went to: a few
+    hundred rows, which the tables sum as each needs; each with its role's title, city and
+    level (read apart, for the roles counted), in the roles' order."""
     groups: QuerySet[Any] = (
-        answers(scope)
-        .values(
-            "application__role_id",
-            "application__role__title",
-            "application__role__city",
-            "application__role__level",
-            "status",
-            "went_to",
-        )
-        .annotate(n=Count("pk"))
-        # The roles' order, which by_role keeps.
-        .order_by("application__role__title", "application__role__city", "application__role_id")
+        answers(scope).values("application__role_id", "status", "went_to").annotate(n=Count("pk"))
     )
-    return list(groups)
+    counted = list(groups.order_by())
+    roles = {
+        role["pk"]: role
+        for role in Role.objects.filter(pk__in={g["application__role_id"] for g in counted})
+        .order_by("title", "city", "pk")
+        .values("pk", "title", "city", "level")
+    }
+    place = {pk: i for i, pk in enumerate(roles)}
+    counted.sort(key=lambda g: place[g["application__role_id"]])
+    for g in counted:
+        role = roles[g["application__role_id"]]
+        g.update(
+            application__role__title=role["title"],
+            application__role__city=role["city"],
+            application__role__level=role["level"],
+        )
+    return counted
+
+
+def races(scope: Scope) -> list[dict[str, Any]]:
+    """Per competitor, the answers with an offer of theirs on file on the application (each
+    counted once, however many offers of theirs there are), and of them those that went to
+    them."""
+    counted: QuerySet[Any] = (
+        answers(scope)
+        .values(competitor=F("application__competing_offers__competitor_id"))
+        .filter(competitor__isnull=False)
+        .annotate(
+            decided=Count("pk", distinct=True),
+            accepted=Count("pk", filter=Q(status=ACCEPTED), distinct=True),
+            declined=Count("pk", filter=Q(status=DECLINED), distinct=True),
+            went_with_offer=Count("pk", filter=Q(went_to=F("competitor")), distinct=True),
+        )
+        .order_by()
+    )
+    return list(counted)
+
+
+def competitor_names(groups: list[dict[str, Any]], raced: list[dict[str, Any]]) -> dict[int, str]:
+    """The names of the competitors the tables name, in the order of their names."""
+    pks = {g["went_to"] for g in groups if g["went_to"] is not None}
+    pks |= {race["competitor"] for race in raced}
+    return dict(Company.objects.filter(pk__in=pks).order_by("name", "pk").values_list("pk", "name"))
 
 
 def _sums(groups: list[dict[str, Any]], *key: str) -> dict[tuple[Any, ...], dict[str, int]]:
@@ -227,24 +259,14 @@ def by_level(groups: list[dict[str, Any]]) -> Table:
     )
 
 
-def by_competitor(scope: Scope, groups: list[dict[str, Any]]) -> Table:
+def by_competitor(
+    groups: list[dict[str, Any]], raced: list[dict[str, Any]], names: dict[int, str]
+) -> Table:
     """Per competitor, the answers where they were in the race: they had made the candidate an
-    offer on that application, or the candidate declined ours to join them. One grouped query
-    over the answers with the competitor's offer on file, which also counts those of them that
-    went to that competitor; those that went to each are summed from the tally's groups, and
-    the difference went to them with no offer of theirs on file."""
-    with_their_offer = (
-        answers(scope)
-        .values(competitor=F("application__competing_offers__competitor_id"))
-        .filter(competitor__isnull=False)
-        .annotate(
-            decided=Count("pk", distinct=True),
-            accepted=Count("pk", filter=Q(status=ACCEPTED), distinct=True),
-            declined=Count("pk", filter=Q(status=DECLINED), distinct=True),
-            went_with_offer=Count("pk", filter=Q(went_to=F("competitor")), distinct=True),
-        )
-        .order_by()
-    )
+    offer on that application, or the candidate declined ours to join them. Those with their
+    offer on file are counted by `races`, which also counts those of them that went to that
+    competitor; those that went to each are summed from the tally's groups, and the difference
+    went to them with no offer of theirs on file."""
     tally: dict[int, dict[str, int]] = {}
 
     def of(competitor: int) -> dict[str, int]:
@@ -257,7 +279,7 @@ def by_competitor(scope: Scope, groups: list[dict[str, Any]]) -> Table:
             of(g["went_to"])["went_there"] += g["n"]
     # Those that went to them with no offer of theirs on file: in their race, declined.
     without_offer = {pk: figures["went_there"] for pk, figures in tally.items()}
-    for race in with_their_offer:
+    for race in raced:
         figures = of(race["competitor"])
         for key in ("decided", "accepted", "declined"):
             figures[key] += race[key]
@@ -267,7 +289,7 @@ def by_competitor(scope: Scope, groups: list[dict[str, Any]]) -> Table:
     for pk, n in without_offer.items():
         tally[pk]["decided"] += n
         tally[pk]["declined"] += n
-    names = dict(Company.objects.filter(pk__in=tally).values_list("pk", "name"))
+    place = {pk: i for i, pk in enumerate(names)}
     rows: list[dict[str, Any]] = [
         {
             "name": names[pk],
@@ -275,7 +297,7 @@ def by_competitor(scope: Scope, groups: list[dict[str, Any]]) -> Table:
             "acceptance": share(figures["accepted"], figures["decided"]),
             "lost": share(figures["went_there"], figures["decided"]),
         }
-        for pk, figures in sorted(tally.items(), key=lambda item: (names[item[0]], item[0]))
+        for pk, figures in sorted(tally.items(), key=lambda item: place[item[0]])
     ]
     return Table(
         "by_competitor",
@@ -348,7 +370,7 @@ def _gaps(ours: Mapping[str, Any], theirs: Mapping[str, Any] | None) -> dict[str
     }
 
 
-def loss_list(scope: Scope, lost: int) -> Table:
+def loss_list(scope: Scope, lost: int, names: dict[int, str]) -> Table:
     """The latest losses (`lost` in all), each against the competitor's offer: two queries,
     the losses shown and then their competing offers, whose gaps are worked out for the rows
     shown."""
@@ -362,7 +384,7 @@ def loss_list(scope: Scope, lost: int) -> Table:
             "application__candidate__name",
             "application__role__title",
             "application__role__city",
-            "went_to_name",
+            "went_to",
             "their_pk",
             *figures,
         )[:LATEST]
@@ -373,8 +395,11 @@ def loss_list(scope: Scope, lost: int) -> Table:
             pk__in=[r["their_pk"] for r in latest if r["their_pk"] is not None]
         ).values("pk", "confidence", *figures)
     }
-    # By competitor, then by the day they declined.
-    latest.sort(key=lambda r: (r["went_to_name"], r["closed_at"], r["pk"]))
+    # By competitor (by name: those of one name together), then by the day they declined.
+    place: dict[str, int] = {}
+    for name in names.values():
+        place.setdefault(name, len(place))
+    latest.sort(key=lambda r: (place[names[r["went_to"]]], r["closed_at"], r["pk"]))
     confidence = dict(CompetingOffer.Confidence.choices)
     laid_out = []
     for r in latest:
@@ -382,7 +407,7 @@ def loss_list(scope: Scope, lost: int) -> Table:
         row.update(
             candidate=r["application__candidate__name"],
             role=f"{r['application__role__title']}, {r['application__role__city']}",
-            competitor=r["went_to_name"],
+            competitor=names[r["went_to"]],
             confidence=confidence.get(row["their_confidence"], "not recorded"),
         )
         laid_out.append(row)
@@ -418,14 +443,14 @@ def loss_list(scope: Scope, lost: int) -> Table:
     )
 
 
-def gap_by_competitor(scope: Scope) -> Table:
+def gap_by_competitor(scope: Scope, names: dict[int, str]) -> Table:
     """The losses to each competitor and the median gaps, in one grouped query: the competing
     offer believed is joined by its id (one subquery a loss), not read field by field."""
     theirs = FilteredRelation(
         "application__competing_offers",
         condition=Q(application__competing_offers__pk=F("their_pk")),
     )
-    groups = (
+    groups: QuerySet[Any] = (
         losses(scope)
         .annotate(
             theirs=theirs,
@@ -433,7 +458,7 @@ def gap_by_competitor(scope: Scope) -> Table:
             gap_base=_money(F("theirs__report_base") - F("report_base")),
             gap_equity=_money(F("theirs__report_equity") - F("report_equity")),
         )
-        .values("went_to", "went_to_name")
+        .values("went_to")
         .annotate(
             lost=Count("pk"),
             compared=Count("pk", filter=Q(gap__isnull=False)),
@@ -441,18 +466,19 @@ def gap_by_competitor(scope: Scope) -> Table:
             median_base=Median("gap_base"),
             median_equity=Median("gap_equity"),
         )
-        .order_by("went_to_name", "went_to")
+        .order_by()
     )
+    place = {pk: i for i, pk in enumerate(names)}
     rows = [
         {
-            "competitor": g["went_to_name"],
+            "competitor": names[g["went_to"]],
             "lost": g["lost"],
             "compared": g["compared"],
             "median_gap": _cents(g["median_gap"]),
             "median_base": _cents(g["median_base"]),
             "median_equity": _cents(g["median_equity"]),
         }
-        for g in groups
+        for g in sorted(groups, key=lambda g: place[g["went_to"]])
     ]
     return Table(
         "gap_by_competitor",
@@ -573,13 +599,15 @@ def counter_offers(scope: Scope) -> Table:
 
 def build(scope: Scope) -> list[Table]:
     groups = tally(scope)
+    raced = races(scope)
+    names = competitor_names(groups, raced)
     lost = sum(g["n"] for g in groups if g["status"] == DECLINED and g["went_to"] is not None)
     return [
         by_role(groups),
         by_level(groups),
-        by_competitor(scope, groups),
-        loss_list(scope, lost),
-        gap_by_competitor(scope),
+        by_competitor(groups, raced, names),
+        loss_list(scope, lost, names),
+        gap_by_competitor(scope, names),
         counter_offers(scope),
     ]
 
