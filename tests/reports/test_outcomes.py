@@ -457,3 +457,18 @@ def test_the_queries_do_not_grow_with_the_rows(recruiter, world, django_assert_m
     with django_assert_max_num_queries(10):
         tables = OUTCOMES.build(scope)
     assert [len(t.rows) for t in tables] == [3, 2, 2, 4, 2, 3]
+
+
+def test_the_loss_list_shows_the_latest(recruiter, world, monkeypatch):
+    # The list is capped (200 at scale); here at 2: the latest two losses, Fay's and Jo's,
+    # still by competitor, with a note saying how many there are in all.
+    monkeypatch.setattr("recruiting.web.reports.outcomes.LATEST", 2)
+    today = timezone.localdate()
+    scope = Scope(
+        user=recruiter,
+        filters=Filters(date_from=today - timedelta(days=365), date_to=today),
+        pay=True,
+    )
+    losses = {t.key: t for t in OUTCOMES.build(scope)}["losses"]
+    assert [row["candidate"] for row in losses.rows] == ["Fay Leaves", "Jo Leaves"]
+    assert losses.note.startswith("The latest 2 of 4 losses")
