@@ -21,21 +21,18 @@ from django.db.models import (
     F,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Window,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, Lead, Least
+from django.db.models.functions import Lead
 
 from candidates.models import Candidate
 from offers.models import Offer
 from recruiting.lib.aggregates import Days
 from recruiting.outreach.models import SentMessage
 from recruiting.pipeline.models import CLOSING_KINDS, Application, Stage, StageChange
-from recruiting.pipeline.selectors import stale_applications
+from recruiting.pipeline.selectors import stale_condition
 
 from .base import COUNT, DAYS, RATE, TEXT, Bar, BarChart, Column, ReportSpec, Scope, Table, share
 from .scoping import application_filter
@@ -76,21 +73,24 @@ def _reach(scope: Scope) -> tuple[list[dict[str, Any]], list[tuple[int, str, int
         application_filter(scope), created_at__gte=f.starts, created_at__lt=f.ends
     )
     lost = Stage.objects.filter(kind=Stage.Kind.LOST).values("pk")
+    # Each application's changes grouped first (in the order of the application's index), then
+    # joined to its application: an application with no change has no furthest stage.
     furthest = (
-        cohort.order_by()
-        .values("pk", "role_id", "candidate__source")
-        .annotate(
-            furthest=Max(
-                "stage_changes__to_stage__position",
-                filter=~Q(stage_changes__to_stage__in=lost),
-            )
-        )
+        StageChange.objects.exclude(to_stage__in=lost)
+        .order_by()
+        .values("application_id")
+        .annotate(furthest=Max("to_stage__position"))
     )
-    inner, params = furthest.query.sql_with_params()
+    applications, params = (
+        cohort.order_by().values("pk", "role_id", "candidate__source").query.sql_with_params()
+    )
+    changes, more = furthest.query.sql_with_params()
     sql = (
-        f"SELECT role_id, candidate__source, furthest, COUNT(*) FROM ({inner}) furthest "
-        f"GROUP BY role_id, candidate__source, furthest"
+        f"SELECT a.role_id, a.candidate__source, f.furthest, COUNT(*) FROM ({applications}) a "
+        f"LEFT JOIN ({changes}) f ON f.application_id = a.pk "
+        f"GROUP BY a.role_id, a.candidate__source, f.furthest"
     )
+    params = (*params, *more)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         counts = cursor.fetchall()
@@ -299,58 +299,68 @@ def _time_in_stage(scope: Scope) -> Table:
 # --- First contact, offer, answer ------------------------------------------------------------
 
 
-def _first(queryset: QuerySet[Any], field: str) -> Subquery:
-    """The earliest `field` of the rows of `queryset` (correlated on one application): a MIN per
-    application, which reads its rows through the application's index."""
-    return Subquery(
-        queryset.order_by().values("application_id").annotate(first=Min(field)).values("first")
+def _offer_times(scope: Scope) -> tuple[str, tuple[Any, ...]]:
+    """SQL for the applications the filters name that have a new-hire offer sent, each with
+    its role (`role__title`, `role__city`), `contact`, `offered` (the first new-hire offer sent)
+    and `answered` (the first acceptance or decline).
+
+    The contact is when the candidate was first contacted about the application: the first
+    outreach email sent for it, or its first entry into a stage past Sourced (Contacted, or a
+    later stage it was added at or moved to), whichever came first. Both measures start at the
+    first offer sent, so only the applications with one are read; each first time is a MIN per
+    application, grouped once and joined (a subquery per application, repeated wherever the
+    time is used, took seconds to minutes at 300,000 applications)."""
+    offers = (
+        Offer.objects.filter(kind=Offer.Kind.NEW_HIRE)
+        .order_by()
+        .values("application_id")
+        .annotate(
+            offered=Min("sent_at"),
+            answered=Min(
+                "closed_at", filter=Q(status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED])
+            ),
+        )
+        .filter(offered__isnull=False)
     )
-
-
-def _first_contact() -> Combinable:
-    """When the candidate was first contacted about the application: the first outreach email
-    sent for it, or its first entry into a stage past Sourced (Contacted, or a later stage it was
-    added at or moved to), whichever came first."""
-    email = Subquery(
+    offered = Offer.objects.filter(kind=Offer.Kind.NEW_HIRE, sent_at__isnull=False).values(
+        "application_id"
+    )
+    applications = (
+        Application.objects.filter(application_filter(scope), pk__in=offered)
+        .order_by()
+        .values("pk", "role__title", "role__city")
+    )
+    emails = (
         SentMessage.objects.filter(
-            enrollment__application=OuterRef("pk"),
+            enrollment__application__in=offered,
             status=SentMessage.Status.SENT,
             sent_at__isnull=False,
         )
         .order_by()
         .values("enrollment__application_id")
         .annotate(first=Min("sent_at"))
-        .values("first")
     )
-    # The stages past Sourced as a list of ids (hashed once), not a join for each application.
     first_stages = Stage.objects.filter(kind__in=[Stage.Kind.SOURCED, Stage.Kind.LOST])
-    moved = _first(
-        StageChange.objects.filter(application=OuterRef("pk")).exclude(
-            to_stage__in=first_stages.values("pk")
-        ),
-        "changed_at",
+    moved = (
+        StageChange.objects.filter(application__in=offered)
+        .exclude(to_stage__in=first_stages.values("pk"))
+        .order_by()
+        .values("application_id")
+        .annotate(first=Min("changed_at"))
     )
-    # LEAST skips a NULL on PostgreSQL but not on SQLite: each side falls back on the other.
-    return Least(Coalesce(email, moved), Coalesce(moved, email))
-
-
-def _offer_times(scope: Scope) -> QuerySet[Application]:
-    """The applications the filters name with `contact`, `offered` (the first new-hire offer
-    sent) and `answered` (the first acceptance or decline).
-
-    Both measures start at the first offer sent, so only the applications with a new-hire offer
-    sent (a few percent of them) are read: their first contact is looked up for those alone."""
-    offers = Offer.objects.filter(application=OuterRef("pk"), kind=Offer.Kind.NEW_HIRE)
-    offered = _first(offers.filter(sent_at__isnull=False), "sent_at")
-    answered = _first(
-        offers.filter(status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED]), "closed_at"
+    parts = [q.query.sql_with_params() for q in (applications, offers, emails, moved)]
+    # LEAST skips a NULL on PostgreSQL but SQLite's MIN does not: each side falls back on the
+    # other.
+    least = "MIN" if connection.vendor == "sqlite" else "LEAST"
+    sql = (
+        f"SELECT a.role__title, a.role__city, "
+        f"{least}(COALESCE(e.first, m.first), COALESCE(m.first, e.first)) AS contact, "
+        f"o.offered, o.answered FROM ({parts[0][0]}) a "
+        f"JOIN ({parts[1][0]}) o ON o.application_id = a.pk "
+        f"LEFT JOIN ({parts[2][0]}) e ON e.enrollment__application_id = a.pk "
+        f"LEFT JOIN ({parts[3][0]}) m ON m.application_id = a.pk"
     )
-    sent = Offer.objects.filter(kind=Offer.Kind.NEW_HIRE, sent_at__isnull=False)
-    return (
-        Application.objects.filter(application_filter(scope))
-        .filter(pk__in=sent.values("application_id"))
-        .annotate(contact=_first_contact(), offered=offered, answered=answered)
-    )
+    return sql, tuple(param for _, params in parts for param in params)
 
 
 def _days_sql(end: str, start: str) -> str:
@@ -365,15 +375,9 @@ def _offer_figures(scope: Scope) -> list[dict[str, Any]]:
     role with an offer or an answer counted. Each measure reads only its own rows: the days are
     NULL elsewhere (a percentile, a COUNT of the days skip NULLs).
 
-    The times are a subquery read once (a WITH), each application's first contact looked up
-    once: aggregates over Django's annotations would repeat those lookups in each of them."""
+    The times are read once (a WITH) for the total and the roles alike."""
     f = scope.filters
-    times = (
-        _offer_times(scope)
-        .order_by()
-        .values("role__title", "role__city", "contact", "offered", "answered")
-    )
-    inner, params = times.query.sql_with_params()
+    inner, params = _offer_times(scope)
     starts = connection.ops.adapt_datetimefield_value(f.starts)
     ends = connection.ops.adapt_datetimefield_value(f.ends)
     figures = ", ".join(
@@ -435,12 +439,14 @@ def _offers(scope: Scope) -> Table:
 def _stale(scope: Scope, *group: str) -> QuerySet[Application, dict[str, Any]]:
     """The open applications the filters name, grouped by `group`: how many are open and how
     many of them stale, for the groups with any stale."""
-    stale = stale_applications(scope.now).values("pk")
+    # The selector's condition read on each row, not an IN over its query (which PostgreSQL
+    # hashed once per group and again for the HAVING): 0.7 s to a single pass.
+    stale = stale_condition(scope.now)
     return (
         Application.objects.filter(application_filter(scope), status=Application.Status.OPEN)
         .order_by()
         .values(*group)
-        .annotate(open=Count("pk"), stale=Count("pk", filter=Q(pk__in=stale)))
+        .annotate(open=Count("pk"), stale=Count("pk", filter=stale))
         .filter(stale__gt=0)
         .order_by(*group)
     )
