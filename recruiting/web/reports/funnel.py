@@ -7,7 +7,10 @@ An application reached a stage when it entered it or any later stage of its role
 (the furthest stage it entered, its Lost stage aside): one moved from Sourced straight to
 Screen passed Contacted and Replied on its way, so each stage's count holds those of the stages
 after it and a rate from the stage before is never above 100%. Every figure is computed by the
-database; this module only lays out the rows it is given. No figure here is an amount.
+database, except that the conversion tables add up its counts of applications by role, source
+and furthest stage (a few thousand grouped rows at most: roles x sources x stages), which the
+three tables share rather than each grouping the 950,000 changes again. No figure here is an
+amount.
 """
 
 from __future__ import annotations
@@ -17,28 +20,22 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    Exists,
     F,
-    Func,
-    OuterRef,
+    Max,
+    Min,
     Q,
     QuerySet,
-    Subquery,
-    When,
     Window,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, FirstValue, Lag, Lead, Least
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.functions import Lead
 
 from candidates.models import Candidate
 from offers.models import Offer
-from recruiting.lib.aggregates import Days, Median, Percentile
+from recruiting.lib.aggregates import Days
 from recruiting.outreach.models import SentMessage
 from recruiting.pipeline.models import CLOSING_KINDS, Application, Stage, StageChange
-from recruiting.pipeline.selectors import stale_applications
+from recruiting.pipeline.selectors import stale_condition
 
 from .base import COUNT, DAYS, RATE, TEXT, Bar, BarChart, Column, ReportSpec, Scope, Table, share
 from .scoping import application_filter
@@ -66,19 +63,48 @@ N = Column("n", "Stays", COUNT)
 # --- Conversion ----------------------------------------------------------------------------
 
 
-def _cohort(scope: Scope) -> QuerySet[Application]:
-    """The applications the filters name that entered the pipeline in the dates, each with the
-    position of the furthest stage it entered (`furthest`)."""
+def _reach(scope: Scope) -> tuple[list[dict[str, Any]], list[tuple[int, str, int | None, int]]]:
+    """The stages (Lost aside) of the roles with applications that entered the pipeline in the
+    dates, in each role's order; and those applications counted by role, candidate source and
+    `furthest`, the position of the furthest stage each entered (None for none).
+
+    The furthest stage is one MAX per application over a join of its changes, grouped by the
+    database once for the three conversion tables (a subquery per application, repeated in
+    each step's condition, took minutes at 300,000 applications)."""
     f = scope.filters
-    furthest = (
-        StageChange.objects.filter(application=OuterRef("pk"))
-        .exclude(to_stage__kind=Stage.Kind.LOST)
-        .order_by("-to_stage__position")
-        .values("to_stage__position")[:1]
-    )
-    return Application.objects.filter(
+    cohort = Application.objects.filter(
         application_filter(scope), created_at__gte=f.starts, created_at__lt=f.ends
-    ).annotate(furthest=Subquery(furthest))
+    )
+    lost = Stage.objects.filter(kind=Stage.Kind.LOST).values("pk")
+    # Each application's changes grouped first (in the order of the application's index), then
+    # joined to its application: an application with no change has no furthest stage.
+    furthest = (
+        StageChange.objects.exclude(to_stage__in=lost)
+        .order_by()
+        .values("application_id")
+        .annotate(furthest=Max("to_stage__position"))
+    )
+    applications, params = (
+        cohort.order_by().values("pk", "role_id", "candidate__source").query.sql_with_params()
+    )
+    changes, more = furthest.query.sql_with_params()
+    sql = (
+        f"SELECT a.role_id, a.candidate__source, f.furthest, COUNT(*) FROM ({applications}) a "
+        f"LEFT JOIN ({changes}) f ON f.application_id = a.pk "
+        f"GROUP BY a.role_id, a.candidate__source, f.furthest"
+    )
+    params = (*params, *more)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = cursor.fetchall()
+    stages: list[dict[str, Any]] = [
+        dict(stage)
+        for stage in Stage.objects.filter(role__in={role for role, *_ in counts})
+        .exclude(kind=Stage.Kind.LOST)
+        .order_by("role__title", "role__city", "role_id", "position")
+        .values("role_id", "role__title", "role__city", "name", "kind", "position")
+    ]
+    return stages, counts
 
 
 def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
@@ -87,34 +113,27 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _along_the_pipeline(expression: Func) -> Window:
-    """`expression` over a role's stages in their order."""
-    return Window(expression, partition_by=[F("role_id")], order_by=[F("position").asc()])
-
-
-def _by_role(scope: Scope) -> Table:
-    """Each role's stages in its pipeline's order, with how many of the cohort reached each."""
-    cohort = _cohort(scope)
-    reached = (
-        cohort.filter(
-            GreaterThanOrEqual(F("furthest"), OuterRef("position")), role_id=OuterRef("role_id")
+def _by_role(stages: list[dict[str, Any]], counts: list[tuple[int, str, int | None, int]]) -> Table:
+    """Each role's stages in its pipeline's order, with how many of the cohort reached each: the
+    grouped counts of the applications that went at least that far."""
+    rows: list[dict[str, Any]] = []
+    for stage in stages:
+        reached = sum(
+            n
+            for role, _, furthest, n in counts
+            if role == stage["role_id"] and furthest is not None and furthest >= stage["position"]
         )
-        .order_by()
-        .values("role_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
-        Stage.objects.filter(role__in=cohort.values("role_id"))
-        .exclude(kind=Stage.Kind.LOST)
-        .annotate(reached=Coalesce(Subquery(reached), 0))
-        .annotate(
-            previous=_along_the_pipeline(Lag("reached")),
-            entered=_along_the_pipeline(FirstValue("reached")),
+        first = not rows or rows[-1]["role_id"] != stage["role_id"]
+        rows.append(
+            {
+                "role_id": stage["role_id"],
+                "role": f"{stage['role__title']}, {stage['role__city']}",
+                "stage": stage["name"],
+                "reached": reached,
+                "previous": None if first else rows[-1]["reached"],
+                "entered": reached if first else rows[-1]["entered"],
+            }
         )
-        .order_by("role__title", "role__city", "role_id", "position")
-        .values("role__title", "role__city", "name", "reached", "previous", "entered")
-    )
     return Table(
         key="by_role",
         title="Conversion by role",
@@ -125,40 +144,27 @@ def _by_role(scope: Scope) -> Table:
             FROM_PREVIOUS,
             FROM_FIRST,
         ],
-        rows=[
-            _with_rates(
-                {
-                    "role": f"{r['role__title']}, {r['role__city']}",
-                    "stage": r["name"],
-                    "reached": r["reached"],
-                    "previous": r["previous"],
-                    "entered": r["entered"],
-                }
-            )
-            for r in rows
-        ],
+        rows=[_with_rates({k: v for k, v in row.items() if k != "role_id"}) for row in rows],
         note="Applications that entered the pipeline in these dates. An application counts at "
         "every stage up to the furthest it entered (one that skipped a stage counts at it "
         "too); a lost application counts up to the stage it was lost from.",
     )
 
 
-def _at_kind(kind: str) -> Exists:
-    """Whether the application reached its role's step of `kind` (read on an application
-    annotated with `furthest`)."""
-    return Exists(
-        Stage.objects.filter(
-            role_id=OuterRef("role_id"), kind=kind, position__lte=OuterRef("furthest")
-        )
-    )
-
-
-def _kind_counts(scope: Scope) -> QuerySet[Application]:
-    return _cohort(scope).annotate(**{f"at_{kind}": _at_kind(kind) for kind in KINDS})
-
-
-def _count_kinds() -> dict[str, Count]:
-    return {kind: Count("pk", filter=Q(**{f"at_{kind}": True})) for kind in KINDS}
+def _kind_counts(
+    stages: list[dict[str, Any]], counts: list[tuple[int, str, int | None, int]]
+) -> dict[str, dict[str, int]]:
+    """For each candidate source, how many applications reached each shared step: those whose
+    furthest stage is at or past their role's step of that kind (none if it has no such step)."""
+    at = {(stage["role_id"], stage["kind"]): stage["position"] for stage in stages}
+    groups: dict[str, dict[str, int]] = {}
+    for role, source, furthest, n in counts:
+        group = groups.setdefault(source, dict.fromkeys(KINDS, 0))
+        for kind in KINDS:
+            position = at.get((role, kind))
+            if furthest is not None and position is not None and position <= furthest:
+                group[kind] += n
+    return groups
 
 
 def _kind_rows(counts: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -184,8 +190,10 @@ KIND_NOTE = (
 )
 
 
-def _overall(scope: Scope) -> Table:
-    counts = _kind_counts(scope).aggregate(**_count_kinds())
+def _overall(by_source: dict[str, dict[str, int]]) -> Table:
+    counts: dict[str, int] = {
+        kind: sum(group[kind] for group in by_source.values()) for kind in KINDS
+    }
     rows = _kind_rows(counts) if counts[KINDS[0]] else []
     return Table(
         key="overall",
@@ -202,18 +210,11 @@ def _overall(scope: Scope) -> Table:
     )
 
 
-def _by_source(scope: Scope) -> Table:
-    groups = (
-        _kind_counts(scope)
-        .order_by()
-        .values("candidate__source")
-        .annotate(**_count_kinds())
-        .order_by("candidate__source")
-    )
+def _by_source(by_source: dict[str, dict[str, int]]) -> Table:
     rows = []
-    for group in groups:
-        source = Candidate.Source(group["candidate__source"]).label
-        rows += [{"source": source, **row} for row in _kind_rows(group)]
+    for key in sorted(by_source):
+        source = Candidate.Source(key).label
+        rows += [{"source": source, **row} for row in _kind_rows(by_source[key])]
     return Table(
         key="by_source",
         title="Conversion by source",
@@ -304,76 +305,119 @@ def _time_in_stage(scope: Scope) -> Table:
 # --- First contact, offer, answer ------------------------------------------------------------
 
 
-def _first_contact() -> Combinable:
-    """When the candidate was first contacted about the application: the first outreach email
-    sent for it, or its first entry into a stage past Sourced (Contacted, or a later stage it was
-    added at or moved to), whichever came first."""
-    email = Subquery(
+def _offer_times(scope: Scope) -> tuple[str, tuple[Any, ...]]:
+    """SQL for the applications the filters name that have a new-hire offer sent, each with
+    its role (`role__title`, `role__city`), `contact`, `offered` (the first new-hire offer sent)
+    and `answered` (the first acceptance or decline).
+
+    The contact is when the candidate was first contacted about the application: the first
+    outreach email sent for it, or its first entry into a stage past Sourced (Contacted, or a
+    later stage it was added at or moved to), whichever came first. Both measures start at the
+    first offer sent, so only the applications with one are read; each first time is a MIN per
+    application, grouped once and joined (a subquery per application, repeated wherever the
+    time is used, took seconds to minutes at 300,000 applications)."""
+    offers = (
+        Offer.objects.filter(kind=Offer.Kind.NEW_HIRE)
+        .order_by()
+        .values("application_id")
+        .annotate(
+            offered=Min("sent_at"),
+            answered=Min(
+                "closed_at", filter=Q(status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED])
+            ),
+        )
+        .filter(offered__isnull=False)
+    )
+    offered = Offer.objects.filter(kind=Offer.Kind.NEW_HIRE, sent_at__isnull=False).values(
+        "application_id"
+    )
+    applications = (
+        Application.objects.filter(application_filter(scope), pk__in=offered)
+        .order_by()
+        .values("pk", "role__title", "role__city")
+    )
+    emails = (
         SentMessage.objects.filter(
-            enrollment__application=OuterRef("pk"),
+            enrollment__application__in=offered,
             status=SentMessage.Status.SENT,
             sent_at__isnull=False,
         )
-        .order_by("sent_at")
-        .values("sent_at")[:1]
+        .order_by()
+        .values("enrollment__application_id")
+        .annotate(first=Min("sent_at"))
     )
-    moved = Subquery(
-        StageChange.objects.filter(application=OuterRef("pk"))
-        .exclude(to_stage__kind__in=[Stage.Kind.SOURCED, Stage.Kind.LOST])
-        .order_by("changed_at")
-        .values("changed_at")[:1]
+    first_stages = Stage.objects.filter(kind__in=[Stage.Kind.SOURCED, Stage.Kind.LOST])
+    moved = (
+        StageChange.objects.filter(application__in=offered)
+        .exclude(to_stage__in=first_stages.values("pk"))
+        .order_by()
+        .values("application_id")
+        .annotate(first=Min("changed_at"))
     )
-    # LEAST skips a NULL on PostgreSQL but not on SQLite: each side falls back on the other.
-    return Least(Coalesce(email, moved), Coalesce(moved, email))
+    parts = [q.query.sql_with_params() for q in (applications, offers, emails, moved)]
+    # LEAST skips a NULL on PostgreSQL but SQLite's MIN does not: each side falls back on the
+    # other.
+    least = "MIN" if connection.vendor == "sqlite" else "LEAST"
+    sql = (
+        f"SELECT a.role__title, a.role__city, "
+        f"{least}(COALESCE(e.first, m.first), COALESCE(m.first, e.first)) AS contact, "
+        f"o.offered, o.answered FROM ({parts[0][0]}) a "
+        f"JOIN ({parts[1][0]}) o ON o.application_id = a.pk "
+        f"LEFT JOIN ({parts[2][0]}) e ON e.enrollment__application_id = a.pk "
+        f"LEFT JOIN ({parts[3][0]}) m ON m.application_id = a.pk"
+    )
+    return sql, tuple(param for _, params in parts for param in params)
 
 
-def _offer_times(scope: Scope) -> QuerySet[Application]:
-    """The applications the filters name with `contact`, `offered` (the first new-hire offer
-    sent) and `answered` (the first acceptance or decline)."""
-    offers = Offer.objects.filter(application=OuterRef("pk"), kind=Offer.Kind.NEW_HIRE)
-    offered = offers.filter(sent_at__isnull=False).order_by("sent_at").values("sent_at")[:1]
-    answered = (
-        offers.filter(status__in=[Offer.Status.ACCEPTED, Offer.Status.DECLINED])
-        .order_by("closed_at")
-        .values("closed_at")[:1]
-    )
-    return Application.objects.filter(application_filter(scope)).annotate(
-        contact=_first_contact(), offered=Subquery(offered), answered=Subquery(answered)
-    )
+def _days_sql(end: str, start: str) -> str:
+    """`Days` written by hand, for the same reason as `_percentile_sql`."""
+    if connection.vendor == "sqlite":
+        return f"(julianday({end}) - julianday({start}))"
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
 
 
-def _offer_figures(scope: Scope) -> dict[str, Any]:
-    """The aggregates of the offer table. Each measure reads only its own rows: the days are
-    NULL elsewhere (a percentile skips NULLs), which reads the same on PostgreSQL and SQLite."""
+def _offer_figures(scope: Scope) -> list[dict[str, Any]]:
+    """The figures of the offer table: all roles (the first row, `role__title` None), then each
+    role with an offer or an answer counted. Each measure reads only its own rows: the days are
+    NULL elsewhere (a percentile, a COUNT of the days skip NULLs).
+
+    The times are read once (a WITH) for the total and the roles alike."""
     f = scope.filters
-    to_offer = Q(offered__gte=f.starts, offered__lt=f.ends, contact__lte=F("offered"))
-    to_answer = Q(answered__gte=f.starts, answered__lt=f.ends, offered__lte=F("answered"))
-    offer_days = Case(When(to_offer, then=Days(F("offered"), F("contact"))))
-    answer_days = Case(When(to_answer, then=Days(F("answered"), F("offered"))))
-    return {
-        "offer_median": Median(offer_days),
-        "offer_p90": Percentile(offer_days, 0.9),
-        "offer_n": Count("pk", filter=to_offer),
-        "answer_median": Median(answer_days),
-        "answer_p90": Percentile(answer_days, 0.9),
-        "answer_n": Count("pk", filter=to_answer),
-    }
+    inner, params = _offer_times(scope)
+    starts = connection.ops.adapt_datetimefield_value(f.starts)
+    ends = connection.ops.adapt_datetimefield_value(f.ends)
+    figures = ", ".join(
+        f"{_percentile_sql(f'{days}_days', 0.5)}, {_percentile_sql(f'{days}_days', 0.9)}, "
+        f"COUNT({days}_days)"
+        for days in ("offer", "answer")
+    )
+    sql = (
+        f"WITH t AS (SELECT role__title, role__city, "
+        f"CASE WHEN offered >= %s AND offered < %s AND contact <= offered "
+        f"THEN {_days_sql('offered', 'contact')} END AS offer_days, "
+        f"CASE WHEN answered >= %s AND answered < %s AND offered <= answered "
+        f"THEN {_days_sql('answered', 'offered')} END AS answer_days "
+        f"FROM ({inner}) times) "
+        f"SELECT 0, NULL, NULL, {figures} FROM t "
+        f"UNION ALL SELECT 1, role__title, role__city, {figures} FROM t "
+        f"GROUP BY role__title, role__city "
+        f"HAVING COUNT(offer_days) > 0 OR COUNT(answer_days) > 0 "
+        f"ORDER BY 1, 2, 3"
+    )
+    keys = ("offer_median", "offer_p90", "offer_n", "answer_median", "answer_p90", "answer_n")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (starts, ends, starts, ends, *params))
+        return [
+            {"role__title": title, "role__city": city, **dict(zip(keys, values, strict=True))}
+            for _, title, city, *values in cursor.fetchall()
+        ]
 
 
 def _offers(scope: Scope) -> Table:
-    applications = _offer_times(scope)
-    figures = _offer_figures(scope)
-    total = applications.aggregate(**figures)
-    roles = (
-        applications.order_by()
-        .values("role__title", "role__city")
-        .annotate(**figures)
-        .filter(Q(offer_n__gt=0) | Q(answer_n__gt=0))
-        .order_by("role__title", "role__city")
-    )
+    total, *roles = _offer_figures(scope)
     rows = [{"role": f"{r['role__title']}, {r['role__city']}", **r} for r in roles]
     if total["offer_n"] or total["answer_n"]:
-        rows.insert(0, {"role": "All roles", **total})
+        rows.insert(0, {**total, "role": "All roles"})
     return Table(
         key="offers",
         title="From first contact to offer, and from offer to answer",
@@ -401,12 +445,14 @@ def _offers(scope: Scope) -> Table:
 def _stale(scope: Scope, *group: str) -> QuerySet[Application, dict[str, Any]]:
     """The open applications the filters name, grouped by `group`: how many are open and how
     many of them stale, for the groups with any stale."""
-    stale = stale_applications(scope.now).values("pk")
+    # The selector's condition read on each row, not an IN over its query (which PostgreSQL
+    # hashed once per group and again for the HAVING): 0.7 s to a single pass.
+    stale = stale_condition(scope.now)
     return (
         Application.objects.filter(application_filter(scope), status=Application.Status.OPEN)
         .order_by()
         .values(*group)
-        .annotate(open=Count("pk"), stale=Count("pk", filter=Q(pk__in=stale)))
+        .annotate(open=Count("pk"), stale=Count("pk", filter=stale))
         .filter(stale__gt=0)
         .order_by(*group)
     )
@@ -477,10 +523,12 @@ def _stale_by_owner(scope: Scope) -> Table:
 
 
 def build(scope: Scope) -> list[Table]:
+    stages, counts = _reach(scope)
+    by_source = _kind_counts(stages, counts)
     return [
-        _overall(scope),
-        _by_role(scope),
-        _by_source(scope),
+        _overall(by_source),
+        _by_role(stages, counts),
+        _by_source(by_source),
         _time_in_stage(scope),
         _offers(scope),
         _stale_by_role(scope),
