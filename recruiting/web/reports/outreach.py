@@ -49,7 +49,7 @@ from django.db.models.functions import Coalesce, Greatest, Mod, RowNumber
 
 from candidates.models import MOTIVATORS
 from recruiting.outreach.figures import rate
-from recruiting.outreach.models import Enrollment, SentMessage
+from recruiting.outreach.models import Enrollment, SentMessage, Sequence
 
 from .base import COUNT, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table
 from .scoping import application_filter
@@ -166,25 +166,33 @@ def _enrollment_groups(scope: Scope) -> list[dict[str, Any]]:
     emails, email_params = _emails_in_order(scope).query.sql_with_params()
     enrollments, enrollment_params = (
         Enrollment.objects.order_by()
-        .values("id", "status", sequence_name=F("sequence__name"), motivator=_top_motivator())
+        .values("id", "status", "sequence_id", motivator=_top_motivator())
         .query.sql_with_params()
     )
     ended = ", ".join(
-        "SUM(CASE WHEN pe.last_in_period = 1 AND en.status = %s THEN 1 ELSE 0 END)"
-        for _ in OUTCOMES
+        f"SUM(CASE WHEN pe.last_in_period = 1 AND en.status = %s THEN 1 ELSE 0 END) AS {key}"
+        for key in OUTCOMES.values()
     )
+    outcomes = ", ".join(f"g.{key}" for key in OUTCOMES.values())
+    # Grouped by the sequence's id, its name read after: a name in each of the rows grouped
+    # costs more than the join of the few groups to their sequences.
     sql = f"""
-        SELECT en.sequence_name, en.motivator, pe.last_step, SUM(pe.in_period),
-            SUM(CASE WHEN pe.in_period > 0 THEN 1 ELSE 0 END), {ended}
+        SELECT s.name, g.motivator, g.last_step, g.n_sent, g.n_emailed, {outcomes}
         FROM (
-            SELECT enrollment_id, SUM(in_period) AS in_period,
-                MAX(CASE WHEN nth = 1 THEN step_id END) AS last_step,
-                MAX(CASE WHEN nth = 1 THEN in_period END) AS last_in_period
-            FROM ({emails}) emails
-            GROUP BY enrollment_id
-        ) pe
-        JOIN ({enrollments}) en ON en.id = pe.enrollment_id
-        GROUP BY en.sequence_name, en.motivator, pe.last_step
+            SELECT en.sequence_id, en.motivator, pe.last_step, SUM(pe.in_period) AS n_sent,
+                SUM(CASE WHEN pe.in_period > 0 THEN 1 ELSE 0 END) AS n_emailed, {ended}
+            FROM (
+                SELECT enrollment_id, SUM(in_period) AS in_period,
+                    MAX(CASE WHEN nth = 1 THEN step_id END) AS last_step,
+                    MAX(CASE WHEN nth = 1 THEN in_period END) AS last_in_period
+                FROM ({emails}) emails
+                GROUP BY enrollment_id
+            ) pe
+            JOIN ({enrollments}) en ON en.id = pe.enrollment_id
+            GROUP BY en.sequence_id, en.motivator, pe.last_step
+        ) g
+        JOIN {connection.ops.quote_name(Sequence._meta.db_table)} s
+            ON s.id = g.sequence_id
     """
     params = [*OUTCOMES, *email_params, *enrollment_params]
     with connection.cursor() as cursor:
