@@ -29,27 +29,27 @@ in this report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
-    CharField,
     Count,
-    Exists,
     F,
-    OuterRef,
+    IntegerField,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Mod, RowNumber
 
 from candidates.models import MOTIVATORS
-from recruiting.outreach.figures import ENDED, rate
-from recruiting.outreach.models import Enrollment, SentMessage
+from recruiting.outreach.figures import rate
+from recruiting.outreach.models import Enrollment, SentMessage, Sequence
 
 from .base import COUNT, RATE, Bar, BarChart, Column, ReportSpec, Scope, Table
 from .scoping import application_filter
@@ -57,6 +57,7 @@ from .scoping import application_filter
 # A motivator field's key ("pay") and its label ("Pay"), in the order that breaks ties.
 MOTIVATOR_LABELS = {field.removeprefix("motivator_"): label for field, label in MOTIVATORS}
 MOTIVATOR_ORDER = {key: i for i, key in enumerate(MOTIVATOR_LABELS)}
+MOTIVATOR_KEYS = list(MOTIVATOR_LABELS)
 
 ATTRIBUTION = (
     "A reply, an opt-out or a bounce counts against the last email sent before it, as on the "
@@ -74,17 +75,29 @@ def _enrollment_filter(scope: Scope) -> Q:
     return where
 
 
-def _top_motivator() -> Case:
-    """The key of the candidate's heaviest motivator, the first listed on a tie."""
-    fields = [f"enrollment__candidate__{field}" for field, _ in MOTIVATORS]
-    heaviest = Greatest(*(F(field) for field in fields))
-    return Case(
-        *(
-            When(**{field: heaviest}, then=Value(key))
-            for field, key in zip(fields, MOTIVATOR_LABELS, strict=True)
-        ),
-        output_field=CharField(),
+# The top motivator is read from one GREATEST of (weight × 8 + a tie-breaker): the tie-breaker
+# is 7 for the motivator listed first down to 1 for the last, so the weight decides and a tie
+# goes to the one listed first, and the remainder by 8 says which it is. (A CASE testing each
+# motivator against the GREATEST of the weights computes that GREATEST again at each branch:
+# tens of milliseconds at 100,000 candidates.)
+assert len(MOTIVATORS) < 8
+TIE_BREAKERS = len(MOTIVATORS)
+
+
+def _top_motivator() -> Mod:
+    """The tie-breaker of the enrollment's candidate's heaviest motivator, the first listed on a
+    tie (read it with _motivator_key)."""
+    weighed = (
+        F(f"candidate__{field}") * 8 + (TIE_BREAKERS - i) for i, (field, _) in enumerate(MOTIVATORS)
     )
+    return Mod(
+        Greatest(*weighed, output_field=IntegerField()), Value(8), output_field=IntegerField()
+    )
+
+
+def _motivator_key(tie_breaker: float) -> str:
+    # SQLite's MOD (Django's) answers a float.
+    return MOTIVATOR_KEYS[TIE_BREAKERS - int(tie_breaker)]
 
 
 def sent_emails(scope: Scope) -> QuerySet[SentMessage]:
@@ -104,24 +117,6 @@ def _rank() -> Coalesce:
     return Coalesce(F("step__position"), Value(0))
 
 
-def last_before_an_end(emails: QuerySet[SentMessage]) -> QuerySet[SentMessage]:
-    """Of `emails`, those after which the enrollment replied, opted out or bounced: the last
-    email sent to an enrollment that ended so. Written as "no email of the enrollment comes
-    after it" (an anti-join, read once) rather than a subquery a row."""
-    later = (
-        SentMessage.objects.filter(
-            enrollment_id=OuterRef("enrollment_id"), status=SentMessage.Status.SENT
-        )
-        .annotate(rank=_rank())
-        .filter(
-            Q(rank__gt=OuterRef("rank"))
-            | Q(rank=OuterRef("rank"), sent_at__gt=OuterRef("sent_at"))
-            | Q(rank=OuterRef("rank"), sent_at=OuterRef("sent_at"), pk__gt=OuterRef("pk"))
-        )
-    )
-    return emails.filter(enrollment__status__in=ENDED).annotate(rank=_rank()).filter(~Exists(later))
-
-
 # How an enrollment ended, and the key of its count in a row.
 OUTCOMES = {
     Enrollment.Status.REPLIED: "replied",
@@ -130,31 +125,105 @@ OUTCOMES = {
 }
 
 
-def _counted(emails: QuerySet[SentMessage], **by: Any) -> list[dict[str, Any]]:
-    """A row for each value of `by` (names and expressions, as values() takes them): the emails
-    sent (n_sent), the enrollments they went to (n_emailed), and how many of those replied,
-    opted out or bounced after them. Two queries."""
-
-    def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(row[name] for name in by)
-
-    sent: list[dict[str, Any]] = [
-        {**row, **dict.fromkeys(OUTCOMES.values(), 0)}
-        for row in emails.values(**by).annotate(
-            n_sent=Count("pk"), n_emailed=Count("enrollment_id", distinct=True)
+def _emails_in_order(scope: Scope) -> QuerySet[Any, Any]:
+    """Every sent email of the enrollments in scope, whenever sent, with `in_period` (1 when
+    sent in the period) and `nth`: 1 for the enrollment's last email (of the highest step
+    position, then the latest), 2 for the one before, and so on."""
+    f = scope.filters
+    return (
+        SentMessage.objects.filter(_enrollment_filter(scope), status=SentMessage.Status.SENT)
+        .annotate(
+            rank=_rank(),
+            in_period=Case(
+                When(sent_at__gte=f.starts, sent_at__lt=f.ends, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            nth=Window(
+                RowNumber(),
+                partition_by=[F("enrollment_id")],
+                order_by=[F("rank").desc(), F("sent_at").desc(nulls_last=True), F("pk").desc()],
+            ),
         )
-    ]
-    rows = {key(row): row for row in sent}
-    ends = (
-        last_before_an_end(emails)
-        .values(**by, ended=F("enrollment__status"))
-        .annotate(n=Count("pk"))
         .order_by()
+        .values("enrollment_id", "step_id", "in_period", "nth")
     )
-    for end in ends:
-        # An email that ended its enrollment is one of the emails sent: its row is there.
-        rows[key(end)][OUTCOMES[end["ended"]]] = end["n"]
-    return sent
+
+
+def _enrollment_groups(scope: Scope) -> list[dict[str, Any]]:
+    """The enrollments in scope grouped by sequence, top motivator and the step of their last
+    email: the emails sent in the period (n_sent), the enrollments sent one (n_emailed), and
+    those that replied, opted out or bounced after their last email, when it was sent in the
+    period. One query.
+
+    An enrollment's last email is the first of its emails in the window's order (ROW_NUMBER,
+    over all its sent emails: the last may be after the period). PostgreSQL may not aggregate
+    over a window function, so the emails are a subquery, grouped by enrollment around it
+    (one row an enrollment), and those rows are grouped with the enrollment's sequence, status
+    and candidate's top motivator: SQL written here, read the same by PostgreSQL and SQLite.
+    Each enrollment is in one group, so every count, the enrollments emailed too, adds up
+    across groups."""
+    emails, email_params = _emails_in_order(scope).query.sql_with_params()
+    enrollments, enrollment_params = (
+        Enrollment.objects.order_by()
+        .values("id", "status", "sequence_id", motivator=_top_motivator())
+        .query.sql_with_params()
+    )
+    ended = ", ".join(
+        f"SUM(CASE WHEN pe.last_in_period = 1 AND en.status = %s THEN 1 ELSE 0 END) AS {key}"
+        for key in OUTCOMES.values()
+    )
+    outcomes = ", ".join(f"g.{key}" for key in OUTCOMES.values())
+    # Grouped by the sequence's id, its name read after: a name in each of the rows grouped
+    # costs more than the join of the few groups to their sequences.
+    sql = f"""
+        SELECT s.name, g.motivator, g.last_step, g.n_sent, g.n_emailed, {outcomes}
+        FROM (
+            SELECT en.sequence_id, en.motivator, pe.last_step, SUM(pe.in_period) AS n_sent,
+                SUM(CASE WHEN pe.in_period > 0 THEN 1 ELSE 0 END) AS n_emailed, {ended}
+            FROM (
+                SELECT enrollment_id, SUM(in_period) AS in_period,
+                    MAX(CASE WHEN nth = 1 THEN step_id END) AS last_step,
+                    MAX(CASE WHEN nth = 1 THEN in_period END) AS last_in_period
+                FROM ({emails}) emails
+                GROUP BY enrollment_id
+            ) pe
+            JOIN ({enrollments}) en ON en.id = pe.enrollment_id
+            GROUP BY en.sequence_id, en.motivator, pe.last_step
+        ) g
+        JOIN {connection.ops.quote_name(Sequence._meta.db_table)} s
+            ON s.id = g.sequence_id
+    """
+    params = [*OUTCOMES, *email_params, *enrollment_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            {
+                "sequence": sequence,
+                "top": _motivator_key(motivator),
+                "step": step,
+                # PostgreSQL's SUM of a SUM is a numeric: counted here as the int it is.
+                "n_sent": int(n_sent),
+                "n_emailed": int(n_emailed),
+                **{key: int(n) for key, n in zip(OUTCOMES.values(), outcomes, strict=True)},
+            }
+            for sequence, motivator, step, n_sent, n_emailed, *outcomes in cursor.fetchall()
+        ]
+
+
+COUNTS = ("n_sent", "n_emailed", *OUTCOMES.values())
+
+
+def _summed(groups: Iterable[Mapping[str, Any]], *by: str) -> list[dict[str, Any]]:
+    """The groups' counts added up for each value of `by`, where an email was sent in the
+    period."""
+    sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for group in groups:
+        key = tuple(group[name] for name in by)
+        row = sums.setdefault(key, {**dict(zip(by, key, strict=True)), **dict.fromkeys(COUNTS, 0)})
+        for count in COUNTS:
+            row[count] += group[count]
+    return [row for row in sums.values() if row["n_sent"]]
 
 
 def _with_rates(row: Mapping[str, Any], whole: str) -> dict[str, Any]:
@@ -187,8 +256,8 @@ PER_ENROLLMENT = [
 PER_EMAIL = [Column("n_sent", "Emails sent", COUNT), *_outcome_columns("n_sent")]
 
 
-def _by_sequence(emails: QuerySet[SentMessage]) -> Table:
-    counted = _counted(emails, sequence=F("enrollment__sequence__name"))
+def _by_sequence(groups: list[dict[str, Any]]) -> Table:
+    counted = _summed(groups, "sequence")
     rows = [_with_rates(row, "n_emailed") for row in sorted(counted, key=lambda r: r["sequence"])]
     chart = BarChart(
         "Reply rate by sequence",
@@ -206,17 +275,40 @@ def _by_sequence(emails: QuerySet[SentMessage]) -> Table:
     )
 
 
-def _by_step(emails: QuerySet[SentMessage]) -> Table:
-    counted = _counted(
-        emails.filter(step__isnull=False),
-        sequence=F("step__sequence__name"),
-        position=F("step__position"),
-        template=F("step__template__name"),
+def _step_rows(scope: Scope, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A row for each step that sent an email in the period: the emails it sent (one query),
+    and the outcomes after its emails (from the groups, by the step of the last email).
+    An outcome counts only after an email sent in the period, so its step has a row."""
+    steps = (
+        sent_emails(scope)
+        .filter(step__isnull=False)
+        .values(
+            "step_id",
+            sequence=F("step__sequence__name"),
+            position=F("step__position"),
+            template=F("step__template__name"),
+        )
+        .annotate(n_sent=Count("pk"))
     )
-    rows = [
-        _with_rates(row, "n_sent")
-        for row in sorted(counted, key=lambda r: (r["sequence"], r["position"]))
-    ]
+    rows = {
+        step["step_id"]: {
+            "sequence": step["sequence"],
+            "position": step["position"],
+            "template": step["template"],
+            "n_sent": step["n_sent"],
+            **dict.fromkeys(OUTCOMES.values(), 0),
+        }
+        for step in steps
+    }
+    for group in groups:
+        if group["step"] is not None:
+            for outcome in OUTCOMES.values():
+                if group[outcome]:
+                    rows[group["step"]][outcome] += group[outcome]
+    return sorted(rows.values(), key=lambda r: (r["sequence"], r["position"]))
+
+
+def _by_step(step_rows: list[dict[str, Any]]) -> Table:
     return Table(
         "steps",
         "By step",
@@ -226,15 +318,24 @@ def _by_step(emails: QuerySet[SentMessage]) -> Table:
             Column("template", "Template"),
             *PER_EMAIL,
         ],
-        rows,
+        [_with_rates(row, "n_sent") for row in step_rows],
         note="Rates are of the emails the step sent. " + ATTRIBUTION + " An email of a step "
         "deleted since is in no step.",
     )
 
 
-def _by_template(emails: QuerySet[SentMessage]) -> Table:
-    counted = _counted(emails.filter(step__isnull=False), template=F("step__template__name"))
-    rows = [_with_rates(row, "n_sent") for row in sorted(counted, key=lambda r: r["template"])]
+def _by_template(step_rows: list[dict[str, Any]]) -> Table:
+    counted: dict[str, dict[str, Any]] = {}
+    for step in step_rows:
+        row = counted.setdefault(
+            step["template"],
+            {"template": step["template"], "n_sent": 0, **dict.fromkeys(OUTCOMES.values(), 0)},
+        )
+        for count in ("n_sent", *OUTCOMES.values()):
+            row[count] += step[count]
+    rows = [
+        _with_rates(row, "n_sent") for row in sorted(counted.values(), key=lambda r: r["template"])
+    ]
     return Table(
         "templates",
         "By template",
@@ -245,8 +346,8 @@ def _by_template(emails: QuerySet[SentMessage]) -> Table:
     )
 
 
-def _motivator_rows(emails: QuerySet[SentMessage], **by: Any) -> list[dict[str, Any]]:
-    counted = _counted(emails, **by, top=_top_motivator())
+def _motivator_rows(groups: list[dict[str, Any]], *by: str) -> list[dict[str, Any]]:
+    counted = _summed(groups, *by, "top")
     counted.sort(key=lambda row: ([row[key] for key in by], MOTIVATOR_ORDER[row["top"]]))
     rows = [_with_rates(row, "n_emailed") for row in counted]
     for row in rows:
@@ -262,8 +363,8 @@ MOTIVATOR_NOTE = (
 )
 
 
-def _by_motivator(emails: QuerySet[SentMessage]) -> Table:
-    rows = _motivator_rows(emails)
+def _by_motivator(groups: list[dict[str, Any]]) -> Table:
+    rows = _motivator_rows(groups)
     return Table(
         "motivators",
         "By the candidate's top motivator",
@@ -273,8 +374,8 @@ def _by_motivator(emails: QuerySet[SentMessage]) -> Table:
     )
 
 
-def _by_sequence_and_motivator(emails: QuerySet[SentMessage]) -> Table:
-    rows = _motivator_rows(emails, sequence=F("enrollment__sequence__name"))
+def _by_sequence_and_motivator(groups: list[dict[str, Any]]) -> Table:
+    rows = _motivator_rows(groups, "sequence")
     return Table(
         "sequence_motivators",
         "Which pitch works for whom: sequence by top motivator",
@@ -285,14 +386,17 @@ def _by_sequence_and_motivator(emails: QuerySet[SentMessage]) -> Table:
 
 
 def build(scope: Scope) -> list[Table]:
-    """Five tables, two queries each."""
-    emails = sent_emails(scope)
+    """Five tables from two queries: the enrollments grouped by sequence, top motivator and
+    the step of their last email (a few rows a sequence), summed here for each table; and the
+    emails each step sent."""
+    groups = _enrollment_groups(scope)
+    steps = _step_rows(scope, groups)
     return [
-        _by_sequence(emails),
-        _by_step(emails),
-        _by_template(emails),
-        _by_motivator(emails),
-        _by_sequence_and_motivator(emails),
+        _by_sequence(groups),
+        _by_step(steps),
+        _by_template(steps),
+        _by_motivator(groups),
+        _by_sequence_and_motivator(groups),
     ]
 
 
