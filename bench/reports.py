@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -35,10 +34,10 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from reminder_scan import use_database  # noqa: E402
 from report_data import ensure_report_data  # noqa: E402
+from workspace_pages import measure  # noqa: E402
 
 from candidates.models import Candidate  # noqa: E402
 from offers.models import CompetingOffer, Offer  # noqa: E402
@@ -48,22 +47,6 @@ from recruiting.pipeline.models import Application, StageChange  # noqa: E402
 from recruiting.web.reports.registry import REPORTS  # noqa: E402
 
 TARGET_MS = 500
-
-
-def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
-    for _ in range(3):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-    return statistics.median(timings), p95, len(queries)
 
 
 def main() -> None:

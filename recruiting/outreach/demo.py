@@ -9,7 +9,7 @@ nothing: the figures, activities and stage moves are what the product would have
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
@@ -108,15 +108,17 @@ def ensure_sequence(
     return sequence
 
 
-def _reachable_applications(limit: int) -> list[Application]:
-    """Open applications in Sourced of candidates we may email, one per candidate."""
+def _one_each(limit: int, kind: str, **more: Any) -> list[Application]:
+    """Open applications in a stage of `kind` of candidates we may email (and `more`), one per
+    candidate, at most `limit`."""
     applications = (
         Application.objects.filter(
-            stage__kind=Stage.Kind.SOURCED,
+            stage__kind=kind,
             status=Application.Status.OPEN,
             candidate__do_not_contact=False,
             candidate__emails__isnull=False,
             candidate__owner__isnull=False,
+            **more,
         )
         .exclude(candidate__owner__email="")
         .select_related("candidate__owner", "role")
@@ -129,6 +131,11 @@ def _reachable_applications(limit: int) -> list[Application]:
         if len(chosen) == limit:
             break
     return list(chosen.values())
+
+
+def _reachable_applications(limit: int) -> list[Application]:
+    """Open applications in Sourced of candidates we may email, one per candidate."""
+    return _one_each(limit, Stage.Kind.SOURCED)
 
 
 def _play(
@@ -197,26 +204,7 @@ def build_demo_outreach(*, now: datetime | None = None) -> None:
 
 def _contacted_without_outreach(limit: int) -> list[Application]:
     """Open applications in Contacted of candidates no sequence has written to, one each."""
-    applications = (
-        Application.objects.filter(
-            stage__kind=Stage.Kind.CONTACTED,
-            status=Application.Status.OPEN,
-            candidate__do_not_contact=False,
-            candidate__emails__isnull=False,
-            candidate__owner__isnull=False,
-            candidate__enrollments__isnull=True,
-        )
-        .exclude(candidate__owner__email="")
-        .select_related("candidate__owner", "role")
-        .distinct()
-        .order_by("candidate__name", "id")
-    )
-    chosen: dict[int, Application] = {}
-    for application in applications:
-        chosen.setdefault(application.candidate_id, application)
-        if len(chosen) == limit:
-            break
-    return list(chosen.values())
+    return _one_each(limit, Stage.Kind.CONTACTED, candidate__enrollments__isnull=True)
 
 
 @transaction.atomic
