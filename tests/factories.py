@@ -178,3 +178,27 @@ UNRATED = "SEK"
 def unrated_currency() -> str:
     Currency.objects.get_or_create(code=UNRATED, defaults={"name": "Swedish krona"})
     return UNRATED
+
+
+def competing_offer(candidate, competitor, by, *, recorded_at=None, **terms):
+    """A competing offer in USD recorded through the service (which values it), written
+    unless `terms` say otherwise, with a deadline in five days; dated `recorded_at` if given."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from offers.competition import CompetingTerms, record_competing_offer
+    from offers.models import CompetingOffer
+
+    fields = dict(
+        currency="USD",
+        deadline=timezone.now() + timedelta(days=5),
+        confidence=CompetingOffer.Confidence.WRITTEN,
+    )
+    offer = record_competing_offer(
+        candidate, CompetingTerms(competitor=competitor, **{**fields, **terms}), by=by
+    )
+    if recorded_at is not None:
+        CompetingOffer.objects.filter(pk=offer.pk).update(recorded_at=recorded_at)
+        offer.recorded_at = recorded_at
+    return offer

@@ -13,9 +13,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from candidates.models import Company, Currency
-from offers.competition import CompetingTerms, record_competing_offer
 from offers.demo import build_market
-from offers.models import CompetingOffer, Offer, OfferDecline
+from offers.models import Offer, OfferDecline
 from recruiting.alerts.models import Alert
 from recruiting.tasks import ping
 from recruiting.web.reports import digest
@@ -27,6 +26,7 @@ from tests.factories import (
     OfferFactory,
     RoleFactory,
     UserFactory,
+    competing_offer,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,21 +81,16 @@ def competing(competitor, year_one, at, *, confidence="verbal", **kwargs):
     """A competing offer of `year_one` USD of base (its year one: no other pay), recorded at
     `at`, through the service."""
     candidate = kwargs.pop("candidate", None) or CandidateFactory()
-    recorder = UserFactory()
-    offer = record_competing_offer(
+    return competing_offer(
         candidate,
-        CompetingTerms(
-            currency="USD",
-            base_salary=Decimal(year_one),
-            competitor=competitor,
-            deadline=NOW + timedelta(days=30),
-            confidence=confidence,
-            **kwargs,
-        ),
-        by=recorder,
+        competitor,
+        UserFactory(),
+        base_salary=Decimal(year_one),
+        deadline=NOW + timedelta(days=30),
+        confidence=confidence,
+        recorded_at=at,
+        **kwargs,
     )
-    CompetingOffer.objects.filter(pk=offer.pk).update(recorded_at=at)
-    return offer
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offers.answers import DeclineAnswer, decline
-from offers.competition import CompetingTerms, record_competing_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer, Offer, OfferDecline
 from offers.services import accept_offer, revise_offer, send_offer, submit_for_approval
@@ -54,6 +53,7 @@ from tests.factories import (
     OfferFactory,
     RoleFactory,
     UserFactory,
+    competing_offer,
     offer_terms,
 )
 
@@ -77,17 +77,13 @@ def revised(offer: Offer, by, **terms) -> Offer:
 
 
 def rival(application, competitor, by, confidence=CompetingOffer.Confidence.WRITTEN, **terms):
-    return record_competing_offer(
+    return competing_offer(
         application.candidate,
-        CompetingTerms(
-            competitor=competitor,
-            application=application,
-            currency="USD",
-            deadline=timezone.now() + timedelta(days=5),
-            confidence=confidence,
-            **terms,
-        ),
-        by=by,
+        competitor,
+        by,
+        application=application,
+        confidence=confidence,
+        **terms,
     )
 
 

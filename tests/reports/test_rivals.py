@@ -34,7 +34,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate, Company
-from offers.competition import CompetingTerms, record_competing_offer
 from offers.demo import build_market
 from offers.models import CompetingOffer
 from offers.terms import EquityTerms
@@ -45,6 +44,7 @@ from tests.factories import (
     CompanyFactory,
     RoleFactory,
     UserFactory,
+    competing_offer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -94,20 +94,15 @@ def on(day: str) -> datetime:
 
 def record(candidate, competitor, recruiter, *, application=None, when, confidence, **terms):
     """A competing offer recorded through the service (which values it), then dated `when`."""
-    competing = record_competing_offer(
+    return competing_offer(
         candidate,
-        CompetingTerms(
-            competitor=competitor,
-            application=application,
-            currency="USD",
-            deadline=timezone.now() + timedelta(days=5),
-            confidence=confidence,
-            **terms,
-        ),
-        by=recruiter,
+        competitor,
+        recruiter,
+        application=application,
+        confidence=confidence,
+        recorded_at=on(when),
+        **terms,
     )
-    CompetingOffer.objects.filter(pk=competing.pk).update(recorded_at=on(when))
-    return competing
 
 
 def grant(value: Decimal) -> list[EquityTerms]:
