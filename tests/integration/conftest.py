@@ -110,11 +110,17 @@ def _use_broker(app, url: str, *, close: bool) -> None:
     """Points the app at another broker. It keeps its connections and producers in pools made
     for its broker URL (shared, per URL, in kombu's registry); dropping its references makes
     the next publish take the pools of the new URL. `close` closes the ones left, which no one
-    will use again."""
+    will use again, and takes them out of the registry: a later test's Redis may get the same
+    port, and so the same URL, and must not be handed a closed pool."""
+    from kombu import pools
+
     if close:
-        for pool in (app._pool, app.amqp._producer_pool):
-            if pool is not None:
-                pool.force_close_all()
+        closed = [pool for pool in (app._pool, app.amqp._producer_pool) if pool is not None]
+        for pool in closed:
+            pool.force_close_all()
+        for group in (pools.connections, pools.producers):
+            for key in [key for key, pool in group.items() if any(pool is c for c in closed)]:
+                dict.__delitem__(group, key)  # the key as stored, not hashed again
     app._pool = app.amqp._producer_pool = None
     app.conf.broker_url = url
 

@@ -18,3 +18,26 @@ def test_celery_speaks_json_only_in_utc() -> None:
     assert app.conf.accept_content == ["json"]
     assert str(app.conf.timezone) == "UTC" and app.conf.enable_utc is True
     assert app.conf.broker_connection_retry_on_startup is True
+
+
+def test_a_test_broker_on_a_port_an_earlier_one_had_is_usable(tmp_path):
+    """Each test's own Redis takes a free port, which a later test's may get again: pointing
+    the app at that URL again must hand out working pools, not the closed ones of before (the
+    worker's start-up ping failed with "Acquire on closed pool")."""
+    from tests.integration.conftest import RedisServer, _use_broker
+
+    server = RedisServer(tmp_path)
+    server.start()
+    saved = app.conf.broker_url
+    try:
+        for _ in range(2):
+            _use_broker(app, server.url, close=False)
+            try:
+                ping.delay()  # publishes through the pools of this URL
+            finally:
+                _use_broker(app, saved, close=True)
+        # Both publishes reached this Redis: the second through fresh pools.
+        with app.connection_for_write(server.url) as connection:
+            assert connection.default_channel.client.llen("celery") == 2
+    finally:
+        server.kill()
