@@ -26,6 +26,7 @@ code the nightly job runs: each is valued by the engine from its components, as 
 
 from __future__ import annotations
 
+import importlib
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -63,6 +64,10 @@ from recruiting.outreach.models import (
 )
 from recruiting.pipeline.demo.spec import BENCH_EMAIL_DOMAIN, BENCH_EMAIL_PREFIX
 from recruiting.pipeline.models import Application, Role, Stage, StageChange
+
+# The SQL that computed, for the history there was, what the pipeline keeps from it.
+_KEPT = importlib.import_module("recruiting.pipeline.migrations.0010_stay_ends_and_furthest_stage")
+STAY_ENDS, FURTHEST = _KEPT.STAY_ENDS, _KEPT.FURTHEST
 
 SEED = 2026
 BATCH = 5000
@@ -209,6 +214,10 @@ def ensure_stage_paths(apps: list[App], stages: dict[int, dict[str, int]]) -> in
                 "application_id, min(changed_at) AS first FROM pipeline_stagechange GROUP BY "
                 "application_id) s WHERE s.application_id = a.id AND s.first < a.created_at"
             )
+            # What the pipeline keeps from a history (recruiting/pipeline/history.py), as its
+            # migration computed it: the end of each stay, the furthest stage reached.
+            cursor.execute(STAY_ENDS)
+            cursor.execute(FURTHEST)
     return made
 
 

@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from candidates.models import Candidate, CandidateEmail, Company
 from recruiting.alerts.models import Alert
-from recruiting.pipeline.models import Application, Role, Stage, StageChange
+from recruiting.pipeline import history
+from recruiting.pipeline.models import Application, Role, Stage
 from recruiting.pipeline.permissions import RECRUITER_GROUP
 from recruiting.pipeline.services import add_to_pipeline, move_stage, open_role
 
@@ -490,7 +491,7 @@ def _backdate_stages(
         change.changed_at = first + timedelta(days=5 * n, hours=3 * n)
     for change in changes[len(before) :]:
         change.changed_at = sent if change.to_stage.kind == "offer" else answered
-    StageChange.objects.bulk_update(changes, ["changed_at"])
+    history.restamp(changes)
     application.refresh_from_db()
     Application.objects.filter(pk=application.pk).update(
         created_at=first,

@@ -16,6 +16,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -26,6 +27,7 @@ from recruiting.lib.admin_actions import run_action_form
 from recruiting.lib.admin_filters import IdListFilter
 from recruiting.lib.types import admin_user
 
+from . import history
 from .access import sees_every_application, visible_activities
 from .forms import (
     ActivityInlineFormSet,
@@ -393,6 +395,20 @@ class RoleAdmin(admin.ModelAdmin[Role]):
         super().save_model(request, obj, form, change)
         if not change:
             create_default_stages(obj)
+
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Role],
+        formset: BaseInlineFormSet[Any, Role, Any],
+        change: bool,
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Stage and any(
+            "position" in stage_form.changed_data for stage_form in formset.forms
+        ):
+            # The stages' order says which stage each application went furthest to.
+            history.rebuild(form.instance.applications.all())
 
 
 # --- Applications --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from candidates.models import Candidate, CandidateEmail, Company
 
+from . import history
 from .models import DEFAULT_PIPELINE, Activity, Application, Role, Stage, StageChange
 from .signals import application_moved, candidates_merging
 
@@ -102,8 +103,16 @@ def add_to_pipeline(
         raise PipelineError(
             {"role": f"{candidate} is already in the pipeline of {role}."}
         ) from None
-    StageChange.objects.create(
-        application=application, from_stage=None, to_stage=stage, changed_at=now, changed_by=by
+    history.record(
+        [
+            StageChange(
+                application=application,
+                from_stage=None,
+                to_stage=stage,
+                changed_at=now,
+                changed_by=by,
+            )
+        ]
     )
     return application
 
@@ -138,9 +147,13 @@ def add_candidates_to_pipeline(
         raise PipelineError(
             {"role": f"Someone added some of them to {role} meanwhile: try again."}
         ) from None
-    StageChange.objects.bulk_create(
-        StageChange(application=a, from_stage=None, to_stage=stage, changed_at=now, changed_by=by)
-        for a in made
+    history.record(
+        [
+            StageChange(
+                application=a, from_stage=None, to_stage=stage, changed_at=now, changed_by=by
+            )
+            for a in made
+        ]
     )
     return made, [c.name for c in chosen if c.pk in already]
 
@@ -157,12 +170,16 @@ def _lock(application: Application) -> Application:
 
 def _change_stage(application: Application, stage: Stage, *, by: User | None) -> None:
     now = timezone.now()
-    StageChange.objects.create(
-        application=application,
-        from_stage=application.stage,
-        to_stage=stage,
-        changed_at=now,
-        changed_by=by,
+    history.record(
+        [
+            StageChange(
+                application=application,
+                from_stage=application.stage,
+                to_stage=stage,
+                changed_at=now,
+                changed_by=by,
+            )
+        ]
     )
     application.stage = stage
     application.stage_entered_at = now
@@ -233,15 +250,17 @@ def move_stages_from(
     if not moving:
         return []
     now = timezone.now()
-    StageChange.objects.bulk_create(
-        StageChange(
-            application=application,
-            from_stage_id=from_id,
-            to_stage=stage,
-            changed_at=now,
-            changed_by=by,
-        )
-        for application, stage, from_id in moving
+    history.record(
+        [
+            StageChange(
+                application=application,
+                from_stage_id=from_id,
+                to_stage=stage,
+                changed_at=now,
+                changed_by=by,
+            )
+            for application, stage, from_id in moving
+        ]
     )
     Application.objects.filter(pk__in=[application.pk for application, _, _ in moving]).update(
         stage_id=Case(
@@ -509,6 +528,8 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: User | None) 
                     **{relation.field.name: winner}
                 )
         loser.delete()
+        # The two histories are now one, interleaved in time.
+        history.rebuild([winner.pk])
 
     CandidateEmail.objects.filter(candidate=duplicate).update(candidate=keep, is_primary=False)
     keep.tags.add(*duplicate.tags.all())

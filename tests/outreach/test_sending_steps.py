@@ -103,7 +103,9 @@ def test_queries_grow_by_a_bounded_number_per_step_sent(sequence, recruiter, rol
 
     per_step = (four - one) / 3
     assert per_step == 1
-    assert one - per_step <= 23  # the batch's own, with the test's savepoints
+    # The batch's own, with the test's savepoints; three of them keep what the pipeline keeps
+    # of the moves to Contacted (recruiting/pipeline/history.py).
+    assert one - per_step <= 26
     assert len(mailoutbox) == 5
 
 

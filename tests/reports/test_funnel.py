@@ -31,6 +31,7 @@ from recruiting.outreach.models import (
     Sequence,
     SequenceStep,
 )
+from recruiting.pipeline import history
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import mark_lost, move_stage
 from recruiting.web.reports.base import Filters, Scope
@@ -77,7 +78,7 @@ def backdate(application: Application, days_ago: list[float], now) -> None:
     assert len(changes) == len(days_ago)
     for change, ago in zip(changes, days_ago, strict=True):
         change.changed_at = now - timedelta(days=ago)
-        change.save(update_fields=["changed_at"])
+    history.restamp(changes)
     Application.objects.filter(pk=application.pk).update(
         created_at=now - timedelta(days=days_ago[0]),
         stage_entered_at=now - timedelta(days=days_ago[-1]),

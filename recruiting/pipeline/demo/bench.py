@@ -226,6 +226,8 @@ def _bench_candidate(
             Application(
                 role_id=role_id,
                 stage_id=stage_id,
+                # Its one change (below) is its whole history: the stage is its furthest.
+                furthest_stage_id=None if status == Application.Status.LOST else stage_id,
                 status=status,
                 lost_reason=reason,
                 lost_to_id=lost_to,

@@ -19,6 +19,7 @@ from candidates.models import (
 )
 from candidates.services import find_or_create_tags
 
+from .. import history
 from ..models import Activity, Application, Role, Stage, StageChange
 from ..permissions import HIRING_MANAGER_GROUP, RECRUITER_GROUP
 from ..services import add_to_pipeline, log_activity, mark_hired, mark_lost, move_stage, open_role
@@ -192,7 +193,7 @@ def _backdate(application: Application, ago: list[timedelta], now: datetime) -> 
     changes = list(application.stage_changes.order_by("id"))
     for change, delta in zip(changes, ago, strict=True):
         change.changed_at = now - delta
-    StageChange.objects.bulk_update(changes, ["changed_at"])
+    history.restamp(changes)
     entered = now - ago[-1]
     Application.objects.filter(pk=application.pk).update(
         created_at=now - ago[0],

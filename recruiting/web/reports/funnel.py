@@ -9,8 +9,9 @@ Screen passed Contacted and Replied on its way, so each stage's count holds thos
 after it and a rate from the stage before is never above 100%. Every figure is computed by the
 database, except that the conversion tables add up its counts of applications by role, source
 and furthest stage (a few thousand grouped rows at most: roles x sources x stages), which the
-three tables share rather than each grouping the 950,000 changes again. No figure here is an
-amount.
+three tables share. The furthest stage of each application and the end of each stay are kept
+on the rows as the pipeline records its changes (recruiting/pipeline/history.py); computed
+here from a million changes they took seconds. No figure here is an amount.
 """
 
 from __future__ import annotations
@@ -18,23 +19,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Count,
     F,
-    Max,
     Min,
+    OuterRef,
     Q,
-    QuerySet,
-    Window,
+    Subquery,
 )
-from django.db.models.functions import Lead
 
 from candidates.models import Candidate
 from offers.models import Offer
-from recruiting.lib.aggregates import Days
+from recruiting.lib.aggregates import Days, Median, Percentile
 from recruiting.outreach.models import SentMessage
-from recruiting.pipeline.models import CLOSING_KINDS, Application, Stage, StageChange
+from recruiting.pipeline.models import CLOSING_KINDS, Application, Role, Stage, StageChange
 from recruiting.pipeline.selectors import stale_condition
 
 from .base import COUNT, DAYS, RATE, TEXT, Bar, BarChart, Column, ReportSpec, Scope, Table, share
@@ -66,37 +66,24 @@ N = Column("n", "Stays", COUNT)
 def _reach(scope: Scope) -> tuple[list[dict[str, Any]], list[tuple[int, str, int | None, int]]]:
     """The stages (Lost aside) of the roles with applications that entered the pipeline in the
     dates, in each role's order; and those applications counted by role, candidate source and
-    `furthest`, the position of the furthest stage each entered (None for none).
-
-    The furthest stage is one MAX per application over a join of its changes, grouped by the
-    database once for the three conversion tables (a subquery per application, repeated in
-    each step's condition, took minutes at 300,000 applications)."""
+    `furthest`, the position of the furthest stage each entered (None for none), which the
+    pipeline keeps on each application (recruiting/pipeline/history.py). One grouping, shared
+    by the three conversion tables."""
     f = scope.filters
-    cohort = Application.objects.filter(
-        application_filter(scope), created_at__gte=f.starts, created_at__lt=f.ends
-    )
-    lost = Stage.objects.filter(kind=Stage.Kind.LOST).values("pk")
-    # Each application's changes grouped first (in the order of the application's index), then
-    # joined to its application: an application with no change has no furthest stage.
-    furthest = (
-        StageChange.objects.exclude(to_stage__in=lost)
+    counts: list[tuple[int, str, int | None, int]] = [
+        (
+            group["role_id"],
+            group["candidate__source"],
+            group["furthest_stage__position"],
+            group["n"],
+        )
+        for group in Application.objects.filter(
+            application_filter(scope), created_at__gte=f.starts, created_at__lt=f.ends
+        )
         .order_by()
-        .values("application_id")
-        .annotate(furthest=Max("to_stage__position"))
-    )
-    applications, params = (
-        cohort.order_by().values("pk", "role_id", "candidate__source").query.sql_with_params()
-    )
-    changes, more = furthest.query.sql_with_params()
-    sql = (
-        f"SELECT a.role_id, a.candidate__source, f.furthest, COUNT(*) FROM ({applications}) a "
-        f"LEFT JOIN ({changes}) f ON f.application_id = a.pk "
-        f"GROUP BY a.role_id, a.candidate__source, f.furthest"
-    )
-    params = (*params, *more)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counts = cursor.fetchall()
+        .values("role_id", "candidate__source", "furthest_stage__position")
+        .annotate(n=Count("pk"))
+    ]
     stages: list[dict[str, Any]] = [
         dict(stage)
         for stage in Stage.objects.filter(role__in={role for role, *_ in counts})
@@ -116,12 +103,14 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
 def _by_role(stages: list[dict[str, Any]], counts: list[tuple[int, str, int | None, int]]) -> Table:
     """Each role's stages in its pipeline's order, with how many of the cohort reached each: the
     grouped counts of the applications that went at least that far."""
+    by_role: dict[int, list[tuple[int, int]]] = {}
+    for role, _, furthest, n in counts:
+        if furthest is not None:
+            by_role.setdefault(role, []).append((furthest, n))
     rows: list[dict[str, Any]] = []
     for stage in stages:
         reached = sum(
-            n
-            for role, _, furthest, n in counts
-            if role == stage["role_id"] and furthest is not None and furthest >= stage["position"]
+            n for furthest, n in by_role.get(stage["role_id"], ()) if furthest >= stage["position"]
         )
         first = not rows or rows[-1]["role_id"] != stage["role_id"]
         rows.append(
@@ -233,45 +222,21 @@ def _by_source(by_source: dict[str, dict[str, int]]) -> Table:
 # --- Time in each stage ----------------------------------------------------------------------
 
 
-def _percentile_sql(column: str, fraction: float) -> str:
-    """`Percentile` written by hand, for a query Django cannot build (an aggregate over a window
-    function's rows): PostgreSQL's percentile_cont, or the embedded demo's SQLite one."""
-    if connection.vendor == "sqlite":
-        return f"closer_percentile({column}, {fraction})"
-    return f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {column})"
-
-
 def _stays(scope: Scope) -> dict[int, tuple[float, float, int]]:
     """For each stage, the median and 90th percentile of the days applications stayed in it
-    before they left it within the dates, and how many such stays.
-
-    A stay runs from the change into the stage to the application's next change (LEAD over
-    its changes in time order). PostgreSQL may not aggregate over a window function, so the
-    stays are a subquery, grouped by stage around it: the only SQL this module writes."""
+    before they left it within the dates, and how many such stays: a stay runs from the change
+    into the stage to the application's next change, kept on the change as `left_at`."""
     f = scope.filters
+    days = Days(F("left_at"), F("changed_at"))
     stays = (
-        StageChange.objects.filter(application_filter(scope, "application__"))
-        .annotate(
-            left_at=Window(
-                Lead("changed_at"),
-                partition_by=[F("application_id")],
-                order_by=[F("changed_at").asc(), F("id").asc()],
-            )
+        StageChange.objects.filter(
+            application_filter(scope, "application__"), left_at__gte=f.starts, left_at__lt=f.ends
         )
-        # A filter on the window applies to its result: each history is read whole first.
-        .filter(left_at__gte=f.starts, left_at__lt=f.ends)
-        .annotate(days=Days(F("left_at"), F("changed_at")))
         .order_by()
-        .values("to_stage_id", "days")
+        .values("to_stage_id")
+        .annotate(median=Median(days), p90=Percentile(days, 0.9), n=Count("*"))
     )
-    inner, params = stays.query.sql_with_params()
-    sql = (
-        f"SELECT to_stage_id, {_percentile_sql('days', 0.5)}, {_percentile_sql('days', 0.9)}, "
-        f"COUNT(*) FROM ({inner}) stays GROUP BY to_stage_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {stage: (median, p90, n) for stage, median, p90, n in cursor.fetchall()}
+    return {s["to_stage_id"]: (s["median"], s["p90"], s["n"]) for s in stays}
 
 
 def _time_in_stage(scope: Scope) -> Table:
@@ -306,16 +271,18 @@ def _time_in_stage(scope: Scope) -> Table:
 
 
 def _offer_times(scope: Scope) -> tuple[str, tuple[Any, ...]]:
-    """SQL for the applications the filters name that have a new-hire offer sent, each with
-    its role (`role__title`, `role__city`), `contact`, `offered` (the first new-hire offer sent)
-    and `answered` (the first acceptance or decline).
+    """SQL naming, for a WITH, `times`: the applications the filters name that have a new-hire
+    offer sent, each with its role (`role__title`, `role__city`), `contact`, `offered` (the
+    first new-hire offer sent) and `answered` (the first acceptance or decline).
 
     The contact is when the candidate was first contacted about the application: the first
     outreach email sent for it, or its first entry into a stage past Sourced (Contacted, or a
     later stage it was added at or moved to), whichever came first. Both measures start at the
-    first offer sent, so only the applications with one are read; each first time is a MIN per
-    application, grouped once and joined (a subquery per application, repeated wherever the
-    time is used, took seconds to minutes at 300,000 applications)."""
+    first offer sent, so only the applications with one are read: their offers grouped once and
+    joined, and their first email and first move each looked up through its index (grouping
+    every email and every change, then joining, read a million rows for 20,000 offers). The
+    lookups are MATERIALIZED, each made once: the contact reads both twice, which PostgreSQL
+    would otherwise run again for each reference."""
     offers = (
         Offer.objects.filter(kind=Offer.Kind.NEW_HIRE)
         .order_by()
@@ -331,49 +298,55 @@ def _offer_times(scope: Scope) -> tuple[str, tuple[Any, ...]]:
     offered = Offer.objects.filter(kind=Offer.Kind.NEW_HIRE, sent_at__isnull=False).values(
         "application_id"
     )
-    applications = (
-        Application.objects.filter(application_filter(scope), pk__in=offered)
-        .order_by()
-        .values("pk", "role__title", "role__city")
-    )
-    emails = (
+    first_email = (
         SentMessage.objects.filter(
-            enrollment__application__in=offered,
+            enrollment__application=OuterRef("pk"),
             status=SentMessage.Status.SENT,
             sent_at__isnull=False,
         )
-        .order_by()
-        .values("enrollment__application_id")
-        .annotate(first=Min("sent_at"))
+        .order_by("sent_at")
+        .values("sent_at")[:1]
     )
-    first_stages = Stage.objects.filter(kind__in=[Stage.Kind.SOURCED, Stage.Kind.LOST])
-    moved = (
-        StageChange.objects.filter(application__in=offered)
-        .exclude(to_stage__in=first_stages.values("pk"))
-        .order_by()
-        .values("application_id")
-        .annotate(first=Min("changed_at"))
+    first_move = (
+        StageChange.objects.filter(application=OuterRef("pk"))
+        .exclude(to_stage__kind__in=[Stage.Kind.SOURCED, Stage.Kind.LOST])
+        .order_by("changed_at")
+        .values("changed_at")[:1]
     )
-    parts = [q.query.sql_with_params() for q in (applications, offers, emails, moved)]
+    applications = (
+        Application.objects.filter(application_filter(scope), pk__in=offered)
+        .order_by()
+        .annotate(emailed=Subquery(first_email), moved=Subquery(first_move))
+        .values("pk", "role__title", "role__city", "emailed", "moved")
+    )
+    parts = [q.query.sql_with_params() for q in (applications, offers)]
     # LEAST skips a NULL on PostgreSQL but SQLite's MIN does not: each side falls back on the
     # other.
     least = "MIN" if connection.vendor == "sqlite" else "LEAST"
     sql = (
-        f"SELECT a.role__title, a.role__city, "
-        f"{least}(COALESCE(e.first, m.first), COALESCE(m.first, e.first)) AS contact, "
-        f"o.offered, o.answered FROM ({parts[0][0]}) a "
-        f"JOIN ({parts[1][0]}) o ON o.application_id = a.pk "
-        f"LEFT JOIN ({parts[2][0]}) e ON e.enrollment__application_id = a.pk "
-        f"LEFT JOIN ({parts[3][0]}) m ON m.application_id = a.pk"
+        f"firsts AS MATERIALIZED ({parts[0][0]}), "
+        f"times AS (SELECT a.role__title, a.role__city, "
+        f"{least}(COALESCE(a.emailed, a.moved), COALESCE(a.moved, a.emailed)) AS contact, "
+        f"o.offered, o.answered FROM firsts a "
+        f"JOIN ({parts[1][0]}) o ON o.application_id = a.pk)"
     )
     return sql, tuple(param for _, params in parts for param in params)
+
+
+def _percentile_sql(column: str, fraction: float) -> str:
+    """`Percentile` written by hand, for a query Django cannot build (aggregates over a WITH's
+    rows, for all roles and for each in one UNION): PostgreSQL's percentile_cont, or the
+    embedded demo's SQLite one."""
+    if connection.vendor == "sqlite":
+        return f"closer_percentile({column}, {fraction})"
+    return f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {column})"
 
 
 def _days_sql(end: str, start: str) -> str:
     """`Days` written by hand, for the same reason as `_percentile_sql`."""
     if connection.vendor == "sqlite":
         return f"(julianday({end}) - julianday({start}))"
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+    return f"(date_part('epoch', {end} - {start}) / 86400.0)"
 
 
 def _offer_figures(scope: Scope) -> list[dict[str, Any]]:
@@ -383,7 +356,7 @@ def _offer_figures(scope: Scope) -> list[dict[str, Any]]:
 
     The times are read once (a WITH) for the total and the roles alike."""
     f = scope.filters
-    inner, params = _offer_times(scope)
+    times, params = _offer_times(scope)
     starts = connection.ops.adapt_datetimefield_value(f.starts)
     ends = connection.ops.adapt_datetimefield_value(f.ends)
     figures = ", ".join(
@@ -392,12 +365,12 @@ def _offer_figures(scope: Scope) -> list[dict[str, Any]]:
         for days in ("offer", "answer")
     )
     sql = (
-        f"WITH t AS (SELECT role__title, role__city, "
+        f"WITH {times}, t AS (SELECT role__title, role__city, "
         f"CASE WHEN offered >= %s AND offered < %s AND contact <= offered "
         f"THEN {_days_sql('offered', 'contact')} END AS offer_days, "
         f"CASE WHEN answered >= %s AND answered < %s AND offered <= answered "
         f"THEN {_days_sql('answered', 'offered')} END AS answer_days "
-        f"FROM ({inner}) times) "
+        f"FROM times) "
         f"SELECT 0, NULL, NULL, {figures} FROM t "
         f"UNION ALL SELECT 1, role__title, role__city, {figures} FROM t "
         f"GROUP BY role__title, role__city "
@@ -406,7 +379,7 @@ def _offer_figures(scope: Scope) -> list[dict[str, Any]]:
     )
     keys = ("offer_median", "offer_p90", "offer_n", "answer_median", "answer_p90", "answer_n")
     with connection.cursor() as cursor:
-        cursor.execute(sql, (starts, ends, starts, ends, *params))
+        cursor.execute(sql, (*params, starts, ends, starts, ends))
         return [
             {"role__title": title, "role__city": city, **dict(zip(keys, values, strict=True))}
             for _, title, city, *values in cursor.fetchall()
@@ -442,20 +415,31 @@ def _offers(scope: Scope) -> Table:
 # --- Stale now -------------------------------------------------------------------------------
 
 
-def _stale(scope: Scope, *group: str) -> QuerySet[Application, dict[str, Any]]:
-    """The open applications the filters name, grouped by `group`: how many are open and how
-    many of them stale, for the groups with any stale."""
+def _stale(scope: Scope) -> list[dict[str, Any]]:
+    """The open applications the filters name, counted by role and candidate owner: how many
+    are open and how many of them stale. One grouping for both tables, which add it up (a few
+    thousand groups at most: roles x owners)."""
     # The selector's condition read on each row, not an IN over its query (which PostgreSQL
     # hashed once per group and again for the HAVING): 0.7 s to a single pass.
     stale = stale_condition(scope.now)
-    return (
-        Application.objects.filter(application_filter(scope), status=Application.Status.OPEN)
+    return [
+        dict(group)
+        for group in Application.objects.filter(
+            application_filter(scope), status=Application.Status.OPEN
+        )
         .order_by()
-        .values(*group)
+        .values("role_id", "candidate__owner_id")
         .annotate(open=Count("pk"), stale=Count("pk", filter=stale))
-        .filter(stale__gt=0)
-        .order_by(*group)
-    )
+    ]
+
+
+def _sums(groups: list[dict[str, Any]], key: str) -> dict[int | None, tuple[int, int]]:
+    """The open and stale counts of `groups` added up by `key`, for the keys with any stale."""
+    sums: dict[int | None, tuple[int, int]] = {}
+    for group in groups:
+        open_, stale = sums.get(group[key], (0, 0))
+        sums[group[key]] = (open_ + group["open"], stale + group["stale"])
+    return {k: v for k, v in sums.items() if v[1]}
 
 
 STALE_COLUMNS = [
@@ -468,71 +452,53 @@ STALE_NOTE = (
 )
 
 
-def _stale_by_role(scope: Scope) -> Table:
-    groups = _stale(scope, "role__title", "role__city", "role_id")
+def _stale_row(key: str, name: str, open_: int, stale: int) -> dict[str, Any]:
+    return {key: name, "stale": stale, "open": open_, "stale_share": share(stale, open_)}
+
+
+def _stale_by_role(groups: list[dict[str, Any]]) -> Table:
+    sums = _sums(groups, "role_id")
+    roles = Role.objects.filter(pk__in=[pk for pk in sums if pk is not None])
+    roles = roles.order_by("title", "city", "pk")
     return Table(
         key="stale_by_role",
         title="Stale now, by role",
         columns=[Column("role", "Role"), *STALE_COLUMNS],
-        rows=[
-            {
-                "role": f"{g['role__title']}, {g['role__city']}",
-                "stale": g["stale"],
-                "open": g["open"],
-                "stale_share": share(g["stale"], g["open"]),
-            }
-            for g in groups
-        ],
+        rows=[_stale_row("role", f"{role.title}, {role.city}", *sums[role.pk]) for role in roles],
         note=STALE_NOTE,
     )
 
 
-def _owner_name(first: str | None, last: str | None, username: str | None) -> str:
-    if username is None:
-        return "No owner"
-    return f"{first or ''} {last or ''}".strip() or username
-
-
-def _stale_by_owner(scope: Scope) -> Table:
-    groups = _stale(
-        scope,
-        "candidate__owner__first_name",
-        "candidate__owner__last_name",
-        "candidate__owner__username",
-        "candidate__owner_id",
-    )
+def _stale_by_owner(groups: list[dict[str, Any]]) -> Table:
+    sums = _sums(groups, "candidate__owner_id")
+    owners = get_user_model().objects.filter(pk__in=[pk for pk in sums if pk is not None])
+    rows = [
+        _stale_row("owner", owner.get_full_name() or owner.username, *sums[owner.pk])
+        for owner in owners.order_by("first_name", "last_name", "username", "pk")
+    ]
+    if None in sums:
+        rows.append(_stale_row("owner", "No owner", *sums[None]))
     return Table(
         key="stale_by_owner",
         title="Stale now, by owner",
         columns=[Column("owner", "Owner", TEXT), *STALE_COLUMNS],
-        rows=[
-            {
-                "owner": _owner_name(
-                    g["candidate__owner__first_name"],
-                    g["candidate__owner__last_name"],
-                    g["candidate__owner__username"],
-                ),
-                "stale": g["stale"],
-                "open": g["open"],
-                "stale_share": share(g["stale"], g["open"]),
-            }
-            for g in groups
-        ],
-        note=STALE_NOTE + " The owner is the candidate's.",
+        rows=rows,
+        note=STALE_NOTE + " The owner is the candidate's; those with none come last.",
     )
 
 
 def build(scope: Scope) -> list[Table]:
     stages, counts = _reach(scope)
     by_source = _kind_counts(stages, counts)
+    stale = _stale(scope)
     return [
         _overall(by_source),
         _by_role(stages, counts),
         _by_source(by_source),
         _time_in_stage(scope),
         _offers(scope),
-        _stale_by_role(scope),
-        _stale_by_owner(scope),
+        _stale_by_role(stale),
+        _stale_by_owner(stale),
     ]
 
 

@@ -1,0 +1,186 @@
+"""What the pipeline keeps from each application's history (recruiting/pipeline/history.py), which
+the funnel report counts: when each stay in a stage ended (the application's next change) and
+the furthest stage it reached, Lost aside. Kept by every way a change is made, and made again
+when history is rewritten: a merge joining two histories, the stages reordered in the admin,
+the migration that computed them for the history there was."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from candidates.models import Candidate
+from recruiting.pipeline import history
+from recruiting.pipeline.models import Application, StageChange
+from recruiting.pipeline.services import (
+    add_candidates_to_pipeline,
+    mark_lost,
+    merge_candidates,
+    move_stage,
+    move_stages_from,
+    reopen_application,
+)
+from tests.factories import ApplicationFactory, CandidateFactory, RoleFactory
+from tests.pipeline.helpers import stage
+
+pytestmark = pytest.mark.django_db
+
+
+def stays(application: Application) -> list[tuple[str, object, object]]:
+    """Each change of the application in time order: the stage entered, when, when left."""
+    return [
+        (c.to_stage.name, c.changed_at, c.left_at)
+        for c in application.stage_changes.select_related("to_stage").order_by("changed_at", "pk")
+    ]
+
+
+def furthest(application: Application) -> str | None:
+    application.refresh_from_db()
+    return application.furthest_stage.name if application.furthest_stage else None
+
+
+def test_each_stay_ends_when_the_application_next_moves_and_the_furthest_stage_stays(recruiter):
+    role = RoleFactory()
+    application = ApplicationFactory(role=role)
+    for name in ("Contacted", "Screen", "Contacted"):
+        application = move_stage(application, stage(role, name), by=recruiter)
+
+    (s, t1, end1), (c, t2, end2), (sc, t3, end3), (back, t4, end4) = stays(application)
+    assert (s, c, sc, back) == ("Sourced", "Contacted", "Screen", "Contacted")
+    # Each stay ends when the next change was made; the stay in progress has no end.
+    assert (end1, end2, end3, end4) == (t2, t3, t4, None)
+    # Back to Contacted, it still reached Screen: on the row, and on the instance returned.
+    assert furthest(application) == "Screen"
+    assert application.furthest_stage_id == stage(role, "Screen").pk
+
+
+def test_lost_is_no_stage_reached_and_a_reopened_application_goes_on(recruiter):
+    role = RoleFactory()
+    application = move_stage(ApplicationFactory(role=role), stage(role, "Screen"), by=recruiter)
+    application = mark_lost(application, reason="not_interested", by=recruiter)
+
+    assert furthest(application) == "Screen"
+    *_, (screen, _, left_screen), (lost, lost_at, left_lost) = stays(application)
+    assert (screen, lost, left_screen, left_lost) == ("Screen", "Lost", lost_at, None)
+
+    application = reopen_application(application, by=recruiter)
+
+    assert furthest(application) == "Offer"
+    *_, (lost, _, left_lost), (offer, offer_at, left_offer) = stays(application)
+    assert (lost, offer, left_lost, left_offer) == ("Lost", "Offer", offer_at, None)
+
+
+def test_many_added_and_moved_at_once_keep_their_stays_and_furthest_stage(recruiter):
+    role = RoleFactory()
+    people = [CandidateFactory(owner=recruiter) for _ in range(3)]
+    made, already = add_candidates_to_pipeline(
+        Candidate.objects.filter(pk__in=[p.pk for p in people]), role, by=recruiter
+    )
+    assert already == [] and [furthest(a) for a in made] == ["Sourced"] * 3
+
+    contacted = stage(role, "Contacted")
+    moved = move_stages_from([(a, contacted) for a in made[:2]], kind="sourced", by=recruiter)
+
+    assert [furthest(a) for a in made] == ["Contacted", "Contacted", "Sourced"]
+    for application in moved:
+        (_, _, left), (_, entered, still) = stays(application)
+        assert left == entered and still is None
+    assert stays(made[2])[0][2] is None  # not moved: still in Sourced
+
+
+def test_a_merge_joins_two_histories_in_time_order(recruiter):
+    role = RoleFactory()
+    ada, twin = CandidateFactory(name="Ada Lovelace"), CandidateFactory(name="Ada Lovelace")
+    first = move_stage(
+        ApplicationFactory(candidate=ada, role=role), stage(role, "Contacted"), by=None
+    )
+    second = move_stage(
+        ApplicationFactory(candidate=twin, role=role), stage(role, "Screen"), by=None
+    )
+    now = timezone.now()
+    # Ada's record: Sourced 10 days ago, Contacted 6; her twin's: Sourced 8, Screen 4.
+    for application, days in ((first, (10, 6)), (second, (8, 4))):
+        changes = list(application.stage_changes.order_by("pk"))
+        for change, ago in zip(changes, days, strict=True):
+            change.changed_at = now - timedelta(days=ago)
+        history.restamp(changes)
+
+    merge_candidates(ada, twin, by=recruiter)
+
+    survivor = Application.objects.get(candidate=ada, role=role)
+    day = [now - timedelta(days=n) for n in (10, 8, 6, 4)]
+    assert stays(survivor) == [
+        ("Sourced", day[0], day[1]),
+        ("Sourced", day[1], day[2]),
+        ("Contacted", day[2], day[3]),
+        ("Screen", day[3], None),
+    ]
+    assert furthest(survivor) == "Screen"
+
+
+def test_stages_reordered_in_the_admin_change_which_stage_went_furthest(
+    client, superuser, admin_form_data
+):
+    client.force_login(superuser)  # recruiters see the stages; an administrator edits them
+    role = RoleFactory()
+    application = ApplicationFactory(role=role)
+    for name in ("Replied", "Screen"):
+        application = move_stage(application, stage(role, name), by=None)
+    assert furthest(application) == "Screen"
+    url = reverse("admin:pipeline_role_change", args=[role.pk])
+    data = admin_form_data(client.get(url))
+    replied = next(key for key, value in data.items() if value == "Replied")
+    # Replied moved after every other stage.
+    data[replied.replace("-name", "-position")] = "10"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert stage(role, "Replied").position == 10
+    assert furthest(application) == "Replied"
+
+
+def test_the_migration_computes_them_from_the_history_there_was(recruiter):
+    """Its SQL (the same on PostgreSQL and SQLite) gives what the services keep."""
+    role = RoleFactory()
+    moved = move_stage(ApplicationFactory(role=role), stage(role, "Interviews"), by=None)
+    moved = move_stage(moved, stage(role, "Contacted"), by=None)
+    lost = mark_lost(ApplicationFactory(role=role), reason="withdrew", by=None)
+    ApplicationFactory(role=role)
+    kept = list(StageChange.objects.order_by("pk").values_list("pk", "left_at"))
+    reached = list(Application.objects.order_by("pk").values_list("pk", "furthest_stage_id"))
+    assert furthest(moved) == "Interviews" and furthest(lost) == "Sourced"
+    StageChange.objects.update(left_at=None)
+    Application.objects.update(furthest_stage=None)
+
+    migration = importlib.import_module(
+        "recruiting.pipeline.migrations.0010_stay_ends_and_furthest_stage"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(migration.STAY_ENDS)
+        cursor.execute(migration.FURTHEST)
+
+    assert list(StageChange.objects.order_by("pk").values_list("pk", "left_at")) == kept
+    assert list(Application.objects.order_by("pk").values_list("pk", "furthest_stage_id")) == (
+        reached
+    )
+
+
+def test_rebuild_gives_what_the_services_kept(recruiter):
+    role = RoleFactory()
+    application = ApplicationFactory(role=role)
+    for name in ("Screen", "Replied"):
+        application = move_stage(application, stage(role, name), by=None)
+    kept = stays(application)
+    StageChange.objects.update(left_at=None)
+    Application.objects.update(furthest_stage=None)
+
+    history.rebuild(Application.objects.all())
+
+    assert stays(application) == kept
+    assert furthest(application) == "Screen"
