@@ -161,3 +161,15 @@ def test_a_role_the_hiring_manager_does_not_manage_is_not_a_choice(client, hirin
 
     assert response.status_code == 400
     assert "Select a valid choice." in response.content.decode()
+
+
+def test_what_people_typed_is_shown_as_text_in_the_tables(client, recruiter, roles):
+    ApplicationFactory(role=RoleFactory(title="<b>Vision</b> & Audio"))
+    client.force_login(recruiter)
+
+    html = client.get(URL).content.decode()
+
+    # The table rows are written out in Python (cells.body_html), every text escaped.
+    assert "<td>&lt;b&gt;Vision&lt;/b&gt; &amp; Audio</td>" in html
+    assert "<b>Vision</b>" not in html
+    assert '<td class="text-end text-nowrap">33.3% of 3<sup' in html

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 from .base import COUNT, DAYS, DERIVED, MONEY, RATE, SMALL_SAMPLE, Column, Table
 
 
@@ -79,5 +82,16 @@ def rows_of(table: Table) -> list[list[Cell]]:
     return [[cell(row, column) for column in table.columns] for row in table.rows]
 
 
-def has_small(table: Table) -> bool:
-    return any(c.small for row in rows_of(table) for c in row)
+_SMALL_MARK = '<sup class="text-body-secondary" title="Too few to mean much">†</sup>'
+
+
+def _td(c: Cell) -> str:
+    opening = '<td class="text-end text-nowrap">' if c.numeric else "<td>"
+    return f"{opening}{escape(c.text)}{_SMALL_MARK if c.small else ''}</td>"
+
+
+def body_html(rows: list[list[Cell]]) -> SafeString:
+    """The rows of a table body as HTML, every text escaped. Written here rather than by a
+    template loop: the funnel shows some 1,500 rows, which the template engine took a quarter
+    of a second to write out cell by cell."""
+    return mark_safe("".join(f"<tr>{''.join(_td(c) for c in row)}</tr>" for row in rows))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -24,7 +25,7 @@ from recruiting.pipeline.models import Role
 
 from . import registry
 from .base import ReportSpec, Scope, Table
-from .cells import exported, has_small, rows_of
+from .cells import body_html, exported, rows_of
 from .charts import draw
 from .forms import ReportFilterForm, default_dates
 
@@ -73,6 +74,18 @@ def _csv(spec: ReportSpec, scope: Scope, tables: list[Table]) -> HttpResponse:
     return response
 
 
+def _shown(table: Table) -> dict[str, Any]:
+    """What the page shows of a table: its body's HTML, whether a rate rests on too few, its
+    chart."""
+    rows = rows_of(table)
+    return {
+        "table": table,
+        "body": body_html(rows),
+        "small": any(c.small for row in rows for c in row),
+        "chart": draw(table.chart) if table.chart and table.chart.bars else None,
+    }
+
+
 def report_page(spec: ReportSpec) -> Callable[..., HttpResponse]:
     """The view of one report."""
 
@@ -117,15 +130,7 @@ def report_page(spec: ReportSpec) -> Callable[..., HttpResponse]:
                 "form": form,
                 "scope": scope,
                 "shows_pay": shows_pay,
-                "tables": [
-                    {
-                        "table": t,
-                        "rows": rows_of(t),
-                        "small": has_small(t),
-                        "chart": draw(t.chart) if t.chart and t.chart.bars else None,
-                    }
-                    for t in tables
-                ],
+                "tables": [_shown(t) for t in tables],
                 "permalink": request.build_absolute_uri(
                     request.path + ("?" + urlencode(query) if query else "")
                 ),
