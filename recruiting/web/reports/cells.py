@@ -3,11 +3,11 @@ count is too small to mean much) and in the CSV (plain numbers a spreadsheet sum
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .base import COUNT, DAYS, DERIVED, MONEY, RATE, SMALL_SAMPLE, Column, Table
@@ -87,7 +87,7 @@ _SMALL_MARK = '<sup class="text-body-secondary" title="Too few to mean much">†
 
 def _td(c: Cell) -> str:
     opening = '<td class="text-end text-nowrap">' if c.numeric else "<td>"
-    return f"{opening}{escape(c.text)}{_SMALL_MARK if c.small else ''}</td>"
+    return f"{opening}{html.escape(c.text)}{_SMALL_MARK if c.small else ''}</td>"
 
 
 def body_html(rows: list[list[Cell]]) -> SafeString:

@@ -244,8 +244,8 @@ def _time_in_stage(scope: Scope) -> Table:
     stages = (
         Stage.objects.filter(pk__in=figures)
         .exclude(kind__in=CLOSING_KINDS)
-        .select_related("role")
         .order_by("role__title", "role__city", "role_id", "position")
+        .values_list("pk", "role__title", "role__city", "name")
     )
     return Table(
         key="time_in_stage",
@@ -253,13 +253,13 @@ def _time_in_stage(scope: Scope) -> Table:
         columns=[Column("role", "Role"), Column("stage", "Stage"), MEDIAN, P90, N],
         rows=[
             {
-                "role": f"{stage.role.title}, {stage.role.city}",
-                "stage": stage.name,
-                "median": figures[stage.pk][0],
-                "p90": figures[stage.pk][1],
-                "n": figures[stage.pk][2],
+                "role": f"{title}, {city}",
+                "stage": name,
+                "median": figures[pk][0],
+                "p90": figures[pk][1],
+                "n": figures[pk][2],
             }
-            for stage in stages
+            for pk, title, city, name in stages
         ],
         note="Days from entering a stage to leaving it, for the stays that ended in these dates "
         "(whenever they began). Applications still in a stage are left out until they leave "
