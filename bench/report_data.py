@@ -68,6 +68,8 @@ from recruiting.pipeline.models import Application, Role, Stage, StageChange
 # The SQL that computed, for the history there was, what the pipeline keeps from it.
 _KEPT = importlib.import_module("recruiting.pipeline.migrations.0010_stay_ends_and_furthest_stage")
 STAY_ENDS, FURTHEST = _KEPT.STAY_ENDS, _KEPT.FURTHEST
+_FIRSTS = importlib.import_module("recruiting.pipeline.migrations.0011_first_contact")
+FIRST_ADVANCED, FIRST_EMAILED = _FIRSTS.FIRST_ADVANCED, _FIRSTS.FIRST_EMAILED
 
 SEED = 2026
 BATCH = 5000
@@ -218,6 +220,7 @@ def ensure_stage_paths(apps: list[App], stages: dict[int, dict[str, int]]) -> in
             # migration computed it: the end of each stay, the furthest stage reached.
             cursor.execute(STAY_ENDS)
             cursor.execute(FURTHEST)
+            cursor.execute(FIRST_ADVANCED)
     return made
 
 
@@ -671,6 +674,9 @@ def ensure_outreach(rng: random.Random, apps: list[App], now: datetime) -> int:
                 if status == Enrollment.Status.BOUNCED and app.candidate_id in emails and stopped
             ],
         )
+        with connection.cursor() as cursor:
+            # When each application's first email was sent, kept on it as the sender does.
+            cursor.execute(FIRST_EMAILED)
     return sent_messages
 
 

@@ -32,7 +32,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db import connection as database
-from django.db.models import Exists, F, Min, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -1242,6 +1242,23 @@ def _fail(sent_id: int, error: Exception) -> None:
     )
 
 
+def note_first_emails(applications: Iterable[int]) -> None:
+    """Keeps on each of `applications` (ids) when the first outreach email about it was sent
+    (Application.first_emailed_at, where the funnel's first contact starts), computed again
+    from its sent emails: an email recorded late, after a later one, still counts at its time,
+    and so do the demo's and the tests' emails dated in the past."""
+    first = (
+        SentMessage.objects.filter(
+            enrollment__application=OuterRef("pk"),
+            status=SentMessage.Status.SENT,
+            sent_at__isnull=False,
+        )
+        .order_by("sent_at")
+        .values("sent_at")[:1]
+    )
+    Application.objects.filter(pk__in=list(applications)).update(first_emailed_at=Subquery(first))
+
+
 @transaction.atomic
 def _record_sent(progress: _Progress, sender: User, now: datetime) -> None:
     """What the batch's sent emails do, in one transaction: their rows marked sent (those the
@@ -1257,6 +1274,13 @@ def _record_sent(progress: _Progress, sender: User, now: datetime) -> None:
         progress.unmarked.clear()
     if not sent:
         return
+    note_first_emails(
+        {
+            item.due.enrollment.application_id
+            for item in sent
+            if item.due.enrollment.application_id is not None
+        }
+    )
     log_activities(
         [
             Activity(

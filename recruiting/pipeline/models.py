@@ -211,6 +211,12 @@ class Application(CleanReportsConstraintsMixin, models.Model):
     furthest_stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    # When the candidate was first contacted about it, which the funnel's time from first
+    # contact to offer starts at: the earlier of the two. When it first entered a stage past
+    # Sourced (Lost aside), kept by recruiting.pipeline.history; when the first outreach email
+    # about it was sent, kept by recruiting.outreach as its emails are recorded sent.
+    first_advanced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     constraints_reported_by_clean = frozenset({"application_lost_to_only_for_competing_offer"})
 

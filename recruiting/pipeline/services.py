@@ -527,6 +527,10 @@ def merge_candidates(keep: Candidate, duplicate: Candidate, *, by: User | None) 
                 relation.related_model._base_manager.filter(**{relation.field.name: loser}).update(
                     **{relation.field.name: winner}
                 )
+        # Its outreach emails are the winner's now: so is the first of them.
+        emailed = [a.first_emailed_at for a in (winner, loser) if a.first_emailed_at is not None]
+        if emailed:
+            Application.objects.filter(pk=winner.pk).update(first_emailed_at=min(emailed))
         loser.delete()
         # The two histories are now one, interleaved in time.
         history.rebuild([winner.pk])

@@ -5,14 +5,16 @@ with a fixed `now`, never waited for."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 
 from recruiting.outreach.models import Enrollment, SentMessage
 from recruiting.outreach.services import add_business_days, enroll, send_due_steps
-from recruiting.pipeline.models import Activity, Stage
+from recruiting.pipeline.models import Activity, Application, Stage
 from recruiting.pipeline.services import move_stage
 from tests.factories import prospect
 from tests.outreach.sending_helpers import OPT_OUT, WEDNESDAY_10_LA, enrolled
@@ -87,7 +89,6 @@ def test_queries_grow_by_a_bounded_number_per_step_sent(sequence, recruiter, rol
     reads, the claim of the cap, the record of what went), and one per step sent (letting it
     go, which marks the step before it sent), whatever else is in the database: 40 a step
     before batches."""
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     def run(n: int, day: datetime) -> int:
@@ -103,9 +104,10 @@ def test_queries_grow_by_a_bounded_number_per_step_sent(sequence, recruiter, rol
 
     per_step = (four - one) / 3
     assert per_step == 1
-    # The batch's own, with the test's savepoints; three of them keep what the pipeline keeps
-    # of the moves to Contacted (recruiting/pipeline/history.py).
-    assert one - per_step <= 26
+    # The batch's own, with the test's savepoints; four of them keep what the pipeline keeps
+    # of the moves to Contacted (recruiting/pipeline/history.py), one when each application's
+    # first email went (the funnel's first contact).
+    assert one - per_step <= 28
     assert len(mailoutbox) == 5
 
 
@@ -129,6 +131,34 @@ def test_a_sent_step_is_an_activity_and_moves_a_sourced_application_to_contacted
     application.refresh_from_db()
     assert application.stage.kind == Stage.Kind.CONTACTED
     assert application.stage_changes.last().changed_by == recruiter
+    # The first contact, kept for the funnel: the email, and the move it made, both then.
+    [sent] = SentMessage.objects.filter(enrollment__application=application)
+    assert application.first_emailed_at == sent.sent_at == WEDNESDAY_10_LA
+    assert application.first_advanced_at == application.stage_changes.last().changed_at
+
+
+def test_the_first_email_about_an_application_stays_its_first(
+    ada, application, sequence, recruiter, mailoutbox
+):
+    """A later step's email, sent when the application is past Sourced, leaves the first
+    email's time as it was."""
+    enrolled(ada, sequence, recruiter, application)
+    send_due_steps(WEDNESDAY_10_LA)
+    later = add_business_days(WEDNESDAY_10_LA, 3)
+
+    assert send_due_steps(later) == {"sent": 1}
+
+    application.refresh_from_db()
+    assert application.first_emailed_at == WEDNESDAY_10_LA
+    assert SentMessage.objects.filter(enrollment__application=application).count() == 2
+
+    # The migration's SQL, for the emails there were, gives the same.
+    Application.objects.update(first_emailed_at=None)
+    migration = importlib.import_module("recruiting.pipeline.migrations.0011_first_contact")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FIRST_EMAILED)
+    application.refresh_from_db()
+    assert application.first_emailed_at == WEDNESDAY_10_LA
 
 
 def test_the_email_carries_a_signed_opt_out_link_in_text_and_html(

@@ -1,8 +1,8 @@
 """What the pipeline keeps from each application's history (recruiting/pipeline/history.py), which
-the funnel report counts: when each stay in a stage ended (the application's next change) and
-the furthest stage it reached, Lost aside. Kept by every way a change is made, and made again
-when history is rewritten: a merge joining two histories, the stages reordered in the admin,
-the migration that computed them for the history there was."""
+the funnel report counts: when each stay in a stage ended (the application's next change), the
+furthest stage it reached, Lost aside, and when it first went past Sourced. Kept by every way a
+change is made, and made again when history is rewritten: a merge joining two histories, the
+stages reordered in the admin, the migration that computed them for the history there was."""
 
 from __future__ import annotations
 
@@ -93,6 +93,31 @@ def test_many_added_and_moved_at_once_keep_their_stays_and_furthest_stage(recrui
     assert stays(made[2])[0][2] is None  # not moved: still in Sourced
 
 
+def advanced(application: Application) -> object:
+    application.refresh_from_db()
+    return application.first_advanced_at
+
+
+def test_the_first_move_past_sourced_is_kept_as_the_first_contact(recruiter):
+    role = RoleFactory()
+    application = ApplicationFactory(role=role)
+    assert advanced(application) is None  # added at Sourced: not contacted yet
+
+    application = move_stage(application, stage(role, "Contacted"), by=recruiter)
+    contacted_at = application.stage_changes.get(to_stage__name="Contacted").changed_at
+    assert advanced(application) == contacted_at
+    for name in ("Screen", "Sourced", "Replied"):
+        application = move_stage(application, stage(role, name), by=recruiter)
+    assert advanced(application) == contacted_at  # the first one, whatever came after
+    assert application.first_advanced_at == contacted_at  # on the instance returned too
+
+    # Lost from Sourced is no contact; a reopened one goes to Offer, which is.
+    lost = mark_lost(ApplicationFactory(role=role), reason="withdrew", by=recruiter)
+    assert advanced(lost) is None
+    lost = reopen_application(lost, by=recruiter)
+    assert advanced(lost) == lost.stage_changes.get(to_stage__name="Offer").changed_at
+
+
 def test_a_merge_joins_two_histories_in_time_order(recruiter):
     role = RoleFactory()
     ada, twin = CandidateFactory(name="Ada Lovelace"), CandidateFactory(name="Ada Lovelace")
@@ -109,6 +134,8 @@ def test_a_merge_joins_two_histories_in_time_order(recruiter):
         for change, ago in zip(changes, days, strict=True):
             change.changed_at = now - timedelta(days=ago)
         history.restamp(changes)
+    Application.objects.filter(pk=first.pk).update(first_emailed_at=now - timedelta(days=7))
+    Application.objects.filter(pk=second.pk).update(first_emailed_at=now - timedelta(days=9))
 
     merge_candidates(ada, twin, by=recruiter)
 
@@ -121,6 +148,10 @@ def test_a_merge_joins_two_histories_in_time_order(recruiter):
         ("Screen", day[3], None),
     ]
     assert furthest(survivor) == "Screen"
+    # Ada's first contact was her move to Contacted, 6 days ago; her twin's first email, 9 days
+    # ago, is the survivor's first email, whichever application it was about.
+    assert advanced(survivor) == day[2]
+    assert survivor.first_emailed_at == now - timedelta(days=9)
 
 
 def test_stages_reordered_in_the_admin_change_which_stage_went_furthest(
@@ -153,22 +184,24 @@ def test_the_migration_computes_them_from_the_history_there_was(recruiter):
     lost = mark_lost(ApplicationFactory(role=role), reason="withdrew", by=None)
     ApplicationFactory(role=role)
     kept = list(StageChange.objects.order_by("pk").values_list("pk", "left_at"))
-    reached = list(Application.objects.order_by("pk").values_list("pk", "furthest_stage_id"))
+    kept_on_applications = ("pk", "furthest_stage_id", "first_advanced_at")
+    reached = list(Application.objects.order_by("pk").values_list(*kept_on_applications))
     assert furthest(moved) == "Interviews" and furthest(lost) == "Sourced"
+    assert advanced(moved) is not None and advanced(lost) is None
     StageChange.objects.update(left_at=None)
-    Application.objects.update(furthest_stage=None)
+    Application.objects.update(furthest_stage=None, first_advanced_at=None)
 
     migration = importlib.import_module(
         "recruiting.pipeline.migrations.0010_stay_ends_and_furthest_stage"
     )
+    firsts = importlib.import_module("recruiting.pipeline.migrations.0011_first_contact")
     with connection.cursor() as cursor:
         cursor.execute(migration.STAY_ENDS)
         cursor.execute(migration.FURTHEST)
+        cursor.execute(firsts.FIRST_ADVANCED)
 
     assert list(StageChange.objects.order_by("pk").values_list("pk", "left_at")) == kept
-    assert list(Application.objects.order_by("pk").values_list("pk", "furthest_stage_id")) == (
-        reached
-    )
+    assert list(Application.objects.order_by("pk").values_list(*kept_on_applications)) == (reached)
 
 
 def test_rebuild_gives_what_the_services_kept(recruiter):
@@ -177,10 +210,12 @@ def test_rebuild_gives_what_the_services_kept(recruiter):
     for name in ("Screen", "Replied"):
         application = move_stage(application, stage(role, name), by=None)
     kept = stays(application)
+    first = advanced(application)
     StageChange.objects.update(left_at=None)
-    Application.objects.update(furthest_stage=None)
+    Application.objects.update(furthest_stage=None, first_advanced_at=None)
 
     history.rebuild(Application.objects.all())
 
     assert stays(application) == kept
     assert furthest(application) == "Screen"
+    assert advanced(application) == first == kept[1][1]  # its move to Screen

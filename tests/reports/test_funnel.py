@@ -31,6 +31,7 @@ from recruiting.outreach.models import (
     Sequence,
     SequenceStep,
 )
+from recruiting.outreach.services import note_first_emails
 from recruiting.pipeline import history
 from recruiting.pipeline.models import Application, Role
 from recruiting.pipeline.services import mark_lost, move_stage
@@ -251,6 +252,7 @@ def _emailed(application: Application, days_ago: float, now) -> None:
         claimed_at=at,
         sent_at=at,
     )
+    note_first_emails([application.pk])  # as the sender does when it records an email
 
 
 def _at(offer: Offer, now, sent: float, answered: float | None = None) -> None:
