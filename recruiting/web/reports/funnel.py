@@ -406,22 +406,23 @@ def _stale(scope: Scope) -> list[dict[str, Any]]:
         f"over_{days}": Count("pk", filter=Q(stage_entered_at__lt=scope.now - timedelta(days=days)))
         for days in limits
     }
+    column = {days: i for i, days in enumerate(limits)}
     groups = (
         Application.objects.filter(application_filter(scope), status=Application.Status.OPEN)
         .order_by()
         .values("stage_id", "candidate__owner_id")
         .annotate(open=Count("pk"), **over)
+        .values_list("stage_id", "candidate__owner_id", "open", *over)
     )
     rows = []
-    for group in groups:
-        role, limit = stages[group["stage_id"]]
-        stale = 0 if limit is None else group[f"over_{limit}"]
+    for stage, owner, open_, *overs in groups:
+        role, limit = stages[stage]
         rows.append(
             {
                 "role_id": role,
-                "candidate__owner_id": group["candidate__owner_id"],
-                "open": group["open"],
-                "stale": stale,
+                "candidate__owner_id": owner,
+                "open": open_,
+                "stale": 0 if limit is None else overs[column[limit]],
             }
         )
     return rows
