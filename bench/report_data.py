@@ -70,6 +70,8 @@ _KEPT = importlib.import_module("recruiting.pipeline.migrations.0010_stay_ends_a
 STAY_ENDS, FURTHEST = _KEPT.STAY_ENDS, _KEPT.FURTHEST
 _FIRSTS = importlib.import_module("recruiting.pipeline.migrations.0011_first_contact")
 FIRST_ADVANCED, FIRST_EMAILED = _FIRSTS.FIRST_ADVANCED, _FIRSTS.FIRST_EMAILED
+_LASTS = importlib.import_module("recruiting.outreach.migrations.0006_enrollment_last_email")
+LAST_EMAILS = _LASTS.LAST_EMAILS
 
 SEED = 2026
 BATCH = 5000
@@ -675,8 +677,10 @@ def ensure_outreach(rng: random.Random, apps: list[App], now: datetime) -> int:
             ],
         )
         with connection.cursor() as cursor:
-            # When each application's first email was sent, kept on it as the sender does.
+            # When each application's first email was sent, and each enrollment's last email,
+            # kept on them as the sender does.
             cursor.execute(FIRST_EMAILED)
+            cursor.execute(LAST_EMAILS)
     return sent_messages
 
 

@@ -19,6 +19,22 @@ client = Client(HTTP_HOST="localhost")
 client.force_login(User.objects.get(username="rita"))
 for spec in REPORTS:
     print(spec.slug, client.get(f"/reports/{spec.slug}/").status_code)
+# The applications' copies of their candidates' source and owner, kept by SQLite's triggers:
+# after the demo, and after a candidate changes.
+from django.db.models import F, Q
+from candidates.models import Candidate
+from recruiting.pipeline.models import Application
+moved = Candidate.objects.filter(applications__isnull=False, owner__isnull=False).first()
+Candidate.objects.filter(pk=moved.pk).update(source="event", owner=None)
+same_owner = Q(candidate_owner=F("candidate__owner")) | Q(
+    candidate_owner__isnull=True, candidate__owner__isnull=True
+)
+off = Application.objects.exclude(candidate_source=F("candidate__source")) | (
+    Application.objects.exclude(same_owner)
+)
+print("copies-off", off.count())
+print("copies-moved", Application.objects.filter(candidate=moved, candidate_source="event",
+    candidate_owner__isnull=True).count())
 """
 DEMO = [
     "migrate",
@@ -59,6 +75,9 @@ def test_make_demo_succeeds_on_the_embedded_database(tmp_path):
     )
     assert reports.returncode == 0, reports.stderr[-3000:]
     shown = dict(line.split(" ", 1) for line in reports.stdout.split("\n") if line.count(" ") == 1)
+    # Every application holds its candidate's source and owner, one whose candidate changed too.
+    assert shown.pop("copies-off") == "0"
+    assert int(shown.pop("copies-moved")) >= 1
     assert set(shown) == {"rivals", "outcomes", "funnel", "offers", "outreach"}
     assert all(status == "200" for status in shown.values()), shown
     # The outreach demo sends its steps through the sending code itself.

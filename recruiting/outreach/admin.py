@@ -35,7 +35,13 @@ from .models import (
 )
 from .rendering import render_message
 from .selectors import may_run_outreach
-from .services import OutreachError, application_for, enroll_many, mark_replied
+from .services import (
+    OutreachError,
+    application_for,
+    enroll_many,
+    mark_replied,
+    note_last_emails,
+)
 from .template_rules import ALLOWED_VARIABLES
 
 if TYPE_CHECKING:
@@ -269,6 +275,7 @@ class SequenceAdmin(admin.ModelAdmin[Sequence]):
         formset: forms.BaseInlineFormSet[Any, Sequence, Any],
         change: bool,
     ) -> None:
+        moved: list[int] = []
         if formset.model is SequenceStep:
             # Steps whose positions changed step aside first: swapping two would otherwise
             # meet the unique position, row by row, before both are saved.
@@ -279,6 +286,9 @@ class SequenceAdmin(admin.ModelAdmin[Sequence]):
             ]
             SequenceStep.objects.filter(pk__in=moved).update(position=F("position") + 10_000)
         super().save_formset(request, form, formset, change)
+        if moved:
+            # Renumbered steps change which email of an enrollment ranks last.
+            note_last_emails(Enrollment.objects.filter(sequence=form.instance))
 
     def get_fieldsets(self, request: HttpRequest, obj: Sequence | None = None) -> FieldsetSpec:
         main: tuple[str | None, FieldOpts] = (

@@ -3,12 +3,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from .permissions import ensure_groups
 
 if TYPE_CHECKING:
     from candidates.models import Candidate
+
+    from .models import SequenceStep
+
+
+def _deleted_step(sender: object, instance: SequenceStep, **kwargs: Any) -> None:
+    """A step deleted, however: its emails rank below the others now, and an enrollment whose
+    last email it sent has another last email."""
+    from .models import Enrollment
+    from .services import note_last_emails
+
+    note_last_emails(Enrollment.objects.filter(sequence_id=instance.sequence_id))
 
 
 def _saved_candidate(sender: object, instance: Candidate, **kwargs: Any) -> None:
@@ -42,3 +53,6 @@ class OutreachConfig(AppConfig):
         reminders.register()
         # A candidate saved do-not-contact one by one: the admin's form, an import, a merge.
         post_save.connect(_saved_candidate, sender=Candidate, dispatch_uid="outreach.saved")
+        from .models import SequenceStep
+
+        post_delete.connect(_deleted_step, sender=SequenceStep, dispatch_uid="outreach.step_gone")

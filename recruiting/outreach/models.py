@@ -177,6 +177,20 @@ class Enrollment(models.Model):
     next_send_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stopped_reason = models.TextField(blank=True)
+    # Its last email sent, which a reply, an opt-out or a bounce counts against (the outreach
+    # report groups by it): of the highest step position, then the latest (one whose step was
+    # deleted since ranks below the others). Kept by services.note_last_emails as emails are
+    # recorded sent, and again when the sequence's steps are renumbered or deleted.
+    last_email_step = models.ForeignKey(
+        SequenceStep,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+    last_email_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-enrolled_at", "-id"]

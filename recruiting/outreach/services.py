@@ -32,7 +32,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db import connection as database
-from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -1259,6 +1259,29 @@ def note_first_emails(applications: Iterable[int]) -> None:
     Application.objects.filter(pk__in=list(applications)).update(first_emailed_at=Subquery(first))
 
 
+def note_last_emails(enrollments: QuerySet[Enrollment] | Iterable[int]) -> None:
+    """Keeps on each of `enrollments` (a queryset or ids) its last email sent: its step and when
+    it went (Enrollment.last_email_step and last_email_at), computed again from its sent emails
+    in the sequence page's order (outreach.figures): the highest step position, an email whose
+    step was deleted below the others, then the latest."""
+    chosen = (
+        enrollments
+        if isinstance(enrollments, QuerySet)
+        else Enrollment.objects.filter(pk__in=list(enrollments))
+    )
+    last = SentMessage.objects.filter(
+        enrollment=OuterRef("pk"), status=SentMessage.Status.SENT
+    ).order_by(
+        Coalesce(F("step__position"), Value(0)).desc(),
+        F("sent_at").desc(nulls_last=True),
+        F("pk").desc(),
+    )
+    chosen.update(
+        last_email_step=Subquery(last.values("step_id")[:1]),
+        last_email_at=Subquery(last.values("sent_at")[:1]),
+    )
+
+
 @transaction.atomic
 def _record_sent(progress: _Progress, sender: User, now: datetime) -> None:
     """What the batch's sent emails do, in one transaction: their rows marked sent (those the
@@ -1281,6 +1304,7 @@ def _record_sent(progress: _Progress, sender: User, now: datetime) -> None:
             if item.due.enrollment.application_id is not None
         }
     )
+    note_last_emails([item.due.enrollment.pk for item in sent])
     log_activities(
         [
             Activity(

@@ -238,6 +238,44 @@ def test_two_steps_swap_places_in_the_sequence_admin(recruiter_client, sequence,
     assert (first.position, second.position) == (2, 1)
 
 
+def test_steps_swapped_change_which_email_of_a_finished_enrollment_ranks_last(
+    recruiter_client, recruiter, sequence, template
+):
+    """Ada replied after steps 1 and 2: her last email is step 2's, which her reply counts
+    against. Swapped, step 2's email is now position 1's, and step 1's the last."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recruiting.outreach.models import SentMessage
+    from recruiting.outreach.services import enroll, note_last_emails
+    from tests.factories import prospect
+
+    enrollment = enroll(prospect(name="Ada Lovelace"), sequence, by=recruiter)
+    first, second = sequence.steps.order_by("position")
+    now = timezone.now()
+    for step, days_ago in ((first, 5), (second, 2)):
+        SentMessage.objects.create(
+            enrollment=enrollment,
+            step=step,
+            status=SentMessage.Status.SENT,
+            claimed_at=now - timedelta(days=days_ago),
+            sent_at=now - timedelta(days=days_ago),
+        )
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.REPLIED)
+    note_last_emails([enrollment.pk])
+    enrollment.refresh_from_db()
+    assert enrollment.last_email_step == second
+
+    assert swap_first_two_steps(recruiter_client, sequence).status_code == 302
+
+    enrollment.refresh_from_db()
+    assert (enrollment.last_email_step, enrollment.last_email_at) == (
+        first,
+        now - timedelta(days=5),
+    )
+
+
 def test_only_who_may_run_outreach_may_mark_a_reply_in_the_admin(client, recruiter, sequence):
     from django.contrib.auth.models import Permission
 

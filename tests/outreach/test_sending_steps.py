@@ -106,8 +106,9 @@ def test_queries_grow_by_a_bounded_number_per_step_sent(sequence, recruiter, rol
     assert per_step == 1
     # The batch's own, with the test's savepoints; four of them keep what the pipeline keeps
     # of the moves to Contacted (recruiting/pipeline/history.py), one when each application's
-    # first email went (the funnel's first contact).
-    assert one - per_step <= 28
+    # first email went (the funnel's first contact), one each enrollment's last email (the
+    # outreach report's).
+    assert one - per_step <= 29
     assert len(mailoutbox) == 5
 
 
@@ -137,11 +138,11 @@ def test_a_sent_step_is_an_activity_and_moves_a_sourced_application_to_contacted
     assert application.first_advanced_at == application.stage_changes.last().changed_at
 
 
-def test_the_first_email_about_an_application_stays_its_first(
+def test_the_first_email_about_an_application_stays_its_first_and_the_last_is_kept(
     ada, application, sequence, recruiter, mailoutbox
 ):
     """A later step's email, sent when the application is past Sourced, leaves the first
-    email's time as it was."""
+    email's time as it was, and is the enrollment's last."""
     enrolled(ada, sequence, recruiter, application)
     send_due_steps(WEDNESDAY_10_LA)
     later = add_business_days(WEDNESDAY_10_LA, 3)
@@ -152,13 +153,22 @@ def test_the_first_email_about_an_application_stays_its_first(
     assert application.first_emailed_at == WEDNESDAY_10_LA
     assert SentMessage.objects.filter(enrollment__application=application).count() == 2
 
-    # The migration's SQL, for the emails there were, gives the same.
+    # The enrollment's last email, which an answer would count against: step 2's.
+    enrollment = Enrollment.objects.get(application=application)
+    assert (enrollment.last_email_step.position, enrollment.last_email_at) == (2, later)
+
+    # The migrations' SQL, for the emails there were, gives the same.
     Application.objects.update(first_emailed_at=None)
-    migration = importlib.import_module("recruiting.pipeline.migrations.0011_first_contact")
+    Enrollment.objects.update(last_email_step=None, last_email_at=None)
+    firsts = importlib.import_module("recruiting.pipeline.migrations.0011_first_contact")
+    lasts = importlib.import_module("recruiting.outreach.migrations.0006_enrollment_last_email")
     with connection.cursor() as cursor:
-        cursor.execute(migration.FIRST_EMAILED)
+        cursor.execute(firsts.FIRST_EMAILED)
+        cursor.execute(lasts.LAST_EMAILS)
     application.refresh_from_db()
+    enrollment.refresh_from_db()
     assert application.first_emailed_at == WEDNESDAY_10_LA
+    assert (enrollment.last_email_step.position, enrollment.last_email_at) == (2, later)
 
 
 def test_the_email_carries_a_signed_opt_out_link_in_text_and_html(

@@ -26,6 +26,7 @@ from recruiting.outreach.services import (
     add_business_days,
     enroll,
     mark_replied,
+    note_last_emails,
     opt_out,
     send_due_steps,
     stop_for_bounce,
@@ -91,6 +92,7 @@ def went_through(
             claimed_at=at,
             sent_at=at,
         )
+    note_last_emails([enrollment.pk])  # as the sender does when it records an email
     return enrollment
 
 

@@ -65,12 +65,12 @@ def _reach(scope: Scope) -> tuple[list[dict[str, Any]], list[tuple[int, str, int
     of its time)."""
     f = scope.filters
     groups = [
-        (group["furthest_stage_id"], group["candidate__source"], group["n"])
+        (group["furthest_stage_id"], group["candidate_source"], group["n"])
         for group in Application.objects.filter(
             application_filter(scope), created_at__gte=f.starts, created_at__lt=f.ends
         )
         .order_by()
-        .values("furthest_stage_id", "candidate__source")
+        .values("furthest_stage_id", "candidate_source")
         .annotate(n=Count("pk"))
     ]
     stages: list[dict[str, Any]] = [
@@ -410,9 +410,9 @@ def _stale(scope: Scope) -> list[dict[str, Any]]:
     groups = (
         Application.objects.filter(application_filter(scope), status=Application.Status.OPEN)
         .order_by()
-        .values("stage_id", "candidate__owner_id")
+        .values("stage_id", "candidate_owner_id")
         .annotate(open=Count("pk"), **over)
-        .values_list("stage_id", "candidate__owner_id", "open", *over)
+        .values_list("stage_id", "candidate_owner_id", "open", *over)
     )
     rows = []
     for stage, owner, open_, *overs in groups:

@@ -22,5 +22,6 @@ def application_filter(scope: Scope, prefix: str = "") -> Q:
     if f.zone:
         where &= Q(**{f"{prefix}role__zone": f.zone})
     if f.owner:
-        where &= Q(**{f"{prefix}candidate__owner_id": f.owner})
+        # The application's copy of its candidate's owner: no join to the candidates.
+        where &= Q(**{f"{prefix}candidate_owner_id": f.owner})
     return where
