@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from candidates.models import Candidate, Company, Level, RatedOfferings, rating_constraints
+from recruiting.lib.aggregates import Days
 from recruiting.lib.db import CleanReportsConstraintsMixin
 
 
@@ -315,6 +316,14 @@ class StageChange(models.Model):
     # (in time order); empty while it is there. The end of a stay, which the funnel's time in
     # each stage reads. Kept by recruiting.pipeline.history.
     left_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The stay's length in days, computed by the database as `left_at` is kept (a stored
+    # generated column): the funnel's percentiles sort it as read from the index rather than
+    # work it out again for each of 660,000 stays.
+    stay_days = models.GeneratedField(
+        expression=Days(F("left_at"), F("changed_at")),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -323,9 +332,10 @@ class StageChange(models.Model):
             models.Index(fields=["application", "changed_at"], name="stagechange_app_changed"),
             # The funnel's time in each stage: the stays ended in the dates, grouped by stage,
             # read from the index alone in the stages' order (660,000 stays in 0.2 s rather
-            # than 1.6 s through the heap).
+            # than 1.6 s through the heap), with their length.
             models.Index(
-                fields=["to_stage", "left_at", "changed_at"],
+                fields=["to_stage", "left_at"],
+                include=["stay_days"],
                 condition=Q(left_at__isnull=False),
                 name="stagechange_stays",
             ),

@@ -22,11 +22,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Min, Q
 
 from candidates.models import Candidate
 from offers.models import Offer
-from recruiting.lib.aggregates import Days, Median, Percentile
+from recruiting.lib.aggregates import Median, Percentile
 from recruiting.pipeline.models import CLOSING_KINDS, Application, Role, Stage, StageChange
 
 from .base import COUNT, DAYS, RATE, TEXT, Bar, BarChart, Column, ReportSpec, Scope, Table, share
@@ -222,16 +222,16 @@ def _by_source(by_source: dict[str, dict[str, int]]) -> Table:
 def _stays(scope: Scope) -> dict[int, tuple[float, float, int]]:
     """For each stage, the median and 90th percentile of the days applications stayed in it
     before they left it within the dates, and how many such stays: a stay runs from the change
-    into the stage to the application's next change, kept on the change as `left_at`."""
+    into the stage to the application's next change, kept on the change as `left_at`, its
+    length as `stay_days`."""
     f = scope.filters
-    days = Days(F("left_at"), F("changed_at"))
     stays = (
         StageChange.objects.filter(
             application_filter(scope, "application__"), left_at__gte=f.starts, left_at__lt=f.ends
         )
         .order_by()
         .values("to_stage_id")
-        .annotate(median=Median(days), p90=Percentile(days, 0.9), n=Count("*"))
+        .annotate(median=Median("stay_days"), p90=Percentile("stay_days", 0.9), n=Count("*"))
     )
     return {s["to_stage_id"]: (s["median"], s["p90"], s["n"]) for s in stays}
 
