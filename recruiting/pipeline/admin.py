@@ -405,9 +405,10 @@ class RoleAdmin(admin.ModelAdmin[Role]):
     ) -> None:
         super().save_formset(request, form, formset, change)
         if formset.model is Stage and any(
-            "position" in stage_form.changed_data for stage_form in formset.forms
+            {"position", "kind"} & set(stage_form.changed_data) for stage_form in formset.forms
         ):
-            # The stages' order says which stage each application went furthest to.
+            # The stages' order says which stage each application went furthest to, and their
+            # kinds which stages count (Lost is none, Sourced no contact yet).
             history.rebuild(form.instance.applications.all())
 
 

@@ -176,6 +176,28 @@ def test_stages_reordered_in_the_admin_change_which_stage_went_furthest(
     assert furthest(application) == "Replied"
 
 
+def test_a_stage_given_another_kind_in_the_admin_changes_the_first_contact(
+    client, superuser, admin_form_data
+):
+    client.force_login(superuser)
+    role = RoleFactory()
+    application = ApplicationFactory(role=role)
+    for name in ("Contacted", "Screen"):
+        application = move_stage(application, stage(role, name), by=None)
+    moved_at = {c.to_stage.name: c.changed_at for c in application.stage_changes.all()}
+    assert advanced(application) == moved_at["Contacted"]
+    url = reverse("admin:pipeline_role_change", args=[role.pk])
+    data = admin_form_data(client.get(url))
+    contacted = next(key for key, value in data.items() if value == "Contacted")
+    # Contacted made a second Sourced step: entering it is no contact.
+    data[contacted.replace("-name", "-kind")] = "sourced"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert advanced(application) == moved_at["Screen"]
+
+
 def test_the_migration_computes_them_from_the_history_there_was(recruiter):
     """Its SQL (the same on PostgreSQL and SQLite) gives what the services keep."""
     role = RoleFactory()
