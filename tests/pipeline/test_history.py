@@ -154,6 +154,15 @@ def test_a_merge_joins_two_histories_in_time_order(recruiter):
     assert survivor.first_emailed_at == now - timedelta(days=9)
 
 
+def edit_stage_in_admin(client, admin_form_data, role, name: str, field: str, value: str):
+    """Posts the role's admin page with one field of its stage `name` changed."""
+    url = reverse("admin:pipeline_role_change", args=[role.pk])
+    data = admin_form_data(client.get(url))
+    key = next(key for key, given in data.items() if given == name)
+    data[key.replace("-name", f"-{field}")] = value
+    return client.post(url, data)
+
+
 def test_stages_reordered_in_the_admin_change_which_stage_went_furthest(
     client, superuser, admin_form_data
 ):
@@ -163,13 +172,9 @@ def test_stages_reordered_in_the_admin_change_which_stage_went_furthest(
     for name in ("Replied", "Screen"):
         application = move_stage(application, stage(role, name), by=None)
     assert furthest(application) == "Screen"
-    url = reverse("admin:pipeline_role_change", args=[role.pk])
-    data = admin_form_data(client.get(url))
-    replied = next(key for key, value in data.items() if value == "Replied")
-    # Replied moved after every other stage.
-    data[replied.replace("-name", "-position")] = "10"
 
-    response = client.post(url, data)
+    # Replied moved after every other stage.
+    response = edit_stage_in_admin(client, admin_form_data, role, "Replied", "position", "10")
 
     assert response.status_code == 302, response.context["errors"]
     assert stage(role, "Replied").position == 10
@@ -186,13 +191,9 @@ def test_a_stage_given_another_kind_in_the_admin_changes_the_first_contact(
         application = move_stage(application, stage(role, name), by=None)
     moved_at = {c.to_stage.name: c.changed_at for c in application.stage_changes.all()}
     assert advanced(application) == moved_at["Contacted"]
-    url = reverse("admin:pipeline_role_change", args=[role.pk])
-    data = admin_form_data(client.get(url))
-    contacted = next(key for key, value in data.items() if value == "Contacted")
-    # Contacted made a second Sourced step: entering it is no contact.
-    data[contacted.replace("-name", "-kind")] = "sourced"
 
-    response = client.post(url, data)
+    # Contacted made a second Sourced step: entering it is no contact.
+    response = edit_stage_in_admin(client, admin_form_data, role, "Contacted", "kind", "sourced")
 
     assert response.status_code == 302, response.context["errors"]
     assert advanced(application) == moved_at["Screen"]
